@@ -1,0 +1,56 @@
+namespace Flotilla.Inventory;
+
+public enum Platform
+{
+    NixOS,
+    Darwin,
+    HomeManager,
+}
+
+public enum DeployStrategy
+{
+    Rolling,
+    BlueGreen,
+    Recreate,
+}
+
+public enum Criticality
+{
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+public enum ServiceTier
+{
+    Core,
+    App,
+}
+
+public enum HealthCheckKind
+{
+    Http,
+    Tcp,
+    Command,
+}
+
+/// <summary>Startup checks gate a deploy once; liveness checks keep running afterwards.</summary>
+public enum HealthCheckPhase
+{
+    Startup,
+    Liveness,
+}
+
+public enum KeySourceKind
+{
+    Text,
+    File,
+    Command,
+}
+
+public enum KeyUploadAt
+{
+    PreActivation,
+    PostActivation,
+}

@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+
+namespace Flotilla.Inventory;
+
+/// <summary>How to reach a host: address, SSH user and port.</summary>
+public sealed record Target(string Address, string User = "root", int Port = 22)
+{
+    public override string ToString() => Port == 22 ? $"{User}@{Address}" : $"{User}@{Address}:{Port}";
+}
+
+/// <summary>A machine Flotilla deploys to. Immutable.</summary>
+public sealed record Host
+{
+    public required string Name { get; init; }
+    /// <summary><c>networking.hostName</c>; defaults to <see cref="Name"/>.</summary>
+    public required string Hostname { get; init; }
+    public required Target Target { get; init; }
+    public Platform Platform { get; init; } = Platform.NixOS;
+    public string? Role { get; init; }
+    /// <summary>Tags and groups; <c>@tag</c> and <c>@group</c> select them alike.</summary>
+    public ImmutableArray<string> Tags { get; init; } = [];
+    /// <summary>Lower reboots earlier; null means no place in the reboot sequence was given.</summary>
+    public int? RebootOrder { get; init; }
+    public TimeSpan RebootDelay { get; init; } = TimeSpan.Zero;
+    /// <summary>Names of hosts this one needs.</summary>
+    public ImmutableArray<string> DependsOn { get; init; } = [];
+    public ImmutableArray<HealthCheck> HealthChecks { get; init; } = [];
+    public DeployStrategy DeployStrategy { get; init; } = DeployStrategy.Rolling;
+    public Criticality Criticality { get; init; } = Criticality.Medium;
+    public bool BuildOnTarget { get; init; }
+    /// <summary>Another host (an SSH destination) that builds this host's closure, or null.</summary>
+    public string? BuildHost { get; init; }
+    public ImmutableArray<Key> Keys { get; init; } = [];
+    /// <summary>
+    /// What builds the host's system: a flake output attribute path
+    /// (<c>nixosConfigurations.hsb0.config.system.build.toplevel</c>) or null when the source names none.
+    /// </summary>
+    public string? SystemAttribute { get; init; }
+    public Origin Origin { get; init; } = Origin.None;
+}

@@ -1,0 +1,65 @@
+namespace Flotilla.Inventory.Internal;
+
+/// <summary>
+/// Reads a health check written as <c>{ type = "http"; url = ...; }</c> (seed 002's
+/// <c>healthChecks</c> and the normalised shape). Missing parts are left for validation to report.
+/// </summary>
+internal static class HealthCheckReader
+{
+    public static HealthCheck? Read(JsonObjectReader reader)
+    {
+        var kind = reader.Choice("type", Choices.CheckKinds);
+        var check = new HealthCheck
+        {
+            Kind = kind ?? HealthCheckKind.Command,
+            Phase = reader.Choice("phase", Choices.CheckPhases) ?? HealthCheckPhase.Liveness,
+            Url = reader.String("url"),
+            ExpectedStatus = reader.Int("expectedStatus", 100, 599) ?? 200,
+            Host = reader.String("host"),
+            Port = reader.Int("port"),
+            Command = reader.String("command"),
+            Interval = reader.Duration("interval") ?? TimeSpan.FromSeconds(5),
+            Timeout = reader.Duration("timeout") ?? TimeSpan.FromSeconds(10),
+            Retries = reader.Int("retries") ?? 3,
+            Origin = new Origin(reader.Diagnostics.File, reader.Path),
+        };
+        if (kind is null && !reader.Has("type"))
+        {
+            reader.Diagnostics.Error(reader.PathOf("type"), "a health check needs a type", "set type to \"http\", \"tcp\" or \"command\"");
+        }
+
+        reader.ReportUnknown();
+        return kind is null ? null : check;
+    }
+
+    /// <summary>
+    /// Reads NixMox's <c>interface.health</c>: <c>startup</c> and <c>liveness</c> commands that
+    /// share interval, timeout and retries.
+    /// </summary>
+    public static IEnumerable<HealthCheck> ReadManifestHealth(JsonObjectReader health)
+    {
+        var interval = health.Duration("interval") ?? TimeSpan.FromSeconds(30);
+        var timeout = health.Duration("timeout") ?? TimeSpan.FromSeconds(60);
+        var retries = health.Int("retries") ?? 3;
+        var checks = new List<HealthCheck>(2);
+        foreach (var (key, phase) in new[] { ("startup", HealthCheckPhase.Startup), ("liveness", HealthCheckPhase.Liveness) })
+        {
+            if (health.String(key) is { } command)
+            {
+                checks.Add(new HealthCheck
+                {
+                    Kind = HealthCheckKind.Command,
+                    Phase = phase,
+                    Command = command,
+                    Interval = interval,
+                    Timeout = timeout,
+                    Retries = retries,
+                    Origin = new Origin(health.Diagnostics.File, health.PathOf(key)).WithFieldName("command", ""),
+                });
+            }
+        }
+
+        health.ReportUnknown();
+        return checks;
+    }
+}
