@@ -17,6 +17,48 @@ internal static class FlakeNormaliser
         ("home", "homeConfigurations", Platform.HomeManager, "activationPackage"),
     ];
 
+    /// <summary>
+    /// <c>lab.machine</c> (seed 002) and <c>flotilla.machine</c> may both be set: the seed's module
+    /// declares no target, so <c>flotilla.machine</c> adds to it and wins where both set a key.
+    /// </summary>
+    private static JsonObjectReader? ReadMetadata(JsonElement configuration, string configPath, DiagnosticBag diagnostics)
+    {
+        var layers = new List<(JsonElement Value, string Path)>();
+        foreach (var option in new[] { "lab", "flotilla" })
+        {
+            if (configuration.TryGetProperty(option, out var meta) && meta.ValueKind != JsonValueKind.Null)
+            {
+                var path = configPath + "." + option + ".machine";
+                if (JsonObjectReader.Create(meta, path, diagnostics, "host metadata") is not null)
+                {
+                    layers.Add((meta, path));
+                }
+            }
+        }
+
+        switch (layers.Count)
+        {
+            case 0:
+                return null;
+            case 1:
+                return new JsonObjectReader(layers[0].Value, layers[0].Path, diagnostics);
+        }
+
+        var parents = new Dictionary<string, string>(StringComparer.Ordinal);
+        var merged = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var (value, path) in layers)
+        {
+            foreach (var property in value.EnumerateObject())
+            {
+                merged[property.Name] = property.Value;
+                parents[property.Name] = path;
+            }
+        }
+
+        var element = JsonSerializer.SerializeToElement(merged, FlakeJsonContext.Default.DictionaryStringJsonElement);
+        return new JsonObjectReader(element, layers[^1].Path, diagnostics) { KeyParents = parents };
+    }
+
     public static Fleet Normalise(JsonElement root, string file, string flakeDirectory)
     {
         var diagnostics = new DiagnosticBag(file);
@@ -47,25 +89,10 @@ internal static class FlakeNormaliser
                     hostname = hn.GetString();
                 }
 
-                JsonObjectReader? metadata = null;
                 var metadataPath = basePath + ".config";
-                foreach (var option in new[] { "flotilla", "lab" })
-                {
-                    if (value.TryGetProperty(option, out var meta) && meta.ValueKind != JsonValueKind.Null)
-                    {
-                        var path = metadataPath + "." + option + ".machine";
-                        if (metadata is not null)
-                        {
-                            diagnostics.Warning(path, "both flotilla.machine and lab.machine are set; flotilla.machine is used", "keep one of them");
-                            continue;
-                        }
-
-                        metadata = JsonObjectReader.Create(meta, path, diagnostics, "host metadata");
-                    }
-                }
-
+                var metadata = ReadMetadata(value, metadataPath, diagnostics);
                 var defaults = new HostDefaults(User: user, Platform: platform);
-                var origin = new Origin(file, metadata?.Path ?? basePath);
+                var origin = new Origin(file, metadata is { KeyParents: not null } ? metadataPath : metadata?.Path ?? basePath);
                 var (host, nested) = HostReader.Read(name, metadata, origin, defaults, hostname, SourcePath.Child(output, configuration.Name) + "." + system);
                 hosts.Add(host);
                 services.AddRange(nested);
@@ -83,3 +110,6 @@ internal static class FlakeNormaliser
         };
     }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+internal sealed partial class FlakeJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

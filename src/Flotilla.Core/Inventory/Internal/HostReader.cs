@@ -106,7 +106,7 @@ internal static class HostReader
             BuildHost = reader.String("buildHost"),
             Keys = KeyReader.ReadAll(reader, "keys"),
             SystemAttribute = reader.String("system") ?? systemAttribute,
-            Origin = origin with { FieldNames = fields },
+            Origin = origin with { FieldNames = reader.KeyParents is null ? fields : Layered(fields, reader.KeyParents, origin.Path) },
         };
 
         var services = ImmutableArray.CreateBuilder<Service>();
@@ -120,6 +120,29 @@ internal static class HostReader
 
         reader.ReportUnknown();
         return (host, services.ToImmutable());
+    }
+
+    private static readonly string[] ModelFields =
+    [
+        "hostname", "target", "platform", "role", "tags", "rebootOrder", "rebootDelay", "dependsOn", "healthChecks",
+        "deployStrategy", "criticality", "buildOnTarget", "buildHost", "keys", "system", "services",
+    ];
+
+    /// <summary>For metadata merged from lab.machine and flotilla.machine: each field's path below the config.</summary>
+    private static ImmutableDictionary<string, string> Layered(ImmutableDictionary<string, string> fields, IReadOnlyDictionary<string, string> parents, string basePath)
+    {
+        var result = fields;
+        foreach (var field in ModelFields)
+        {
+            var spelled = fields.TryGetValue(field, out var name) ? name : field;
+            var top = spelled.Split('.')[0];
+            if (parents.TryGetValue(top, out var parent) && parent.StartsWith(basePath + ".", StringComparison.Ordinal))
+            {
+                result = result.SetItem(field, parent[(basePath.Length + 1)..] + "." + spelled);
+            }
+        }
+
+        return result;
     }
 
     public static HostDefaults ReadDefaults(JsonObjectReader? reader)

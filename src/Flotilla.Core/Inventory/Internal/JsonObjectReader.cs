@@ -41,7 +41,11 @@ internal sealed class JsonObjectReader
         return null;
     }
 
-    public string PathOf(string key) => SourcePath.Child(Path, key);
+    /// <summary>For an object merged from several sources: the parent path each key came from.</summary>
+    public IReadOnlyDictionary<string, string>? KeyParents { get; init; }
+
+    public string PathOf(string key) =>
+        SourcePath.Child(KeyParents is not null && KeyParents.TryGetValue(key, out var parent) ? parent : Path, key);
 
     public bool Has(string key) => Element.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null;
 

@@ -1,0 +1,4 @@
+namespace Flotilla.Cli;
+
+/// <summary>What a command needs from its surroundings: where to write and where it runs.</summary>
+internal sealed record CliContext(TextWriter Output, TextWriter Error, string WorkingDirectory);

@@ -1,0 +1,51 @@
+using System.Collections.Immutable;
+using Flotilla.Diagnostics;
+using Flotilla.Inventory;
+using Flotilla.Validation;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>Loading and validating the inventory the way every command does, with errors printed for a person.</summary>
+internal static class InventoryCommands
+{
+    /// <summary>Loads and validates; prints every problem to stderr. Returns null when the inventory cannot be used.</summary>
+    public static async Task<Fleet?> LoadValidAsync(CliContext context, string? path, CancellationToken cancellationToken)
+    {
+        var (fleet, diagnostics) = await LoadAsync(context, path, cancellationToken).ConfigureAwait(false);
+        Print(context, diagnostics);
+        return fleet is null || diagnostics.Any(d => d.IsError) ? null : fleet;
+    }
+
+    public static async Task<(Fleet? Fleet, ImmutableArray<Diagnostic> Diagnostics)> LoadAsync(CliContext context, string? path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var fleet = await InventoryLoader.LoadAsync(path, context.WorkingDirectory, cancellationToken).ConfigureAwait(false);
+            return (fleet, FleetValidator.Validate(fleet));
+        }
+        catch (InventoryException e)
+        {
+            return (null, [.. e.Diagnostics]);
+        }
+    }
+
+    public static void Print(CliContext context, IEnumerable<Diagnostic> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            context.Error.WriteLine(Relative(context, diagnostic).ToString());
+        }
+    }
+
+    /// <summary>Paths under the working directory print relative, as a person typed them.</summary>
+    private static Diagnostic Relative(CliContext context, Diagnostic diagnostic)
+    {
+        if (diagnostic.File.Length == 0 || !Path.IsPathRooted(diagnostic.File))
+        {
+            return diagnostic;
+        }
+
+        var relative = Path.GetRelativePath(context.WorkingDirectory, diagnostic.File);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? diagnostic : diagnostic with { File = relative };
+    }
+}

@@ -1,0 +1,21 @@
+using System.CommandLine;
+using Flotilla.Cli.Commands;
+
+namespace Flotilla.Cli;
+
+/// <summary>The <c>flotilla</c> command line: builds the command tree and runs it.</summary>
+public static class FlotillaCli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, string workingDirectory, CancellationToken cancellationToken = default)
+    {
+        var context = new CliContext(output, error, workingDirectory);
+        var root = new RootCommand("Flotilla orchestrates fleets of NixOS machines: dependency-ordered deploys with health gates, rollbacks, reboots and a live dashboard.")
+        {
+            ValidateCommand.Create(context),
+            PlanCommand.Create(context),
+            HostsCommand.Create(context),
+        };
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        return await root.Parse(args).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,3 @@
+using Flotilla.Cli;
+
+return await FlotillaCli.RunAsync(args, Console.Out, Console.Error, Directory.GetCurrentDirectory());
