@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Flotilla.Diagnostics;
 using Flotilla.Inventory.Internal;
@@ -118,7 +117,7 @@ public static class InventoryLoader
         InputFile.CheckReadable(flakeFile);
         var directory = Path.GetDirectoryName(flakeFile)!;
         var nix = RequireProgram("nix", flakeFile);
-        var environment = new Dictionary<string, string> { [FlakeExpression.FlakeVariable] = FlakeReference(directory) };
+        var environment = new Dictionary<string, string> { [FlakeExpression.FlakeVariable] = FlakeReference(directory, flakeFile) };
         string[] arguments = ["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--impure", "--expr", FlakeExpression.Text];
         var result = await ProcessRunner.RunAsync(nix, arguments, environment, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
@@ -130,24 +129,26 @@ public static class InventoryLoader
         return FlakeNormaliser.Normalise(document.RootElement, flakeFile, directory);
     }
 
-    /// <summary>A <c>path:</c> flake reference with the characters a URL reserves escaped.</summary>
-    internal static string FlakeReference(string directory)
+    /// <summary>
+    /// A <c>path:</c> flake reference. Nix parses it as a URL and (up to 2.8 at least) does not
+    /// decode escapes in it, so a directory whose path needs escaping cannot be named at all.
+    /// </summary>
+    internal static string FlakeReference(string directory, string flakeFile)
     {
-        var builder = new StringBuilder("path:");
-        foreach (var b in Encoding.UTF8.GetBytes(directory))
+        foreach (var c in directory)
         {
-            var c = (char)b;
-            if (char.IsAsciiLetterOrDigit(c) || c is '/' or '-' or '_' or '.' or '~')
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '/' or '-' or '_' or '.' or '~' or '+' or '=' or ',' or '@' or ':'))
             {
-                builder.Append(c);
-            }
-            else
-            {
-                builder.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+                throw new InventoryException(new Diagnostic(
+                    Severity.Error,
+                    flakeFile,
+                    "",
+                    $"Nix cannot name a flake in this directory: its path contains '{c}'",
+                    "move the flake to a directory whose path has only letters, digits and / - _ . ~ + = , @ :"));
             }
         }
 
-        return builder.ToString();
+        return "path:" + directory;
     }
 
     private static string RequireProgram(string program, string file) =>

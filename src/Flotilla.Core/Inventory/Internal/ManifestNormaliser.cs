@@ -60,7 +60,7 @@ internal static class ManifestNormaliser
     {
         if (entry.Bool("enable") == false)
         {
-            entry.ReportUnknown();
+            // A disabled service is left out whole; its other attributes are not checked.
             return null;
         }
 

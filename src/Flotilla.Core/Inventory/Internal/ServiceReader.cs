@@ -9,7 +9,7 @@ internal static class ServiceReader
     {
         if (reader.Bool("enable") == false)
         {
-            reader.ReportUnknown();
+            // A disabled service is left out whole; its other attributes are not checked.
             return null;
         }
 

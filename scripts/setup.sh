@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything Flotilla needs on a fresh Debian machine. Idempotent: installs only what
+# is missing, runs apt-get update at most once, restores NuGet packages.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+packages=(nix-bin openssh-server openssh-client iproute2 git curl procps psmisc busybox-static)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing Debian packages: ${missing[*]}; run this script as root (or install them)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is not installed; install it (https://learn.microsoft.com/dotnet/core/install/linux-debian) and run this again" >&2
+  exit 1
+fi
+
+# Nix from Debian runs single-user as root; flakes are enabled per command by Flotilla.
+if [[ $(id -u) -eq 0 ]]; then
+  mkdir -p /nix/var/nix/profiles /nix/var/nix/gcroots
+fi
+
+dotnet restore "$root/Flotilla.slnx" --nologo -v quiet >&2
+echo "setup: ready" >&2

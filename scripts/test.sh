@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds everything with warnings as errors, and runs every test.
+# Lab tests (network namespaces, sshd, nix) run when FLOTILLA_LAB_TESTS=1, as CI sets it; there
+# they fail, never skip, when the lab cannot be created.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+bash scripts/setup.sh
+dotnet build Flotilla.slnx -c Release --nologo -v quiet
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+status=0
+dotnet test Flotilla.slnx -c Release --no-build --nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$results/console.log" || status=$?
+
+# One closing line a person (and CI) can read: the sum over every test project.
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  counters="$(grep -o '<Counters [^>]*' "$trx" | head -n 1)"
+  count() { local v; v="$(sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters")"; echo "${v:-0}"; }
+  passed=$((passed + $(count passed)))
+  failed=$((failed + $(count failed) + $(count error) + $(count timeout)))
+  skipped=$((skipped + $(count notExecuted)))
+done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit $status
