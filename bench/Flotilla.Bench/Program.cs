@@ -1,0 +1,3 @@
+using Flotilla.Bench;
+
+return await BenchCommand.RunAsync(args);
