@@ -145,4 +145,13 @@ public sealed class DeployPlanTests
         Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKinds.Terraform);
         Assert.Equal("gate", PlanAssert.Step(plan, "gate:core").Phase);
     }
+
+    [Fact]
+    public void Repeated_host_names_are_an_error_not_a_plan_with_duplicate_ids()
+    {
+        var result = Planner.Build(new TestFleet().Host("a").Host("a").Build(), Operation.Deploy, Selection.Everything);
+
+        Assert.Null(result.Plan);
+        Assert.Equal("two steps would both be named \"build:a\": a host or service name appears twice", Assert.Single(result.Errors).Message);
+    }
 }

@@ -18,14 +18,13 @@ internal static class ReferenceRules
             for (var i = 0; i < host.DependsOn.Length; i++)
             {
                 var name = host.DependsOn[i];
-                var path = host.Origin.Of("dependsOn", i);
                 if (name == host.Name)
                 {
-                    findings.Error(host.Origin, path, $"host \"{host.Name}\" depends on itself", "remove it from its own dependencies");
+                    findings.Error(host.Origin, host.Origin.Of("dependsOn", i), $"host \"{host.Name}\" depends on itself", "remove it from its own dependencies");
                 }
                 else if (!index.HostByName.ContainsKey(name))
                 {
-                    findings.Error(host.Origin, path, $"host \"{host.Name}\" depends on \"{name}\", which is not a host",
+                    findings.Error(host.Origin, host.Origin.Of("dependsOn", i), $"host \"{host.Name}\" depends on \"{name}\", which is not a host",
                         findings.DidYouMean(name, index.HostByName.Keys.Where(n => n != host.Name), "name one of the fleet's hosts or remove the dependency"));
                 }
             }
@@ -41,34 +40,38 @@ internal static class ReferenceRules
 
             for (var i = 0; i < service.DependsOn.Length; i++)
             {
-                CheckNeed(index, findings, service, service.DependsOn[i], service.Origin.Of("dependsOn", i), "depends on");
+                CheckNeed(index, findings, service, service.DependsOn[i], i, "depends on");
             }
 
             if (service.Auth?.Provider is { } provider)
             {
-                CheckNeed(index, findings, service, provider, service.Origin.Of("auth.provider"), "authenticates with");
+                CheckNeed(index, findings, service, provider, -1, "authenticates with");
             }
         }
     }
 
-    private static void CheckNeed(FleetIndex index, Findings findings, Service service, string name, string path, string verb)
+    /// <summary>Checks one name a service needs: <c>dependsOn[at]</c>, or <c>auth.provider</c> when <paramref name="at"/> is negative.</summary>
+    private static void CheckNeed(FleetIndex index, Findings findings, Service service, string name, int at, string verb)
     {
+        // Paths are built only for findings: most names are fine.
+        string Path() => at >= 0 ? service.Origin.Of("dependsOn", at) : service.Origin.Of("auth.provider");
+
         if (name == service.Name)
         {
-            findings.Error(service.Origin, path, $"service \"{service.Name}\" {verb} itself", "remove the reference to itself");
+            findings.Error(service.Origin, Path(), $"service \"{service.Name}\" {verb} itself", "remove the reference to itself");
             return;
         }
 
         if (!index.ServiceByName.TryGetValue(name, out var needed))
         {
-            findings.Error(service.Origin, path, $"service \"{service.Name}\" {verb} \"{name}\", which is not a service",
+            findings.Error(service.Origin, Path(), $"service \"{service.Name}\" {verb} \"{name}\", which is not a service",
                 findings.DidYouMean(name, index.ServiceByName.Keys.Where(n => n != service.Name), "name one of the fleet's services or remove the reference"));
             return;
         }
 
         if (service.Tier == ServiceTier.Core && index.Fleet.Services[needed].Tier == ServiceTier.App)
         {
-            findings.Error(service.Origin, path, $"core service \"{service.Name}\" {verb} app service \"{name}\"",
+            findings.Error(service.Origin, Path(), $"core service \"{service.Name}\" {verb} app service \"{name}\"",
                 $"core services deploy before apps: make \"{name}\" a core service, make \"{service.Name}\" an app, or drop the dependency");
         }
     }
