@@ -1,0 +1,208 @@
+using Flotilla.Graphs.Internal;
+using Flotilla.Inventory;
+using Flotilla.Inventory.Internal;
+
+namespace Flotilla.Planning.Internal;
+
+/// <summary>
+/// Builds deploy plans. Per host H:
+/// <c>build:H -> copy:H [-> keys:H] -> activate:H [-> keys-post:H] -> verify:H</c>, where
+/// activate:H also waits for <c>verify:D</c> of every selected host D that H depends on (lifted
+/// graph). Builds and copies never wait for other hosts. A host running a core service is a core
+/// host; one running only app services is an app host. When the plan has both, <c>gate:core</c>
+/// waits for every core host's verify and every app host's activate waits for the gate.
+/// <para>
+/// When a selected service has Terraform, the plan takes NixMox's shape (seed 003):
+/// <c>tf:infra</c> -> activate of core hosts (and hosts without services), all in phase
+/// <c>nix:core</c> -> <c>gate:core</c> -> <c>tf:auth-core</c> -> every app host's activate; and for
+/// each app service S with Terraform on host H:
+/// <c>tf:auth-core -> tf:service-infra:S -> activate:H -> tf:service-config:S -> verify:H</c>.
+/// App hosts' build, copy, keys and activate are in phase <c>nix:service-config</c> and their
+/// verify in <c>verify</c>. Terraform of core services belongs to tf:infra and tf:auth-core.
+/// </para>
+/// </summary>
+internal static class DeployPlanner
+{
+    private enum Role
+    {
+        Plain,
+        Core,
+        App,
+    }
+
+    public static PlanResult Build(FleetIndex index, int[] hosts, Digraph dependsOn)
+    {
+        var fleet = index.Fleet;
+        var roles = new Role[hosts.Length];
+        var nixMox = false;
+        bool anyCore = false, anyApp = false;
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var services = index.ServicesOnHost.Successors(hosts[i]);
+            var core = false;
+            foreach (var service in services)
+            {
+                core |= fleet.Services[service].Tier == ServiceTier.Core;
+                nixMox |= fleet.Services[service].Terraform is not null;
+            }
+
+            roles[i] = services.IsEmpty ? Role.Plain : core ? Role.Core : Role.App;
+            anyCore |= core;
+            anyApp |= roles[i] == Role.App;
+        }
+
+        var graph = new StepGraph(fleet.SourcePath);
+        var infra = nixMox
+            ? graph.AddWithId("tf:infra", StepKinds.Terraform, PlanPhases.TerraformInfra, null, null, "provision the fleet's infrastructure (machines, networks, storage)")
+            : -1;
+
+        var build = new int[hosts.Length];
+        var copy = new int[hosts.Length];
+        var keys = new int[hosts.Length];
+        var activate = new int[hosts.Length];
+        var keysPost = new int[hosts.Length];
+        var verify = new int[hosts.Length];
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var name = fleet.Hosts[hosts[i]].Name;
+            build[i] = graph.Add(StepKinds.Build, name, Phase(roles[i], nixMox, PlanPhases.Build), name, null);
+        }
+
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var name = fleet.Hosts[hosts[i]].Name;
+            copy[i] = graph.Add(StepKinds.Copy, name, Phase(roles[i], nixMox, PlanPhases.Copy), name, null);
+            graph.Depend(copy[i], build[i]);
+        }
+
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var host = fleet.Hosts[hosts[i]];
+            var (before, after) = CountKeys(host);
+            keys[i] = before == 0 ? -1 : graph.Add(StepKinds.Keys, host.Name, Phase(roles[i], nixMox, PlanPhases.Keys), host.Name, null, $"upload {before} key(s) before activation");
+            graph.Depend(keys[i], copy[i]);
+            keysPost[i] = after;
+        }
+
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var host = fleet.Hosts[hosts[i]];
+            activate[i] = graph.Add(StepKinds.Activate, host.Name, Phase(roles[i], nixMox, PlanPhases.Activate), host.Name, null);
+            graph.Depend(activate[i], keys[i] >= 0 ? keys[i] : copy[i]);
+            var last = activate[i];
+            if (keysPost[i] > 0)
+            {
+                var count = keysPost[i];
+                keysPost[i] = graph.Add(StepKinds.KeysPost, host.Name, Phase(roles[i], nixMox, PlanPhases.Activate), host.Name, null, $"upload {count} key(s) after activation");
+                graph.Depend(keysPost[i], activate[i]);
+                last = keysPost[i];
+            }
+
+            verify[i] = graph.Add(StepKinds.Verify, host.Name, Phase(roles[i], nixMox, PlanPhases.Verify), host.Name, null);
+            graph.Depend(verify[i], last);
+        }
+
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            foreach (var needed in dependsOn.Successors(i))
+            {
+                graph.Depend(activate[i], verify[needed]);
+            }
+        }
+
+        var gate = -1;
+        if (anyCore && anyApp)
+        {
+            gate = graph.AddWithId("gate:core", StepKinds.Gate, nixMox ? PlanPhases.NixCore : PlanPhases.Gate, null, null, "every core host is deployed and verified");
+            for (var i = 0; i < hosts.Length; i++)
+            {
+                if (roles[i] == Role.Core)
+                {
+                    graph.Depend(gate, verify[i]);
+                }
+                else if (roles[i] == Role.App)
+                {
+                    graph.Depend(activate[i], gate);
+                }
+            }
+        }
+
+        if (nixMox)
+        {
+            AddTerraform(index, hosts, roles, graph, infra, gate, activate, verify);
+        }
+
+        return graph.Finish(Operation.Deploy);
+    }
+
+    private static void AddTerraform(FleetIndex index, int[] hosts, Role[] roles, StepGraph graph, int infra, int gate, int[] activate, int[] verify)
+    {
+        var fleet = index.Fleet;
+        var authCore = graph.AddWithId("tf:auth-core", StepKinds.Terraform, PlanPhases.TerraformAuthCore, null, null, "create the authentication provider's core resources");
+        var anyCore = false;
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            if (roles[i] != Role.App)
+            {
+                graph.Depend(activate[i], infra);
+            }
+
+            if (roles[i] == Role.Core && gate < 0)
+            {
+                graph.Depend(authCore, verify[i]);
+            }
+
+            anyCore |= roles[i] == Role.Core;
+        }
+
+        graph.Depend(authCore, gate >= 0 ? gate : anyCore ? -1 : infra);
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            if (roles[i] != Role.App)
+            {
+                continue;
+            }
+
+            graph.Depend(activate[i], authCore);
+            var host = fleet.Hosts[hosts[i]].Name;
+            foreach (var s in index.ServicesOnHost.Successors(hosts[i]))
+            {
+                var service = fleet.Services[s];
+                if (service.Terraform is null)
+                {
+                    continue;
+                }
+
+                var serviceInfra = graph.AddWithId("tf:service-infra:" + service.Name, StepKinds.Terraform, PlanPhases.TerraformServiceInfra, host, service.Name, $"infrastructure of {service.Name}");
+                graph.Depend(serviceInfra, authCore);
+                graph.Depend(activate[i], serviceInfra);
+                var serviceConfig = graph.AddWithId("tf:service-config:" + service.Name, StepKinds.Terraform, PlanPhases.TerraformServiceConfig, host, service.Name, $"resources of {service.Name} (applications, providers, outposts)");
+                graph.Depend(serviceConfig, activate[i]);
+                graph.Depend(verify[i], serviceConfig);
+            }
+        }
+    }
+
+    private static string Phase(Role role, bool nixMox, string plain) => !nixMox
+        ? plain
+        : role != Role.App ? PlanPhases.NixCore
+        : plain == PlanPhases.Verify ? PlanPhases.Verify : PlanPhases.NixServiceConfig;
+
+    private static (int Before, int After) CountKeys(Host host)
+    {
+        int before = 0, after = 0;
+        foreach (var key in host.Keys)
+        {
+            if (key.UploadAt == KeyUploadAt.PreActivation)
+            {
+                before++;
+            }
+            else
+            {
+                after++;
+            }
+        }
+
+        return (before, after);
+    }
+}

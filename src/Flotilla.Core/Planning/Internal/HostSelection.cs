@@ -1,0 +1,192 @@
+using System.Collections.Immutable;
+using Flotilla.Diagnostics;
+using Flotilla.Inventory.Internal;
+
+namespace Flotilla.Planning.Internal;
+
+/// <summary>
+/// Resolves a <see cref="Selection"/> to host indexes in fleet order: names, <c>@tags</c>, globs
+/// and services (with what they need), then dependents when asked. A selector that matches
+/// nothing is an error naming the closest host, service or the known tags. Linear in the fleet.
+/// </summary>
+internal static class HostSelection
+{
+    public static (int[] Hosts, ImmutableArray<Diagnostic> Errors) Resolve(FleetIndex index, Selection selection)
+    {
+        var fleet = index.Fleet;
+        var hostCount = fleet.Hosts.Length;
+        var selected = new bool[hostCount];
+        var errors = ImmutableArray.CreateBuilder<Diagnostic>();
+        var on = selection.On.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray();
+        if (on.Length == 0 && selection.Services.IsEmpty)
+        {
+            Array.Fill(selected, true);
+        }
+
+        foreach (var selector in on)
+        {
+            if (!SelectOn(index, selector, selected) && Unmatched(index, selector) is { } error)
+            {
+                errors.Add(error);
+            }
+        }
+
+        SelectServices(index, selection.Services, selected, errors);
+        if (errors.Count > 0)
+        {
+            return ([], errors.ToImmutable());
+        }
+
+        if (selection.WithDependents)
+        {
+            AddDependents(index, selected);
+        }
+
+        var hosts = new List<int>();
+        for (var i = 0; i < hostCount; i++)
+        {
+            if (selected[i])
+            {
+                hosts.Add(i);
+            }
+        }
+
+        return ([.. hosts], []);
+    }
+
+    private static bool SelectOn(FleetIndex index, string selector, bool[] selected)
+    {
+        var hosts = index.Fleet.Hosts;
+        var matched = false;
+        if (selector.StartsWith('@'))
+        {
+            var tag = selector[1..];
+            for (var i = 0; i < hosts.Length; i++)
+            {
+                if (hosts[i].Tags.Contains(tag))
+                {
+                    selected[i] = matched = true;
+                }
+            }
+
+            return matched;
+        }
+
+        // An exact name wins over a pattern: host names may contain any character.
+        if (index.HostByName.ContainsKey(selector) || !Glob.IsPattern(selector))
+        {
+            for (var i = 0; i < hosts.Length; i++)
+            {
+                if (hosts[i].Name == selector)
+                {
+                    selected[i] = matched = true;
+                }
+            }
+
+            return matched;
+        }
+
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            if (Glob.Matches(selector, hosts[i].Name))
+            {
+                selected[i] = matched = true;
+            }
+        }
+
+        return matched;
+    }
+
+    private static Diagnostic? Unmatched(FleetIndex index, string selector)
+    {
+        var file = index.Fleet.SourcePath;
+        if (selector.StartsWith('@'))
+        {
+            var tags = index.Fleet.Hosts.SelectMany(h => h.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            var hint = tags.Length == 0
+                ? "no host has tags or groups"
+                : Suggestions.Closest(selector[1..], tags) is { } close
+                    ? $"did you mean \"@{close}\"? known tags: {string.Join(", ", tags.Take(20))}{(tags.Length > 20 ? ", ..." : "")}"
+                    : $"known tags: {string.Join(", ", tags.Take(20))}{(tags.Length > 20 ? ", ..." : "")}";
+            return new Diagnostic(Severity.Error, file, "", $"--on \"{selector}\": no host has tag \"{selector[1..]}\"", hint);
+        }
+
+        if (Glob.IsPattern(selector))
+        {
+            return new Diagnostic(Severity.Error, file, "", $"--on \"{selector}\": the pattern matches no host", "check the pattern: * matches any run of characters, ? one character, [...] one of a set");
+        }
+
+        string? suggestion = index.ServiceByName.ContainsKey(selector)
+            ? $"\"{selector}\" is a service; select it with --service {selector}"
+            : Suggestions.Closest(selector, index.HostByName.Keys) is { } closest ? $"did you mean \"{closest}\"?" : "name a host of the fleet, a @tag or a glob";
+        return new Diagnostic(Severity.Error, file, "", $"--on \"{selector}\": no host is named \"{selector}\"", suggestion);
+    }
+
+    private static void SelectServices(FleetIndex index, ImmutableArray<string> names, bool[] selected, ImmutableArray<Diagnostic>.Builder errors)
+    {
+        var seen = new bool[index.Fleet.Services.Length];
+        var pending = new Stack<int>();
+        foreach (var name in names)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                continue;
+            }
+
+            if (!index.ServiceByName.TryGetValue(name, out var start))
+            {
+                var hint = Suggestions.Closest(name, index.ServiceByName.Keys) is { } closest ? $"did you mean \"{closest}\"?" : "name a service of the fleet";
+                errors.Add(new Diagnostic(Severity.Error, index.Fleet.SourcePath, "", $"--service \"{name}\": no service is named \"{name}\"", hint));
+                continue;
+            }
+
+            if (!seen[start])
+            {
+                seen[start] = true;
+                pending.Push(start);
+            }
+
+            while (pending.TryPop(out var service))
+            {
+                if (index.ServiceHost[service] >= 0)
+                {
+                    selected[index.ServiceHost[service]] = true;
+                }
+
+                foreach (var needed in index.ServiceGraph.Successors(service))
+                {
+                    if (!seen[needed])
+                    {
+                        seen[needed] = true;
+                        pending.Push(needed);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void AddDependents(FleetIndex index, bool[] selected)
+    {
+        var dependents = index.LiftedGraph.Reverse();
+        var pending = new Stack<int>();
+        for (var i = 0; i < selected.Length; i++)
+        {
+            if (selected[i])
+            {
+                pending.Push(i);
+            }
+        }
+
+        while (pending.TryPop(out var host))
+        {
+            foreach (var dependent in dependents.Successors(host))
+            {
+                if (!selected[dependent])
+                {
+                    selected[dependent] = true;
+                    pending.Push(dependent);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text;
+
+namespace Flotilla.Planning.Internal;
+
+/// <summary>
+/// The plan for a person: a header, then each phase with its steps and what each waits for.
+/// Control characters in names are shown escaped so a name cannot forge lines.
+/// </summary>
+internal static class TextPlanRenderer
+{
+    private const int MaxIdWidth = 40;
+
+    public static string Render(Plan plan)
+    {
+        var steps = plan.Steps;
+        var hosts = new HashSet<string>(StringComparer.Ordinal);
+        var width = 0;
+        foreach (var step in steps)
+        {
+            if (step.Host is not null)
+            {
+                hosts.Add(step.Host);
+            }
+
+            width = Math.Max(width, Printable(step.Id).Length);
+        }
+
+        width = Math.Min(width, MaxIdWidth);
+        var text = new StringBuilder();
+        var operation = plan.Operation == Operation.Deploy ? "Deploy" : "Reboot";
+        text.Append(CultureInfo.InvariantCulture, $"{operation} plan: {Count(hosts.Count, "host")}, {Count(steps.Length, "step")}").Append('\n');
+        foreach (var (phase, members) in PhaseGroups.Of(plan))
+        {
+            text.Append('\n').Append(Printable(phase)).Append('\n');
+            foreach (var i in members)
+            {
+                var step = steps[i];
+                var line = new StringBuilder("  ").Append(Printable(step.Id).PadRight(width));
+                if (step.Delay is { } delay && step.Kind == StepKinds.Wait)
+                {
+                    line.Append("  for ").Append(Duration(delay));
+                }
+
+                if (!step.DependsOn.IsEmpty)
+                {
+                    line.Append("  waits for ").Append(string.Join(", ", step.DependsOn.Select(Printable)));
+                }
+
+                text.Append(line.ToString().TrimEnd()).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Count(int count, string noun) =>
+        count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? noun : noun + "s");
+
+    private static string Duration(TimeSpan delay) =>
+        delay.TotalSeconds == Math.Floor(delay.TotalSeconds)
+            ? ((long)delay.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s"
+            : delay.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + "ms";
+
+    private static string Printable(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c))
+            {
+                return Escape(text);
+            }
+        }
+
+        return text;
+    }
+
+    private static string Escape(string text)
+    {
+        var builder = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c))
+            {
+                builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+}

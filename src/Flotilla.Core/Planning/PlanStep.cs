@@ -1,0 +1,18 @@
+using System.Collections.Immutable;
+
+namespace Flotilla.Planning;
+
+/// <summary>
+/// One step of a <see cref="Plan"/>. <see cref="Id"/> is <c>kind:name</c> (<c>activate:web01</c>,
+/// <c>tf:service-infra:vaultwarden</c>) and unique in its plan; names are kept as they are, so
+/// renderers quote them. <see cref="DependsOn"/> holds the ids of the steps that must finish
+/// first. <see cref="Kind"/> is one of <see cref="StepKinds"/>. Immutable.
+/// </summary>
+public sealed record PlanStep(string Id, string Kind, string Phase, string? Host, string? Service, ImmutableArray<string> DependsOn)
+{
+    /// <summary>For <see cref="StepKinds.Wait"/>: how long to wait.</summary>
+    public TimeSpan? Delay { get; init; }
+
+    /// <summary>A line for people (what the step does); null when the id says it all.</summary>
+    public string? Description { get; init; }
+}

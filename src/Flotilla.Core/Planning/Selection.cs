@@ -1,0 +1,21 @@
+using System.Collections.Immutable;
+
+namespace Flotilla.Planning;
+
+/// <summary>
+/// Which part of the fleet an operation touches; the union of <see cref="On"/> and
+/// <see cref="Services"/>, everything when both are empty. Immutable.
+/// </summary>
+public sealed record Selection
+{
+    public static readonly Selection Everything = new();
+
+    /// <summary>Host names, <c>@tag</c> (tags and groups alike) and globs (<c>*</c>, <c>?</c>, <c>[...]</c>), already split on commas.</summary>
+    public ImmutableArray<string> On { get; init; } = [];
+
+    /// <summary>Services to deploy with everything they need (<c>dependsOn</c> and <c>auth.provider</c>, transitively); selects the hosts that run them.</summary>
+    public ImmutableArray<string> Services { get; init; } = [];
+
+    /// <summary>Also select every host that depends, directly or not, on a selected host.</summary>
+    public bool WithDependents { get; init; }
+}

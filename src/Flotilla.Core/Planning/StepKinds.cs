@@ -1,0 +1,19 @@
+namespace Flotilla.Planning;
+
+/// <summary>The values of <see cref="PlanStep.Kind"/>.</summary>
+public static class StepKinds
+{
+    public const string Build = "build";
+    public const string Copy = "copy";
+    /// <summary>Uploads the host's keys that go up before activation.</summary>
+    public const string Keys = "keys";
+    /// <summary>Uploads the host's keys that go up after activation.</summary>
+    public const string KeysPost = "keys-post";
+    public const string Activate = "activate";
+    public const string Verify = "verify";
+    /// <summary>Joins many steps into one (<c>gate:core</c>: every core host is verified).</summary>
+    public const string Gate = "gate";
+    public const string Terraform = "terraform";
+    public const string Wait = "wait";
+    public const string Reboot = "reboot";
+}
