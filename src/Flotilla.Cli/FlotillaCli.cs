@@ -15,7 +15,9 @@ public static class FlotillaCli
             PlanCommand.Create(context),
             HostsCommand.Create(context),
         };
+        // "@tag" is a selector here, never a response file.
+        var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };
         var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return await root.Parse(args).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        return await root.Parse(args, parser).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 }

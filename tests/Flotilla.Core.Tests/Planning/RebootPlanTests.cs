@@ -22,6 +22,20 @@ public sealed class RebootPlanTests
     }
 
     [Fact]
+    public void Home_manager_hosts_are_not_rebooted()
+    {
+        var fleet = new TestFleet()
+            .Host("server", h => h with { RebootOrder = 1 })
+            .Host("laptop", h => h with { RebootOrder = 2, Platform = Flotilla.Inventory.Platform.HomeManager })
+            .Host("mac", h => h with { RebootOrder = 3, Platform = Flotilla.Inventory.Platform.Darwin })
+            .Build();
+
+        var plan = PlanAssert.Built(Planner.Build(fleet, Operation.Reboot, Selection.Everything));
+
+        Assert.Equal(["server", "mac"], plan.Steps.Where(s => s.Kind == StepKinds.Reboot).Select(s => s.Host));
+    }
+
+    [Fact]
     public void Reboot_plan_is_one_chain_with_delays()
     {
         var fleet = new TestFleet()

@@ -1,4 +1,5 @@
 using Flotilla.Graphs.Internal;
+using Flotilla.Inventory;
 using Flotilla.Inventory.Internal;
 
 namespace Flotilla.Planning.Internal;
@@ -7,7 +8,7 @@ namespace Flotilla.Planning.Internal;
 /// Builds reboot plans: one host at a time, each after the hosts it depends on (lifted graph),
 /// ties broken by <c>rebootOrder</c> (hosts without one last), then name. Per host
 /// <c>wait:H</c> (its reboot delay) -> <c>reboot:H</c> -> <c>verify:H</c>; the next host's wait
-/// waits for the previous host's verify, so the plan is one chain.
+/// waits for the previous host's verify, so the plan is one chain. home-manager hosts are left out.
 /// </summary>
 internal static class RebootPlanner
 {
@@ -37,6 +38,12 @@ internal static class RebootPlanner
         foreach (var i in order)
         {
             var host = fleet.Hosts[hosts[i]];
+            if (host.Platform == Platform.HomeManager)
+            {
+                // home-manager manages a user's environment, not the machine: nothing to reboot.
+                continue;
+            }
+
             var wait = graph.Add(StepKinds.Wait, host.Name, PlanPhases.Reboot, host.Name, null, $"wait {host.RebootDelay.TotalSeconds}s before rebooting", host.RebootDelay);
             graph.Depend(wait, previous);
             var reboot = graph.Add(StepKinds.Reboot, host.Name, PlanPhases.Reboot, host.Name, null);
