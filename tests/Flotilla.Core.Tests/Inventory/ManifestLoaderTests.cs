@@ -104,4 +104,17 @@ public sealed class ManifestLoaderTests
         Assert.Contains(fleet.Diagnostics, d => d.Path == "services.web.depends_on" && d.Message.Contains("expected a list of strings", StringComparison.Ordinal));
         Assert.Contains(fleet.Diagnostics, d => d.Path == "services.web.ports[1]" && d.Message.Contains("expected a whole number", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Problems_with_manifest_health_settings_point_at_interface_health()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Write("m.nix", """{ services.web = { enable = true; ip = "10.0.0.2"; interface.health = { startup = ""; timeout = 0; }; }; }""");
+
+        var fleet = await InventoryLoader.LoadAsync(file, dir.Path);
+        var problems = Flotilla.Validation.FleetValidator.Validate(fleet);
+
+        Assert.Contains(problems, d => d.Path == "services.web.interface.health.startup" && d.Message.Contains("no command", StringComparison.Ordinal));
+        Assert.Contains(problems, d => d.Path == "services.web.interface.health.timeout");
+    }
 }

@@ -54,7 +54,9 @@ internal static class HealthCheckReader
                     Interval = interval,
                     Timeout = timeout,
                     Retries = retries,
-                    Origin = new Origin(health.Diagnostics.File, health.PathOf(key)).WithFieldName("command", ""),
+                    // interval, timeout and retries sit beside startup and liveness, so the
+                    // check's path is interface.health and its command is the key itself.
+                    Origin = new Origin(health.Diagnostics.File, health.Path).WithFieldName("command", key),
                 });
             }
         }
