@@ -16,7 +16,9 @@ mount --bind "$dir/boot_id" /proc/sys/kernel/random/boot_id || exit 1
 mkdir -p "$dir/home" && mount --bind "$dir/home" /root || exit 1
 mkdir -p /run/sshd /run/lab/faults /nix/var/nix/profiles /nix/var/lab
 if [ ! -e /nix/var/nix/profiles/system ]; then
+  # First boot: install the initial system as generation 1 and make it the boot default.
   nix-env -p /nix/var/nix/profiles/system --set "$(cat "$dir/initial-system")" || exit 1
+  ln -sfn "$(readlink -f /nix/var/nix/profiles/system)" /nix/var/lab/default-system
 fi
 if [ -e /nix/var/lab/default-system ]; then
   system=$(readlink -f /nix/var/lab/default-system)

@@ -119,7 +119,10 @@ public sealed partial class Lab
         await LabMachines.BootAsync(state, host, (int)Math.Ceiling(sshdDelay.TotalSeconds), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs a command after a delay in a detached process that <c>down</c> can find and kill.</summary>
+    /// <summary>
+    /// Runs a command after a delay in a detached process that <c>down</c> can find and kill. The
+    /// process lets go of our output pipes first, or waiting for setsid would wait for the timer.
+    /// </summary>
     private async Task StartTimerAsync(TimeSpan after, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
         var timers = LabPaths.Timers(Directory);
@@ -127,7 +130,7 @@ public sealed partial class Lab
         var pidFile = Path.Combine(timers, Guid.NewGuid().ToString("N") + ".pid");
         await LabProcess.RunCheckedAsync(
             "setsid",
-            ["-f", "/bin/sh", "-c", "echo $$ > \"$1\"; sleep \"$2\"; rm -f \"$1\"; shift 2; exec \"$@\" > /dev/null 2>&1",
+            ["-f", "/bin/sh", "-c", "exec < /dev/null > /dev/null 2>&1; echo $$ > \"$1\"; sleep \"$2\"; rm -f \"$1\"; shift 2; exec \"$@\"",
              TimerName, pidFile, after.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), .. command],
             null,
             cancellationToken).ConfigureAwait(false);

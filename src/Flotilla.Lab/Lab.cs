@@ -166,16 +166,10 @@ public sealed partial class Lab
                     await LabNetwork.IpAsync(["netns", "del", host.Namespace], cancellationToken).ConfigureAwait(false);
                 }
 
-                if (LabNetwork.Links().Contains(host.Interface))
-                {
-                    await LabNetwork.IpAsync(["link", "del", host.Interface], cancellationToken).ConfigureAwait(false);
-                }
+                await LabNetwork.DeleteLinkAsync(host.Interface, cancellationToken).ConfigureAwait(false);
             }
 
-            if (LabNetwork.Links().Contains(state.Bridge))
-            {
-                await LabNetwork.IpAsync(["link", "del", state.Bridge], cancellationToken).ConfigureAwait(false);
-            }
+            await LabNetwork.DeleteLinkAsync(state.Bridge, cancellationToken).ConfigureAwait(false);
         }
 
         if (System.IO.Directory.Exists(directory))
@@ -281,22 +275,29 @@ public sealed partial class Lab
         await Task.WhenAll(state.Hosts.Select(h => LabMachines.WaitForSshAsync(h, options.BootTimeout, time, cancellationToken))).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Builds hosts' systems. One evaluation names every output path (nix build --json does not
+    /// promise to answer in the order it was asked), then one nix build makes them.
+    /// </summary>
     private async Task<IReadOnlyList<string>> BuildAsync(IReadOnlyList<string> hosts, CancellationToken cancellationToken)
     {
         var flake = "path:" + InventoryDirectory;
-        var output = await LabProcess.RunCheckedAsync(
+        var evaluation = await LabProcess.RunCheckedAsync(
             "nix",
-            [.. NixFlakes, "build", "--json", "--no-link", "--option", "substituters", "",
+            [.. NixFlakes, "eval", "--json", flake + "#nixosConfigurations",
+             "--apply", "cs: builtins.mapAttrs (n: c: c.config.system.build.toplevel.outPath) cs"],
+            null,
+            cancellationToken).ConfigureAwait(false);
+        using var document = JsonDocument.Parse(evaluation);
+        var paths = hosts.Select(h => document.RootElement.TryGetProperty(h, out var path)
+            ? path.GetString()!
+            : throw new LabException($"{InventoryDirectory}/flake.nix has no nixosConfigurations.{h}")).ToList();
+        await LabProcess.RunCheckedAsync(
+            "nix",
+            [.. NixFlakes, "build", "--no-link", "--option", "substituters", "",
              .. hosts.Select(h => $"{flake}#{LabInventory.SystemAttribute(h)}")],
             null,
             cancellationToken).ConfigureAwait(false);
-        using var document = JsonDocument.Parse(output);
-        var paths = document.RootElement.EnumerateArray().Select(e => e.GetProperty("outputs").GetProperty("out").GetString()!).ToList();
-        if (paths.Count != hosts.Count)
-        {
-            throw new LabException($"nix build of {flake} gave {paths.Count} systems for {hosts.Count} hosts");
-        }
-
         return paths;
     }
 

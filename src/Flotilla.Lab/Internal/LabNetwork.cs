@@ -44,6 +44,24 @@ internal static class LabNetwork
         await IpAsync(["-n", host.Namespace, "route", "add", "default", "via", state.Gateway], cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Deletes a link if it exists. A veth whose peer's namespace was just deleted may vanish
+    /// while this runs, which is as good as deleting it.
+    /// </summary>
+    public static async Task DeleteLinkAsync(string link, CancellationToken cancellationToken)
+    {
+        if (!Links().Contains(link))
+        {
+            return;
+        }
+
+        var result = await LabProcess.RunAsync("ip", ["link", "del", link], null, cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0 && Links().Contains(link))
+        {
+            throw new LabException($"ip link del {link} exited with {result.ExitCode}: {result.StandardError.Trim()}");
+        }
+    }
+
     public static Task SetLinkAsync(string link, bool up, CancellationToken cancellationToken) =>
         IpAsync(["link", "set", link, up ? "up" : "down"], cancellationToken);
 
