@@ -130,7 +130,7 @@ public sealed partial class Lab
         var pidFile = Path.Combine(timers, Guid.NewGuid().ToString("N") + ".pid");
         await LabProcess.RunCheckedAsync(
             "setsid",
-            ["-f", "/bin/sh", "-c", "exec < /dev/null > /dev/null 2>&1; echo $$ > \"$1\"; sleep \"$2\"; rm -f \"$1\"; shift 2; exec \"$@\"",
+            ["-f", "/bin/sh", "-c", "echo $$ > \"$1\"; exec < /dev/null > /dev/null 2>&1; sleep \"$2\"; rm -f \"$1\"; shift 2; exec \"$@\"",
              TimerName, pidFile, after.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), .. command],
             null,
             cancellationToken).ConfigureAwait(false);

@@ -222,28 +222,32 @@ public sealed partial class Lab
         }
     }
 
+    /// <summary>
+    /// Kills the lab's fault timers: every process whose command line is a timer's and names a
+    /// file in the lab's directory (its pid file), so a timer that has not written its pid yet is found too.
+    /// </summary>
     private static void KillTimers(string directory)
     {
-        var timers = LabPaths.Timers(directory);
-        if (!System.IO.Directory.Exists(timers))
+        var mark = LabPaths.Timers(directory) + "/";
+        foreach (var process in System.IO.Directory.EnumerateDirectories("/proc"))
         {
-            return;
-        }
+            if (!int.TryParse(Path.GetFileName(process), CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
 
-        foreach (var file in System.IO.Directory.EnumerateFiles(timers, "*.pid"))
-        {
             try
             {
-                if (int.TryParse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture, out var pid)
-                    && File.ReadAllText($"/proc/{pid}/cmdline").Contains(TimerName, StringComparison.Ordinal))
+                var commandLine = File.ReadAllText(Path.Combine(process, "cmdline"));
+                if (commandLine.Contains(TimerName, StringComparison.Ordinal) && commandLine.Contains(mark, StringComparison.Ordinal))
                 {
-                    using var process = System.Diagnostics.Process.GetProcessById(pid);
-                    process.Kill();
+                    using var timer = System.Diagnostics.Process.GetProcessById(pid);
+                    timer.Kill();
                 }
             }
             catch (Exception exception) when (exception is IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
             {
-                // The timer ended meanwhile.
+                // The process ended meanwhile.
             }
         }
     }
