@@ -201,4 +201,19 @@ public sealed class LabTests
         var newBridge = lab.Host("host-1").Namespace.Split('-')[0] + "br";
         Assert.True(oldBridge == newBridge || !LabNetwork.Links().Contains(oldBridge));
     }
+
+    [LabFact]
+    public async Task A_service_configured_to_crash_is_failed_after_a_switch_and_refuses_connections()
+    {
+        await using var lab = await TestLab.StartAsync(hosts: 1);
+        await lab.SetServiceHealthAsync("host-1", "crash", "2");
+
+        var (_, activation) = await lab.DeployAsync("host-1");
+
+        Assert.True(activation.ExitCode == 0, activation.StandardError);
+        await TestLab.EventuallyAsync(async () => (await lab.SshAsync("host-1", "systemctl is-active web")).ExitCode == 3, "the service failing");
+        Assert.Equal("failed", (await lab.SshAsync("host-1", "systemctl is-active web")).StandardOutput.Trim());
+        Assert.Null(await TestLab.GetAsync(lab.Host("host-1").Address, 8080));
+        Assert.Equal("failed", (await lab.Lab.StatusAsync()).Hosts[0].Services["web"]);
+    }
 }
