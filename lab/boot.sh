@@ -1,0 +1,33 @@
+#!/bin/sh
+# Boots one lab host. Runs as `ip netns exec NS unshare -m -u --propagation private sh boot.sh DIR
+# DELAY`: gives the host its own /nix (DIR/root/nix), /run (a tmpfs) and boot id, activates the
+# default system as NixOS's stage 2 would, starts sshd after DELAY seconds and then stays as the
+# process that holds the host's namespaces.
+set -u
+dir=$1
+sshd_delay=${2:-0}
+exec < /dev/null >> "$dir/console.log" 2>&1
+echo "$$" > "$dir/init.pid"
+echo "booting, boot id $(cat "$dir/boot_id")"
+mount --make-rprivate /
+mount --bind "$dir/root/nix" /nix || exit 1
+mount -t tmpfs -o mode=755,size=64m lab-run /run || exit 1
+mount --bind "$dir/boot_id" /proc/sys/kernel/random/boot_id || exit 1
+mkdir -p "$dir/home" && mount --bind "$dir/home" /root || exit 1
+mkdir -p /run/sshd /run/lab/faults /nix/var/nix/profiles /nix/var/lab
+if [ ! -e /nix/var/nix/profiles/system ]; then
+  # First boot: install the initial system as generation 1 and make it the boot default.
+  nix-env -p /nix/var/nix/profiles/system --set "$(cat "$dir/initial-system")" || exit 1
+  ln -sfn "$(readlink -f /nix/var/nix/profiles/system)" /nix/var/lab/default-system
+fi
+if [ -e /nix/var/lab/default-system ]; then
+  system=$(readlink -f /nix/var/lab/default-system)
+else
+  system=$(readlink -f /nix/var/nix/profiles/system)
+fi
+hostname "$(cat "$system/hostname")"
+ln -sfn "$system" /run/booted-system
+"$system/bin/switch-to-configuration" test || echo "boot: activating $system failed"
+[ "$sshd_delay" = 0 ] || sleep "$sshd_delay"
+/usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log" || echo "boot: sshd did not start"
+exec sleep infinity

@@ -1,0 +1,71 @@
+# Builds a lab host's system closure from its lab configuration (hosts/<host>.json):
+#   { "version": "1", "kernel": "1"?, "services": [ { "name", "port", "kind"?: "http"|"tcp",
+#     "health"?: "healthy"|"unhealthy"|"slow"|"crash" } ] }
+# Every derivation is built by a static busybox (the only program the closures need), so the
+# closure is self-contained and the same with or without Nix's sandbox.
+{ system, busybox }:
+{ name, config }:
+let
+  bb = "${busybox}/busybox";
+  fill = file: vars:
+    builtins.replaceStrings (map (n: "@${n}@") (builtins.attrNames vars)) (builtins.attrValues vars)
+      (builtins.readFile file);
+  build = drvName: attrs: derivation ({
+    name = drvName;
+    inherit system;
+    builder = bb;
+    args = [ "sh" "-c" ''
+      set -eu
+      mkdir() { ${bb} mkdir "$@"; }; chmod() { ${bb} chmod "$@"; }; ln() { ${bb} ln "$@"; }
+      eval "$buildCommand"
+    '' ];
+  } // attrs);
+  version = toString (config.version or "1");
+  kernelVersion = toString (config.kernel or "1");
+
+  service = s:
+    let
+      kind = s.kind or "http";
+      health = s.health or "healthy";
+      vars = { inherit bb health; name = s.name; host = name; port = toString s.port; inherit version kind; };
+    in
+    build "lab-service-${s.name}-${version}" {
+      run = fill ./service-run.sh vars;
+      handler = fill (if kind == "tcp" then ./tcp-handler.sh else ./http-handler.sh) vars;
+      buildCommand = ''
+        mkdir -p $out/bin
+        printf '%s' "$run" > $out/bin/run
+        printf '%s' "$handler" > $out/handler
+        chmod +x $out/bin/run $out/handler
+      '';
+    };
+
+  services = map service (config.services or [ ]);
+
+  kernel = build "linux-lab-${kernelVersion}" {
+    text = "lab kernel ${kernelVersion}\n";
+    buildCommand = ''printf '%s' "$text" > $out'';
+  };
+in
+build "nixos-system-${name}-${version}" {
+  inherit kernel version;
+  hostName = name;
+  switch = fill ./switch-to-configuration.sh { inherit bb; };
+  systemctl = fill ./systemctl.sh { inherit bb; };
+  nixosVersion = "#!${bb} sh\necho ${version}\n";
+  serviceNames = map (s: s.name) (config.services or [ ]);
+  servicePaths = services;
+  buildCommand = ''
+    mkdir -p $out/bin $out/sw/bin $out/services
+    printf '%s\n' "$version" > $out/version
+    printf '%s\n' "$hostName" > $out/hostname
+    ln -s $kernel $out/kernel
+    printf '%s' "$switch" > $out/bin/switch-to-configuration
+    printf '%s' "$systemctl" > $out/sw/bin/systemctl
+    printf '%s' "$nixosVersion" > $out/sw/bin/nixos-version
+    chmod +x $out/bin/switch-to-configuration $out/sw/bin/systemctl $out/sw/bin/nixos-version
+    ln -s ${bb} $out/sw/bin/busybox
+    set -- $servicePaths
+    for n in $serviceNames; do ln -s "$1" "$out/services/$n"; shift; done
+  '';
+}

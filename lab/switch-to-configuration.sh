@@ -1,0 +1,92 @@
+#!@bb@ sh
+# switch-to-configuration for a Flotilla lab host: starts, restarts and stops the host's lab
+# services and moves /run/current-system, like NixOS's script of the same name.
+#   switch        activate now and make this system the one booted next
+#   boot          make this system the one booted next, activate nothing
+#   test          activate now; the next boot still uses the previous default
+#   dry-activate  print what switch or test would do
+set -u
+bb=@bb@
+self=$($bb readlink -f "$($bb dirname "$0")/..")
+goal=${1:-}
+state=/run/lab/services
+faults=/run/lab/faults
+boot_entry=/nix/var/lab/default-system
+
+case "$goal" in
+  switch | boot | test | dry-activate) ;;
+  *) echo "usage: $0 switch|boot|test|dry-activate" >&2; exit 100 ;;
+esac
+
+if [ "$goal" != dry-activate ] && [ -e "$faults/activation-fails" ]; then
+  [ -e "$faults/activation-fails.keep" ] || $bb rm -f "$faults/activation-fails"
+  echo "switch-to-configuration: activating $self failed (lab fault activation-fails)" >&2
+  exit 1
+fi
+
+running() {
+  [ -f "$state/$1/pid" ] && $bb kill -0 "$($bb cat "$state/$1/pid")" 2>/dev/null
+}
+
+to_stop=
+to_start=
+to_restart=
+if [ -d "$state" ]; then
+  for d in "$state"/*; do
+    [ -d "$d" ] || continue
+    n=${d##*/}
+    [ -e "$self/services/$n" ] || to_stop="$to_stop $n"
+  done
+fi
+for l in "$self"/services/*; do
+  [ -e "$l" ] || continue
+  n=${l##*/}
+  spec=$($bb readlink -f "$l")
+  if running "$n"; then
+    [ "$($bb cat "$state/$n/spec")" = "$spec" ] || to_restart="$to_restart $n"
+  else
+    to_start="$to_start $n"
+  fi
+done
+
+if [ "$goal" = dry-activate ]; then
+  echo "would activate $self"
+  for n in $to_stop; do echo "would stop service $n"; done
+  for n in $to_restart; do echo "would restart service $n"; done
+  for n in $to_start; do echo "would start service $n"; done
+  exit 0
+fi
+
+if [ "$goal" = switch ] || [ "$goal" = boot ]; then
+  $bb mkdir -p "${boot_entry%/*}"
+  $bb ln -sfn "$self" "$boot_entry"
+fi
+if [ "$goal" = boot ]; then
+  echo "$self will be activated at the next boot"
+  exit 0
+fi
+
+stop() {
+  if [ -f "$state/$1/pid" ]; then
+    pid=$($bb cat "$state/$1/pid")
+    $bb kill -TERM -"$pid" 2>/dev/null
+    i=0
+    while [ $i -lt 30 ] && $bb kill -0 "$pid" 2>/dev/null; do $bb usleep 100000; i=$((i + 1)); done
+    $bb kill -KILL -"$pid" 2>/dev/null
+  fi
+}
+
+start() {
+  $bb mkdir -p "$state/$1"
+  spec=$($bb readlink -f "$self/services/$1")
+  echo "$spec" > "$state/$1/spec"
+  $bb setsid "$spec/bin/run" < /dev/null >> "$state/$1/log" 2>&1 &
+  echo $! > "$state/$1/pid"
+}
+
+$bb mkdir -p "$state"
+$bb ln -sfn "$self" /run/current-system
+for n in $to_stop; do echo "stopping service $n"; stop "$n"; $bb rm -rf "$state/$n"; done
+for n in $to_restart; do echo "restarting service $n"; stop "$n"; start "$n"; done
+for n in $to_start; do echo "starting service $n"; start "$n"; done
+echo "activated $self"

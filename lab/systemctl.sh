@@ -1,0 +1,50 @@
+#!@bb@ sh
+# The lab's systemctl: answers is-active, is-failed, status and list-units for the host's lab
+# services (units are the service names, with or without ".service").
+bb=@bb@
+state=/run/lab/services
+quiet=0
+command=
+units=
+for argument; do
+  case "$argument" in
+    -q | --quiet) quiet=1 ;;
+    -*) ;;
+    *) if [ -z "$command" ]; then command=$argument; else units="$units $argument"; fi ;;
+  esac
+done
+
+unit_state() {
+  n=${1%.service}
+  if [ -f "$state/$n/pid" ] && $bb kill -0 "$($bb cat "$state/$n/pid")" 2>/dev/null; then
+    echo active
+  elif [ -e "/run/current-system/services/$n" ] || [ -d "$state/$n" ]; then
+    echo failed
+  else
+    echo inactive
+  fi
+}
+
+case "$command" in
+  is-active | is-failed | status)
+    [ -n "$units" ] || { echo "systemctl $command: name a unit" >&2; exit 1; }
+    rc=3
+    [ "$command" = is-failed ] && rc=1
+    all=0
+    for u in $units; do
+      s=$(unit_state "$u")
+      [ "$quiet" = 1 ] || { if [ "$command" = status ]; then echo "${u%.service}.service - lab service: $s"; else echo "$s"; fi; }
+      case "$command:$s" in is-active:active | status:active | is-failed:failed) ;; *) all=1 ;; esac
+    done
+    [ $all = 0 ] && exit 0
+    exit $rc ;;
+  list-units | "")
+    for l in /run/current-system/services/*; do
+      [ -e "$l" ] || continue
+      n=${l##*/}
+      echo "$n.service $(unit_state "$n")"
+    done ;;
+  *)
+    echo "systemctl $command: not supported in the Flotilla lab" >&2
+    exit 1 ;;
+esac

@@ -1,0 +1,21 @@
+namespace Flotilla.Lab;
+
+/// <summary>A lab service: a real server on a lab host. <see cref="Kind"/> is <c>http</c> or <c>tcp</c>.</summary>
+public sealed record LabService(string Name, int Port, string Kind, string Health = "healthy");
+
+/// <summary>
+/// One host of a lab: a network namespace (<see cref="Namespace"/>) reached at <see cref="Address"/>
+/// through <see cref="Interface"/> on the lab's bridge, with its own /nix, /run, boot id and sshd.
+/// Immutable.
+/// </summary>
+public sealed record LabHost
+{
+    public required string Name { get; init; }
+    public required int Number { get; init; }
+    public required string Namespace { get; init; }
+    public required string Interface { get; init; }
+    public required string Address { get; init; }
+    /// <summary>The host's state: its Nix store (root/nix), boot id, sshd configuration and logs.</summary>
+    public required string Directory { get; init; }
+    public IReadOnlyList<LabService> Services { get; init; } = [];
+}

@@ -1,0 +1,74 @@
+using Flotilla.Lab.Internal;
+
+namespace Flotilla.Lab.Tests;
+
+public sealed class LabPlanTests
+{
+    [Fact]
+    public async Task Health_checks_become_services_on_the_hosts_they_name()
+    {
+        var fleet = await Inventories.LoadAsync(Inventories.FourHosts);
+
+        var planned = LabPlan.Make(fleet, 0).ToDictionary(p => p.Name);
+
+        Assert.Equal([new LabService("tcp-53", 53, "tcp")], planned["gateway"].Services);
+        Assert.Equal([new LabService("tcp-5432", 5432, "tcp")], planned["db"].Services);
+        // app's own localhost check and web's check of app's address both mean one service on app.
+        Assert.Equal([new LabService("http-8080", 8080, "http")], planned["app"].Services);
+        Assert.Equal([new LabService("http-80", 80, "http")], planned["web"].Services);
+    }
+
+    [Fact]
+    public async Task A_service_port_without_a_check_becomes_a_tcp_service_and_port_22_is_left_to_sshd()
+    {
+        var fleet = await Inventories.LoadAsync("""
+            {
+              "hosts": { "a": { "target": "10.0.0.1", "healthChecks": [ { "type": "tcp", "port": 22 } ] } },
+              "services": { "cache": { "host": "a", "ports": [6379] } }
+            }
+            """);
+
+        var planned = Assert.Single(LabPlan.Make(fleet, 0));
+
+        Assert.Equal([new LabService("cache", 6379, "tcp")], planned.Services);
+    }
+
+    [Fact]
+    public void Generic_hosts_each_get_a_web_service()
+    {
+        var planned = LabPlan.Make(null, 3);
+
+        Assert.Equal(["host-1", "host-2", "host-3"], planned.Select(p => p.Name));
+        Assert.All(planned, p => Assert.Equal([new LabService("web", 8080, "http")], p.Services));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(251)]
+    public void A_lab_without_hosts_or_with_too_many_is_refused(int hosts) =>
+        Assert.Throws<LabException>(() => LabPlan.Make(null, hosts));
+
+    [Fact]
+    public void A_lab_index_is_one_no_link_or_namespace_uses()
+    {
+        var index = LabSubnets.Pick(["eth0", "fl1br", "fl2v3", "flannel0"], ["fl3-1", "other"], [4]);
+
+        Assert.Equal(5, index);
+    }
+
+    [Theory]
+    [InlineData("activation-fails", LabFault.ActivationFails)]
+    [InlineData("unhealthy", LabFault.Unhealthy)]
+    [InlineData("unreachable", LabFault.Unreachable)]
+    [InlineData("sshd-stop", LabFault.SshdStop)]
+    [InlineData("reboot", LabFault.Reboot)]
+    public void Fault_names_read_and_print_alike(string name, LabFault fault)
+    {
+        Assert.True(LabFaultNames.TryParse(name, out var parsed));
+        Assert.Equal(fault, parsed);
+        Assert.Equal(name, fault.ToName());
+    }
+
+    [Fact]
+    public void An_unknown_fault_name_is_not_read() => Assert.False(LabFaultNames.TryParse("meteor", out _));
+}
