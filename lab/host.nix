@@ -1,5 +1,5 @@
 # Builds a lab host's system closure from its lab configuration (hosts/<host>.json):
-#   { "version": "1", "kernel": "1"?, "services": [ { "name", "port", "kind"?: "http"|"tcp",
+#   { "version": "1", "kernel": "1"?, "services": [ { "name", "port", "kind"?: "http"|"tcp"|"unit" (a process, no port),
 #     "health"?: "healthy"|"unhealthy"|"slow"|"crash" } ] }
 # Every derivation is built by a static busybox (the only program the closures need), so the
 # closure is self-contained and the same with or without Nix's sandbox.

@@ -14,6 +14,7 @@ public static class FlotillaCli
             ValidateCommand.Create(context),
             PlanCommand.Create(context),
             HostsCommand.Create(context),
+            LabCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };

@@ -34,6 +34,22 @@ public sealed class LabPlanTests
     }
 
     [Fact]
+    public async Task Command_checks_get_the_units_and_urls_they_name()
+    {
+        var fleet = await Flotilla.Inventory.InventoryLoader.LoadAsync(
+            Path.Combine(Flotilla.Tests.Support.Repository.Root, "examples", "nixmox", "flotilla.nix"));
+
+        var planned = LabPlan.Make(fleet, 0).ToDictionary(p => p.Name);
+
+        // systemctl is-active --quiet vaultwarden: the service of that name runs; curl http://localhost:8080/alive: it speaks HTTP.
+        Assert.Equal([new LabService("vaultwarden", 8080, "http")], planned["vaultwarden"].Services);
+        // systemctl is-active --quiet unbound names a unit that is not one of the service's ports.
+        Assert.Contains(new LabService("unbound", 0, "unit"), planned["dns"].Services);
+        // The curl check names caddy's port 80 first, so the service called caddy is the one that answers.
+        Assert.Equal([new LabService("caddy", 80, "http"), new LabService("caddy-443", 443, "tcp")], planned["caddy"].Services);
+    }
+
+    [Fact]
     public void Generic_hosts_each_get_a_web_service()
     {
         var planned = LabPlan.Make(null, 3);

@@ -108,7 +108,39 @@ internal static class LabInventory
             ["criticalityLevel"] = (source?.Criticality ?? Criticality.Medium).ToString().ToLowerInvariant(),
         };
         machine["target"] = new JsonObject { ["address"] = host.Address, ["user"] = "root", ["port"] = 22 };
+        if (source is not null && fleet is not null)
+        {
+            machine["services"] = Services(state, fleet, source);
+        }
+
         return machine;
+    }
+
+    /// <summary>
+    /// The services that run on the host, with tiers and dependencies, so plans over the lab's
+    /// flake keep the ordering of the source inventory. A service's auth provider is a dependency.
+    /// </summary>
+    private static JsonObject Services(LabState state, Fleet fleet, Host host)
+    {
+        var services = new JsonObject();
+        foreach (var service in fleet.Services.Where(s => s.Host == host.Name))
+        {
+            var dependsOn = service.DependsOn.ToList();
+            if (service.Auth?.Provider is { } provider && !dependsOn.Contains(provider))
+            {
+                dependsOn.Add(provider);
+            }
+
+            services[service.Name] = new JsonObject
+            {
+                ["tier"] = service.Tier.ToInventoryName(),
+                ["dependsOn"] = new JsonArray([.. dependsOn.Select(d => (JsonNode)JsonValue.Create(d))]),
+                ["ports"] = new JsonArray([.. service.Ports.Select(p => (JsonNode)JsonValue.Create(p))]),
+                ["healthChecks"] = new JsonArray([.. service.HealthChecks.Select(c => (JsonNode)Check(state, fleet, c))]),
+            };
+        }
+
+        return services;
     }
 
     private static JsonObject Check(LabState state, Fleet fleet, HealthCheck check)

@@ -10,7 +10,8 @@ internal sealed record PlannedHost(string Name, Host? Source, IReadOnlyList<LabS
 /// Decides the lab's hosts and their services. A service is made for every port the inventory's
 /// health checks and services name, so the same checks gate deploys in the lab: an http check
 /// gets an HTTP service on the host its URL names (localhost: the host itself), a tcp check a TCP
-/// service, a service's other ports TCP services.
+/// service, a service's other ports TCP services; a command check's <c>curl URL</c> an HTTP service
+/// and its <c>systemctl is-active UNIT</c> a running unit of that name.
 /// </summary>
 internal static partial class LabPlan
 {
@@ -21,6 +22,14 @@ internal static partial class LabPlan
 
     [GeneratedRegex("[^A-Za-z0-9._-]")]
     private static partial Regex UnsafeServiceCharacter();
+
+    /// <summary><c>systemctl is-active [--quiet] UNIT</c> in a command check names a unit the lab must run.</summary>
+    [GeneratedRegex(@"\bsystemctl\s+(?:(?:-q|--quiet)\s+)*is-active\s+(?:(?:-q|--quiet)\s+)*([A-Za-z0-9@._-]+)")]
+    private static partial Regex SystemctlUnit();
+
+    /// <summary>A URL that a command check fetches (<c>curl -f http://localhost:8080/alive</c>) names an HTTP service.</summary>
+    [GeneratedRegex(@"\b(?:curl|wget)\b[^|;&]*?(https?://[^\s'""|;&]+)")]
+    private static partial Regex FetchedUrl();
 
     public static IReadOnlyList<PlannedHost> Make(Fleet? fleet, int hostCount)
     {
@@ -40,6 +49,7 @@ internal static partial class LabPlan
         }
 
         var services = new Dictionary<string, List<LabService>>(StringComparer.Ordinal);
+        var units = new List<(string Host, string Unit)>();
         foreach (var host in fleet.Hosts)
         {
             if (!HostName().IsMatch(host.Name))
@@ -54,7 +64,7 @@ internal static partial class LabPlan
         {
             foreach (var check in host.HealthChecks)
             {
-                AddForCheck(fleet, services, host, check, null);
+                AddForCheck(fleet, services, units, host, check, null);
             }
         }
 
@@ -67,13 +77,18 @@ internal static partial class LabPlan
 
             foreach (var check in service.HealthChecks)
             {
-                AddForCheck(fleet, services, owner, check, service.Name);
+                AddForCheck(fleet, services, units, owner, check, service.Name);
             }
 
             foreach (var port in service.Ports)
             {
                 Add(services[owner.Name], service.Ports.Length == 1 ? service.Name : $"{service.Name}-{port}", port, "tcp");
             }
+        }
+
+        foreach (var (host, unit) in units)
+        {
+            AddUnit(services[host], unit);
         }
 
         return [.. fleet.Hosts.Select(h => new PlannedHost(h.Name, h, services[h.Name]))];
@@ -98,7 +113,7 @@ internal static partial class LabPlan
         return null;
     }
 
-    private static void AddForCheck(Fleet fleet, Dictionary<string, List<LabService>> services, Host owner, HealthCheck check, string? serviceName)
+    private static void AddForCheck(Fleet fleet, Dictionary<string, List<LabService>> services, List<(string Host, string Unit)> units, Host owner, HealthCheck check, string? serviceName)
     {
         switch (check.Kind)
         {
@@ -110,8 +125,37 @@ internal static partial class LabPlan
                 var tcpHost = Resolve(fleet, check.Host) ?? owner;
                 Add(services[tcpHost.Name], serviceName ?? $"tcp-{port}", port, "tcp");
                 break;
+            case HealthCheckKind.Command when check.Command is { } command:
+                // Commands run on the host itself, so what they name lives there.
+                foreach (Match fetch in FetchedUrl().Matches(command))
+                {
+                    if (Uri.TryCreate(fetch.Groups[1].Value, UriKind.Absolute, out var fetched))
+                    {
+                        Add(services[(Resolve(fleet, fetched.Host) ?? owner).Name], serviceName ?? $"http-{fetched.Port}", fetched.Port, "http");
+                    }
+                }
+
+                foreach (Match unit in SystemctlUnit().Matches(command))
+                {
+                    units.Add((owner.Name, unit.Groups[1].Value));
+                }
+
+                break;
             default:
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A unit that only has to be running (a "unit" service: a process, no port). Added last, so a
+    /// service of the same name that listens already answers for it.
+    /// </summary>
+    private static void AddUnit(List<LabService> services, string unit)
+    {
+        var name = UnsafeServiceCharacter().Replace(unit.EndsWith(".service", StringComparison.Ordinal) ? unit[..^".service".Length] : unit, "-");
+        if (name.Length > 0 && !services.Any(s => s.Name == name))
+        {
+            services.Add(new LabService(name, 0, "unit"));
         }
     }
 

@@ -1,4 +1,4 @@
-namespace Flotilla.Lab.Tests;
+namespace Flotilla.Tests.Support;
 
 /// <summary>
 /// A test that needs a real lab (root, network namespaces, nix, sshd). It runs when
