@@ -119,6 +119,14 @@ public sealed partial class Lab
         {
             var lab = new Lab(state, time);
             await lab.CreateAsync(options, planned, cancellationToken).ConfigureAwait(false);
+            await LabSubnets.WithLockAsync(
+                time,
+                async () =>
+                {
+                    await UserSshConfig.EnsureIncludedAsync(UserSshConfig.DefaultPath, root, cancellationToken).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
             return lab;
         }
         catch
@@ -176,6 +184,15 @@ public sealed partial class Lab
         {
             System.IO.Directory.Delete(directory, recursive: true);
         }
+
+        await LabSubnets.WithLockAsync(
+            TimeProvider.System,
+            async () =>
+            {
+                await UserSshConfig.RemoveIfUnusedAsync(UserSshConfig.DefaultPath, Path.GetDirectoryName(directory)!, cancellationToken).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Builds a host's system from the lab's flake with nix and returns its store path.</summary>

@@ -29,6 +29,11 @@ public sealed class LabTests
         Assert.Equal(HttpStatusCode.OK, await TestLab.GetAsync(lab.Host("web").Address, 80));
         Assert.True(await LabMachines.IsListeningAsync(lab.Host("db").Address, 5432, TimeProvider.System, default));
         Assert.Equal("active", await lab.SshCheckedAsync("db", "systemctl is-active tcp-5432"));
+
+        // The user's own OpenSSH reaches root@<address> with no -F: up added the lab to ~/.ssh/config.
+        var plain = await LabProcess.RunAsync("ssh", ["root@" + lab.Host("web").Address, "hostname"]);
+        Assert.True(plain.ExitCode == 0, plain.StandardError);
+        Assert.Equal("web", plain.StandardOutput.Trim());
     }
 
     [LabFact]
