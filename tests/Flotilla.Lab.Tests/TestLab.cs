@@ -28,7 +28,7 @@ internal sealed class TestLab : IAsyncDisposable
     public LabHost Host(string name) => Lab.GetHost(name);
 
     /// <summary>Runs a command on a lab host over real SSH with the lab's ssh config.</summary>
-    public Task<LabProcessResult> SshAsync(string host, string command) =>
+    public Task<Flotilla.Processes.ProcessResult> SshAsync(string host, string command) =>
         LabProcess.RunAsync("ssh", ["-F", Lab.SshConfigPath, host, command]);
 
     public async Task<string> SshCheckedAsync(string host, string command)
@@ -39,7 +39,7 @@ internal sealed class TestLab : IAsyncDisposable
     }
 
     /// <summary>Builds a host's system, copies it with <c>nix copy --to ssh://</c> and activates it like a deploy.</summary>
-    public async Task<(string System, LabProcessResult Switch)> DeployAsync(string host, string goal = "switch")
+    public async Task<(string System, Flotilla.Processes.ProcessResult Switch)> DeployAsync(string host, string goal = "switch")
     {
         var system = await Lab.BuildAsync(host);
         var address = Host(host).Address;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Flotilla.Diagnostics;
 using Flotilla.Inventory.Internal;
+using Flotilla.Processes;
 
 namespace Flotilla.Inventory;
 

@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Flotilla.Inventory.Internal;
+namespace Flotilla.Processes;
 
 /// <summary>The outcome of a finished program.</summary>
-internal sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
 
-/// <summary>Runs a program with an argument list (never a shell string) and collects its output.</summary>
-internal static class ProcessRunner
+/// <summary>
+/// Runs a program with an argument list (never a shell string) and collects its output; a
+/// cancelled run kills the program and its children. Thread safe.
+/// </summary>
+public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(
         string program,
