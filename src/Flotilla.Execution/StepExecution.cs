@@ -1,0 +1,44 @@
+using Flotilla.Inventory;
+using Flotilla.Planning;
+
+namespace Flotilla.Execution;
+
+/// <summary>Where a step stands in a run.</summary>
+public enum StepState
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    /// <summary>Not run: something it depends on failed, or the run stopped first.</summary>
+    Skipped,
+    /// <summary>The step failed and its host is back on the generation it had before.</summary>
+    RolledBack,
+}
+
+/// <summary>How a step ended, with a message for a person (the reason, the failing command's last lines).</summary>
+public sealed record StepResult(StepState State, string? Message = null)
+{
+    public static StepResult Succeeded(string? message = null) => new(StepState.Succeeded, message);
+    public static StepResult Failed(string message) => new(StepState.Failed, message);
+    public static StepResult RolledBack(string message) => new(StepState.RolledBack, message);
+}
+
+/// <summary>Receives the output lines of running steps (for the journal and live progress). Thread safe.</summary>
+public interface IStepOutput
+{
+    void Line(PlanStep step, string line);
+}
+
+/// <summary>What a step executor gets besides the step itself.</summary>
+public sealed record StepContext(Fleet Fleet, Host? Host, IStepOutput Output);
+
+/// <summary>
+/// Runs one step of a plan against the real world (nix, ssh, health checks). The scheduler calls
+/// it once per step, only after every step the step depends on succeeded; implementations must be
+/// thread safe, since steps of independent hosts run in parallel.
+/// </summary>
+public interface IStepExecutor
+{
+    Task<StepResult> ExecuteAsync(PlanStep step, StepContext context, CancellationToken cancellationToken = default);
+}
