@@ -1,0 +1,257 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Flotilla.Execution.Internal;
+using Flotilla.Planning;
+
+namespace Flotilla.Execution;
+
+/// <summary>
+/// The record of one run, in <c>STATE/runs/ID/</c>: <c>plan.json</c> (as <c>flotilla plan --format
+/// json</c> writes it), <c>run.json</c> (<see cref="RunInfo"/>), <c>events.jsonl</c> (every
+/// <see cref="RunEvent"/>, one per line, each fsync'd before the next step starts, so a SIGKILL
+/// loses nothing written), <c>logs/HOST.log</c> (every output line, time-prefixed) and, once the
+/// run ends, <c>result.json</c> (<see cref="RunResult"/>). <see cref="Steps"/> is the state of every
+/// step, the last event winning. Thread safe.
+/// </summary>
+public sealed class RunJournal : IAsyncDisposable
+{
+    public const string PlanFile = "plan.json";
+    public const string RunFile = "run.json";
+    public const string EventsFile = "events.jsonl";
+    public const string ResultFile = "result.json";
+    public const string LogsDirectory = "logs";
+
+    private readonly SemaphoreSlim _appending = new(1, 1);
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, int> _index;
+    private readonly JournaledStep[] _steps;
+    private readonly EventLog _events;
+    private readonly HostLogs _logs;
+    private RunResult? _result;
+
+    private RunJournal(string directory, RunInfo info, Plan plan, RunResult? result)
+    {
+        RunDirectory = directory;
+        Info = info;
+        Plan = plan;
+        _result = result;
+        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        _steps = new JournaledStep[plan.Steps.Length];
+        for (var i = 0; i < _steps.Length; i++)
+        {
+            _index[plan.Steps[i].Id] = i;
+            _steps[i] = new JournaledStep(plan.Steps[i].Id, StepState.Pending, null, null, null);
+        }
+
+        _events = new EventLog(Path.Combine(directory, EventsFile));
+        _logs = new HostLogs(Path.Combine(directory, LogsDirectory));
+    }
+
+    public string Id => Info.Id;
+
+    public string RunDirectory { get; }
+
+    public RunInfo Info { get; }
+
+    public Plan Plan { get; }
+
+    /// <summary>How the run ended; null while it runs or when it was killed.</summary>
+    public RunResult? Result
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _result;
+            }
+        }
+    }
+
+    /// <summary>Every step of the plan, in plan order, as the last event left it.</summary>
+    public ImmutableArray<JournaledStep> Steps
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _steps];
+            }
+        }
+    }
+
+    /// <summary><c>$XDG_STATE_HOME/flotilla</c>, else <c>~/.local/state/flotilla</c>.</summary>
+    public static string DefaultStateDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        return Path.IsPathFullyQualified(xdg ?? "")
+            ? Path.Combine(xdg!, "flotilla")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "flotilla");
+    }
+
+    public static string RunsDirectory(string stateDirectory) => Path.Combine(stateDirectory, "runs");
+
+    public static async Task<RunJournal> CreateAsync(string stateDirectory, Plan plan, RunMetadata metadata, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(metadata);
+        var started = (timeProvider ?? TimeProvider.System).GetUtcNow();
+        var runs = RunsDirectory(stateDirectory);
+        Directory.CreateDirectory(runs);
+        string id, directory;
+        do
+        {
+            id = RunIds.New(started);
+            directory = Path.Combine(runs, id);
+        }
+        while (Directory.Exists(directory));
+
+        Directory.CreateDirectory(Path.Combine(directory, LogsDirectory));
+        var info = new RunInfo(id, metadata.Operation, metadata.InventoryPath, metadata.Selection, metadata.Options, started);
+        await DurableFile.WriteAllTextAsync(Path.Combine(directory, PlanFile), PlanRenderer.Render(plan, PlanFormat.Json), cancellationToken).ConfigureAwait(false);
+        await DurableFile.WriteAllTextAsync(Path.Combine(directory, RunFile), JsonSerializer.Serialize(info, RunJsonContext.Default.RunInfo) + "\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(Path.Combine(directory, EventsFile), [], cancellationToken).ConfigureAwait(false);
+        return new RunJournal(directory, info, plan, null);
+    }
+
+    /// <summary>Reads a run back (for <c>runs show</c> and <c>deploy --resume</c>); appending to it continues its journal.</summary>
+    public static async Task<RunJournal> OpenAsync(string stateDirectory, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        ArgumentNullException.ThrowIfNull(runId);
+        var directory = Path.Combine(RunsDirectory(stateDirectory), runId);
+        if (!RunIds.IsSafe(runId) || !File.Exists(Path.Combine(directory, RunFile)))
+        {
+            throw new RunJournalException($"there is no run \"{runId}\" in {RunsDirectory(stateDirectory)}; `flotilla runs` lists the runs there");
+        }
+
+        var info = await ReadJsonAsync(Path.Combine(directory, RunFile), RunJsonContext.Default.RunInfo, cancellationToken).ConfigureAwait(false)
+            ?? throw new RunJournalException($"{Path.Combine(directory, RunFile)} is empty; the run cannot be shown or resumed");
+        var planFile = Path.Combine(directory, PlanFile);
+        var plan = PlanReader.Read(await File.ReadAllTextAsync(planFile, cancellationToken).ConfigureAwait(false), planFile);
+        var resultFile = Path.Combine(directory, ResultFile);
+        var result = File.Exists(resultFile) ? await ReadJsonAsync(resultFile, RunJsonContext.Default.RunResult, cancellationToken).ConfigureAwait(false) : null;
+        var journal = new RunJournal(directory, info, plan, result);
+        foreach (var runEvent in await EventLog.ReadAsync(Path.Combine(directory, EventsFile), cancellationToken).ConfigureAwait(false))
+        {
+            journal.Apply(runEvent);
+        }
+
+        return journal;
+    }
+
+    /// <summary>Every readable run under the state directory, oldest first; unreadable directories are left out.</summary>
+    public static async Task<IReadOnlyList<RunListing>> ListAsync(string stateDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        var runs = RunsDirectory(stateDirectory);
+        if (!Directory.Exists(runs))
+        {
+            return [];
+        }
+
+        var listings = new List<RunListing>();
+        foreach (var id in Directory.EnumerateDirectories(runs).Select(Path.GetFileName).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                await using var journal = await OpenAsync(stateDirectory, id!, cancellationToken).ConfigureAwait(false);
+                var result = journal.Result;
+                listings.Add(new RunListing(
+                    journal.Id,
+                    journal.Info.Operation,
+                    journal.Info.Started,
+                    result?.Finished,
+                    StepCounts.Of(journal.Steps.Select(s => s.State)),
+                    result is null ? RunStatus.Unfinished : RunExitCodes.ToStatus(result.ExitCode)));
+            }
+            catch (Exception e) when (e is RunJournalException or IOException or JsonException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return listings;
+    }
+
+    /// <summary>Where the output of a host's steps goes (<paramref name="host"/> null: steps of no host).</summary>
+    public string LogPath(string? host) => _logs.PathOf(host);
+
+    /// <summary>Appends an event and forces it to disk before returning.</summary>
+    public async Task AppendAsync(RunEvent runEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runEvent);
+        await _appending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _events.AppendAsync(runEvent, cancellationToken).ConfigureAwait(false);
+            Apply(runEvent);
+        }
+        finally
+        {
+            _appending.Release();
+        }
+    }
+
+    /// <summary>Appends one output line to the host's log (synchronous, as <see cref="IStepOutput.Line"/> is).</summary>
+    public void WriteOutput(string? host, string stepId, DateTimeOffset time, string line) => _logs.Write(host, time, stepId, line);
+
+    /// <summary>A resumed run is unfinished again.</summary>
+    internal Task ReopenAsync()
+    {
+        lock (_lock)
+        {
+            _result = null;
+        }
+
+        File.Delete(Path.Combine(RunDirectory, ResultFile));
+        return Task.CompletedTask;
+    }
+
+    internal async Task FinishAsync(RunResult result, CancellationToken cancellationToken)
+    {
+        _logs.Sync();
+        await DurableFile.WriteAllTextAsync(Path.Combine(RunDirectory, ResultFile), JsonSerializer.Serialize(result, RunJsonContext.Default.RunResult) + "\n", cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _result = result;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _events.Dispose();
+        _logs.Dispose();
+        _appending.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Apply(RunEvent runEvent)
+    {
+        lock (_lock)
+        {
+            if (!_index.TryGetValue(runEvent.Step, out var i))
+            {
+                return;
+            }
+
+            var step = _steps[i];
+            var state = runEvent.StepState;
+            _steps[i] = state == StepState.Running
+                ? step with { State = state, Message = runEvent.Message, Started = runEvent.Time, Finished = null }
+                : step with { State = state, Message = runEvent.Message, Finished = runEvent.Time };
+        }
+    }
+
+    private static async Task<T?> ReadJsonAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            return await JsonSerializer.DeserializeAsync(stream, type, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            throw new RunJournalException($"{path} is not valid JSON ({e.Message}); the run cannot be shown or resumed", e);
+        }
+    }
+}
