@@ -6,8 +6,8 @@ namespace Flotilla.Execution;
 /// <summary>
 /// Which steps of a killed (or failed) run a resume does not redo. Succeeded steps are done, with
 /// one exception: a host that is not confirmed (its verify did not succeed) but whose activation
-/// began has been rolled back by its watchdog, or will be, so everything of it from its first
-/// step after copy on (keys, activate, keys-post, service Terraform, verify) is redone. Builds and
+/// began has been rolled back by its watchdog, or will be, so its keys, its activate and its own steps that wait for the activate (keys-post,
+/// service Terraform, verify) are redone. Builds and
 /// copies stay done: the closure is still in the store. Steps of a confirmed host are never redone.
 /// Stateless and thread safe.
 /// </summary>
@@ -37,16 +37,37 @@ public static class RunResume
             }
         }
 
+        var redone = Redone(plan, unconfirmed);
         var done = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (var step in plan.Steps)
         {
-            var redone = step.Host is { } host && unconfirmed.Contains(host) && step.Kind is not (StepKinds.Build or StepKinds.Copy);
-            if (StateOf(step.Id) == StepState.Succeeded && !redone)
+            if (StateOf(step.Id) == StepState.Succeeded && !redone.Contains(step.Id))
             {
                 done.Add(step.Id);
             }
         }
 
         return done.ToImmutable();
+    }
+
+    /// <summary>Of each unconfirmed host: its keys, its activate and its own steps that wait for the activate.</summary>
+    private static HashSet<string> Redone(Plan plan, HashSet<string> unconfirmed)
+    {
+        var redone = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var step in plan.Steps)
+        {
+            if (step.Host is not { } host || !unconfirmed.Contains(host))
+            {
+                continue;
+            }
+
+            // Plan order puts dependencies first, so one pass sees an activate before what waits for it.
+            if (step.Kind is StepKinds.Keys or StepKinds.Activate || step.DependsOn.Any(redone.Contains))
+            {
+                redone.Add(step.Id);
+            }
+        }
+
+        return redone;
     }
 }
