@@ -57,6 +57,7 @@ public sealed record RunEvent(
     }
 
     /// <summary>The step state this event leaves behind (<see cref="StepState.Running"/> for <c>started</c>).</summary>
+    [JsonIgnore]
     public StepState StepState => State switch
     {
         RunEventState.Started => StepState.Running,
