@@ -26,6 +26,9 @@ public sealed class ConsoleProgressObserver(TextWriter writer, bool interactive,
     /// <summary>The log file of a host (null: fleet-wide steps), named under a failure; null prints none.</summary>
     public Func<string?, string>? LogPathOf { get; init; }
 
+    /// <summary>The terminal's width: live host lines are cut to it, since a wrapped line would break the redraw. Null: not cut.</summary>
+    public int? Width { get; init; }
+
     public void OnEvent(RunEvent runEvent)
     {
         ArgumentNullException.ThrowIfNull(runEvent);
@@ -156,7 +159,8 @@ public sealed class ConsoleProgressObserver(TextWriter writer, bool interactive,
 
         foreach (var host in _hosts)
         {
-            text.Append("\r\u001b[2K").Append(host.Name.PadRight(width)).Append("  ").Append(host.Describe(now)).Append('\n');
+            var line = host.Name.PadRight(width) + "  " + host.Describe(now);
+            text.Append("\r\u001b[2K").Append(Width is { } columns && line.Length >= columns ? line[..Math.Max(0, columns - 1)] : line).Append('\n');
         }
 
         writer.Write(text.ToString());

@@ -8,8 +8,8 @@ namespace Flotilla.Execution;
 /// <summary>
 /// The record of one run, in <c>STATE/runs/ID/</c>: <c>plan.json</c> (as <c>flotilla plan --format
 /// json</c> writes it), <c>run.json</c> (<see cref="RunInfo"/>), <c>events.jsonl</c> (every
-/// <see cref="RunEvent"/>, one per line, each fsync'd before the next step starts, so a SIGKILL
-/// loses nothing written), <c>logs/HOST.log</c> (every output line, time-prefixed) and, once the
+/// <see cref="RunEvent"/>, one per line, fsync'd as they are appended and before the steps they
+/// start run, so a SIGKILL loses nothing written), <c>logs/HOST.log</c> (every output line, time-prefixed) and, once the
 /// run ends, <c>result.json</c> (<see cref="RunResult"/>). <see cref="Steps"/> is the state of every
 /// step, the last event winning. Thread safe.
 /// </summary>
@@ -177,14 +177,29 @@ public sealed class RunJournal : IAsyncDisposable
     public string LogPath(string? host) => _logs.PathOf(host);
 
     /// <summary>Appends an event and forces it to disk before returning.</summary>
-    public async Task AppendAsync(RunEvent runEvent, CancellationToken cancellationToken = default)
+    public Task AppendAsync(RunEvent runEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runEvent);
+        return AppendAsync([runEvent], cancellationToken);
+    }
+
+    /// <summary>Appends events in order and forces them to disk (once) before returning.</summary>
+    public async Task AppendAsync(IReadOnlyList<RunEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
         await _appending.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _events.AppendAsync(runEvent, cancellationToken).ConfigureAwait(false);
-            Apply(runEvent);
+            await _events.AppendAsync(events, cancellationToken).ConfigureAwait(false);
+            foreach (var runEvent in events)
+            {
+                Apply(runEvent);
+            }
         }
         finally
         {

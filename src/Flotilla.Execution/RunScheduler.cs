@@ -15,7 +15,7 @@ namespace Flotilla.Execution;
 /// executor that throws <see cref="OperationCanceledException"/> fails its step as "cancelled"),
 /// and the rest are skipped. Every state change is written to the journal (and fsync'd) before the
 /// observer sees it and, for a start, before the executor is called. Thread safe: each call is one
-/// independent run.
+/// independent run. The plan must be the journal's plan (for a resumed run, <see cref="RunJournal.Plan"/>).
 /// </summary>
 public sealed class RunScheduler(TimeProvider? timeProvider = null)
 {
@@ -29,6 +29,11 @@ public sealed class RunScheduler(TimeProvider? timeProvider = null)
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(journal);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallel, 1, nameof(options));
+        if (!plan.Steps.Select(s => s.Id).SequenceEqual(journal.Plan.Steps.Select(s => s.Id), StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"the plan is not the plan of run {journal.Id}; resume a run with the plan its journal holds", nameof(plan));
+        }
+
         return new SchedulerRun(plan, fleet, executor, options, journal, observer, _time).RunAsync(cancellationToken);
     }
 }

@@ -60,4 +60,16 @@ public sealed class ProgressTests
             "\u001b[2A\r\u001b[2Kweb01  activate:web01  running  1:05\n\r\u001b[2Kdb01   activate:db01  running  1:05\n",
             writer.ToString());
     }
+
+    [Fact]
+    public void Live_lines_are_cut_to_the_terminal_width_so_the_redraw_stays_in_place()
+    {
+        var time = new ManualTimeProvider();
+        using var writer = new StringWriter();
+        var observer = new ConsoleProgressObserver(writer, interactive: true, time) { Width = 20 };
+
+        observer.OnEvent(new RunEvent(time.GetUtcNow(), "web01", Activate.Id, Activate.Kind, RunEventState.Started, null));
+
+        Assert.Equal("\r\u001b[2Kweb01  activate:web\n", writer.ToString());
+    }
 }

@@ -225,4 +225,14 @@ public sealed class SchedulerTests : IDisposable
         Assert.NotNull(observer.Summary);
         Assert.Equal(journal.Plan.Steps.Length * 2, observer.Events.Count);
     }
+
+    [Fact]
+    public async Task A_plan_that_is_not_the_journal_s_plan_is_refused()
+    {
+        var fleet = Fleets.Of(Fleets.Host("a"));
+        var other = Fleets.Deploy(Fleets.Of(Fleets.Host("b")));
+        await using var journal = await RunJournal.CreateAsync(_state.Path, Fleets.Deploy(fleet), new RunMetadata("deploy", null));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => new RunScheduler().RunAsync(other, fleet, new ScriptedExecutor(), new SchedulerOptions(), journal));
+    }
 }

@@ -33,10 +33,17 @@ internal sealed class EventLog(string path) : IDisposable
         return events;
     }
 
-    public async Task AppendAsync(RunEvent runEvent, CancellationToken cancellationToken)
+    /// <summary>Writes the events and fsyncs once (a group commit).</summary>
+    public async Task AppendAsync(IReadOnlyList<RunEvent> events, CancellationToken cancellationToken)
     {
         var stream = _stream ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(runEvent.ToJsonLine() + "\n"), cancellationToken).ConfigureAwait(false);
+        var text = new StringBuilder();
+        foreach (var runEvent in events)
+        {
+            text.Append(runEvent.ToJsonLine()).Append('\n');
+        }
+
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken).ConfigureAwait(false);
         stream.Flush(flushToDisk: true);
     }
 

@@ -6,6 +6,8 @@ namespace Flotilla.Execution.Internal;
 /// <summary>
 /// One execution of a plan (see <see cref="RunScheduler"/> for the rules). All state belongs to
 /// the loop in <see cref="RunAsync"/>; executors run on the thread pool and only hand back results.
+/// Events are recorded in memory and committed to the journal in groups (one fsync per group):
+/// before any executor is called for the steps they start, and after every round of completions.
 /// Journal writes never take the run's token: a cancelled run still records how it ended.
 /// </summary>
 internal sealed class SchedulerRun
@@ -19,6 +21,7 @@ internal sealed class SchedulerRun
     private readonly int[] _waiting;
     private readonly SortedSet<int> _ready = [];
     private readonly Dictionary<Task<StepResult>, int> _running = [];
+    private readonly List<RunEvent> _uncommitted = [];
     private readonly Fleet _fleet;
     private readonly IStepExecutor _executor;
     private readonly SchedulerOptions _options;
@@ -103,14 +106,18 @@ internal sealed class SchedulerRun
                 waitFor.Add(cancelled.Task);
             }
 
-            if (await Task.WhenAny(waitFor).ConfigureAwait(false) is Task<StepResult> done)
+            await Task.WhenAny(waitFor).ConfigureAwait(false);
+            foreach (var (done, i) in _running.Where(r => r.Key.IsCompleted).OrderBy(r => r.Value).ToList())
             {
-                _running.Remove(done, out var i);
-                await CompleteAsync(i, await done.ConfigureAwait(false)).ConfigureAwait(false);
+                _running.Remove(done);
+                Complete(i, await done.ConfigureAwait(false));
             }
+
+            await CommitAsync().ConfigureAwait(false);
         }
 
-        await SkipAsync(Pending(), _stopReason ?? "not run: a step it needs never ended").ConfigureAwait(false);
+        Skip(Pending(), _stopReason ?? "not run: a step it needs never ended");
+        await CommitAsync().ConfigureAwait(false);
         var summary = new RunSummary(
             _journal.Id,
             [.. _steps.Select((s, i) => new StepOutcome(s.Id, s.Host, s.Kind, _states[i], _messages[i], _started[i], _finished[i]))],
@@ -120,24 +127,32 @@ internal sealed class SchedulerRun
         return summary;
     }
 
+    /// <summary>Marks what can start as started, commits those events to disk, and only then calls the executors.</summary>
     private async Task StartReadyAsync(CancellationToken cancellationToken)
     {
-        while (NextStartable() is { } i)
+        var starting = new List<int>();
+        while (NextStartable(starting.Count) is { } i)
         {
             _ready.Remove(i);
-            await RecordAsync(i, StepState.Running, null).ConfigureAwait(false);
+            Record(i, StepState.Running, null);
             if (_steps[i].Kind == StepKinds.Gate)
             {
-                await CompleteAsync(i, StepResult.Succeeded()).ConfigureAwait(false);
+                Complete(i, StepResult.Succeeded());
             }
             else
             {
-                _running.Add(ExecuteAsync(_steps[i], cancellationToken), i);
+                starting.Add(i);
             }
+        }
+
+        await CommitAsync().ConfigureAwait(false);
+        foreach (var i in starting)
+        {
+            _running.Add(ExecuteAsync(_steps[i], cancellationToken), i);
         }
     }
 
-    private int? NextStartable()
+    private int? NextStartable(int starting)
     {
         foreach (var i in _ready)
         {
@@ -146,7 +161,7 @@ internal sealed class SchedulerRun
                 return i;
             }
 
-            if (_running.Count < _options.Parallel && _batches.MayStart(i, _states))
+            if (_running.Count + starting < _options.Parallel && _batches.MayStart(i, _states))
             {
                 return i;
             }
@@ -175,7 +190,7 @@ internal sealed class SchedulerRun
         }
     }
 
-    private async Task CompleteAsync(int i, StepResult result)
+    private void Complete(int i, StepResult result)
     {
         var step = _steps[i];
         var state = result.State;
@@ -185,7 +200,7 @@ internal sealed class SchedulerRun
             (state, message) = (StepState.Failed, $"the step executor ended the step as {result.State}: {result.Message}");
         }
 
-        await RecordAsync(i, state, message).ConfigureAwait(false);
+        Record(i, state, message);
         if (state == StepState.Succeeded)
         {
             foreach (var d in _dependents[i])
@@ -201,7 +216,7 @@ internal sealed class SchedulerRun
 
         var who = step.Host ?? step.Id;
         var verb = state == StepState.Skipped ? "was skipped" : "failed";
-        await SkipAsync(DependentsOf([i]), $"holds back: {who} {verb} at {step.Id}").ConfigureAwait(false);
+        Skip(DependentsOf([i]), $"holds back: {who} {verb} at {step.Id}");
         if (state == StepState.Skipped)
         {
             return;
@@ -216,7 +231,7 @@ internal sealed class SchedulerRun
         {
             var (hosts, reason) = _batches.RecordFailure(step.Host, _states);
             var stopped = hosts.SelectMany(_batches.StepsOf).Where(s => _states[s] == StepState.Pending).ToList();
-            await SkipAsync(stopped.Concat(DependentsOf(stopped)), reason).ConfigureAwait(false);
+            Skip(stopped.Concat(DependentsOf(stopped)), reason);
         }
     }
 
@@ -242,19 +257,19 @@ internal sealed class SchedulerRun
     private IEnumerable<int> Pending() => Enumerable.Range(0, _steps.Length).Where(i => _states[i] == StepState.Pending).ToList();
 
     /// <summary>Skips the steps still pending among <paramref name="steps"/>, in plan order.</summary>
-    private async Task SkipAsync(IEnumerable<int> steps, string reason)
+    private void Skip(IEnumerable<int> steps, string reason)
     {
         foreach (var i in steps.Distinct().Order().ToList())
         {
             if (_states[i] == StepState.Pending)
             {
                 _ready.Remove(i);
-                await RecordAsync(i, StepState.Skipped, reason).ConfigureAwait(false);
+                Record(i, StepState.Skipped, reason);
             }
         }
     }
 
-    private async Task RecordAsync(int i, StepState state, string? message)
+    private void Record(int i, StepState state, string? message)
     {
         var now = _time.GetUtcNow();
         _states[i] = state;
@@ -269,8 +284,23 @@ internal sealed class SchedulerRun
         }
 
         var step = _steps[i];
-        var runEvent = new RunEvent(now, step.Host, step.Id, step.Kind, RunEvent.ToEventState(state), message);
-        await _journal.AppendAsync(runEvent, CancellationToken.None).ConfigureAwait(false);
-        _output.Event(runEvent);
+        _uncommitted.Add(new RunEvent(now, step.Host, step.Id, step.Kind, RunEvent.ToEventState(state), message));
+    }
+
+    /// <summary>Writes the recorded events to the journal with one fsync (a group commit), then shows them to the observer.</summary>
+    private async Task CommitAsync()
+    {
+        if (_uncommitted.Count == 0)
+        {
+            return;
+        }
+
+        var events = _uncommitted.ToList();
+        _uncommitted.Clear();
+        await _journal.AppendAsync(events, CancellationToken.None).ConfigureAwait(false);
+        foreach (var runEvent in events)
+        {
+            _output.Event(runEvent);
+        }
     }
 }
