@@ -83,15 +83,14 @@ internal sealed class BatchGates
             return true;
         }
 
-        foreach (var other in slot.Group.Hosts)
+        // Steps only ever end, so the first batch with a host still at work only moves forward.
+        var group = slot.Group;
+        while (group.OpenBatch < slot.Batch && group.Hosts.Where(h => h.Batch == group.OpenBatch).All(h => h.Steps.All(s => states[s] is not (StepState.Pending or StepState.Running))))
         {
-            if (other.Batch < slot.Batch && other.Steps.Any(s => states[s] is StepState.Pending or StepState.Running))
-            {
-                return false;
-            }
+            group.OpenBatch++;
         }
 
-        return true;
+        return slot.Batch <= group.OpenBatch;
     }
 
     /// <summary>
@@ -126,6 +125,8 @@ internal sealed class BatchGates
         public List<Slot> Hosts { get; } = [];
         public HashSet<string> Failed { get; } = new(StringComparer.Ordinal);
         public bool Stopped { get; set; }
+        /// <summary>The first batch some host of which is still at work; batches after it wait.</summary>
+        public int OpenBatch { get; set; }
     }
 
     private sealed class Slot(string host, Group group, int entry, int[] steps)
