@@ -235,4 +235,31 @@ public sealed class SchedulerTests : IDisposable
 
         await Assert.ThrowsAsync<ArgumentException>(() => new RunScheduler().RunAsync(other, fleet, new ScriptedExecutor(), new SchedulerOptions(), journal));
     }
+
+    [Fact]
+    public async Task Batches_across_groups_with_hosts_depending_on_other_groups_finish_in_order()
+    {
+        var hosts = Enumerable.Range(0, 60)
+            .Select(i => Fleets.Host($"h{i:00}", $"g{i % 3}", i >= 7 ? [$"h{i - 7:00}"] : []))
+            .ToArray();
+        var fleet = Fleets.Of(hosts);
+        var plan = Fleets.Deploy(fleet);
+        var executor = new ScriptedExecutor();
+
+        var (summary, journal) = await Fleets.RunAsync(_state, fleet, executor, new SchedulerOptions { Parallel = 4, BatchSize = BatchSize.Percent(25) });
+        await using var _ = journal;
+
+        Assert.Equal(RunExitCodes.Success, summary.ExitCode);
+        Assert.InRange(executor.MaxRunning, 1, 4);
+        foreach (var group in hosts.GroupBy(h => h.Tags[0]))
+        {
+            var ordered = group.OrderBy(h => plan.Steps.IndexOf(plan.Steps.Single(s => s.Id == "activate:" + h.Name))).Select(h => h.Name).ToList();
+            var batches = ordered.Chunk(5).ToList();
+            for (var k = 1; k < batches.Count; k++)
+            {
+                var previousDone = batches[k - 1].Max(h => executor.FinishedAt["verify:" + h]);
+                Assert.All(batches[k], h => Assert.True(executor.StartedAt["activate:" + h] > previousDone, $"{h} activated before batch {k - 1} of {group.Key} was verified"));
+            }
+        }
+    }
 }
