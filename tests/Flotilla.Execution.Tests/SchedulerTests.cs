@@ -19,7 +19,7 @@ public sealed class SchedulerTests : IDisposable
             Fleets.Host("a"),
             Fleets.Host("b"),
             Fleets.Host("c"));
-        var executor = new ScriptedExecutor { Delay = TimeSpan.FromMilliseconds(5) };
+        var executor = new ScriptedExecutor { Delay = TimeSpan.FromMilliseconds(20) };
 
         var (summary, journal) = await Fleets.RunAsync(_state, fleet, executor, new SchedulerOptions { Parallel = 3 });
         await using var _ = journal;
