@@ -262,4 +262,21 @@ public sealed class SchedulerTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public async Task An_observer_whose_pipe_closed_is_dropped_and_the_run_goes_on()
+    {
+        var fleet = Fleets.Of(Fleets.Host("a"));
+
+        var (summary, journal) = await Fleets.RunAsync(_state, fleet, new ScriptedExecutor(), observer: new BrokenPipeObserver());
+        await using var _ = journal;
+
+        Assert.Equal(RunExitCodes.Success, summary.ExitCode);
+        Assert.All(journal.Steps, s => Assert.Equal(StepState.Succeeded, s.State));
+    }
+
+    private sealed class BrokenPipeObserver : IRunObserver
+    {
+        public void OnEvent(RunEvent runEvent) => throw new IOException("Broken pipe");
+    }
 }
