@@ -14,6 +14,12 @@ public enum StepState
     Skipped,
     /// <summary>The step failed and its host is back on the generation it had before.</summary>
     RolledBack,
+    /// <summary>
+    /// The step failed and undoing it failed too: the host may be on neither generation, and a
+    /// person must look at it (the run exits with code 3). Executors report it when the rollback
+    /// after a failure (theirs or the watchdog's) did not bring the previous generation back.
+    /// </summary>
+    NeedsAttention,
 }
 
 /// <summary>How a step ended, with a message for a person (the reason, the failing command's last lines).</summary>
@@ -22,6 +28,7 @@ public sealed record StepResult(StepState State, string? Message = null)
     public static StepResult Succeeded(string? message = null) => new(StepState.Succeeded, message);
     public static StepResult Failed(string message) => new(StepState.Failed, message);
     public static StepResult RolledBack(string message) => new(StepState.RolledBack, message);
+    public static StepResult NeedsAttention(string message) => new(StepState.NeedsAttention, message);
 }
 
 /// <summary>Receives the output lines of running steps (for the journal and live progress). Thread safe.</summary>

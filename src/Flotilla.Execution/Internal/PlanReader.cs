@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Flotilla.Planning;
+
+namespace Flotilla.Execution.Internal;
+
+/// <summary>Reads back the JSON that <see cref="PlanRenderer"/> writes (<c>plan.json</c> of a run); descriptions are not in it.</summary>
+internal static class PlanReader
+{
+    public static Plan Read(string json, string file)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var operation = root.GetProperty("operation").GetString() == "reboot" ? Operation.Reboot : Operation.Deploy;
+            var steps = ImmutableArray.CreateBuilder<PlanStep>();
+            foreach (var step in root.GetProperty("steps").EnumerateArray())
+            {
+                var dependsOn = step.GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()!).ToImmutableArray();
+                steps.Add(new PlanStep(
+                    Text(step, "id")!,
+                    Text(step, "kind")!,
+                    Text(step, "phase") ?? "",
+                    Text(step, "host"),
+                    Text(step, "service"),
+                    dependsOn)
+                {
+                    Delay = step.TryGetProperty("delaySeconds", out var delay) ? TimeSpan.FromSeconds(delay.GetDouble()) : null,
+                });
+            }
+
+            return new Plan(operation, steps.ToImmutable());
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or NullReferenceException)
+        {
+            throw new RunJournalException($"{file} is not a plan Flotilla wrote ({e.Message}); the run cannot be shown or resumed");
+        }
+    }
+
+    private static string? Text(JsonElement step, string name) =>
+        step.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

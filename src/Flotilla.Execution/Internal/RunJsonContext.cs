@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Flotilla.Execution.Internal;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(RunEvent))]
+[JsonSerializable(typeof(RunInfo))]
+[JsonSerializable(typeof(RunResult))]
+internal sealed partial class RunJsonContext : JsonSerializerContext;

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Flotilla.Execution.Internal;
+using Flotilla.Planning;
+
+namespace Flotilla.Execution;
+
+/// <summary>Making, reading back and listing runs.</summary>
+public sealed partial class RunJournal
+{
+    /// <summary><c>$XDG_STATE_HOME/flotilla</c>, else <c>~/.local/state/flotilla</c>.</summary>
+    public static string DefaultStateDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        return Path.IsPathFullyQualified(xdg ?? "")
+            ? Path.Combine(xdg!, "flotilla")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "flotilla");
+    }
+
+    public static string RunsDirectory(string stateDirectory) => Path.Combine(stateDirectory, "runs");
+
+    public static async Task<RunJournal> CreateAsync(string stateDirectory, Plan plan, RunMetadata metadata, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(metadata);
+        var started = (timeProvider ?? TimeProvider.System).GetUtcNow();
+        var runs = RunsDirectory(stateDirectory);
+        Directory.CreateDirectory(runs);
+        string id, directory;
+        do
+        {
+            id = RunIds.New(started);
+            directory = Path.Combine(runs, id);
+        }
+        while (Directory.Exists(directory));
+
+        Directory.CreateDirectory(Path.Combine(directory, LogsDirectory));
+        var info = new RunInfo(id, metadata.Operation, metadata.InventoryPath, metadata.Selection, metadata.Options, started);
+        await DurableFile.WriteAllTextAsync(Path.Combine(directory, PlanFile), PlanRenderer.Render(plan, PlanFormat.Json), cancellationToken).ConfigureAwait(false);
+        await DurableFile.WriteAllTextAsync(Path.Combine(directory, RunFile), JsonSerializer.Serialize(info, RunJsonContext.Default.RunInfo) + "\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(Path.Combine(directory, EventsFile), [], cancellationToken).ConfigureAwait(false);
+        return new RunJournal(directory, info, plan, null);
+    }
+
+    /// <summary>Reads a run back (for <c>runs show</c> and <c>deploy --resume</c>); appending to it continues its journal.</summary>
+    public static async Task<RunJournal> OpenAsync(string stateDirectory, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        ArgumentNullException.ThrowIfNull(runId);
+        var directory = Path.Combine(RunsDirectory(stateDirectory), runId);
+        if (!RunIds.IsSafe(runId) || !File.Exists(Path.Combine(directory, RunFile)))
+        {
+            throw new RunJournalException($"there is no run \"{runId}\" in {RunsDirectory(stateDirectory)}; `flotilla runs` lists the runs there");
+        }
+
+        var info = await ReadJsonAsync(Path.Combine(directory, RunFile), RunJsonContext.Default.RunInfo, cancellationToken).ConfigureAwait(false)
+            ?? throw new RunJournalException($"{Path.Combine(directory, RunFile)} is empty; the run cannot be shown or resumed");
+        var planFile = Path.Combine(directory, PlanFile);
+        var plan = PlanReader.Read(await File.ReadAllTextAsync(planFile, cancellationToken).ConfigureAwait(false), planFile);
+        var resultFile = Path.Combine(directory, ResultFile);
+        var result = File.Exists(resultFile) ? await ReadJsonAsync(resultFile, RunJsonContext.Default.RunResult, cancellationToken).ConfigureAwait(false) : null;
+        var journal = new RunJournal(directory, info, plan, result);
+        foreach (var runEvent in await EventLog.ReadAsync(Path.Combine(directory, EventsFile), cancellationToken).ConfigureAwait(false))
+        {
+            journal.Apply(runEvent);
+        }
+
+        return journal;
+    }
+
+    /// <summary>Every readable run under the state directory, oldest first; unreadable directories are left out.</summary>
+    public static async Task<IReadOnlyList<RunListing>> ListAsync(string stateDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        var runs = RunsDirectory(stateDirectory);
+        if (!Directory.Exists(runs))
+        {
+            return [];
+        }
+
+        var listings = new List<RunListing>();
+        foreach (var id in Directory.EnumerateDirectories(runs).Select(Path.GetFileName).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                await using var journal = await OpenAsync(stateDirectory, id!, cancellationToken).ConfigureAwait(false);
+                var result = journal.Result;
+                listings.Add(new RunListing(
+                    journal.Id,
+                    journal.Info.Operation,
+                    journal.Info.Started,
+                    result?.Finished,
+                    StepCounts.Of(journal.Steps.Select(s => s.State)),
+                    result is null ? RunStatus.Unfinished : RunExitCodes.ToStatus(result.ExitCode)));
+            }
+            catch (Exception e) when (e is RunJournalException or IOException or JsonException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return listings;
+    }
+
+    private static async Task<T?> ReadJsonAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            return await JsonSerializer.DeserializeAsync(stream, type, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            throw new RunJournalException($"{path} is not valid JSON ({e.Message}); the run cannot be shown or resumed", e);
+        }
+    }
+}
