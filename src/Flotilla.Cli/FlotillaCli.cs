@@ -15,6 +15,7 @@ public static class FlotillaCli
             PlanCommand.Create(context),
             HostsCommand.Create(context),
             LabCommand.Create(context),
+            RunsCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };
