@@ -1,0 +1,54 @@
+namespace Flotilla.Execution.Tests;
+
+public sealed class DeployLabTests
+{
+    [LabFact]
+    public async Task A_changed_configuration_deploys_as_a_new_confirmed_generation_with_healthy_services()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        var before = await lab.GenerationAsync("host-1");
+        await lab.ConfigureAsync("host-1", "2.0");
+        var executor = new DeployStepExecutor(ExecutionLab.Options());
+        var output = new RecordingOutput();
+
+        var results = await lab.RunAsync(executor, lab.Plan("host-1"), output);
+
+        Assert.All(results, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
+        Assert.Contains(results, r => r.Step.Kind == "verify" && r.Result.Message!.Contains("confirmed", StringComparison.Ordinal));
+        Assert.Equal("system-1-link", before);
+        Assert.Equal("system-2-link", await lab.GenerationAsync("host-1"));
+        Assert.Equal(executor.ClosureOf("host-1")!.SystemPath, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal("200", await lab.SshAsync("host-1", "curl -s -o /dev/null -w '%{http_code}' http://localhost:8080/health || busybox wget -q -S -O /dev/null http://localhost:8080/health 2>&1 | head -1"));
+    }
+
+    [LabFact]
+    public async Task A_host_already_on_the_closure_is_skipped_unless_forced()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        var output = new RecordingOutput();
+
+        var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options()), lab.Plan("host-1"), output);
+
+        Assert.All(results, r => Assert.Equal(StepState.Succeeded, r.Result.State));
+        Assert.Contains(results, r => r.Step.Kind == "copy" && r.Result.Message!.Contains("skipped", StringComparison.Ordinal));
+        Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
+    }
+
+    [LabFact]
+    public async Task An_unhealthy_service_in_the_new_configuration_rolls_the_host_back_to_its_previous_generation()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        var previous = await lab.CurrentSystemAsync("host-1");
+        await lab.ConfigureAsync("host-1", "3.0", health: "unhealthy");
+        var output = new RecordingOutput();
+
+        var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60))), lab.Plan("host-1"), output);
+
+        var last = results[^1];
+        Assert.True(last.Step.Kind == "verify" && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.Contains("500", last.Result.Message, StringComparison.Ordinal);
+        Assert.Equal(previous, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
+        Assert.DoesNotContain("system-2-link", await lab.SshAsync("host-1", "ls /nix/var/nix/profiles"), StringComparison.Ordinal);
+    }
+}
