@@ -4,8 +4,8 @@ namespace Flotilla.Execution.Tests;
 
 public sealed class RemoteShellTests
 {
-    public static readonly TheoryData<string> HostileStrings = new()
-    {
+    internal static readonly string[] Hostile =
+    [
         "a'b",
         "'",
         "''",
@@ -23,7 +23,9 @@ public sealed class RemoteShellTests
         " leading and trailing ",
         "ünïcødé ✓ 日本語 \u202e",
         "tab\there",
-    };
+    ];
+
+    public static TheoryData<string> HostileStrings => new(Hostile);
 
     [Fact]
     public void Quote_wraps_a_value_in_single_quotes() => Assert.Equal("'abc'", RemoteShell.Quote("abc"));
