@@ -59,6 +59,15 @@ public sealed class NixBuilder(DeployOptions? options = null)
         return closures;
     }
 
+    /// <summary>What the inventory builds now for each host (output and derivation paths), without building it.</summary>
+    public async Task<IReadOnlyDictionary<string, HostClosure>> EvaluateAsync(Fleet fleet, IReadOnlyList<Host> hosts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        var flake = fleet.FlakeDirectory ?? throw new InvalidOperationException(
+            $"{fleet.SourcePath} is not a flake inventory: evaluating hosts' systems needs a flake");
+        return hosts.Count == 0 ? new Dictionary<string, HostClosure>() : await EvaluateAsync(flake, hosts, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>One evaluation per attribute root (nixosConfigurations, …) names every host's output and derivation.</summary>
     private async Task<Dictionary<string, HostClosure>> EvaluateAsync(string flake, IReadOnlyList<Host> hosts, CancellationToken cancellationToken)
     {
