@@ -51,4 +51,44 @@ public sealed class DeployLabTests
         Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
         Assert.DoesNotContain("system-2-link", await lab.SshAsync("host-1", "ls /nix/var/nix/profiles"), StringComparison.Ordinal);
     }
+
+    [LabFact]
+    public async Task A_host_with_build_on_target_builds_its_closure_on_the_target_and_activates_it()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        lab.UpdateHost("host-1", h => h with { BuildOnTarget = true });
+        await lab.ConfigureAsync("host-1", "9.0");
+        var executor = new DeployStepExecutor(ExecutionLab.Options());
+        var output = new RecordingOutput();
+
+        var results = await lab.RunAsync(executor, lab.Plan("host-1"), output);
+
+        Assert.All(results, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
+        var system = executor.ClosureOf("host-1")!.SystemPath;
+        Assert.Equal(system, await lab.CurrentSystemAsync("host-1"));
+        Assert.False(Directory.Exists(system), $"{system} was built on this machine, not on the target");
+    }
+
+    [LabFact]
+    public async Task Goal_test_activates_without_changing_the_profile_and_dry_activate_changes_nothing()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        var first = await lab.CurrentSystemAsync("host-1");
+        await lab.ConfigureAsync("host-1", "10.0");
+        var output = new RecordingOutput();
+
+        var dry = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options() with { Goal = ActivationGoal.DryActivate }), lab.Plan("host-1"), output);
+
+        Assert.All(dry, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
+        Assert.Contains("would restart service web", output.All, StringComparison.Ordinal);
+        Assert.Equal(first, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
+
+        var executor = new DeployStepExecutor(ExecutionLab.Options() with { Goal = ActivationGoal.Test });
+        var tested = await lab.RunAsync(executor, lab.Plan("host-1"), output);
+
+        Assert.All(tested, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
+        Assert.Equal(executor.ClosureOf("host-1")!.SystemPath, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
+    }
 }
