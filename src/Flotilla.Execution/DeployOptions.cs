@@ -34,7 +34,8 @@ public sealed record DeployOptions
     /// <summary>Copy and activate also when a host already runs the closure.</summary>
     public bool Force { get; init; }
     /// <summary>
-    /// The value of nix's <c>substituters</c> setting for local builds and copies; null keeps nix.conf's,
+    /// The value of nix's <c>substituters</c> setting for builds (also on a target or build host) and
+    /// copies; null keeps nix.conf's,
     /// "" turns substitution off (for machines that cannot reach a binary cache).
     /// </summary>
     public string? Substituters { get; init; }

@@ -105,7 +105,7 @@ public sealed class NixBuilder(DeployOptions? options = null)
     {
         var builder = host.BuildHost is { } name ? ParseDestination(name) : host.Target;
         await NixCopyAsync(["--derivation", "--to", StoreUri(builder), closure.DerivationPath], builder.Port, onLine, cancellationToken).ConfigureAwait(false);
-        var realise = await ssh.RunAsync(builder, ["nix-store", "--realise", closure.DerivationPath], null, onLine, cancellationToken).ConfigureAwait(false);
+        var realise = await ssh.RunAsync(builder, ["nix-store", "--realise", .. SubstituterOptions(), closure.DerivationPath], null, onLine, cancellationToken).ConfigureAwait(false);
         if (!realise.Succeeded)
         {
             throw new NixBuildException($"building {host.Name}'s system on {builder} failed (exit {realise.ExitCode}):\n{realise.Tail()}");
