@@ -60,20 +60,20 @@ public static class ProcessRunner
         var stderr = ReadLinesAsync(process.StandardError, onLine, cancellationToken);
         try
         {
-            if (standardInput is not null)
+            try
             {
-                try
+                if (standardInput is not null)
                 {
                     await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
                     await process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (IOException)
-                {
-                    // The program exited without reading all of its input; its exit code tells why.
-                }
-            }
 
-            process.StandardInput.Close();
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The program exited without reading all of its input; its exit code tells why.
+            }
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
