@@ -214,7 +214,7 @@ public sealed class DeployStepExecutor : IStepExecutor
             return confirmed.Outcome switch
             {
                 "confirmed" => StepResult.Succeeded($"{report.Message}; confirmed"),
-                "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: health checks passed, but too late: the watchdog had rolled back already (confirm timeout)\n{confirmed.Tail(5)}"),
+                "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: health checks passed, but the watchdog rolled back (the confirm timeout passed first, or making the system the boot default failed)\n{confirmed.Tail(5)}"),
                 _ => StepResult.Failed($"verify:{host.Name}: health checks passed but confirming failed ({confirmed.Outcome}); the host rolls back by itself unless confirmed\n{confirmed.Tail(5)}"),
             };
         }

@@ -18,6 +18,7 @@ public sealed class DeployLabTests
         Assert.Equal("system-1-link", before);
         Assert.Equal("system-2-link", await lab.GenerationAsync("host-1"));
         Assert.Equal(executor.ClosureOf("host-1")!.SystemPath, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal(executor.ClosureOf("host-1")!.SystemPath, await lab.SshAsync("host-1", "readlink /nix/var/lab/default-system"));
         Assert.Equal("200", await lab.SshAsync("host-1", "curl -s -o /dev/null -w '%{http_code}' http://localhost:8080/health || busybox wget -q -S -O /dev/null http://localhost:8080/health 2>&1 | head -1"));
     }
 

@@ -59,6 +59,30 @@ public sealed class WatchdogLabTests
         Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
     }
 
+    [LabFact]
+    public async Task A_host_that_reboots_before_the_confirmation_boots_its_previous_generation()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        var previous = await lab.CurrentSystemAsync("host-1");
+        await lab.ConfigureAsync("host-1", "11.0");
+        var executor = new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60)));
+        var output = new RecordingOutput();
+        var plan = lab.Plan("host-1");
+        await executor.PrebuildAsync(lab.Fleet, plan);
+        foreach (var step in plan.Steps.TakeWhile(s => s.Kind != "keys-post" && s.Kind != "verify"))
+        {
+            var result = await executor.ExecuteAsync(step, new StepContext(lab.Fleet, lab.Host("host-1"), output));
+            Assert.True(result.State == StepState.Succeeded, $"{step.Id}: {result.Message}\n{output.All}");
+        }
+
+        Assert.Equal(executor.ClosureOf("host-1")!.SystemPath, await lab.CurrentSystemAsync("host-1"));
+
+        await lab.Lab.FaultAsync("host-1", LabFault.Reboot);
+        await lab.Lab.WaitUntilReachableAsync("host-1", TimeSpan.FromSeconds(30));
+
+        Assert.Equal(previous, await lab.CurrentSystemAsync("host-1"));
+    }
+
     private static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 20)
     {
         for (var i = 0; i < seconds * 5; i++)

@@ -13,7 +13,9 @@ internal static class ActivationScripts
     /// switch-to-configuration, writes <c>status</c> (its exit code), then waits for
     /// <c>confirm</c>; a failed activation, a <c>rollback</c> request or no confirmation in time
     /// re-activates the previous generation and deletes the new one. Writes <c>outcome</c>:
-    /// confirmed | rolled-back | rollback-failed.
+    /// confirmed | rolled-back | rollback-failed. Goal switch activates with <c>test</c> and makes
+    /// the system the boot default only once confirmed, so a host that reboots before the
+    /// confirmation boots the previous generation.
     /// </summary>
     public const string Watchdog = """
         dir=$1 system=$2 goal=$3 timeout=$4 mode=$5
@@ -29,15 +31,15 @@ internal static class ActivationScripts
           rc=0
           if [ -n "$new_link" ] && [ -n "$previous_link" ] && [ "$new_link" != "$previous_link" ]; then
             nix-env -p "$profile" --switch-generation "$(generation "$previous_link")" || rc=1
+            if [ "$mode" = set ]; then
+              nix-env -p "$profile" --delete-generations "$(generation "$new_link")" || rc=1
+            fi
           fi
           case $goal in
             switch|boot) back=$(readlink -f "$profile") ;;
             *) back=$previous_system ;;
           esac
           if [ -n "$back" ]; then "$back/bin/switch-to-configuration" "$goal" || rc=1; fi
-          if [ "$mode" = set ] && [ -n "$new_link" ] && [ "$new_link" != "$previous_link" ]; then
-            nix-env -p "$profile" --delete-generations "$(generation "$new_link")" || rc=1
-          fi
           if [ $rc = 0 ]; then put outcome rolled-back; else put outcome rollback-failed; fi
           exit 1
         }
@@ -51,15 +53,24 @@ internal static class ActivationScripts
             new_link=$(readlink "$profile")
             system=$(readlink -f "$profile") ;;
         esac
-        echo "flotilla: switch-to-configuration $goal of $system (previous: ${previous_link:-none})"
-        "$system/bin/switch-to-configuration" "$goal"
+        run_goal=$goal
+        [ "$goal" = switch ] && run_goal=test
+        echo "flotilla: switch-to-configuration $run_goal of $system (previous: ${previous_link:-none})"
+        "$system/bin/switch-to-configuration" "$run_goal"
         rc=$?
         put status "$rc"
-        [ "$rc" = 0 ] || rollback "switch-to-configuration $goal exited with $rc"
+        [ "$rc" = 0 ] || rollback "switch-to-configuration $run_goal exited with $rc"
         case $goal in boot|dry-activate) put outcome confirmed; exit 0 ;; esac
         deadline=$(( $(date +%s) + timeout ))
         while [ "$(date +%s)" -lt "$deadline" ]; do
-          if [ -e "$dir/confirm" ]; then put outcome confirmed; exit 0; fi
+          if [ -e "$dir/confirm" ]; then
+            if [ "$goal" = switch ]; then
+              echo "flotilla: confirmed; switch-to-configuration boot of $system"
+              "$system/bin/switch-to-configuration" boot || rollback "switch-to-configuration boot exited with $?"
+            fi
+            put outcome confirmed
+            exit 0
+          fi
           [ -e "$dir/rollback" ] && rollback "the orchestrator asked for it"
           sleep 0.2
         done

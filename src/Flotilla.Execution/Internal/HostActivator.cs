@@ -31,7 +31,7 @@ internal sealed class HostActivator(SshTransport ssh)
     }
 
     public Task<ActivationOutcome> ConfirmAsync(Target target, string directory, CancellationToken cancellationToken) =>
-        SignalAsync(target, directory, "confirm", TimeSpan.FromSeconds(10), cancellationToken);
+        SignalAsync(target, directory, "confirm", TimeSpan.FromMinutes(5), cancellationToken);
 
     /// <summary>Asks the watchdog to roll back now and waits until it has.</summary>
     public Task<ActivationOutcome> RollBackAsync(Target target, string directory, CancellationToken cancellationToken) =>
