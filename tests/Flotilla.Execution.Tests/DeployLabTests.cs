@@ -33,6 +33,47 @@ public sealed class DeployLabTests
         Assert.All(results, r => Assert.Equal(StepState.Succeeded, r.Result.State));
         Assert.Contains(results, r => r.Step.Kind == "copy" && r.Result.Message!.Contains("skipped", StringComparison.Ordinal));
         Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
+
+        var forced = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options() with { Force = true }), lab.Plan("host-1"), output);
+
+        Assert.All(forced, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
+        Assert.Contains(forced, r => r.Step.Kind == "copy" && r.Result.Message!.StartsWith("copied", StringComparison.Ordinal));
+        Assert.Contains(forced, r => r.Step.Kind == "verify" && r.Result.Message!.Contains("confirmed", StringComparison.Ordinal));
+    }
+
+    [LabFact]
+    public async Task Several_hosts_build_in_one_batch_and_deploy_in_parallel_through_one_executor()
+    {
+        await using var lab = await ExecutionLab.StartAsync(hosts: 3);
+        string[] names = ["host-1", "host-2", "host-3"];
+        foreach (var name in names)
+        {
+            await lab.ConfigureAsync(name, "12.0-" + name);
+        }
+
+        var executor = new DeployStepExecutor(ExecutionLab.Options());
+        var output = new RecordingOutput();
+        var plan = lab.Plan(names);
+        var closures = await executor.PrebuildAsync(lab.Fleet, plan);
+        Assert.Equal(names, closures.Keys.Order());
+
+        var results = await Task.WhenAll(names.Select(name => Task.Run(async () =>
+        {
+            var states = new List<StepState>();
+            foreach (var step in plan.Steps.Where(s => s.Host == name))
+            {
+                states.Add((await executor.ExecuteAsync(step, new StepContext(lab.Fleet, lab.Host(name), output))).State);
+            }
+
+            return states;
+        })));
+
+        Assert.All(results, states => Assert.All(states, state => Assert.Equal(StepState.Succeeded, state)));
+        foreach (var name in names)
+        {
+            Assert.Equal(closures[name].SystemPath, await lab.CurrentSystemAsync(name));
+            Assert.Equal("system-2-link", await lab.GenerationAsync(name));
+        }
     }
 
     [LabFact]
