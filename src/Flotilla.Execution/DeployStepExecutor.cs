@@ -82,7 +82,7 @@ public sealed class DeployStepExecutor : IStepExecutor
                 StepKinds.Build => await BuildAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Copy => await CopyAsync(host, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Keys => await UploadKeysAsync(host, KeyUploadAt.PreActivation, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.KeysPost => await UploadKeysAsync(host, KeyUploadAt.PostActivation, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.KeysPost => await UploadPostActivationKeysAsync(host, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Activate => await ActivateAsync(host, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Verify => await VerifyAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
                 _ => StepResult.Failed($"{step.Id}: the deploy executor does not run {step.Kind} steps"),
@@ -153,6 +153,24 @@ public sealed class DeployStepExecutor : IStepExecutor
         }
 
         return StepResult.Succeeded($"{count} key(s) uploaded");
+    }
+
+    /// <summary>Keys that fail to arrive after activation fail the deploy: the pending activation is rolled back now, not at the timeout.</summary>
+    private async Task<StepResult> UploadPostActivationKeysAsync(Host host, Action<string> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await UploadKeysAsync(host, KeyUploadAt.PostActivation, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeyUploadException e) when (Run(host.Name).ActivationDirectory is { } activation)
+        {
+            Run(host.Name).ActivationDirectory = null;
+            output($"rolling {host.Name} back: {e.Message}");
+            var rolledBack = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
+            return rolledBack.Outcome == "rolled-back"
+                ? StepResult.RolledBack($"keys-post:{host.Name}: {e.Message}; {host.Name} is back on its previous generation")
+                : StepResult.Failed($"keys-post:{host.Name}: {e.Message}; rolling back ended {rolledBack.Outcome}\n{rolledBack.Tail(5)}");
+        }
     }
 
     private async Task<StepResult> ActivateAsync(Host host, Action<string> output, CancellationToken cancellationToken)

@@ -118,6 +118,26 @@ public sealed class KeysAndInjectionLabTests
         Assert.False(File.Exists(marker));
     }
 
+    [LabFact]
+    public async Task A_key_that_cannot_be_read_after_activation_rolls_the_host_back_at_once()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        var previous = await lab.CurrentSystemAsync("host-1");
+        lab.UpdateHost("host-1", h => h with
+        {
+            Keys = [new Key { Name = "missing.key", Source = KeySourceKind.File, Value = "/nonexistent/flotilla.key", UploadAt = KeyUploadAt.PostActivation }],
+        });
+        await lab.ConfigureAsync("host-1", "13.0");
+        var output = new RecordingOutput();
+
+        var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(120))), lab.Plan("host-1"), output);
+
+        var last = results[^1];
+        Assert.True(last.Step.Kind == "keys-post" && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.Equal(previous, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
+    }
+
     /// <summary>Reads every process's command line and environment (the lab's hosts share this pid namespace) until cancelled.</summary>
     private static (int Scans, ImmutableArray<string> Leaks) WatchProcesses(IReadOnlyList<string> secrets, CancellationToken cancellationToken)
     {
