@@ -186,11 +186,7 @@ public sealed class DeployStepExecutor : IStepExecutor
             return StepResult.Succeeded($"{host.Name} already runs {closure.SystemPath}; nothing to activate");
         }
 
-        var outcome = await activator.ActivateAsync(host.Target, closure.SystemPath, options.GoalName, options.ConfirmTimeout, cancellationToken).ConfigureAwait(false);
-        foreach (var line in outcome.Log)
-        {
-            output(line);
-        }
+        var outcome = await activator.ActivateAsync(host.Target, closure.SystemPath, options.GoalName, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
 
         switch (outcome.Outcome)
         {

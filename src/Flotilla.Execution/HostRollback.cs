@@ -27,11 +27,7 @@ public sealed class HostRollback
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(host);
         var output = onLine ?? (_ => { });
-        var outcome = await activator.ActivateAsync(host.Target, null, "switch", options.ConfirmTimeout, cancellationToken).ConfigureAwait(false);
-        foreach (var line in outcome.Log)
-        {
-            output(line);
-        }
+        var outcome = await activator.ActivateAsync(host.Target, null, "switch", options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
 
         if (outcome.Outcome == "lost")
         {

@@ -80,8 +80,8 @@ internal static class ActivationScripts
     /// <summary>
     /// Over ssh: $1 dir, $2 watchdog script, then the watchdog's arguments. Starts the watchdog
     /// detached from the session (systemd-run on systemd hosts, else setsid), waits until
-    /// switch-to-configuration has finished (and, when it failed, until the rollback has), prints
-    /// the log and a last line <c>flotilla-activation STATUS OUTCOME</c>.
+    /// switch-to-configuration has finished (and, when it failed, until the rollback has), printing
+    /// the log as it grows, then a last line <c>flotilla-activation STATUS OUTCOME</c>.
     /// </summary>
     public const string Launch = """
         umask 077
@@ -96,18 +96,29 @@ internal static class ActivationScripts
           setsid sh "$dir/watchdog.sh" "$dir" "$@" </dev/null >/dev/null 2>&1 &
           pid=$!
         fi
+        printed=0
+        follow() {
+          [ -e "$dir/log" ] || return 0
+          size=$(wc -c < "$dir/log")
+          if [ "$size" -gt "$printed" ]; then
+            tail -c +$((printed + 1)) "$dir/log" | head -c $((size - printed))
+            printed=$size
+          fi
+        }
         while [ ! -e "$dir/status" ] && [ ! -e "$dir/outcome" ]; do
+          follow
           if [ -n "${pid:-}" ] && ! kill -0 "$pid" 2>/dev/null; then
             sleep 0.2
-            [ -e "$dir/status" ] || [ -e "$dir/outcome" ] || { cat "$dir/log" 2>/dev/null; echo "flotilla-activation none died"; exit 0; }
+            [ -e "$dir/status" ] || [ -e "$dir/outcome" ] || { follow; echo; echo "flotilla-activation none died"; exit 0; }
           fi
           sleep 0.2
         done
         status=$(cat "$dir/status" 2>/dev/null)
         if [ "$status" != 0 ]; then
-          while [ ! -e "$dir/outcome" ]; do sleep 0.2; done
+          while [ ! -e "$dir/outcome" ]; do follow; sleep 0.2; done
         fi
-        cat "$dir/log"
+        follow
+        echo
         echo "flotilla-activation ${status:-none} $(cat "$dir/outcome" 2>/dev/null || echo pending)"
         """;
 

@@ -19,14 +19,23 @@ internal sealed class HostActivator(SshTransport ssh)
     public static string NewDirectory() => "/run/flotilla/" + Guid.NewGuid().ToString("N");
 
     /// <param name="system">The closure to set (mode set), or null to go back one generation (mode rollback).</param>
-    public async Task<ActivationOutcome> ActivateAsync(Target target, string? system, string goal, TimeSpan confirmTimeout, CancellationToken cancellationToken)
+    /// <param name="onLine">Receives the activation's log lines as they are written.</param>
+    public async Task<ActivationOutcome> ActivateAsync(Target target, string? system, string goal, TimeSpan confirmTimeout, Action<string> onLine, CancellationToken cancellationToken)
     {
         var directory = NewDirectory();
         var seconds = Math.Max(1, (int)Math.Ceiling(confirmTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var command = RemoteShell.Script(
             ActivationScripts.Launch,
             directory, ActivationScripts.Watchdog, system ?? "", goal, seconds, system is null ? "rollback" : "set");
-        var result = await ssh.RunCommandAsync(target, command, null, null, cancellationToken).ConfigureAwait(false);
+        void Forward(string line)
+        {
+            if (line.Length > 0 && !line.StartsWith(Marker, StringComparison.Ordinal))
+            {
+                onLine(line);
+            }
+        }
+
+        var result = await ssh.RunCommandAsync(target, command, null, Forward, cancellationToken).ConfigureAwait(false);
         return Parse(result, directory);
     }
 
