@@ -240,9 +240,12 @@ public sealed class DeployStepExecutor : IStepExecutor
             output(line);
         }
 
-        return rolledBack.Outcome == "rolled-back"
-            ? StepResult.RolledBack($"verify:{host.Name}: {report.Message}; {host.Name} is back on its previous generation")
-            : StepResult.Failed($"verify:{host.Name}: {report.Message}; rolling back ended {rolledBack.Outcome}\n{rolledBack.Tail(5)}");
+        return rolledBack.Outcome switch
+        {
+            "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: {report.Message}; {host.Name} is back on its previous generation"),
+            "lost" => StepResult.Failed($"verify:{host.Name}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes\n{rolledBack.Tail(3)}"),
+            _ => StepResult.Failed($"verify:{host.Name}: {report.Message}; rolling back ended {rolledBack.Outcome}\n{rolledBack.Tail(5)}"),
+        };
     }
 
     private HostRun Run(string host) => hosts.GetOrAdd(host, _ => new HostRun());

@@ -42,6 +42,32 @@ public sealed class WatchdogLabTests
     }
 
     [LabFact]
+    public async Task A_verify_step_that_cannot_reach_its_host_fails_and_the_host_rolls_itself_back()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        var previous = await lab.CurrentSystemAsync("host-1");
+        await lab.ConfigureAsync("host-1", "14.0");
+        var options = ExecutionLab.Options(TimeSpan.FromSeconds(5)) with { Ssh = new SshOptions { ConnectTimeout = TimeSpan.FromSeconds(2), ServerAliveInterval = TimeSpan.FromSeconds(1) } };
+        var output = new RecordingOutput();
+
+        var results = await lab.RunAsync(new DeployStepExecutor(options), lab.Plan("host-1"), output, beforeStep: step =>
+        {
+            if (step.Kind == "verify")
+            {
+                lab.Lab.FaultAsync("host-1", LabFault.Unreachable, TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
+            }
+        });
+
+        var last = results[^1];
+        Assert.True(last.Step.Kind == "verify" && last.Result.State == StepState.Failed, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.Contains("rolls back by itself", last.Result.Message, StringComparison.Ordinal);
+        await lab.Lab.HealAsync("host-1");
+        await lab.Lab.WaitUntilReachableAsync("host-1", TimeSpan.FromSeconds(30));
+        Assert.Equal(previous, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
+    }
+
+    [LabFact]
     public async Task An_activation_that_fails_is_rolled_back_at_once_and_reported_as_rolled_back()
     {
         await using var lab = await ExecutionLab.StartAsync();
