@@ -112,6 +112,23 @@ public sealed class DeployLabTests
     }
 
     [LabFact]
+    public async Task A_host_with_a_build_host_gets_the_closure_built_there()
+    {
+        await using var lab = await ExecutionLab.StartAsync(hosts: 2);
+        lab.UpdateHost("host-1", h => h with { BuildHost = "root@" + lab.Address("host-2") });
+        await lab.ConfigureAsync("host-1", "15.0");
+        var executor = new DeployStepExecutor(ExecutionLab.Options());
+        var output = new RecordingOutput();
+
+        var results = await lab.RunAsync(executor, lab.Plan("host-1"), output);
+
+        Assert.All(results, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
+        var system = executor.ClosureOf("host-1")!.SystemPath;
+        Assert.Equal(system, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal("built there", await lab.SshAsync("host-2", $"test -e {RemoteShell.Quote(system)} && echo 'built there'"));
+    }
+
+    [LabFact]
     public async Task Goal_test_activates_without_changing_the_profile_and_dry_activate_changes_nothing()
     {
         await using var lab = await ExecutionLab.StartAsync();
