@@ -91,7 +91,7 @@ internal static class ActivationScripts
         shift 2
         if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then
           systemd-run --quiet --collect --unit="flotilla-activate-${dir##*/}" --setenv=PATH="$PATH" \
-            sh "$dir/watchdog.sh" "$dir" "$@" || exit 100
+            "$(command -v sh)" "$dir/watchdog.sh" "$dir" "$@" || exit 100
         else
           setsid sh "$dir/watchdog.sh" "$dir" "$@" </dev/null >/dev/null 2>&1 &
           pid=$!
