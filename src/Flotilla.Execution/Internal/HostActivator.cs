@@ -5,7 +5,7 @@ namespace Flotilla.Execution.Internal;
 
 /// <summary>What an activation, a confirmation or a rollback request ended in.</summary>
 /// <param name="Status">switch-to-configuration's exit code, or null when unknown.</param>
-/// <param name="Outcome">confirmed, rolled-back, rollback-failed, failed, pending (waiting for confirmation), died, unknown, or lost (no answer from the host).</param>
+/// <param name="Outcome">confirmed, rolled-back, rollback-failed, failed, pending (waiting for confirmation), died, unknown, not-started, or lost (no answer from the host).</param>
 internal sealed record ActivationOutcome(int? Status, string Outcome, IReadOnlyList<string> Log, string Directory)
 {
     public string Tail(int lines = 10) => string.Join('\n', Log.TakeLast(lines));
@@ -60,7 +60,8 @@ internal sealed class HostActivator(SshTransport ssh)
         if (result.ExitCode != 0 || !last.StartsWith(Marker, StringComparison.Ordinal))
         {
             lines.AddRange(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            return new ActivationOutcome(null, "lost", lines, directory);
+            // ssh's own failures exit 255; anything else means the script could not start the watchdog.
+            return new ActivationOutcome(null, result.ExitCode == 255 ? "lost" : "not-started", lines, directory);
         }
 
         lines.RemoveAt(lines.Count - 1);
