@@ -12,10 +12,24 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 /// </summary>
 public static class ProcessRunner
 {
-    public static async Task<ProcessResult> RunAsync(
+    public static Task<ProcessResult> RunAsync(
         string program,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string>? environment = null,
+        CancellationToken cancellationToken = default) =>
+        RunAsync(program, arguments, environment, standardInput: null, onLine: null, cancellationToken);
+
+    /// <summary>
+    /// Runs a program, writes <paramref name="standardInput"/> to its stdin (then closes it; the
+    /// only way a secret should reach a program) and reports every line it prints, stdout and
+    /// stderr alike, to <paramref name="onLine"/> as it arrives.
+    /// </summary>
+    public static async Task<ProcessResult> RunAsync(
+        string program,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment,
+        string? standardInput,
+        Action<string>? onLine,
         CancellationToken cancellationToken = default)
     {
         var startInfo = new ProcessStartInfo(program)
@@ -42,11 +56,24 @@ public static class ProcessRunner
 
         using var process = new Process { StartInfo = startInfo };
         process.Start();
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var stdout = ReadLinesAsync(process.StandardOutput, onLine, cancellationToken);
+        var stderr = ReadLinesAsync(process.StandardError, onLine, cancellationToken);
         try
         {
+            try
+            {
+                if (standardInput is not null)
+                {
+                    await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
+                    await process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The program exited without reading all of its input; its exit code tells why.
+            }
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -56,6 +83,23 @@ public static class ProcessRunner
         }
 
         return new ProcessResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    private static async Task<string> ReadLinesAsync(StreamReader reader, Action<string>? onLine, CancellationToken cancellationToken)
+    {
+        if (onLine is null)
+        {
+            return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var text = new StringBuilder();
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            text.Append(line).Append('\n');
+            onLine(line);
+        }
+
+        return text.ToString();
     }
 
     /// <summary>The full path of a program on PATH, or null.</summary>

@@ -1,0 +1,54 @@
+namespace Flotilla.Execution;
+
+/// <summary>What <c>switch-to-configuration</c> does with the new system.</summary>
+public enum ActivationGoal
+{
+    /// <summary>Activate now and make it the boot default.</summary>
+    Switch,
+    /// <summary>Only make it the boot default.</summary>
+    Boot,
+    /// <summary>Only activate now; the next boot keeps the previous default.</summary>
+    Test,
+    /// <summary>Print what would change.</summary>
+    DryActivate,
+}
+
+/// <summary>How to reach hosts over the system's OpenSSH. Immutable.</summary>
+public sealed record SshOptions
+{
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>A connection that answers no keep-alive for this long is given up (ServerAliveInterval × 3).</summary>
+    public TimeSpan ServerAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>More <c>-o</c> options (<c>StrictHostKeyChecking=accept-new</c>), passed to ssh and to nix copy.</summary>
+    public IReadOnlyList<string> ExtraOptions { get; init; } = [];
+    /// <summary>An ssh_config file (<c>-F</c>); null uses the user's own.</summary>
+    public string? ConfigFile { get; init; }
+}
+
+/// <summary>How a deploy runs. Immutable.</summary>
+public sealed record DeployOptions
+{
+    public ActivationGoal Goal { get; init; } = ActivationGoal.Switch;
+    /// <summary>The target rolls back by itself unless the orchestrator confirms within this time after activation.</summary>
+    public TimeSpan ConfirmTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Copy and activate also when a host already runs the closure.</summary>
+    public bool Force { get; init; }
+    /// <summary>
+    /// The value of nix's <c>substituters</c> setting for builds (also on a target or build host) and
+    /// copies; null keeps nix.conf's,
+    /// "" turns substitution off (for machines that cannot reach a binary cache).
+    /// </summary>
+    public string? Substituters { get; init; }
+    /// <summary><c>nix copy --substitute-on-destination</c>: the target fetches what it can from its own caches.</summary>
+    public bool SubstituteOnDestination { get; init; } = true;
+    public SshOptions Ssh { get; init; } = new();
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal string GoalName => Goal switch
+    {
+        ActivationGoal.Switch => "switch",
+        ActivationGoal.Boot => "boot",
+        ActivationGoal.Test => "test",
+        _ => "dry-activate",
+    };
+}

@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using Flotilla.Execution.Internal;
+using Flotilla.Inventory;
+using Flotilla.Planning;
+
+namespace Flotilla.Execution;
+
+/// <summary>
+/// Runs the steps of a deploy plan in push mode: build, copy, keys, activate (detached on the
+/// target, under a watchdog that rolls back unless confirmed), keys-post, verify (health checks,
+/// then confirm, or roll back at once). One instance serves one run: it remembers each host's
+/// closure and activation between steps. Thread safe (steps of different hosts run in parallel).
+/// </summary>
+public sealed class DeployStepExecutor : IStepExecutor
+{
+    private readonly DeployOptions options;
+    private readonly SshTransport ssh;
+    private readonly NixBuilder builder;
+    private readonly HostActivator activator;
+    private readonly HealthChecker health;
+    private readonly KeyUploader keys;
+    private readonly ConcurrentDictionary<string, HostRun> hosts = new();
+
+    public DeployStepExecutor(DeployOptions? options = null)
+    {
+        this.options = options ?? new DeployOptions();
+        ssh = new SshTransport(this.options.Ssh);
+        builder = new NixBuilder(this.options);
+        activator = new HostActivator(ssh);
+        health = new HealthChecker(ssh, this.options.TimeProvider);
+        keys = new KeyUploader(ssh);
+    }
+
+    /// <summary>
+    /// Builds the closures of every host with a build step in <paramref name="plan"/> in one nix
+    /// invocation, so the build steps that follow only look their result up. Optional: a build
+    /// step whose host was not prebuilt builds it alone.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, HostClosure>> PrebuildAsync(Fleet fleet, Plan plan, Action<string>? onLine = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(plan);
+        var selected = plan.Steps.Where(s => s.Kind == StepKinds.Build && s.Host is not null)
+            .Select(s => fleet.FindHost(s.Host!)).OfType<Host>().Distinct().ToList();
+        var closures = await builder.BuildAsync(fleet, selected, onLine, cancellationToken).ConfigureAwait(false);
+        foreach (var (name, closure) in closures)
+        {
+            Run(name).Closure = closure;
+        }
+
+        return closures;
+    }
+
+    /// <summary>The closure built for a host in this run, or null.</summary>
+    public HostClosure? ClosureOf(string host) => hosts.TryGetValue(host, out var run) ? run.Closure : null;
+
+    public async Task<StepResult> ExecuteAsync(PlanStep step, StepContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(context);
+        if (step.Kind == StepKinds.Gate)
+        {
+            return StepResult.Succeeded();
+        }
+
+        if (step.Kind == StepKinds.Terraform)
+        {
+            return StepResult.Failed($"{step.Id}: the terraform driver is not available in this version; run terraform for it by hand or deploy without terraform steps");
+        }
+
+        var host = context.Host ?? (step.Host is { } name ? context.Fleet.FindHost(name) : null);
+        if (host is null)
+        {
+            return StepResult.Failed($"{step.Id}: step names no host of the fleet");
+        }
+
+        void Output(string line) => context.Output.Line(step, line);
+        try
+        {
+            return step.Kind switch
+            {
+                StepKinds.Build => await BuildAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.Copy => await CopyAsync(host, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.Keys => await UploadKeysAsync(host, KeyUploadAt.PreActivation, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.KeysPost => await UploadPostActivationKeysAsync(host, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.Activate => await ActivateAsync(host, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.Verify => await VerifyAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
+                _ => StepResult.Failed($"{step.Id}: the deploy executor does not run {step.Kind} steps"),
+            };
+        }
+        catch (Exception e) when (e is NixBuildException or KeyUploadException or InvalidOperationException or ArgumentException)
+        {
+            return StepResult.Failed($"{step.Id}: {e.Message}");
+        }
+    }
+
+    private async Task<StepResult> BuildAsync(Fleet fleet, Host host, Action<string> output, CancellationToken cancellationToken)
+    {
+        var run = Run(host.Name);
+        if (run.Closure is null)
+        {
+            var closures = await builder.BuildAsync(fleet, [host], output, cancellationToken).ConfigureAwait(false);
+            run.Closure = closures[host.Name];
+        }
+
+        return StepResult.Succeeded(run.Closure.SystemPath);
+    }
+
+    private async Task<StepResult> CopyAsync(Host host, Action<string> output, CancellationToken cancellationToken)
+    {
+        var run = Run(host.Name);
+        if (run.Closure is not { } closure)
+        {
+            return StepResult.Failed($"copy:{host.Name}: no closure was built for {host.Name} in this run");
+        }
+
+        var current = await ssh.RunAsync(host.Target, ["readlink", "-f", "/run/current-system"], null, null, cancellationToken).ConfigureAwait(false);
+        if (current.ExitCode == 255)
+        {
+            return StepResult.Failed($"copy:{host.Name}: cannot reach {host.Target} over ssh: {current.Tail(3)}");
+        }
+
+        if (!options.Force && current.Output.Trim() == closure.SystemPath)
+        {
+            run.UpToDate = true;
+            return StepResult.Succeeded($"{host.Name} already runs {closure.SystemPath}; skipped (use --force to deploy anyway)");
+        }
+
+        if (!host.BuildOnTarget)
+        {
+            IReadOnlyList<string> arguments = options.SubstituteOnDestination
+                ? ["--substitute-on-destination", "--to", NixBuilder.StoreUri(host.Target), closure.SystemPath]
+                : ["--to", NixBuilder.StoreUri(host.Target), closure.SystemPath];
+            await builder.NixCopyAsync(arguments, host.Target.Port, output, cancellationToken).ConfigureAwait(false);
+        }
+
+        return StepResult.Succeeded($"copied {closure.SystemPath} to {host.Target}");
+    }
+
+    private async Task<StepResult> UploadKeysAsync(Host host, KeyUploadAt when, Action<string> output, CancellationToken cancellationToken)
+    {
+        if (options.Goal == ActivationGoal.DryActivate)
+        {
+            return StepResult.Succeeded("dry-activate: keys not uploaded");
+        }
+
+        var count = 0;
+        foreach (var key in host.Keys.Where(k => k.UploadAt == when))
+        {
+            await keys.UploadAsync(host, key, cancellationToken).ConfigureAwait(false);
+            output($"uploaded key {key.Name} to {key.DestDir} ({key.User}:{key.Group} {key.Permissions})");
+            count++;
+        }
+
+        return StepResult.Succeeded($"{count} key(s) uploaded");
+    }
+
+    /// <summary>Keys that fail to arrive after activation fail the deploy: the pending activation is rolled back now, not at the timeout.</summary>
+    private async Task<StepResult> UploadPostActivationKeysAsync(Host host, Action<string> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await UploadKeysAsync(host, KeyUploadAt.PostActivation, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeyUploadException e) when (Run(host.Name).ActivationDirectory is { } activation)
+        {
+            Run(host.Name).ActivationDirectory = null;
+            output($"rolling {host.Name} back: {e.Message}");
+            var rolledBack = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
+            return rolledBack.Outcome == "rolled-back"
+                ? StepResult.RolledBack($"keys-post:{host.Name}: {e.Message}; {host.Name} is back on its previous generation")
+                : StepResult.Failed($"keys-post:{host.Name}: {e.Message}; rolling back ended {rolledBack.Outcome}\n{rolledBack.Tail(5)}");
+        }
+    }
+
+    private async Task<StepResult> ActivateAsync(Host host, Action<string> output, CancellationToken cancellationToken)
+    {
+        var run = Run(host.Name);
+        if (run.Closure is not { } closure)
+        {
+            return StepResult.Failed($"activate:{host.Name}: no closure was built for {host.Name} in this run");
+        }
+
+        if (run.UpToDate)
+        {
+            return StepResult.Succeeded($"{host.Name} already runs {closure.SystemPath}; nothing to activate");
+        }
+
+        var outcome = await activator.ActivateAsync(host.Target, closure.SystemPath, options.GoalName, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
+
+        switch (outcome.Outcome)
+        {
+            case "lost":
+                return StepResult.Failed(
+                    $"activate:{host.Name}: lost the connection to {host.Target} during activation; unless confirmed, the host rolls back by itself within {options.ConfirmTimeout.TotalSeconds:0} s\n{outcome.Tail(5)}");
+            case "rolled-back":
+                return StepResult.RolledBack($"activate:{host.Name}: switch-to-configuration {options.GoalName} exited with {outcome.Status}; {host.Name} is back on its previous generation\n{outcome.Tail()}");
+            case "pending" when outcome.Status == 0:
+                run.ActivationDirectory = outcome.Directory;
+                return StepResult.Succeeded($"activated {closure.SystemPath}; waiting for health checks to confirm within {options.ConfirmTimeout.TotalSeconds:0} s");
+            case "confirmed":
+                return StepResult.Succeeded($"{options.GoalName}: {closure.SystemPath}");
+            default:
+                return StepResult.Failed($"activate:{host.Name}: activation ended {outcome.Outcome} (exit {outcome.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"})\n{outcome.Tail()}");
+        }
+    }
+
+    private async Task<StepResult> VerifyAsync(Fleet fleet, Host host, Action<string> output, CancellationToken cancellationToken)
+    {
+        var run = Run(host.Name);
+        var directory = run.ActivationDirectory;
+        run.ActivationDirectory = null;
+        return await GateAndConfirmAsync(activator, health, fleet, host, directory, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the health checks; then confirms the pending activation, or has the watchdog roll it back now.</summary>
+    internal static async Task<StepResult> GateAndConfirmAsync(HostActivator activator, HealthChecker health, Fleet fleet, Host host, string? activation, Action<string> output, CancellationToken cancellationToken)
+    {
+        var report = await health.CheckAsync(fleet, host, output, cancellationToken).ConfigureAwait(false);
+        if (activation is null)
+        {
+            return report.Passed ? StepResult.Succeeded(report.Message) : StepResult.Failed($"verify:{host.Name}: {report.Message}");
+        }
+
+        if (report.Passed)
+        {
+            var confirmed = await activator.ConfirmAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
+            return confirmed.Outcome switch
+            {
+                "confirmed" => StepResult.Succeeded($"{report.Message}; confirmed"),
+                "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: health checks passed, but the watchdog rolled back (the confirm timeout passed first, or making the system the boot default failed)\n{confirmed.Tail(5)}"),
+                _ => StepResult.Failed($"verify:{host.Name}: health checks passed but confirming failed ({confirmed.Outcome}); the host rolls back by itself unless confirmed\n{confirmed.Tail(5)}"),
+            };
+        }
+
+        output($"rolling {host.Name} back: {report.Message}");
+        var rolledBack = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
+        foreach (var line in rolledBack.Log.Where(l => l.StartsWith("flotilla:", StringComparison.Ordinal)))
+        {
+            output(line);
+        }
+
+        return rolledBack.Outcome switch
+        {
+            "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: {report.Message}; {host.Name} is back on its previous generation"),
+            "lost" => StepResult.Failed($"verify:{host.Name}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes\n{rolledBack.Tail(3)}"),
+            _ => StepResult.Failed($"verify:{host.Name}: {report.Message}; rolling back ended {rolledBack.Outcome}\n{rolledBack.Tail(5)}"),
+        };
+    }
+
+    private HostRun Run(string host) => hosts.GetOrAdd(host, _ => new HostRun());
+
+    private sealed class HostRun
+    {
+        public volatile HostClosure? Closure;
+        public volatile bool UpToDate;
+        public volatile string? ActivationDirectory;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Flotilla.Inventory;
+
+namespace Flotilla.Execution;
+
+/// <summary>
+/// What a host runs: its system profile's generation, the current and booted systems, whether
+/// booted and current kernel, initrd or kernel modules differ (a reboot is needed), and whether
+/// the current system is what the inventory builds now (null when not compared). Immutable.
+/// </summary>
+public sealed record HostStatus(
+    string Host,
+    int? Generation,
+    string? CurrentSystem,
+    string? BootedSystem,
+    bool NeedsReboot,
+    bool? UpToDate,
+    string? Error = null);
+
+/// <summary>Reads <see cref="HostStatus"/> over ssh, one connection per host. Thread safe.</summary>
+public sealed class HostStatusReader(DeployOptions? options = null)
+{
+    private const string Script = """
+        p=$(readlink /nix/var/nix/profiles/system 2>/dev/null); echo "profile=$p"
+        echo "current=$(readlink -f /run/current-system 2>/dev/null)"
+        echo "booted=$(readlink -f /run/booted-system 2>/dev/null)"
+        resolve() { if [ -e "$1" ]; then readlink -f "$1"; fi; }
+        for f in kernel initrd kernel-modules; do
+          echo "booted-$f=$(resolve /run/booted-system/$f)"
+          echo "current-$f=$(resolve /run/current-system/$f)"
+        done
+        """;
+
+    private readonly DeployOptions options = options ?? new DeployOptions();
+
+    /// <summary>The status of each host; with <paramref name="compareWithInventory"/>, one nix evaluation says what the inventory builds now.</summary>
+    public async Task<IReadOnlyList<HostStatus>> ReadAsync(Fleet fleet, IReadOnlyList<Host> hosts, bool compareWithInventory = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        IReadOnlyDictionary<string, HostClosure> expected = compareWithInventory && fleet.FlakeDirectory is not null
+            ? await new NixBuilder(options).EvaluateAsync(fleet, hosts, cancellationToken).ConfigureAwait(false)
+            : new Dictionary<string, HostClosure>();
+        return await Task.WhenAll(hosts.Select(h => ReadAsync(h, expected.TryGetValue(h.Name, out var c) ? c.SystemPath : null, cancellationToken))).ConfigureAwait(false);
+    }
+
+    public async Task<HostStatus> ReadAsync(Host host, string? expectedSystem, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var result = await new SshTransport(options.Ssh).RunCommandAsync(host.Target, RemoteShell.Script(Script), null, null, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            return new HostStatus(host.Name, null, null, null, false, null, $"cannot read {host.Target}: {result.Tail(3)}");
+        }
+
+        var values = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('=', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1].Trim() is { Length: > 0 } v ? v : null);
+        var profile = values.GetValueOrDefault("profile");
+        int? generation = profile is not null && profile.StartsWith("system-", StringComparison.Ordinal) && profile.EndsWith("-link", StringComparison.Ordinal)
+            && int.TryParse(profile["system-".Length..^"-link".Length], NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null;
+        var needsReboot = new[] { "kernel", "initrd", "kernel-modules" }
+            .Any(f => values.GetValueOrDefault("booted-" + f) != values.GetValueOrDefault("current-" + f));
+        var current = values.GetValueOrDefault("current");
+        return new HostStatus(host.Name, generation, current, values.GetValueOrDefault("booted"), needsReboot, expectedSystem is null ? null : current == expectedSystem);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using Flotilla.Inventory;
+
+namespace Flotilla.Execution.Internal;
+
+/// <summary>What an activation, a confirmation or a rollback request ended in.</summary>
+/// <param name="Status">switch-to-configuration's exit code, or null when unknown.</param>
+/// <param name="Outcome">confirmed, rolled-back, rollback-failed, failed, pending (waiting for confirmation), died, unknown, not-started, or lost (no answer from the host).</param>
+internal sealed record ActivationOutcome(int? Status, string Outcome, IReadOnlyList<string> Log, string Directory)
+{
+    public string Tail(int lines = 10) => string.Join('\n', Log.TakeLast(lines));
+}
+
+/// <summary>Starts activations under the target's watchdog and talks to the watchdog. Thread safe.</summary>
+internal sealed class HostActivator(SshTransport ssh)
+{
+    private const string Marker = "flotilla-activation ";
+
+    public static string NewDirectory() => "/run/flotilla/" + Guid.NewGuid().ToString("N");
+
+    /// <param name="system">The closure to set (mode set), or null to go back one generation (mode rollback).</param>
+    /// <param name="onLine">Receives the activation's log lines as they are written.</param>
+    public async Task<ActivationOutcome> ActivateAsync(Target target, string? system, string goal, TimeSpan confirmTimeout, Action<string> onLine, CancellationToken cancellationToken)
+    {
+        var directory = NewDirectory();
+        var seconds = Math.Max(1, (int)Math.Ceiling(confirmTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var command = RemoteShell.Script(
+            ActivationScripts.Launch,
+            directory, ActivationScripts.Watchdog, system ?? "", goal, seconds, system is null ? "rollback" : "set");
+        void Forward(string line)
+        {
+            if (line.Length > 0 && !line.StartsWith(Marker, StringComparison.Ordinal))
+            {
+                onLine(line);
+            }
+        }
+
+        var result = await ssh.RunCommandAsync(target, command, null, Forward, cancellationToken).ConfigureAwait(false);
+        return Parse(result, directory);
+    }
+
+    public Task<ActivationOutcome> ConfirmAsync(Target target, string directory, CancellationToken cancellationToken) =>
+        SignalAsync(target, directory, "confirm", TimeSpan.FromMinutes(5), cancellationToken);
+
+    /// <summary>Asks the watchdog to roll back now and waits until it has.</summary>
+    public Task<ActivationOutcome> RollBackAsync(Target target, string directory, CancellationToken cancellationToken) =>
+        SignalAsync(target, directory, "rollback", TimeSpan.FromMinutes(5), cancellationToken);
+
+    private async Task<ActivationOutcome> SignalAsync(Target target, string directory, string marker, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var seconds = ((int)wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        var result = await ssh.RunCommandAsync(target, RemoteShell.Script(ActivationScripts.Signal, directory, marker, seconds), null, null, cancellationToken).ConfigureAwait(false);
+        return Parse(result, directory);
+    }
+
+    private static ActivationOutcome Parse(RemoteResult result, string directory)
+    {
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var last = lines.Count > 0 ? lines[^1] : "";
+        if (result.ExitCode != 0 || !last.StartsWith(Marker, StringComparison.Ordinal))
+        {
+            lines.AddRange(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            // ssh's own failures exit 255; anything else means the script could not start the watchdog.
+            return new ActivationOutcome(null, result.ExitCode == 255 ? "lost" : "not-started", lines, directory);
+        }
+
+        lines.RemoveAt(lines.Count - 1);
+        var parts = last[Marker.Length..].Split(' ', 2);
+        int? status = int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var code) ? code : null;
+        return new ActivationOutcome(status, parts.Length > 1 ? parts[1].Trim() : "unknown", lines, directory);
+    }
+}

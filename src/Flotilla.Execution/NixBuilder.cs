@@ -1,0 +1,169 @@
+using System.Text;
+using System.Text.Json;
+using Flotilla.Execution.Internal;
+using Flotilla.Inventory;
+using Flotilla.Processes;
+
+namespace Flotilla.Execution;
+
+/// <summary>A host's built system: the store path of its closure and the derivation that makes it.</summary>
+public sealed record HostClosure(string Host, string SystemPath, string DerivationPath);
+
+/// <summary>
+/// Builds hosts' system closures from the fleet's flake: one <c>nix eval</c> names every output and
+/// derivation, then ONE <c>nix build</c> makes all closures built locally; hosts with
+/// <c>buildOnTarget</c> or a build host get their derivation copied there and realised there.
+/// Thread safe.
+/// </summary>
+public sealed class NixBuilder(DeployOptions? options = null)
+{
+    internal static readonly string[] NixFlakes = ["--extra-experimental-features", "nix-command flakes"];
+
+    private readonly DeployOptions options = options ?? new DeployOptions();
+    private readonly SshTransport ssh = new((options ?? new DeployOptions()).Ssh);
+
+    /// <summary>The attribute that builds a host when the inventory names none.</summary>
+    public static string DefaultSystemAttribute(Host host) =>
+        "nixosConfigurations." + NixExpression.String(host.Name) + ".config.system.build.toplevel";
+
+    public async Task<IReadOnlyDictionary<string, HostClosure>> BuildAsync(Fleet fleet, IReadOnlyList<Host> hosts, Action<string>? onLine = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        if (hosts.Count == 0)
+        {
+            return new Dictionary<string, HostClosure>();
+        }
+
+        var flake = fleet.FlakeDirectory ?? throw new InvalidOperationException(
+            $"{fleet.SourcePath} is not a flake inventory: building needs a flake whose nixosConfigurations build the hosts' systems");
+        var closures = await EvaluateAsync(flake, hosts, cancellationToken).ConfigureAwait(false);
+
+        var local = hosts.Where(h => !h.BuildOnTarget && h.BuildHost is null).ToList();
+        if (local.Count > 0)
+        {
+            var installables = local.Select(h => $"path:{flake}#{SystemAttribute(h)}");
+            var result = await ProcessRunner.RunAsync("nix", [.. NixFlakes, "build", "--json", "--no-link", .. SubstituterOptions(), .. installables], null, null, onLine, cancellationToken).ConfigureAwait(false);
+            if (result.ExitCode != 0)
+            {
+                throw new NixBuildException($"nix build of {string.Join(", ", local.Select(h => h.Name))} failed (exit {result.ExitCode}):\n{Tail(result.StandardError)}");
+            }
+
+            CheckBuilt(result.StandardOutput, local.Select(h => closures[h.Name]));
+        }
+
+        foreach (var host in hosts.Where(h => h.BuildOnTarget || h.BuildHost is not null))
+        {
+            await BuildRemotelyAsync(host, closures[host.Name], onLine, cancellationToken).ConfigureAwait(false);
+        }
+
+        return closures;
+    }
+
+    /// <summary>What the inventory builds now for each host (output and derivation paths), without building it.</summary>
+    public async Task<IReadOnlyDictionary<string, HostClosure>> EvaluateAsync(Fleet fleet, IReadOnlyList<Host> hosts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        var flake = fleet.FlakeDirectory ?? throw new InvalidOperationException(
+            $"{fleet.SourcePath} is not a flake inventory: evaluating hosts' systems needs a flake");
+        return hosts.Count == 0 ? new Dictionary<string, HostClosure>() : await EvaluateAsync(flake, hosts, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One evaluation per attribute root (nixosConfigurations, …) names every host's output and derivation.</summary>
+    private async Task<Dictionary<string, HostClosure>> EvaluateAsync(string flake, IReadOnlyList<Host> hosts, CancellationToken cancellationToken)
+    {
+        var closures = new Dictionary<string, HostClosure>();
+        foreach (var group in hosts.GroupBy(h => NixExpression.SplitAttributePath(SystemAttribute(h))[0]))
+        {
+            var apply = new StringBuilder("root: {");
+            foreach (var host in group)
+            {
+                var path = NixExpression.SplitAttributePath(SystemAttribute(host)).Skip(1);
+                var value = NixExpression.Select("root", path);
+                apply.Append(' ').Append(NixExpression.String(host.Name))
+                    .Append(" = { out = (").Append(value).Append(").outPath; drv = (").Append(value).Append(").drvPath; };");
+            }
+
+            apply.Append(" }");
+            var result = await ProcessRunner.RunAsync("nix", [.. NixFlakes, "eval", "--json", $"path:{flake}#{group.Key}", "--apply", apply.ToString()], null, cancellationToken).ConfigureAwait(false);
+            if (result.ExitCode != 0)
+            {
+                throw new NixBuildException($"evaluating the systems of {string.Join(", ", group.Select(h => h.Name))} in {flake} failed (exit {result.ExitCode}):\n{Tail(result.StandardError)}");
+            }
+
+            using var document = JsonDocument.Parse(result.StandardOutput);
+            foreach (var host in group)
+            {
+                var entry = document.RootElement.GetProperty(host.Name);
+                closures[host.Name] = new HostClosure(host.Name, entry.GetProperty("out").GetString()!, entry.GetProperty("drv").GetString()!);
+            }
+        }
+
+        return closures;
+    }
+
+    private async Task BuildRemotelyAsync(Host host, HostClosure closure, Action<string>? onLine, CancellationToken cancellationToken)
+    {
+        var builder = host.BuildHost is { } name ? ParseDestination(name) : host.Target;
+        await NixCopyAsync(["--derivation", "--to", StoreUri(builder), closure.DerivationPath], builder.Port, onLine, cancellationToken).ConfigureAwait(false);
+        var realise = await ssh.RunAsync(builder, ["nix-store", "--realise", .. SubstituterOptions(), closure.DerivationPath], null, onLine, cancellationToken).ConfigureAwait(false);
+        if (!realise.Succeeded)
+        {
+            throw new NixBuildException($"building {host.Name}'s system on {builder} failed (exit {realise.ExitCode}):\n{realise.Tail()}");
+        }
+
+        if (host.BuildHost is not null)
+        {
+            // Through this machine: nix copy cannot go from one remote store to another directly.
+            // The build host's paths are unsigned; it is trusted, since the inventory chose it to build.
+            await NixCopyAsync(["--no-check-sigs", "--from", StoreUri(builder), closure.SystemPath], builder.Port, onLine, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs <c>nix copy</c> with this orchestrator's ssh options.</summary>
+    internal async Task NixCopyAsync(IReadOnlyList<string> arguments, int port, Action<string>? onLine, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string> { ["NIX_SSHOPTS"] = string.Join(' ', ssh.ConnectionOptions(port)) };
+        var result = await ProcessRunner.RunAsync("nix", [.. NixFlakes, "copy", .. SubstituterOptions(), .. arguments], environment, null, onLine, cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new NixBuildException($"nix copy {string.Join(' ', arguments)} failed (exit {result.ExitCode}):\n{Tail(result.StandardError)}");
+        }
+    }
+
+    internal static string StoreUri(Target target) => "ssh://" + SshTransport.Destination(target);
+
+    internal IEnumerable<string> SubstituterOptions() =>
+        options.Substituters is { } substituters ? ["--option", "substituters", substituters] : [];
+
+    private static string SystemAttribute(Host host) => host.SystemAttribute ?? DefaultSystemAttribute(host);
+
+    private static Target ParseDestination(string destination)
+    {
+        var at = destination.LastIndexOf('@');
+        return at < 0 ? new Target(destination) : new Target(destination[(at + 1)..], destination[..at]);
+    }
+
+    private static void CheckBuilt(string json, IEnumerable<HostClosure> expected)
+    {
+        var built = new HashSet<string>();
+        using var document = JsonDocument.Parse(json);
+        foreach (var entry in document.RootElement.EnumerateArray())
+        {
+            foreach (var output in entry.GetProperty("outputs").EnumerateObject())
+            {
+                built.Add(output.Value.GetString()!);
+            }
+        }
+
+        foreach (var closure in expected.Where(c => !built.Contains(c.SystemPath)))
+        {
+            throw new NixBuildException($"nix build did not report {closure.SystemPath}, the system of {closure.Host}");
+        }
+    }
+
+    internal static string Tail(string text, int lines = 15) =>
+        string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(lines));
+}
+
+/// <summary>A build, evaluation or copy failed; the message names the hosts and holds nix's last lines.</summary>
+public sealed class NixBuildException(string message) : Exception(message);
