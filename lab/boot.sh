@@ -14,6 +14,12 @@ mount --bind "$dir/root/nix" /nix || exit 1
 mount -t tmpfs -o mode=755,size=64m lab-run /run || exit 1
 mount --bind "$dir/boot_id" /proc/sys/kernel/random/boot_id || exit 1
 mkdir -p "$dir/home" && mount --bind "$dir/home" /root || exit 1
+# A lab host has no internet: its Nix asks no binary cache (a copy with substitutes on the
+# destination would otherwise wait for cache.nixos.org to time out).
+if [ -f /etc/nix/nix.conf ]; then
+  { cat /etc/nix/nix.conf; echo "substituters ="; } > "$dir/nix.conf"
+  mount --bind "$dir/nix.conf" /etc/nix/nix.conf || exit 1
+fi
 mkdir -p /run/sshd /run/lab/faults /nix/var/nix/profiles /nix/var/lab
 if [ ! -e /nix/var/nix/profiles/system ]; then
   # First boot: install the initial system as generation 1 and make it the boot default.

@@ -15,7 +15,9 @@ public static class FlotillaCli
             PlanCommand.Create(context),
             HostsCommand.Create(context),
             LabCommand.Create(context),
+            DeployCommand.Create(context),
             RunsCommand.Create(context),
+            ExecCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };

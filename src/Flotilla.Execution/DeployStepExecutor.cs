@@ -169,7 +169,7 @@ public sealed class DeployStepExecutor : IStepExecutor
             var rolledBack = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
             return rolledBack.Outcome == "rolled-back"
                 ? StepResult.RolledBack($"keys-post:{host.Name}: {e.Message}; {host.Name} is back on its previous generation")
-                : StepResult.Failed($"keys-post:{host.Name}: {e.Message}; rolling back ended {rolledBack.Outcome}\n{rolledBack.Tail(5)}");
+                : StepResult.NeedsAttention($"keys-post:{host.Name}: {e.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}");
         }
     }
 
@@ -244,7 +244,7 @@ public sealed class DeployStepExecutor : IStepExecutor
         {
             "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: {report.Message}; {host.Name} is back on its previous generation"),
             "lost" => StepResult.Failed($"verify:{host.Name}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes\n{rolledBack.Tail(3)}"),
-            _ => StepResult.Failed($"verify:{host.Name}: {report.Message}; rolling back ended {rolledBack.Outcome}\n{rolledBack.Tail(5)}"),
+            _ => StepResult.NeedsAttention($"verify:{host.Name}: {report.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}"),
         };
     }
 
