@@ -73,7 +73,7 @@ internal static class RunsCommand
                 foreach (var step in journal.Steps)
                 {
                     var took = step is { Started: { } s, Finished: { } f } ? (f - s).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) + "s" : "-";
-                    table.Add(step.Id, step.Interrupted ? "interrupted" : step.State.ToString().ToLowerInvariant(), took, FirstLine(step.Message));
+                    table.Add(step.Id, step.Interrupted ? "interrupted" : StateName(step.State), took, FirstLine(step.Message));
                 }
 
                 await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
@@ -84,6 +84,13 @@ internal static class RunsCommand
         });
         return command;
     }
+
+    private static string StateName(StepState state) => state switch
+    {
+        StepState.RolledBack => "rolled-back",
+        StepState.NeedsAttention => "needs-attention",
+        _ => state.ToString().ToLowerInvariant(),
+    };
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -123,6 +130,6 @@ internal static class RunsCommand
         }
 
         var line = message.Split('\n')[0];
-        return line.Length > 100 ? line[..97] + "..." : line;
+        return line.Length > 200 ? line[..197] + "..." : line;
     }
 }
