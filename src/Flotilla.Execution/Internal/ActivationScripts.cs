@@ -21,6 +21,7 @@ internal static class ActivationScripts
         dir=$1 system=$2 goal=$3 timeout=$4 mode=$5
         profile=/nix/var/nix/profiles/system
         exec >>"$dir/log" 2>&1 </dev/null
+        echo $$ > "$dir/pid"
         put() { printf '%s\n' "$2" > "$dir/$1.tmp" && mv -f "$dir/$1.tmp" "$dir/$1"; }
         generation() { g=${1#system-}; printf '%s' "${g%-link}"; }
         previous_link=$(readlink "$profile" 2>/dev/null)
@@ -86,6 +87,19 @@ internal static class ActivationScripts
     public const string Launch = """
         umask 077
         dir=$1
+        # One activation at a time: one still waiting for its confirmation (its orchestrator was
+        # killed, say) is rolled back first, so its watchdog cannot undo this one later.
+        for other in "${dir%/*}"/*; do
+          [ "$other" != "$dir" ] && [ -e "$other/watchdog.sh" ] && [ ! -e "$other/outcome" ] || continue
+          echo "flotilla: rolling back the unconfirmed activation ${other##*/} first"
+          : > "$other/rollback"
+          i=0
+          while [ ! -e "$other/outcome" ] && [ $i -lt 1500 ]; do
+            pid=$(cat "$other/pid" 2>/dev/null)
+            [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && break
+            sleep 0.2; i=$((i + 1))
+          done
+        done
         mkdir -p "$dir" || exit 100
         printf '%s\n' "$2" > "$dir/watchdog.sh" || exit 100
         shift 2
