@@ -44,6 +44,15 @@ public sealed record DeployOptions
     public SshOptions Ssh { get; init; } = new();
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// The goal for one host: a host whose strategy is <c>recreate</c> gets its new system as the
+    /// boot default only (<c>boot</c>), to take effect at its next reboot (<c>flotilla reboot</c>).
+    /// <c>rolling</c> and <c>blue-green</c> hosts both activate with <c>test</c> first and become
+    /// the boot default only once their health gates confirm (the watchdog's switch).
+    /// </summary>
+    internal string GoalNameFor(Inventory.Host host) =>
+        Goal == ActivationGoal.Switch && host.DeployStrategy == Inventory.DeployStrategy.Recreate ? "boot" : GoalName;
+
     internal string GoalName => Goal switch
     {
         ActivationGoal.Switch => "switch",

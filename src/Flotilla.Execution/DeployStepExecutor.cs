@@ -186,7 +186,8 @@ public sealed class DeployStepExecutor : IStepExecutor
             return StepResult.Succeeded($"{host.Name} already runs {closure.SystemPath}; nothing to activate");
         }
 
-        var outcome = await activator.ActivateAsync(host.Target, closure.SystemPath, options.GoalName, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
+        var goal = options.GoalNameFor(host);
+        var outcome = await activator.ActivateAsync(host.Target, closure.SystemPath, goal, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
 
         switch (outcome.Outcome)
         {
@@ -194,12 +195,14 @@ public sealed class DeployStepExecutor : IStepExecutor
                 return StepResult.Failed(
                     $"activate:{host.Name}: lost the connection to {host.Target} during activation; unless confirmed, the host rolls back by itself within {options.ConfirmTimeout.TotalSeconds:0} s\n{outcome.Tail(5)}");
             case "rolled-back":
-                return StepResult.RolledBack($"activate:{host.Name}: switch-to-configuration {options.GoalName} exited with {outcome.Status}; {host.Name} is back on its previous generation\n{outcome.Tail()}");
+                return StepResult.RolledBack($"activate:{host.Name}: switch-to-configuration {goal} exited with {outcome.Status}; {host.Name} is back on its previous generation\n{outcome.Tail()}");
             case "pending" when outcome.Status == 0:
                 run.ActivationDirectory = outcome.Directory;
                 return StepResult.Succeeded($"activated {closure.SystemPath}; waiting for health checks to confirm within {options.ConfirmTimeout.TotalSeconds:0} s");
             case "confirmed":
-                return StepResult.Succeeded($"{options.GoalName}: {closure.SystemPath}");
+                return StepResult.Succeeded(goal == "boot" && options.Goal == ActivationGoal.Switch
+                    ? $"boot: {closure.SystemPath} is the boot default; {host.Name} (strategy recreate) runs it after its next reboot"
+                    : $"{goal}: {closure.SystemPath}");
             default:
                 return StepResult.Failed($"activate:{host.Name}: activation ended {outcome.Outcome} (exit {outcome.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"})\n{outcome.Tail()}");
         }

@@ -20,7 +20,7 @@ public sealed class DeployCommandTests
             "db":      { "target": "10.1.0.2", "dependsOn": ["gateway"], "healthChecks": [ { "type": "http", "url": "http://localhost:5432/", "interval": 1, "retries": 2 } ] },
             "app":     { "target": "10.1.0.3", "dependsOn": ["db"], "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health" } ] },
             "web":     { "target": "10.1.0.4", "dependsOn": ["app"], "healthChecks": [ { "type": "http", "url": "http://localhost:80/" } ] },
-            "monitor": { "target": "10.1.0.5", "healthChecks": [ { "type": "http", "url": "http://localhost:9090/" } ] },
+            "monitor": { "target": "10.1.0.5", "deployStrategy": "recreate", "healthChecks": [ { "type": "http", "url": "http://localhost:9090/" } ] },
             "backup":  { "target": "10.1.0.6", "dependsOn": ["monitor"], "healthChecks": [ { "type": "command", "command": "systemctl is-active --quiet restic" } ] }
           }
         }
@@ -61,6 +61,10 @@ public sealed class DeployCommandTests
             {
                 Assert.Equal("system-2-link", await ProfileAsync(address));
             }
+
+            // monitor's strategy is recreate: its new system is the boot default, not yet running.
+            Assert.Equal("1", await RunningVersionAsync(addresses["monitor"]));
+            Assert.Equal("2", await RunningVersionAsync(addresses["gateway"]));
 
             // db's new configuration answers 500: db goes back, app and web wait, the rest moves on.
             Configure(lab, version: "3", unhealthy: "db");
@@ -128,9 +132,13 @@ public sealed class DeployCommandTests
         return json.RootElement.EnumerateArray().ToDictionary(h => h.GetProperty("name").GetString()!, h => h.GetProperty("target").GetProperty("address").GetString()!);
     }
 
-    private static async Task<string> ProfileAsync(string address)
+    private static Task<string> ProfileAsync(string address) => SshAsync(address, "readlink /nix/var/nix/profiles/system");
+
+    private static Task<string> RunningVersionAsync(string address) => SshAsync(address, "cat /run/current-system/version");
+
+    private static async Task<string> SshAsync(string address, string command)
     {
-        var result = await ProcessRunner.RunAsync("ssh", ["-o", "BatchMode=yes", "root@" + address, "readlink /nix/var/nix/profiles/system"]);
+        var result = await ProcessRunner.RunAsync("ssh", ["-o", "BatchMode=yes", "root@" + address, command]);
         Assert.True(result.ExitCode == 0, result.StandardError);
         return result.StandardOutput.Trim();
     }
