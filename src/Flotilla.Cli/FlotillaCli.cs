@@ -19,6 +19,7 @@ public static class FlotillaCli
             RunsCommand.Create(context),
             ExecCommand.Create(context),
             StatusCommand.Create(context),
+            RollbackCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };
