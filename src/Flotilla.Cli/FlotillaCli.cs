@@ -18,6 +18,9 @@ public static class FlotillaCli
             DeployCommand.Create(context),
             RunsCommand.Create(context),
             ExecCommand.Create(context),
+            StatusCommand.Create(context),
+            RollbackCommand.Create(context),
+            DemoCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };

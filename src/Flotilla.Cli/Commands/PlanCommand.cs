@@ -15,7 +15,7 @@ internal static class PlanCommand
             Description = "The operation to plan",
             DefaultValueFactory = _ => "deploy",
         };
-        operation.AcceptOnlyFromAmong("deploy", "reboot");
+        operation.AcceptOnlyFromAmong("deploy", "reboot", "rollback");
         var format = new Option<string>("--format")
         {
             Description = "How to print the plan: text for a person, json (docs/plan.md), dot (Graphviz) or mermaid",
@@ -33,7 +33,7 @@ internal static class PlanCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var op = parse.GetValue(operation) == "reboot" ? Operation.Reboot : Operation.Deploy;
+            var op = Enum.Parse<Operation>(parse.GetValue(operation)!, ignoreCase: true);
             var result = Planner.Build(fleet, op, selection.Read(parse));
             if (result.Plan is null)
             {

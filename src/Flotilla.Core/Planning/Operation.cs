@@ -5,4 +5,6 @@ public enum Operation
 {
     Deploy,
     Reboot,
+    /// <summary>The selected hosts go back to their previous generation, a host before the hosts it depends on.</summary>
+    Rollback,
 }

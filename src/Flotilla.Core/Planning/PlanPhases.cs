@@ -16,4 +16,5 @@ public static class PlanPhases
     public const string NixServiceConfig = "nix:service-config";
     public const string TerraformServiceConfig = "tf:service-config";
     public const string Reboot = "reboot";
+    public const string Rollback = "rollback";
 }

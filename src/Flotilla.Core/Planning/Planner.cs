@@ -36,6 +36,7 @@ public static class Planner
         {
             Operation.Deploy => DeployPlanner.Build(index, hosts, dependsOn),
             Operation.Reboot => RebootPlanner.Build(index, hosts, dependsOn),
+            Operation.Rollback => RollbackPlanner.Build(index, hosts, dependsOn),
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "unknown operation"),
         };
     }

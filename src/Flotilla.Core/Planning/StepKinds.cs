@@ -16,4 +16,6 @@ public static class StepKinds
     public const string Terraform = "terraform";
     public const string Wait = "wait";
     public const string Reboot = "reboot";
+    /// <summary>Switches the host to its previous generation (<c>flotilla rollback</c>).</summary>
+    public const string Rollback = "rollback";
 }

@@ -13,7 +13,7 @@ internal static class PlanReader
         {
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
-            var operation = root.GetProperty("operation").GetString() == "reboot" ? Operation.Reboot : Operation.Deploy;
+            var operation = Enum.TryParse<Operation>(root.GetProperty("operation").GetString(), ignoreCase: true, out var named) ? named : Operation.Deploy;
             var steps = ImmutableArray.CreateBuilder<PlanStep>();
             foreach (var step in root.GetProperty("steps").EnumerateArray())
             {

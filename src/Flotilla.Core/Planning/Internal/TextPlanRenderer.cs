@@ -28,7 +28,7 @@ internal static class TextPlanRenderer
 
         width = Math.Min(width, MaxIdWidth);
         var text = new StringBuilder();
-        var operation = plan.Operation == Operation.Deploy ? "Deploy" : "Reboot";
+        var operation = plan.Operation.ToString();
         text.Append(CultureInfo.InvariantCulture, $"{operation} plan: {Count(hosts.Count, "host")}, {Count(steps.Length, "step")}").Append('\n');
         foreach (var (phase, members) in PhaseGroups.Of(plan))
         {

@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Flotilla.Execution;
+using Flotilla.Inventory;
+using Flotilla.Planning;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>What <c>flotilla deploy</c> was asked to do.</summary>
+internal sealed record DeployRequest(string? File, Selection Selection, DeployOptions Options, SchedulerOptions Scheduler, bool Json);
+
+/// <summary>
+/// The deploy itself, callable from any command (<c>deploy</c>, <c>demo</c>): loads the inventory,
+/// plans, journals, builds every host in one nix build and runs the plan with live progress.
+/// </summary>
+internal static class DeployRunner
+{
+    public static async Task<int> StartAsync(CliContext context, string stateDirectory, DeployRequest request, CancellationToken cancellationToken)
+    {
+        var fleet = await InventoryCommands.LoadValidAsync(context, request.File, cancellationToken).ConfigureAwait(false);
+        if (fleet is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        var planned = Planner.Build(fleet, Operation.Deploy, request.Selection);
+        if (!planned.Succeeded)
+        {
+            InventoryCommands.Print(context, planned.Errors);
+            return ExitCodes.InvalidInput;
+        }
+
+        var metadata = new RunMetadata("deploy", fleet.SourcePath)
+        {
+            Selection = Describe(request.Selection),
+            Options = Options(request),
+        };
+        await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await RunAsync(context, fleet, journal, request, ImmutableHashSet<string>.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string runId, DeployRequest request, CancellationToken cancellationToken)
+    {
+        RunJournal journal;
+        try
+        {
+            journal = await RunJournal.OpenAsync(stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunJournalException e)
+        {
+            await context.Error.WriteLineAsync("deploy: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        await using (journal.ConfigureAwait(false))
+        {
+            var fleet = await InventoryCommands.LoadValidAsync(context, request.File ?? journal.Info.InventoryPath, cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var done = RunResume.CompletedSteps(journal);
+            await context.Error.WriteLineAsync($"resuming run {journal.Id}: {done.Count.ToString(CultureInfo.InvariantCulture)} of {journal.Plan.Steps.Length.ToString(CultureInfo.InvariantCulture)} steps are done").ConfigureAwait(false);
+            return await RunAsync(context, fleet, journal, request, done, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Task<int> RunAsync(CliContext context, Fleet fleet, RunJournal journal, DeployRequest request, ImmutableHashSet<string> done, CancellationToken cancellationToken)
+    {
+        var executor = new DeployStepExecutor(request.Options);
+        return PlanRunner.RunAsync(context, fleet, journal, executor, request.Scheduler, request.Json, "deploying", PrebuildAsync, done, cancellationToken);
+
+        async Task PrebuildAsync()
+        {
+            try
+            {
+                // One nix build for every host; a host whose build fails there fails its own build step.
+                await executor.PrebuildAsync(fleet, journal.Plan, line => journal.WriteOutput(null, "build", TimeProvider.System.GetUtcNow(), line), cancellationToken).ConfigureAwait(false);
+            }
+            catch (NixBuildException e)
+            {
+                journal.WriteOutput(null, "build", TimeProvider.System.GetUtcNow(), "the batch build failed; building hosts one by one: " + e.Message);
+            }
+        }
+    }
+
+    public static ImmutableArray<string> Describe(Selection selection) =>
+        [.. selection.On, .. selection.Services.Select(s => "--service " + s), .. selection.WithDependents ? ["--with-dependents"] : Array.Empty<string>()];
+
+    private static ImmutableSortedDictionary<string, string> Options(DeployRequest request) => ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+    {
+        ["goal"] = request.Options.Goal.ToString().ToLowerInvariant(),
+        ["confirm-timeout"] = request.Options.ConfirmTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",
+        ["parallel"] = request.Scheduler.Parallel.ToString(CultureInfo.InvariantCulture),
+        ["fail-fast"] = request.Scheduler.FailFast ? "true" : "false",
+        ["batch-size"] = request.Scheduler.BatchSize?.ToString() ?? "",
+        ["max-fail"] = request.Scheduler.MaxFailPercent?.ToString(CultureInfo.InvariantCulture) ?? "",
+        ["force"] = request.Options.Force ? "true" : "false",
+    });
+}

@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Globalization;
+using Flotilla.Execution;
+using Flotilla.Inventory;
+using Flotilla.Planning;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>
+/// <c>flotilla rollback</c>: the selected hosts go back to their previous generation, in reverse
+/// dependency order (a host before the hosts it depends on), each under the watchdog and its
+/// health gates, as a journaled run.
+/// </summary>
+internal static class RollbackCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = CommonOptions.File();
+        var selection = new SelectionOptions();
+        var json = CommonOptions.Json("Print one JSON object per line per event instead of live progress");
+        var state = RunsCommand.StateDirectory();
+        var parallel = new Option<int>("--parallel") { Description = "How many steps run at once", DefaultValueFactory = _ => SchedulerOptions.DefaultParallel };
+        var confirm = new Option<string>("--confirm-timeout") { Description = "How long a host waits for confirmation before it returns to the generation it had", DefaultValueFactory = _ => "30s" };
+        var command = new Command("rollback", "Switch the selected hosts to their previous generation, dependents first, with health gates")
+        {
+            file, json, state, parallel, confirm,
+        };
+        selection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!Durations.TryParse(parse.GetValue(confirm)!, out var confirmTimeout) || confirmTimeout <= TimeSpan.Zero)
+            {
+                await context.Error.WriteLineAsync("rollback: --confirm-timeout takes a duration such as 30s or 2m").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var chosen = selection.Read(parse);
+            var planned = Planner.Build(fleet, Operation.Rollback, chosen);
+            if (!planned.Succeeded)
+            {
+                InventoryCommands.Print(context, planned.Errors);
+                return ExitCodes.InvalidInput;
+            }
+
+            var metadata = new RunMetadata("rollback", fleet.SourcePath)
+            {
+                Selection = DeployRunner.Describe(chosen),
+                Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+                {
+                    ["confirm-timeout"] = confirmTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",
+                    ["parallel"] = parse.GetValue(parallel).ToString(CultureInfo.InvariantCulture),
+                }),
+            };
+            await using var journal = await RunJournal.CreateAsync(parse.GetValue(state)!, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var executor = new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = confirmTimeout });
+            var scheduler = new SchedulerOptions { Parallel = Math.Max(1, parse.GetValue(parallel)) };
+            return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), "rolling back", null, [], cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+}

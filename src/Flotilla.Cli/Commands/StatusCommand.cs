@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Flotilla.Cli.Output;
+using Flotilla.Execution;
+using Flotilla.Inventory;
+using Flotilla.Planning;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>
+/// <c>flotilla status</c>: per selected host the generation it runs, whether that is the closure
+/// the inventory builds now, whether a reboot is needed, and whether its health checks pass (run
+/// once; nothing is rolled back). Exits 0 when every host is reachable, current and healthy.
+/// </summary>
+internal static class StatusCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = CommonOptions.File();
+        var selection = new SelectionOptions();
+        var json = CommonOptions.Json("Print a JSON list of host objects instead of a table");
+        var substituters = new Option<string?>("--substituters") { Description = "Binary caches for evaluating what the inventory builds (\"\" for none; default: nix.conf's)", HelpName = "URLS" };
+        var command = new Command("status", "Show each selected host's generation, whether it is current, needs a reboot, and is healthy") { file, json, substituters };
+        selection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var selected = FleetSelector.Select(fleet, selection.Read(parse));
+            if (!selected.Succeeded)
+            {
+                InventoryCommands.Print(context, selected.Errors);
+                return ExitCodes.InvalidInput;
+            }
+
+            var options = new DeployOptions { Substituters = parse.GetValue(substituters) };
+            return await PrintAsync(context, fleet, [.. selected.Hosts.Select(h => fleet.FindHost(h)!)], options, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Reads and prints the status of <paramref name="hosts"/>; returns the exit code (0: all reachable, current and healthy; else 1).</summary>
+    public static async Task<int> PrintAsync(CliContext context, Fleet fleet, IReadOnlyList<Host> hosts, DeployOptions options, bool json, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<StatusView> views;
+        try
+        {
+            views = await ReadAsync(fleet, hosts, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NixBuildException e)
+        {
+            await context.Error.WriteLineAsync($"status: cannot evaluate what {fleet.SourcePath} builds: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+
+        if (json)
+        {
+            await context.Output.WriteLineAsync(JsonSerializer.Serialize(views, CliJsonContext.Default.IReadOnlyListStatusView)).ConfigureAwait(false);
+        }
+        else
+        {
+            var table = new TextTable("HOST", "GENERATION", "CURRENT", "REBOOT", "HEALTH", "SYSTEM");
+            foreach (var view in views)
+            {
+                table.Add(
+                    view.Host,
+                    view.Generation?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    view.Error is not null ? "-" : !view.Compared ? "unknown" : view.Current ? "yes" : "no",
+                    view.Error is not null ? "-" : view.NeedsReboot ? "needed" : "no",
+                    view.Error ?? (view.Healthy ? "healthy" : "UNHEALTHY: " + view.Health),
+                    view.System is null ? "-" : Path.GetFileName(view.System));
+            }
+
+            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+        }
+
+        return views.All(v => v.Error is null && (v.Current || !v.Compared) && v.Healthy) ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    private static async Task<IReadOnlyList<StatusView>> ReadAsync(Fleet fleet, IReadOnlyList<Host> hosts, DeployOptions options, CancellationToken cancellationToken)
+    {
+        var statuses = await new HostStatusReader(options).ReadAsync(fleet, hosts, compareWithInventory: true, cancellationToken).ConfigureAwait(false);
+        var health = new HostHealth(options);
+        return await Task.WhenAll(hosts.Zip(statuses).Select(async pair =>
+        {
+            var (host, status) = pair;
+            if (status.Error is not null)
+            {
+                return new StatusView(host.Name, null, false, false, false, false, null, null, null, status.Error);
+            }
+
+            var checks = await health.CheckAsync(fleet, host, null, cancellationToken).ConfigureAwait(false);
+            return new StatusView(
+                host.Name,
+                status.Generation,
+                status.UpToDate == true,
+                status.UpToDate is not null,
+                status.NeedsReboot,
+                checks.Healthy,
+                checks.Message,
+                status.CurrentSystem,
+                status.BootedSystem,
+                null);
+        })).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,18 @@
+namespace Flotilla.Cli.Output;
+
+/// <summary>
+/// One host as <c>flotilla status --json</c> prints it. <see cref="Current"/> is false when the
+/// host runs another closure than the inventory builds now, or when that could not be told
+/// (<see cref="Compared"/> false: an inventory without a flake, or the host was not reachable).
+/// </summary>
+internal sealed record StatusView(
+    string Host,
+    int? Generation,
+    bool Current,
+    bool Compared,
+    bool NeedsReboot,
+    bool Healthy,
+    string? Health,
+    string? System,
+    string? BootedSystem,
+    string? Error);
