@@ -4,9 +4,9 @@ namespace Flotilla.Bench;
 
 /// <summary>
 /// The options of the lab benchmarks: <c>--cli PATH</c> (the built CLI, run as a user runs it:
-/// <c>dotnet PATH</c>), <c>--hosts N</c>, <c>--repeat N</c>, <c>--parallel N</c>. Immutable.
+/// <c>dotnet PATH</c>), <c>--hosts N</c>, <c>--repeat N</c>, <c>--parallel N</c>, <c>--chains N</c>, <c>--chain-length N</c>. Immutable.
 /// </summary>
-internal sealed record BenchOptions(string CliPath, int? Hosts, int Repeat, int? Parallel)
+internal sealed record BenchOptions(string CliPath, int? Hosts, int Repeat, int? Parallel, int Chains, int ChainLength)
 {
     public const string DefaultCliPath = ".build/cli/flotilla.dll";
 
@@ -32,6 +32,8 @@ internal sealed record BenchOptions(string CliPath, int? Hosts, int Repeat, int?
             Path.GetFullPath(values.GetValueOrDefault("--cli", DefaultCliPath)),
             Number("--hosts"),
             Number("--repeat") ?? 5,
-            Number("--parallel"));
+            Number("--parallel"),
+            Number("--chains") ?? 4,
+            Number("--chain-length") ?? 4);
     }
 }
