@@ -139,21 +139,17 @@ internal static class DeployBenchmark
         }
     }
 
-    /// <summary><c>nix build --json</c> lists its results in the order of the installables; each system's <c>hostname</c> file confirms it.</summary>
+    /// <summary>The systems <c>nix build --json</c> made, by the host their <c>hostname</c> file names (the results are not in the installables' order).</summary>
     private static Dictionary<string, string> SystemPaths(string buildJson, IReadOnlyList<string> hosts)
     {
         using var json = JsonDocument.Parse(buildJson);
-        var paths = json.RootElement.EnumerateArray().Select(r => r.GetProperty("outputs").GetProperty("out").GetString()!).ToList();
-        var systems = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < hosts.Count; i++)
+        var systems = json.RootElement.EnumerateArray()
+            .Select(r => r.GetProperty("outputs").GetProperty("out").GetString()!)
+            .ToDictionary(path => File.ReadAllText(Path.Combine(path, "hostname")).Trim(), StringComparer.Ordinal);
+        var missing = hosts.Where(h => !systems.ContainsKey(h)).ToList();
+        if (missing.Count > 0)
         {
-            var hostname = File.ReadAllText(Path.Combine(paths[i], "hostname")).Trim();
-            if (hostname != hosts[i])
-            {
-                throw new InvalidOperationException($"bench: nix build result {i} ({paths[i]}) is the system of \"{hostname}\", expected \"{hosts[i]}\"");
-            }
-
-            systems[hosts[i]] = paths[i];
+            throw new InvalidOperationException($"bench: nix build made no system for {string.Join(", ", missing)}");
         }
 
         return systems;
