@@ -7,6 +7,13 @@
 #   dry-activate  print what switch or test would do
 set -u
 bb=@bb@
+# A process counts as running unless it is gone or a zombie: on the lab's machine, orphans are
+# reparented to an init that may reap them late, and kill -0 succeeds on a zombie.
+alive() {
+  [ -r "/proc/$1/stat" ] || return 1
+  read -r _ _ st _ < "/proc/$1/stat" 2>/dev/null || return 1
+  [ "$st" != Z ]
+}
 self=$($bb readlink -f "$($bb dirname "$0")/..")
 goal=${1:-}
 state=/run/lab/services
@@ -25,7 +32,7 @@ if [ "$goal" != dry-activate ] && [ -e "$faults/activation-fails" ]; then
 fi
 
 running() {
-  [ -f "$state/$1/pid" ] && $bb kill -0 "$($bb cat "$state/$1/pid")" 2>/dev/null
+  [ -f "$state/$1/pid" ] && alive "$($bb cat "$state/$1/pid")"
 }
 
 to_stop=
@@ -71,7 +78,7 @@ stop() {
     pid=$($bb cat "$state/$1/pid")
     $bb kill -TERM -"$pid" 2>/dev/null
     i=0
-    while [ $i -lt 30 ] && $bb kill -0 "$pid" 2>/dev/null; do $bb usleep 100000; i=$((i + 1)); done
+    while [ $i -lt 30 ] && alive "$pid"; do $bb usleep 100000; i=$((i + 1)); done
     $bb kill -KILL -"$pid" 2>/dev/null
   fi
 }

@@ -2,6 +2,13 @@
 # The lab's systemctl: answers is-active, is-failed, status and list-units for the host's lab
 # services (units are the service names, with or without ".service").
 bb=@bb@
+# A process counts as running unless it is gone or a zombie: on the lab's machine, orphans are
+# reparented to an init that may reap them late, and kill -0 succeeds on a zombie.
+alive() {
+  [ -r "/proc/$1/stat" ] || return 1
+  read -r _ _ st _ < "/proc/$1/stat" 2>/dev/null || return 1
+  [ "$st" != Z ]
+}
 state=/run/lab/services
 quiet=0
 command=
@@ -16,7 +23,7 @@ done
 
 unit_state() {
   n=${1%.service}
-  if [ -f "$state/$n/pid" ] && $bb kill -0 "$($bb cat "$state/$n/pid")" 2>/dev/null; then
+  if [ -f "$state/$n/pid" ] && alive "$($bb cat "$state/$n/pid")"; then
     echo active
   elif [ -e "/run/current-system/services/$n" ] || [ -d "$state/$n" ]; then
     echo failed

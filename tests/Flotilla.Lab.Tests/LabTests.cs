@@ -221,4 +221,16 @@ public sealed class LabTests
         Assert.Null(await TestLab.GetAsync(lab.Host("host-1").Address, 8080));
         Assert.Equal("failed", (await lab.Lab.StatusAsync()).Hosts[0].Services["web"]);
     }
+
+    [LabFact]
+    public async Task A_service_that_was_killed_is_not_active_even_before_it_is_reaped()
+    {
+        await using var lab = await TestLab.StartAsync(hosts: 1);
+
+        // Orphaned services are reparented to the machine's init, which may reap them late; a
+        // zombie must not count as a running service (kill -0 alone would say it does).
+        var state = await lab.SshAsync("host-1", "pid=$(cat /run/lab/services/web/pid); kill -TERM -$pid; sleep 0.3; systemctl is-active web");
+
+        Assert.Equal("failed", state.StandardOutput.Trim());
+    }
 }
