@@ -152,7 +152,7 @@ public sealed partial class Lab
             {
                 var name = Path.GetFileName(link);
                 var pidFile = $"{root}/run/lab/services/{name}/pid";
-                var alive = File.Exists(pidFile) && System.IO.Directory.Exists($"/proc/{File.ReadAllText(pidFile).Trim()}");
+                var alive = File.Exists(pidFile) && LabMachines.IsRunning(File.ReadAllText(pidFile).Trim());
                 services[name] = alive ? "active" : "failed";
             }
 

@@ -11,4 +11,21 @@ internal static class CommonOptions
     };
 
     public static Option<bool> Json(string description) => new("--json") { Description = description };
+
+    /// <summary><c>--json</c> for commands that run a plan: events as JSON lines instead of live progress.</summary>
+    public static Option<bool> Events() => Json("Print one JSON object per line per event instead of live progress");
+
+    public static Option<int> Parallel(string description, int defaultValue) => new("--parallel")
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        HelpName = "N",
+    };
+
+    public static Option<string> ConfirmTimeout(string description) => new("--confirm-timeout")
+    {
+        Description = description,
+        DefaultValueFactory = _ => "30s",
+        HelpName = "DURATION",
+    };
 }

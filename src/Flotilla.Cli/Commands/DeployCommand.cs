@@ -18,15 +18,15 @@ internal static class DeployCommand
     {
         var file = CommonOptions.File();
         var selection = new SelectionOptions();
-        var json = CommonOptions.Json("Print one JSON object per line per event instead of live progress");
+        var json = CommonOptions.Events();
         var state = RunsCommand.StateDirectory();
         var goal = new Option<string>("--goal") { Description = "What activation does", DefaultValueFactory = _ => "switch" };
         goal.AcceptOnlyFromAmong("switch", "boot", "test", "dry-activate");
-        var parallel = new Option<int>("--parallel") { Description = "How many steps run at once", DefaultValueFactory = _ => SchedulerOptions.DefaultParallel };
+        var parallel = CommonOptions.Parallel("How many steps run at once", SchedulerOptions.DefaultParallel);
         var failFast = new Option<bool>("--fail-fast") { Description = "Start nothing new after the first failure" };
         var batch = new Option<string?>("--batch-size") { Description = "Activate each group's hosts in batches of N hosts or N% (rolling)", HelpName = "N|N%" };
         var maxFail = new Option<double?>("--max-fail") { Description = "Stop a group once more than this percentage of its hosts failed", HelpName = "PERCENT" };
-        var confirm = new Option<string>("--confirm-timeout") { Description = "How long a host waits for confirmation before it rolls back by itself", DefaultValueFactory = _ => "30s" };
+        var confirm = CommonOptions.ConfirmTimeout("How long a host waits for confirmation before it rolls back by itself");
         var force = new Option<bool>("--force") { Description = "Copy and activate even hosts already on the target closure" };
         var resume = new Option<string?>("--resume") { Description = "Continue a run that was stopped: confirmed hosts are not redone", HelpName = "RUN-ID" };
         var substituters = new Option<string?>("--substituters") { Description = "Binary caches for the builds (\"\" for none; default: nix.conf's)", HelpName = "URLS" };

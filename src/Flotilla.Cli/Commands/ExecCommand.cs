@@ -19,7 +19,7 @@ internal static class ExecCommand
         var file = CommonOptions.File();
         var selection = new SelectionOptions();
         var group = new Option<bool>("--group") { Description = "Print each host's output together when it finishes, instead of line by line" };
-        var parallel = new Option<int>("--parallel") { Description = "How many hosts at once", DefaultValueFactory = _ => 64 };
+        var parallel = CommonOptions.Parallel("How many hosts at once", 64);
         var words = new Argument<string[]>("COMMAND") { Description = "The command, after --", Arity = ArgumentArity.OneOrMore };
         var command = new Command("exec", "Run a command on the selected hosts (all by default) in parallel") { file, group, parallel, words };
         selection.AddTo(command);

@@ -18,10 +18,10 @@ internal static class RollbackCommand
     {
         var file = CommonOptions.File();
         var selection = new SelectionOptions();
-        var json = CommonOptions.Json("Print one JSON object per line per event instead of live progress");
+        var json = CommonOptions.Events();
         var state = RunsCommand.StateDirectory();
-        var parallel = new Option<int>("--parallel") { Description = "How many steps run at once", DefaultValueFactory = _ => SchedulerOptions.DefaultParallel };
-        var confirm = new Option<string>("--confirm-timeout") { Description = "How long a host waits for confirmation before it returns to the generation it had", DefaultValueFactory = _ => "30s" };
+        var parallel = CommonOptions.Parallel("How many steps run at once", SchedulerOptions.DefaultParallel);
+        var confirm = CommonOptions.ConfirmTimeout("How long a host waits for confirmation before it returns to the generation it had");
         var command = new Command("rollback", "Switch the selected hosts to their previous generation, dependents first, with health gates")
         {
             file, json, state, parallel, confirm,

@@ -65,6 +65,24 @@ internal static class LabMachines
     }
 
     /// <summary>The host's root directory as its init sees it (its /nix and /run included).</summary>
+    /// <summary>
+    /// Whether a process runs: it exists and is not a zombie (the machine's init may reap orphaned
+    /// lab processes late, and a zombie is no running service).
+    /// </summary>
+    public static bool IsRunning(string pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var afterName = stat.LastIndexOf(')');
+            return afterName > 0 && afterName + 2 < stat.Length && stat[afterName + 2] != 'Z';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     public static string? Root(LabHost host) => InitPid(host) is { } pid ? $"/proc/{pid}/root" : null;
 
     public static async Task WaitForSshAsync(LabHost host, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
