@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Flotilla.Diagnostics;
 
 namespace Flotilla.Inventory;
@@ -38,16 +39,22 @@ public sealed record Fleet
     /// <summary>The flake directory for a flake inventory, else null.</summary>
     public string? FlakeDirectory { get; init; }
 
-    public Host? FindHost(string name)
+    /// <summary>The host of that name (the first, if an invalid inventory repeats it), or null; O(1).</summary>
+    public Host? FindHost(string name) =>
+        HostsByName.GetValue(this, static fleet => BuildIndex(fleet.Hosts)).GetValueOrDefault(name);
+
+    // Kept beside the record rather than in a field, so that `with` copies and record equality
+    // never see a stale or extra member.
+    private static readonly ConditionalWeakTable<Fleet, Dictionary<string, Host>> HostsByName = new();
+
+    private static Dictionary<string, Host> BuildIndex(ImmutableArray<Host> hosts)
     {
-        foreach (var host in Hosts)
+        var index = new Dictionary<string, Host>(hosts.Length, StringComparer.Ordinal);
+        foreach (var host in hosts)
         {
-            if (host.Name == name)
-            {
-                return host;
-            }
+            index.TryAdd(host.Name, host);
         }
 
-        return null;
+        return index;
     }
 }
