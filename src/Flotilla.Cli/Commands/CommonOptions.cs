@@ -28,4 +28,10 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "30s",
         HelpName = "DURATION",
     };
+
+    public static Option<string?> Substituters(string purpose) => new("--substituters")
+    {
+        Description = $"Binary caches for {purpose} (\"\" for none; default: nix.conf's)",
+        HelpName = "URLS",
+    };
 }

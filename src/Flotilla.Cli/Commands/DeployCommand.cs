@@ -29,7 +29,7 @@ internal static class DeployCommand
         var confirm = CommonOptions.ConfirmTimeout("How long a host waits for confirmation before it rolls back by itself");
         var force = new Option<bool>("--force") { Description = "Copy and activate even hosts already on the target closure" };
         var resume = new Option<string?>("--resume") { Description = "Continue a run that was stopped: confirmed hosts are not redone", HelpName = "RUN-ID" };
-        var substituters = new Option<string?>("--substituters") { Description = "Binary caches for the builds (\"\" for none; default: nix.conf's)", HelpName = "URLS" };
+        var substituters = CommonOptions.Substituters("the builds");
         var command = new Command("deploy", "Build, copy, activate and verify the selected hosts, in dependency order, rolling back what fails")
         {
             file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters,

@@ -31,16 +31,13 @@ internal static class ExecCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var selected = FleetSelector.Select(fleet, selection.Read(parse));
-            if (!selected.Succeeded)
+            if (InventoryCommands.Select(context, fleet, selection.Read(parse)) is not { } hosts)
             {
-                InventoryCommands.Print(context, selected.Errors);
                 return ExitCodes.InvalidInput;
             }
 
             var argv = parse.GetValue(words)!;
             var remote = argv.Length == 1 ? argv[0] : RemoteShell.Join(argv);
-            var hosts = selected.Hosts.Select(name => fleet.FindHost(name)!).ToList();
             return await RunAsync(context, hosts, remote, parse.GetValue(group), Math.Max(1, parse.GetValue(parallel)), cancellationToken).ConfigureAwait(false);
         });
         return command;

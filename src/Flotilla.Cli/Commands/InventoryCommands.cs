@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Flotilla.Diagnostics;
 using Flotilla.Inventory;
+using Flotilla.Planning;
 using Flotilla.Validation;
 
 namespace Flotilla.Cli.Commands;
@@ -27,6 +28,19 @@ internal static class InventoryCommands
         {
             return (null, [.. e.Diagnostics]);
         }
+    }
+
+    /// <summary>The selected hosts in fleet order, or null after printing why the selection is invalid.</summary>
+    public static IReadOnlyList<Host>? Select(CliContext context, Fleet fleet, Selection selection)
+    {
+        var selected = FleetSelector.Select(fleet, selection);
+        if (!selected.Succeeded)
+        {
+            Print(context, selected.Errors);
+            return null;
+        }
+
+        return [.. selected.Hosts.Select(name => fleet.FindHost(name)!)];
     }
 
     public static void Print(CliContext context, IEnumerable<Diagnostic> diagnostics)

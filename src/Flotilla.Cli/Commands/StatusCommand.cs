@@ -20,7 +20,7 @@ internal static class StatusCommand
         var file = CommonOptions.File();
         var selection = new SelectionOptions();
         var json = CommonOptions.Json("Print a JSON list of host objects instead of a table");
-        var substituters = new Option<string?>("--substituters") { Description = "Binary caches for evaluating what the inventory builds (\"\" for none; default: nix.conf's)", HelpName = "URLS" };
+        var substituters = CommonOptions.Substituters("evaluating what the inventory builds");
         var command = new Command("status", "Show each selected host's generation, whether it is current, needs a reboot, and is healthy") { file, json, substituters };
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -31,15 +31,13 @@ internal static class StatusCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var selected = FleetSelector.Select(fleet, selection.Read(parse));
-            if (!selected.Succeeded)
+            if (InventoryCommands.Select(context, fleet, selection.Read(parse)) is not { } hosts)
             {
-                InventoryCommands.Print(context, selected.Errors);
                 return ExitCodes.InvalidInput;
             }
 
             var options = new DeployOptions { Substituters = parse.GetValue(substituters) };
-            return await PrintAsync(context, fleet, [.. selected.Hosts.Select(h => fleet.FindHost(h)!)], options, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            return await PrintAsync(context, fleet, hosts, options, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
