@@ -54,6 +54,8 @@ public sealed record DeployOptions
     public bool SubstituteOnDestination { get; init; } = true;
     public SshOptions Ssh { get; init; } = new();
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <summary>The OpenTofu or Terraform program for NixMox's terraform steps; null finds <c>tofu</c>, then <c>terraform</c>, on PATH.</summary>
+    public string? Terraform { get; init; }
 
     /// <summary>
     /// The goal for one host: a host whose strategy is <c>recreate</c> gets its new system as the
