@@ -41,6 +41,7 @@ public static class DashboardServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<DashboardOptions>>().Value.Totp));
         services.AddSingleton<LoginService>();
+        services.AddSingleton<CommandSender>();
 
         services.AddAuthentication(SessionScheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionScheme, null);
