@@ -27,6 +27,9 @@ internal sealed class LoginModel(LoginService login, IOptions<DashboardOptions> 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         var outcome = await login.LoginAsync(Password, Code, Clients.Address(HttpContext), cancellationToken);
+        // Neither the password nor a used code is put back into the form.
+        ModelState.Remove(nameof(Password));
+        ModelState.Remove(nameof(Code));
         Password = null;
         Code = null;
         if (outcome.Succeeded)
