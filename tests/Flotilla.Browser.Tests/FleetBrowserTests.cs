@@ -58,6 +58,7 @@ public sealed class FleetBrowserTests(Chromium chromium)
 
         await Expect(session.Page.Locator("#output")).ToHaveAttributeAsync("data-lines", "2000");
         await Expect(session.Page.Locator("#output span").Last).ToHaveTextAsync("line 2000\n");
+        await Expect(session.Page.Locator("#output-state")).ToHaveTextAsync("running");
         await AssertNotReloadedAsync(session.Page);
         await Screenshots.SaveAsync(session.Page, "host-output");
 
@@ -143,6 +144,7 @@ public sealed class FleetBrowserTests(Chromium chromium)
             await journal.AppendAsync([Event("build:db", "started"), Event("build:db", "succeeded"), Event("copy:db", "started")]);
             await session.LogInAsync();
             await session.Page.GotoAsync(session.Url("/runs"));
+            await Screenshots.SaveAsync(session.Page, "runs");
             await session.Page.GetByRole(AriaRole.Link, new() { Name = journal.Id }).ClickAsync();
 
             await Expect(session.Page.Locator("svg.plan-graph g.step")).ToHaveCountAsync(plan.Steps.Length);

@@ -105,17 +105,22 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
     /// <summary>An output line from the host's agent.</summary>
     public void Output(string commandId, string text, OutputStream stream = OutputStream.Stdout)
     {
-        Command command;
+        CommandRecord? started = null;
         lock (_lock)
         {
-            command = _commands[commandId];
+            var command = _commands[commandId];
             command.Lines.Add(new OutputLine(command.Lines.Count + 1, time.GetUtcNow(), stream, text));
             if (command.Record.State == CommandState.Queued)
             {
-                command.Record = command.Record with { State = CommandState.Running };
+                command.Record = started = command.Record with { State = CommandState.Running };
             }
 
             command.Signal();
+        }
+
+        if (started is not null)
+        {
+            Broadcast(new CommandChanged(started));
         }
     }
 
