@@ -104,6 +104,7 @@ function followFleet() {
   const single = document.querySelector("table.single tr[data-host]");
   if (!table && !single) return;
   const source = new EventSource("/events");
+  source.addEventListener("open", () => { document.body.dataset.live = "connected"; });
   source.addEventListener("host", (event) => {
     const host = JSON.parse(event.data);
     let row = document.querySelector(`tr[data-host="${CSS.escape(host.name)}"]`);

@@ -61,6 +61,10 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
         lock (_lock)
         {
             _watchers.Add(channel);
+            foreach (var host in _hosts.Values)
+            {
+                channel.Writer.TryWrite(new HostChanged(host));
+            }
         }
 
         try
@@ -88,7 +92,7 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
             foreach (var host in request.Hosts)
             {
                 var id = "c" + (++_nextCommand).ToString(CultureInfo.InvariantCulture);
-                var record = new CommandRecord(id, host, request.Operation, request.CommandLine, CommandState.Queued, request.RequestedBy, time.GetUtcNow(), null, null);
+                var record = new CommandRecord(id, host, request.Operation, request.Argv, CommandState.Queued, request.RequestedBy, time.GetUtcNow(), null, null);
                 _commands[id] = new Command(record);
                 records.Add(record);
             }
