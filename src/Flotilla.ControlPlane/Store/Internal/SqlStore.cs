@@ -1,0 +1,371 @@
+using System.Collections.Immutable;
+using System.Data;
+using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using Flotilla.Protocol;
+
+namespace Flotilla.ControlPlane.Store.Internal;
+
+/// <summary>
+/// The store over ADO.NET: the SQL is the same for SQLite and PostgreSQL (portable types,
+/// <c>ON CONFLICT DO NOTHING</c>, multi-row inserts), so both behave alike by construction.
+/// </summary>
+internal abstract class SqlStore : IControlPlaneStore
+{
+    /// <summary>Rows per multi-row INSERT: under both engines' parameter limits.</summary>
+    private const int RowsPerInsert = 200;
+
+    protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+
+    /// <summary>Serialises migrations between servers sharing a database, where the engine needs it.</summary>
+    protected virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockForMigrationAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", [], cancellationToken).ConfigureAwait(false);
+        var current = await ScalarAsync(connection, transaction, "SELECT MAX(version) FROM schema_version", [], cancellationToken).ConfigureAwait(false);
+        var version = current is null or DBNull ? 0 : Convert.ToInt32(current, System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (number, statements) in Migrations.All)
+        {
+            if (number <= version)
+            {
+                continue;
+            }
+
+            foreach (var statement in statements)
+            {
+                await ExecuteAsync(connection, transaction, statement, [], cancellationToken).ConfigureAwait(false);
+            }
+
+            await ExecuteAsync(connection, transaction, "INSERT INTO schema_version (version) VALUES (@v)", [("v", number)], cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> SetHostTokenAsync(string name, string tokenHash, DateTimeOffset now, bool replace, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var inserted = await ExecuteAsync(
+            connection,
+            null,
+            "INSERT INTO hosts (name, token_hash, created_at) VALUES (@name, @hash, @now) ON CONFLICT DO NOTHING",
+            [("name", name), ("hash", tokenHash), ("now", now.ToUnixTimeMilliseconds())],
+            cancellationToken).ConfigureAwait(false);
+        if (inserted == 1)
+        {
+            return true;
+        }
+
+        if (!replace)
+        {
+            return false;
+        }
+
+        return await ExecuteAsync(connection, null, "UPDATE hosts SET token_hash = @hash WHERE name = @name", [("name", name), ("hash", tokenHash)], cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task EnsureHostAsync(string name, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(
+            connection,
+            null,
+            "INSERT INTO hosts (name, created_at) VALUES (@name, @now) ON CONFLICT DO NOTHING",
+            [("name", name), ("now", now.ToUnixTimeMilliseconds())],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> RevokeHostTokenAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(connection, null, "UPDATE hosts SET token_hash = NULL WHERE name = @name", [("name", name)], cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<string?> FindHostByTokenHashAsync(string tokenHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ScalarAsync(connection, null, "SELECT name FROM hosts WHERE token_hash = @hash", [("hash", tokenHash)], cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    public async Task<IReadOnlyList<HostRecord>> ListHostsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, "SELECT name, token_hash, created_at, last_seen, facts, metrics FROM hosts ORDER BY name", []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var hosts = new List<HostRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            hosts.Add(new HostRecord(
+                reader.GetString(0),
+                !reader.IsDBNull(1),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+                reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                reader.IsDBNull(4) ? null : JsonSerializer.Deserialize(reader.GetString(4), StoreJsonContext.Default.HostFacts),
+                reader.IsDBNull(5) ? null : JsonSerializer.Deserialize(reader.GetString(5), StoreJsonContext.Default.HostMetrics)));
+        }
+
+        return hosts;
+    }
+
+    public async Task<bool> AddApiTokenAsync(string name, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(
+            connection,
+            null,
+            "INSERT INTO api_tokens (name, token_hash, created_at) VALUES (@name, @hash, @now) ON CONFLICT DO NOTHING",
+            [("name", name), ("hash", tokenHash), ("now", now.ToUnixTimeMilliseconds())],
+            cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<bool> RevokeApiTokenAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(connection, null, "UPDATE api_tokens SET revoked = 1 WHERE name = @name", [("name", name)], cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<string?> FindApiTokenAsync(string tokenHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ScalarAsync(connection, null, "SELECT name FROM api_tokens WHERE token_hash = @hash AND revoked = 0", [("hash", tokenHash)], cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    public async Task InsertCommandsAsync(IReadOnlyList<CommandRecord> commands, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in commands.Chunk(RowsPerInsert / 2))
+        {
+            var sql = new StringBuilder("INSERT INTO commands (id, batch_id, host, op, argv, state, created_at, expires_at, timeout_ms, requested_by) VALUES ");
+            var parameters = new List<(string, object?)>(chunk.Length * 10);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var c = chunk[i];
+                sql.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@i{i}, @b{i}, @h{i}, @o{i}, @a{i}, @s{i}, @c{i}, @e{i}, @t{i}, @r{i})");
+                parameters.Add(($"i{i}", c.Id));
+                parameters.Add(($"b{i}", c.BatchId));
+                parameters.Add(($"h{i}", c.Host));
+                parameters.Add(($"o{i}", c.Op));
+                parameters.Add(($"a{i}", JsonSerializer.Serialize(c.Argv, StoreJsonContext.Default.ImmutableArrayString)));
+                parameters.Add(($"s{i}", c.State.ToName()));
+                parameters.Add(($"c{i}", c.CreatedAt.ToUnixTimeMilliseconds()));
+                parameters.Add(($"e{i}", c.ExpiresAt.ToUnixTimeMilliseconds()));
+                parameters.Add(($"t{i}", (long)c.Timeout.TotalMilliseconds));
+                parameters.Add(($"r{i}", c.RequestedBy));
+            }
+
+            await ExecuteAsync(connection, transaction, sql.ToString(), parameters, cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private const string CommandColumns = "id, batch_id, host, op, argv, state, exit_code, created_at, started_at, finished_at, expires_at, timeout_ms, message, requested_by";
+
+    public async Task<CommandRecord?> GetCommandAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var found = await QueryCommandsAsync($"SELECT {CommandColumns} FROM commands WHERE id = @id", [("id", id)], cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public Task<IReadOnlyList<CommandRecord>> ListCommandsAsync(CommandQuery query, CancellationToken cancellationToken = default)
+    {
+        var where = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (query.BatchId is not null)
+        {
+            where.Add("batch_id = @batch");
+            parameters.Add(("batch", query.BatchId));
+        }
+
+        if (query.Host is not null)
+        {
+            where.Add("host = @host");
+            parameters.Add(("host", query.Host));
+        }
+
+        if (query.State is { } state)
+        {
+            where.Add("state = @state");
+            parameters.Add(("state", state.ToName()));
+        }
+
+        parameters.Add(("limit", (long)query.Limit));
+        var filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
+        return QueryCommandsAsync($"SELECT {CommandColumns} FROM (SELECT {CommandColumns} FROM commands{filter} ORDER BY created_at DESC, id DESC LIMIT @limit) recent ORDER BY created_at, id", parameters, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<CommandRecord>> QueryCommandsAsync(string sql, IReadOnlyList<(string, object?)> parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var commands = new List<CommandRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            commands.Add(new CommandRecord(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                JsonSerializer.Deserialize(reader.GetString(4), StoreJsonContext.Default.ImmutableArrayString),
+                CommandStates.Parse(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : Convert.ToInt32(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture),
+                Time(reader, 7)!.Value,
+                Time(reader, 8),
+                Time(reader, 9),
+                Time(reader, 10)!.Value,
+                TimeSpan.FromMilliseconds(reader.GetInt64(11)),
+                reader.IsDBNull(12) ? null : reader.GetString(12),
+                reader.GetString(13)));
+        }
+
+        return commands;
+    }
+
+    private static DateTimeOffset? Time(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    public async Task<IReadOnlyList<OutputLine>> ReadOutputAsync(string commandId, long afterLine = 0, int limit = 10_000, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(
+            connection,
+            null,
+            "SELECT line, stream, text, at FROM output WHERE command_id = @id AND line > @after ORDER BY line LIMIT @limit",
+            [("id", commandId), ("after", afterLine), ("limit", (long)limit)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var lines = new List<OutputLine>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            lines.Add(new OutputLine(
+                commandId,
+                reader.GetInt64(0),
+                reader.GetString(1) == "stderr" ? OutputStream.Stderr : OutputStream.Stdout,
+                reader.GetString(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+        }
+
+        return lines;
+    }
+
+    public async Task<IReadOnlyList<CommandTransition>> ApplyAsync(StoreBatch batch, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in batch.Output.Chunk(RowsPerInsert))
+        {
+            var sql = new StringBuilder("INSERT INTO output (command_id, line, stream, text, at) VALUES ");
+            var parameters = new List<(string, object?)>(chunk.Length * 5);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var line = chunk[i];
+                sql.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@c{i}, @l{i}, @s{i}, @t{i}, @a{i})");
+                parameters.Add(($"c{i}", line.CommandId));
+                parameters.Add(($"l{i}", line.Line));
+                parameters.Add(($"s{i}", line.Stream == OutputStream.Stderr ? "stderr" : "stdout"));
+                parameters.Add(($"t{i}", line.Text));
+                parameters.Add(($"a{i}", line.At.ToUnixTimeMilliseconds()));
+            }
+
+            sql.Append(" ON CONFLICT DO NOTHING");
+            await ExecuteAsync(connection, transaction, sql.ToString(), parameters, cancellationToken).ConfigureAwait(false);
+        }
+
+        var applied = new List<CommandTransition>();
+        foreach (var transition in batch.Transitions)
+        {
+            var from = string.Join(", ", transition.From.Select((_, i) => $"@f{i}"));
+            var parameters = new List<(string, object?)>
+            {
+                ("id", transition.CommandId),
+                ("to", transition.To.ToName()),
+                ("at", transition.At.ToUnixTimeMilliseconds()),
+                ("exit", transition.ExitCode is { } code ? (long)code : new SqlNull(DbType.Int64)),
+                ("message", transition.Message),
+            };
+            parameters.AddRange(transition.From.Select((state, i) => ($"f{i}", (object?)state.ToName())));
+            var times = transition.To == CommandState.Running ? "started_at = @at" : "finished_at = @at";
+            var sql = $"UPDATE commands SET state = @to, {times}, exit_code = COALESCE(@exit, exit_code), message = COALESCE(@message, message) WHERE id = @id AND state IN ({from})";
+            if (await ExecuteAsync(connection, transaction, sql, parameters, cancellationToken).ConfigureAwait(false) == 1)
+            {
+                applied.Add(transition);
+            }
+        }
+
+        foreach (var seen in batch.Seen)
+        {
+            await ExecuteAsync(
+                connection,
+                transaction,
+                "UPDATE hosts SET last_seen = @at, metrics = COALESCE(@metrics, metrics) WHERE name = @name",
+                [("name", seen.Host), ("at", seen.At.ToUnixTimeMilliseconds()), ("metrics", seen.Metrics is null ? null : JsonSerializer.Serialize(seen.Metrics, StoreJsonContext.Default.HostMetrics))],
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (host, facts) in batch.Facts)
+        {
+            await ExecuteAsync(
+                connection,
+                transaction,
+                "UPDATE hosts SET facts = @facts WHERE name = @name",
+                [("name", host), ("facts", JsonSerializer.Serialize(facts, StoreJsonContext.Default.HostFacts))],
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return applied;
+    }
+
+    /// <summary>A NULL parameter of a given type (PostgreSQL needs it where the type cannot be inferred).</summary>
+    protected sealed record SqlNull(DbType Type);
+
+    protected static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, IReadOnlyList<(string Name, object? Value)> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            switch (value)
+            {
+                case null:
+                    parameter.Value = DBNull.Value;
+                    parameter.DbType = DbType.String;
+                    break;
+                case SqlNull typed:
+                    parameter.Value = DBNull.Value;
+                    parameter.DbType = typed.Type;
+                    break;
+                default:
+                    parameter.Value = value;
+                    break;
+            }
+
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    protected static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, IReadOnlyList<(string, object?)> parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, IReadOnlyList<(string, object?)> parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
