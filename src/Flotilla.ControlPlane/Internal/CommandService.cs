@@ -45,7 +45,7 @@ internal sealed class CommandService(
             return (null, "timeoutSeconds and expiresInSeconds must be positive");
         }
 
-        var known = (await store.ListHostsAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
+        var known = (await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal);
         var (hosts, error) = Selector.Resolve(request.On, known);
         if (error is not null)
         {
