@@ -25,6 +25,10 @@ public static class FlotillaCli
             RollbackCommand.Create(context),
             DemoCommand.Create(context),
             PasswdCommand.Create(context),
+            ServeCommand.Create(context),
+            AgentCommand.Create(context),
+            TokensCommand.Create(context),
+            RemoteCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };

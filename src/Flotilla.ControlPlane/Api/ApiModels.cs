@@ -1,0 +1,62 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Flotilla.ControlPlane.Store;
+using Flotilla.Protocol;
+
+namespace Flotilla.ControlPlane.Api;
+
+/// <summary>A host in <c>GET /api/hosts</c>: <c>status</c> is <c>online</c> or <c>offline</c>.</summary>
+public sealed record HostView(string Name, string Status, DateTimeOffset? LastSeen, HostFacts? Facts, HostMetrics? Metrics);
+
+/// <summary><c>POST /api/commands</c>: <c>on</c> is a selector (names, globs, <c>all</c>; comma separated).</summary>
+public sealed record CreateCommandsRequest(
+    string On,
+    string Op = Ops.Exec,
+    IReadOnlyList<string>? Argv = null,
+    double? TimeoutSeconds = null,
+    double? ExpiresInSeconds = null);
+
+public sealed record CommandView(
+    string Id,
+    string BatchId,
+    string Host,
+    string Op,
+    ImmutableArray<string> Argv,
+    string State,
+    int? ExitCode,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    DateTimeOffset ExpiresAt,
+    double TimeoutSeconds,
+    string? Message,
+    string RequestedBy)
+{
+    public static CommandView From(CommandRecord c) => new(
+        c.Id, c.BatchId, c.Host, c.Op, c.Argv, c.State.ToName(), c.ExitCode, c.CreatedAt, c.StartedAt, c.FinishedAt, c.ExpiresAt, c.Timeout.TotalSeconds, c.Message, c.RequestedBy);
+}
+
+/// <summary>The answer to <c>POST /api/commands</c>: one command per selected host, under one batch id.</summary>
+public sealed record CreateCommandsResponse(string BatchId, ImmutableArray<CommandView> Commands);
+
+public sealed record OutputLineView(string CommandId, string Host, long Line, string Stream, string Text, DateTimeOffset At);
+
+/// <summary>The SSE <c>state</c> event's data.</summary>
+public sealed record CommandStateView(string CommandId, string Host, string State, int? ExitCode, string? Message);
+
+public sealed record ErrorView(string Error);
+
+/// <summary>Source-generated JSON for the HTTP API (camelCase); the CLI's <c>remote</c> client uses it too.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(HostView))]
+[JsonSerializable(typeof(IReadOnlyList<HostView>))]
+[JsonSerializable(typeof(CreateCommandsRequest))]
+[JsonSerializable(typeof(CreateCommandsResponse))]
+[JsonSerializable(typeof(CommandView))]
+[JsonSerializable(typeof(IReadOnlyList<CommandView>))]
+[JsonSerializable(typeof(OutputLineView))]
+[JsonSerializable(typeof(IReadOnlyList<OutputLineView>))]
+[JsonSerializable(typeof(CommandStateView))]
+[JsonSerializable(typeof(ErrorView))]
+public sealed partial class ApiJsonContext : JsonSerializerContext;

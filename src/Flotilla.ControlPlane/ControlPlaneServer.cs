@@ -1,0 +1,118 @@
+using Flotilla.ControlPlane.Api;
+using Flotilla.ControlPlane.Auth;
+using Flotilla.ControlPlane.Endpoints;
+using Flotilla.ControlPlane.Events;
+using Flotilla.ControlPlane.Internal;
+using Flotilla.ControlPlane.Store;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.ControlPlane;
+
+/// <summary>
+/// <c>flotilla serve</c>: Kestrel with <c>/ws</c> for agents, the JSON API, <c>/healthz</c> and
+/// <c>/metrics</c>. Start it, read <see cref="Urls"/>, dispose it to stop (queued writes are
+/// stored first).
+/// </summary>
+public sealed class ControlPlaneServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly IControlPlaneStore _store;
+
+    private ControlPlaneServer(WebApplication app, IControlPlaneStore store)
+    {
+        _app = app;
+        _store = store;
+    }
+
+    /// <summary>The addresses Kestrel listens on (with the real port when 0 was asked for).</summary>
+    public IReadOnlyList<string> Urls =>
+        [.. _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+
+    /// <summary>Live events (host online/offline, command changes, output) for in-process subscribers such as the dashboard.</summary>
+    public ControlPlaneEvents Events => _app.Services.GetRequiredService<ControlPlaneEvents>();
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ControlPlaneServer> StartAsync(ControlPlaneOptions options, Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null, CancellationToken cancellationToken = default)
+    {
+        var store = await ControlPlaneStores.OpenAsync(options.DataDirectory, options.Database, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            AddControlPlane(builder.Services, options, store);
+            configure?.Invoke(builder);
+            var app = builder.Build();
+            app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+            app.UseAuthentication();
+            app.UseAuthorization();
+            app.MapAgentSocket();
+            app.MapHostsApi();
+            app.MapCommandsApi();
+            app.MapHealth();
+            map?.Invoke(app);
+            // The exporter listens from the start, so its counters count everything.
+            app.Services.GetRequiredService<PrometheusExporter>();
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            return new ControlPlaneServer(app, store);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static void AddControlPlane(IServiceCollection services, ControlPlaneOptions options, IControlPlaneStore store)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(options.TimeProvider);
+        services.AddSingleton(store);
+        services.AddSingleton<FleetState>();
+        services.AddSingleton<ControlPlaneEvents>();
+        services.AddSingleton<ControlPlaneMetrics>();
+        services.AddSingleton<PrometheusExporter>();
+        services.AddSingleton<StoreWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
+        services.AddSingleton<AgentHub>();
+        services.AddSingleton<CommandService>();
+        services.AddSingleton<OutputStreaming>();
+        services.AddHostedService<Sweeper>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        services.AddAuthentication(ApiAuthentication.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiAuthentication.Scheme, null);
+        services.AddAuthorization(authorization => authorization.AddPolicy(ApiAuthentication.Policy, policy =>
+            policy.AddAuthenticationSchemes([.. ApiAuthentication.Schemes]).RequireAuthenticatedUser()));
+    }
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled or the host stops (SIGTERM, Ctrl-C).</summary>
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        var stopping = _app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The PrometheusExporter's listener must outlive the meter; both go with the container.
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await _store.DisposeAsync().ConfigureAwait(false);
+    }
+}

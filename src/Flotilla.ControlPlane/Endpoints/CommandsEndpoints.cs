@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using Flotilla.ControlPlane.Api;
+using Flotilla.ControlPlane.Auth;
+using Flotilla.ControlPlane.Internal;
+using Flotilla.ControlPlane.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Flotilla.ControlPlane.Endpoints;
+
+internal static class CommandsEndpoints
+{
+    public static IEndpointRouteBuilder MapCommandsApi(this IEndpointRouteBuilder app)
+    {
+        var commands = app.MapGroup("/api/commands").RequireAuthorization(ApiAuthentication.Policy);
+
+        commands.MapPost("/", async Task<Results<Created<CreateCommandsResponse>, BadRequest<ErrorView>>> (CreateCommandsRequest request, ClaimsPrincipal user, CommandService service, CancellationToken cancellationToken) =>
+        {
+            var (response, error) = await service.CreateAsync(request, user.Identity?.Name ?? "unknown", cancellationToken).ConfigureAwait(false);
+            return response is null
+                ? TypedResults.BadRequest(new ErrorView(error!))
+                : TypedResults.Created($"/api/commands?batch={response.BatchId}", response);
+        });
+
+        commands.MapGet("/", async Task<Results<Ok<IReadOnlyList<CommandView>>, BadRequest<ErrorView>>> (string? batch, string? host, string? state, int? limit, IControlPlaneStore store, CancellationToken cancellationToken) =>
+        {
+            CommandState? filter = null;
+            if (state is not null)
+            {
+                if (!CommandStates.TryParse(state, out var parsed))
+                {
+                    return TypedResults.BadRequest(new ErrorView($"unknown state \"{state}\"; states: queued, running, succeeded, failed, timed-out, lost"));
+                }
+
+                filter = parsed;
+            }
+
+            var found = await store.ListCommandsAsync(new CommandQuery(batch, host, filter, Math.Clamp(limit ?? 1000, 1, 100_000)), cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<CommandView> views = [.. found.Select(CommandView.From)];
+            return TypedResults.Ok(views);
+        });
+
+        commands.MapGet("/{id}", async Task<Results<Ok<CommandView>, NotFound>> (string id, IControlPlaneStore store, CancellationToken cancellationToken) =>
+            await store.GetCommandAsync(id, cancellationToken).ConfigureAwait(false) is { } command
+                ? TypedResults.Ok(CommandView.From(command))
+                : TypedResults.NotFound());
+
+        commands.MapGet("/{id}/output", async Task<Results<Ok<IReadOnlyList<OutputLineView>>, NotFound>> (string id, long? after, IControlPlaneStore store, CancellationToken cancellationToken) =>
+        {
+            if (await store.GetCommandAsync(id, cancellationToken).ConfigureAwait(false) is not { } command)
+            {
+                return TypedResults.NotFound();
+            }
+
+            var lines = await store.ReadOutputAsync(id, after ?? 0, 100_000, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<OutputLineView> views = [.. lines.Select(l => OutputStreaming.View(l, command.Host))];
+            return TypedResults.Ok(views);
+        });
+
+        commands.MapGet("/{id}/stream", (string id, OutputStreaming streaming, HttpContext context) =>
+            streaming.StreamAsync(context, commandId: id, batchId: null));
+
+        commands.MapGet("/stream", (string batch, OutputStreaming streaming, HttpContext context) =>
+            streaming.StreamAsync(context, commandId: null, batchId: batch));
+
+        commands.MapPost("/{id}/kill", async Task<Results<Accepted<ErrorView>, NotFound, Conflict<ErrorView>>> (string id, CommandService service, CancellationToken cancellationToken) =>
+        {
+            var (found, error) = await service.KillAsync(id, cancellationToken).ConfigureAwait(false);
+            if (!found)
+            {
+                return TypedResults.NotFound();
+            }
+
+            return error is not null && error.StartsWith("the command is already", StringComparison.Ordinal)
+                ? TypedResults.Conflict(new ErrorView(error))
+                : TypedResults.Accepted((string?)null, new ErrorView(error ?? "kill sent"));
+        });
+
+        return app;
+    }
+}

@@ -1,0 +1,38 @@
+using Flotilla.ControlPlane.Api;
+using Flotilla.ControlPlane.Auth;
+using Flotilla.ControlPlane.Internal;
+using Flotilla.ControlPlane.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Flotilla.ControlPlane.Endpoints;
+
+internal static class HostsEndpoints
+{
+    public static IEndpointRouteBuilder MapHostsApi(this IEndpointRouteBuilder app)
+    {
+        var hosts = app.MapGroup("/api/hosts").RequireAuthorization(ApiAuthentication.Policy);
+        hosts.MapGet("/", async Task<Ok<IReadOnlyList<HostView>>> (IControlPlaneStore store, FleetState fleet, CancellationToken cancellationToken) =>
+        {
+            var stored = await store.ListHostsAsync(cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<HostView> views = [.. stored.Select(h => View(h, fleet))];
+            return TypedResults.Ok(views);
+        });
+        return app;
+    }
+
+    private static HostView View(HostRecord host, FleetState fleet)
+    {
+        if (!fleet.Hosts.TryGetValue(host.Name, out var presence))
+        {
+            return new HostView(host.Name, "offline", host.LastSeen, host.Facts, host.Metrics);
+        }
+
+        lock (presence.Gate)
+        {
+            return new HostView(host.Name, presence.Online ? "online" : "offline", presence.LastSeen ?? host.LastSeen, presence.Facts ?? host.Facts, presence.Metrics ?? host.Metrics);
+        }
+    }
+}

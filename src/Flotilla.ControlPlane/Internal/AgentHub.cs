@@ -1,0 +1,280 @@
+using System.Collections.Immutable;
+using System.Net.WebSockets;
+using Flotilla.ControlPlane.Events;
+using Flotilla.ControlPlane.Store;
+using Flotilla.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.ControlPlane.Internal;
+
+/// <summary>
+/// What agents' messages do: presence, heartbeats, command progress. The hot path stays in
+/// memory; durable effects go through the <see cref="StoreWriter"/>. Thread safe.
+/// </summary>
+internal sealed partial class AgentHub(
+    IControlPlaneStore store,
+    FleetState fleet,
+    StoreWriter writer,
+    ControlPlaneEvents events,
+    ControlPlaneMetrics metrics,
+    ControlPlaneOptions options,
+    ILogger<AgentHub> logger)
+{
+    /// <summary>Heartbeats are kept in memory; the store gets a host's last one at most this often.</summary>
+    private static readonly TimeSpan PersistSeenEvery = TimeSpan.FromSeconds(15);
+
+    public ControlPlaneOptions Options => options;
+
+    public ControlPlaneMetrics Metrics => metrics;
+
+    public ILogger Logger => logger;
+
+    private DateTimeOffset Now => options.TimeProvider.GetUtcNow();
+
+    public async Task<HostPresence> RegisterAsync(AgentSession session, RegisterMessage register, bool enrolled, CancellationToken cancellationToken)
+    {
+        if (enrolled)
+        {
+            await store.EnsureHostAsync(session.Host, Now, cancellationToken).ConfigureAwait(false);
+        }
+
+        var presence = fleet.Host(session.Host);
+        AgentSession? replaced;
+        var now = Now;
+        lock (presence.Gate)
+        {
+            replaced = presence.Session;
+            presence.Session = session;
+            presence.Online = true;
+            presence.LastSeen = now;
+            presence.LastPersisted = now;
+            presence.DisconnectedAt = null;
+            presence.Facts = register.Facts;
+            presence.Interval = TimeSpan.FromSeconds(Math.Clamp(register.HeartbeatIntervalSeconds, 0.05, 3600));
+        }
+
+        replaced?.Abort("replaced by a newer connection of the same host");
+        writer.Enqueue(new WriteItem { Facts = (session.Host, register.Facts), Seen = new HostSeen(session.Host, now, null) });
+        session.Send(new RegisteredMessage(ProtocolVersion.Current, session.Host));
+        LogRegistered(logger, session.Host, register.Facts.AgentVersion);
+        events.Publish(new HostStatusChanged(now, session.Host, Online: true));
+
+        // What the agent does not know about is lost; what waits for it is delivered now.
+        var known = register.Commands.IsDefault ? [] : register.Commands.ToHashSet(StringComparer.Ordinal);
+        foreach (var command in fleet.CommandsOf(session.Host).OrderBy(c => c.Id, StringComparer.Ordinal))
+        {
+            if (command.State == CommandState.Running && !known.Contains(command.Id))
+            {
+                writer.Enqueue(new WriteItem
+                {
+                    Transition = new CommandTransition(command.Id, [CommandState.Running], CommandState.Lost, now, Message: "the agent restarted while the command ran"),
+                });
+            }
+            else if (command.State == CommandState.Queued && command.ExpiresAt > now)
+            {
+                session.Send(command.ToMessage());
+            }
+        }
+
+        return presence;
+    }
+
+    public void Handle(AgentSession session, HostPresence presence, AgentMessage message)
+    {
+        var now = Now;
+        switch (message)
+        {
+            case HeartbeatMessage heartbeat:
+                var persist = false;
+                lock (presence.Gate)
+                {
+                    presence.LastSeen = now;
+                    presence.Metrics = heartbeat.Metrics;
+                    if (!presence.Online && presence.Session == session)
+                    {
+                        presence.Online = true;
+                        events.Publish(new HostStatusChanged(now, presence.Name, Online: true));
+                    }
+
+                    if (presence.LastPersisted is not { } last || now - last >= PersistSeenEvery)
+                    {
+                        presence.LastPersisted = now;
+                        persist = true;
+                    }
+                }
+
+                if (persist)
+                {
+                    writer.Enqueue(new WriteItem { Seen = new HostSeen(presence.Name, now, heartbeat.Metrics) });
+                }
+
+                break;
+            case FactsMessage facts:
+                presence.Facts = facts.Facts;
+                writer.Enqueue(new WriteItem { Facts = (presence.Name, facts.Facts) });
+                break;
+            case CommandStartedMessage started:
+                writer.Enqueue(new WriteItem
+                {
+                    Transition = Owned(session, started.CommandId) ? new CommandTransition(started.CommandId, [CommandState.Queued], CommandState.Running, now) : null,
+                    AckTo = session,
+                    Seq = started.Seq,
+                });
+                break;
+            case OutputMessage output:
+                writer.Enqueue(new WriteItem
+                {
+                    Output = Owned(session, output.CommandId) ? new OutputLine(output.CommandId, output.Line, output.Stream, output.Text, now) : null,
+                    OutputHost = session.Host,
+                    AckTo = session,
+                    Seq = output.Seq,
+                });
+                break;
+            case CommandCompletedMessage completed:
+                writer.Enqueue(new WriteItem
+                {
+                    Transition = Owned(session, completed.CommandId) ? Completion(completed, now) : null,
+                    AckTo = session,
+                    Seq = completed.Seq,
+                });
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Only the host a command is for may report on it; anything else is acknowledged and dropped.</summary>
+    private bool Owned(AgentSession session, string commandId) =>
+        fleet.Commands.TryGetValue(commandId, out var command) && command.Host == session.Host;
+
+    private static CommandTransition Completion(CommandCompletedMessage completed, DateTimeOffset now)
+    {
+        var (state, message) = completed.Outcome switch
+        {
+            CommandOutcome.Exited when completed.ExitCode == 0 => (CommandState.Succeeded, completed.Message),
+            CommandOutcome.Exited => (CommandState.Failed, completed.Message ?? $"exit code {completed.ExitCode}"),
+            CommandOutcome.Killed => (CommandState.Failed, completed.Message ?? "killed"),
+            CommandOutcome.TimedOut => (CommandState.TimedOut, completed.Message ?? "ran past its timeout and was killed"),
+            _ => (CommandState.Failed, completed.Message ?? "could not be started"),
+        };
+        return new CommandTransition(completed.CommandId, CommandStates.Active, state, now, completed.ExitCode, message);
+    }
+
+    public void Disconnected(AgentSession session, HostPresence presence)
+    {
+        var now = Now;
+        bool wasOnline;
+        lock (presence.Gate)
+        {
+            if (presence.Session != session)
+            {
+                return;
+            }
+
+            wasOnline = presence.Online;
+            presence.Session = null;
+            presence.Online = false;
+            presence.DisconnectedAt = now;
+        }
+
+        LogDisconnected(logger, presence.Name);
+        if (wasOnline)
+        {
+            events.Publish(new HostStatusChanged(now, presence.Name, Online: false));
+        }
+    }
+
+    /// <summary>Sends a command to its host when the host is connected; otherwise it waits in the queue.</summary>
+    public void Dispatch(ActiveCommand command)
+    {
+        if (fleet.Hosts.TryGetValue(command.Host, out var presence) && presence.Session is { } session)
+        {
+            session.Send(command.ToMessage());
+        }
+    }
+
+    public bool SendKill(ActiveCommand command)
+    {
+        if (fleet.Hosts.TryGetValue(command.Host, out var presence) && presence.Session is { } session)
+        {
+            session.Send(new KillCommandMessage(command.Id));
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Closes the connections of hosts whose tokens were revoked (the CLI writes the store directly).</summary>
+    public async Task CloseRevokedAsync(CancellationToken cancellationToken)
+    {
+        var sessions = fleet.Hosts.Values.Select(h => h.Session).OfType<AgentSession>().Where(s => s.TokenHash is not null).ToList();
+        if (sessions.Count == 0)
+        {
+            return;
+        }
+
+        var hashes = await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var session in sessions)
+        {
+            if (!hashes.TryGetValue(session.Host, out var current) || current != session.TokenHash)
+            {
+                session.Abort("the host's token was revoked");
+            }
+        }
+    }
+
+    /// <summary>Marks hosts that missed their heartbeats offline and closes their connections.</summary>
+    public void SweepPresence()
+    {
+        var now = Now;
+        foreach (var presence in fleet.Hosts.Values)
+        {
+            AgentSession? stale = null;
+            lock (presence.Gate)
+            {
+                if (presence.Online && presence.LastSeen is { } seen && now - seen > presence.Interval * options.MissedHeartbeats)
+                {
+                    presence.Online = false;
+                    stale = presence.Session;
+                }
+            }
+
+            if (stale is not null)
+            {
+                events.Publish(new HostStatusChanged(now, presence.Name, Online: false));
+                stale.Abort($"no heartbeat for {options.MissedHeartbeats} intervals", WebSocketCloseStatus.PolicyViolation);
+            }
+        }
+    }
+
+    public ImmutableArray<CommandTransition> OverdueCommands()
+    {
+        var now = Now;
+        var overdue = ImmutableArray.CreateBuilder<CommandTransition>();
+        foreach (var command in fleet.Commands.Values)
+        {
+            fleet.Hosts.TryGetValue(command.Host, out var presence);
+            var grace = (presence?.Interval ?? TimeSpan.FromSeconds(5)) * options.MissedHeartbeats;
+            if (command.State == CommandState.Queued && command.ExpiresAt <= now)
+            {
+                overdue.Add(new CommandTransition(command.Id, [CommandState.Queued], CommandState.TimedOut, now, Message: "expired before the host took it"));
+            }
+            else if (command.State == CommandState.Running && command.StartedAt is { } started && now - started > command.Timeout + grace + TimeSpan.FromSeconds(5))
+            {
+                overdue.Add(new CommandTransition(command.Id, [CommandState.Running], CommandState.TimedOut, now, Message: "the agent did not report an end within the timeout"));
+            }
+            else if (command.State == CommandState.Running && presence is { Session: null, DisconnectedAt: { } gone } && now - gone > grace)
+            {
+                overdue.Add(new CommandTransition(command.Id, [CommandState.Running], CommandState.Lost, now, Message: "the host's agent went away while the command ran"));
+            }
+        }
+
+        return overdue.ToImmutable();
+    }
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Agent {Host} registered (agent {AgentVersion})")]
+    private static partial void LogRegistered(ILogger logger, string host, string agentVersion);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Agent {Host} disconnected")]
+    private static partial void LogDisconnected(ILogger logger, string host);
+}

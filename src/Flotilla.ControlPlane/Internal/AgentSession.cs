@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using Flotilla.ControlPlane.Events;
+using Flotilla.ControlPlane.Store;
+using Flotilla.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.ControlPlane.Internal;
+
+/// <summary>
+/// One agent's WebSocket: reads its messages (bounded in size, parsed strictly; anything else
+/// closes this connection with a reason), hands durable ones to the <see cref="StoreWriter"/>,
+/// and sends through one queue (a WebSocket allows one sender at a time).
+/// </summary>
+internal sealed partial class AgentSession
+{
+    private static readonly Regex HostName = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
+    private const int SmallBuffer = 4096;
+    private readonly WebSocket _socket;
+    private readonly string? _host;
+    private readonly string? _tokenHash;
+    private readonly AgentHub _hub;
+    private readonly Channel<ServerMessage> _outbox = Channel.CreateUnbounded<ServerMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _aborted = new();
+    private string? _closeReason;
+    private (WebSocketCloseStatus Status, string Reason)? _pendingClose;
+    private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
+
+    /// <param name="host">The host its token names; null when it enrolled with the shared token (then the hostname it reports).</param>
+    public AgentSession(WebSocket socket, string? host, string? tokenHash, AgentHub hub)
+    {
+        _socket = socket;
+        _host = host;
+        _tokenHash = tokenHash;
+        _hub = hub;
+    }
+
+    public string Host { get; private set; } = "";
+
+    public string? TokenHash => _tokenHash;
+
+    public void Send(ServerMessage message) => _outbox.Writer.TryWrite(message);
+
+    /// <summary>Ends the connection with a reason the agent sees in the close frame.</summary>
+    public void Abort(string reason, WebSocketCloseStatus status = WebSocketCloseStatus.PolicyViolation)
+    {
+        _closeReason ??= reason;
+        _closeStatus = status;
+        _aborted.Cancel();
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
+        using var stopSending = new CancellationTokenSource();
+        var sender = SendLoopAsync(stopSending.Token);
+        // Small per connection (thousands are open); a larger message borrows a bigger buffer.
+        var buffer = new byte[SmallBuffer];
+        HostPresence? presence = null;
+        try
+        {
+            using (var registerTimeout = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
+            {
+                registerTimeout.CancelAfter(_hub.Options.RegisterTimeout);
+                var first = await ReceiveAsync(buffer, registerTimeout.Token).ConfigureAwait(false);
+                if (first is not RegisterMessage register)
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, first is null ? _closeReason ?? "no register message" : "the first message must be register");
+                    return;
+                }
+
+                if (register.Protocol != ProtocolVersion.Current)
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, $"protocol {register.Protocol} is not supported; this server speaks {ProtocolVersion.Current}");
+                    return;
+                }
+
+                var name = _host ?? register.Facts.Hostname;
+                if (!HostName.IsMatch(name))
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, "the hostname is not a valid host name");
+                    return;
+                }
+
+                Host = name;
+                presence = await _hub.RegisterAsync(this, register, _host is null, linked.Token).ConfigureAwait(false);
+            }
+
+            while (!linked.IsCancellationRequested)
+            {
+                var message = await ReceiveAsync(buffer, linked.Token).ConfigureAwait(false);
+                if (message is null)
+                {
+                    break;
+                }
+
+                if (message is RegisterMessage)
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, "register may be sent only once");
+                    break;
+                }
+
+                _hub.Handle(this, presence, message);
+            }
+        }
+        catch (OperationCanceledException) when (_aborted.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+        {
+            Close(_closeStatus, _closeReason ?? "the server is stopping");
+        }
+        catch (OperationCanceledException)
+        {
+            Close(WebSocketCloseStatus.PolicyViolation, "no register message in time");
+        }
+        catch (WebSocketException)
+        {
+            // The agent went away; nothing to say to it.
+        }
+        finally
+        {
+            if (presence is not null)
+            {
+                _hub.Disconnected(this, presence);
+            }
+
+            // Let queued messages (acks) go out, then say why the connection ends.
+            _outbox.Writer.TryComplete();
+            stopSending.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                await sender.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            {
+            }
+
+            if (_pendingClose is { } close)
+            {
+                await CloseQuietlyAsync(close.Status, close.Reason).ConfigureAwait(false);
+            }
+
+            _aborted.Dispose();
+        }
+    }
+
+    /// <summary>The next message, or null when the connection ended (closed by either side, or closed here for a bad frame).</summary>
+    private async Task<AgentMessage?> ReceiveAsync(byte[] small, CancellationToken cancellationToken)
+    {
+        var max = _hub.Options.MaxMessageBytes;
+        var buffer = small;
+        var count = 0;
+        try
+        {
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    // Grow (up to one byte past the limit, to see that it was passed).
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(buffer.Length * 4, SmallBuffer * 4), max + 1));
+                    buffer.AsSpan(0, count).CopyTo(larger);
+                    if (buffer != small)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+
+                    buffer = larger;
+                }
+
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(count, Math.Min(buffer.Length, max + 1) - count), cancellationToken).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    Close(WebSocketCloseStatus.NormalClosure, "bye");
+                    return null;
+                }
+
+                if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    Close(WebSocketCloseStatus.InvalidMessageType, "messages must be JSON text frames");
+                    return null;
+                }
+
+                count += result.Count;
+                if (count > max)
+                {
+                    Close(WebSocketCloseStatus.MessageTooBig, $"a message may have at most {max} bytes");
+                    return null;
+                }
+
+                if (result.EndOfMessage)
+                {
+                    break;
+                }
+            }
+
+            _hub.Metrics.MessageReceived();
+            try
+            {
+                return ProtocolSerializer.DeserializeAgentMessage(buffer.AsSpan(0, count));
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException or FormatException)
+            {
+                Close(WebSocketCloseStatus.InvalidPayloadData, "malformed message: " + e.Message);
+                return null;
+            }
+        }
+        finally
+        {
+            if (buffer != small)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private void Close(WebSocketCloseStatus status, string reason)
+    {
+        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            if (status != WebSocketCloseStatus.NormalClosure)
+            {
+                LogClosed(_hub.Logger, Host.Length == 0 ? "(unregistered)" : Host, reason);
+            }
+
+            // A close frame's reason is at most 123 UTF-8 bytes.
+            _pendingClose ??= (status, reason.Length > 120 ? reason[..120] : reason);
+        }
+    }
+
+    private async Task CloseQuietlyAsync(WebSocketCloseStatus status, string reason)
+    {
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _socket.CloseOutputAsync(status, reason, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+    }
+
+    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var message in _outbox.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_socket.State != WebSocketState.Open || _pendingClose is not null)
+            {
+                return;
+            }
+
+            await _socket.SendAsync(ProtocolSerializer.Serialize(message), WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Closed the connection of agent {Host}: {Reason}")]
+    private static partial void LogClosed(ILogger logger, string host, string reason);
+}

@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using Flotilla.ControlPlane.Api;
+using Flotilla.ControlPlane.Events;
+using Flotilla.ControlPlane.Store;
+using Flotilla.Protocol;
+
+namespace Flotilla.ControlPlane.Internal;
+
+/// <summary>Creates commands (stored before they are answered or sent), dispatches and kills them.</summary>
+internal sealed class CommandService(
+    IControlPlaneStore store,
+    FleetState fleet,
+    AgentHub hub,
+    StoreWriter writer,
+    ControlPlaneEvents events,
+    ControlPlaneOptions options)
+{
+    public async Task<(CreateCommandsResponse? Response, string? Error)> CreateAsync(CreateCommandsRequest request, string requestedBy, CancellationToken cancellationToken)
+    {
+        if (!Ops.IsKnown(request.Op))
+        {
+            return (null, $"unknown op \"{request.Op}\"; ops: {string.Join(", ", Ops.All)}");
+        }
+
+        ImmutableArray<string> argv = request.Argv is null ? [] : [.. request.Argv];
+        if (request.Op == Ops.Exec)
+        {
+            if (!options.AllowArbitraryCommands)
+            {
+                return (null, "this server runs only the fixed ops (pull, switch, test, rollback, reboot, restart-agent); start it with --allow-commands to allow arbitrary commands");
+            }
+
+            if (argv.IsEmpty || string.IsNullOrEmpty(argv[0]) || argv.Any(a => a is null))
+            {
+                return (null, "an exec command needs an argument list (argv), its first element the program");
+            }
+        }
+        else if (!argv.IsEmpty)
+        {
+            return (null, $"op \"{request.Op}\" takes no argv: the agent runs a fixed command for it");
+        }
+
+        if (request.TimeoutSeconds is <= 0 || request.ExpiresInSeconds is <= 0)
+        {
+            return (null, "timeoutSeconds and expiresInSeconds must be positive");
+        }
+
+        var known = (await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal);
+        var (hosts, error) = Selector.Resolve(request.On, known);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        var now = options.TimeProvider.GetUtcNow();
+        var timeout = request.TimeoutSeconds is { } t ? TimeSpan.FromSeconds(t) : Ops.DefaultTimeout(request.Op);
+        var expires = now + (request.ExpiresInSeconds is { } e ? TimeSpan.FromSeconds(e) : options.QueueExpiry);
+        var batch = NewId(now);
+        var records = hosts
+            .Select(host => new CommandRecord(NewId(now), batch, host, request.Op, argv, CommandState.Queued, null, now, null, null, expires, timeout, null, requestedBy))
+            .ToList();
+        await store.InsertCommandsAsync(records, cancellationToken).ConfigureAwait(false);
+        foreach (var record in records)
+        {
+            var active = new ActiveCommand(record);
+            fleet.Commands[record.Id] = active;
+            events.Publish(new CommandChanged(now, record.Id, batch, record.Host, CommandState.Queued, null, null));
+            hub.Dispatch(active);
+        }
+
+        return (new CreateCommandsResponse(batch, [.. records.Select(CommandView.From)]), null);
+    }
+
+    /// <summary>Kills a command: a queued one fails at once; a running one is killed by its agent (its end is reported as usual).</summary>
+    public async Task<(bool Found, string? Error)> KillAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!fleet.Commands.TryGetValue(id, out var command))
+        {
+            var stored = await store.GetCommandAsync(id, cancellationToken).ConfigureAwait(false);
+            return stored is null ? (false, null) : (true, $"the command is already {stored.State.ToName()}");
+        }
+
+        if (command.State == CommandState.Queued)
+        {
+            var now = options.TimeProvider.GetUtcNow();
+            if (await writer.TransitionAsync(new CommandTransition(id, [CommandState.Queued], CommandState.Failed, now, Message: "killed before it started")).ConfigureAwait(false))
+            {
+                // It may have been delivered already: the agent must not start it.
+                hub.SendKill(command);
+                return (true, null);
+            }
+        }
+
+        // Running (or it just started): the agent kills its process group. The agent may also
+        // still be taking a queued command that was just delivered: it gets the kill too.
+        return hub.SendKill(command) ? (true, null) : (true, "the host is offline; the command will be marked lost unless its agent returns");
+    }
+
+    private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
+}

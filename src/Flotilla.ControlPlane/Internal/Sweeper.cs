@@ -1,0 +1,86 @@
+using Flotilla.ControlPlane.Store;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.ControlPlane.Internal;
+
+/// <summary>
+/// Loads the active commands at start, then every <see cref="ControlPlaneOptions.SweepInterval"/>
+/// marks hosts that missed heartbeats offline, expires and times out commands, marks commands
+/// of agents that went away lost, and closes connections whose token was revoked.
+/// </summary>
+internal sealed partial class Sweeper(
+    IControlPlaneStore store,
+    FleetState fleet,
+    AgentHub hub,
+    StoreWriter writer,
+    ControlPlaneOptions options,
+    ILogger<Sweeper> logger) : BackgroundService
+{
+    private static readonly TimeSpan RevocationCheckEvery = TimeSpan.FromSeconds(2);
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var now = options.TimeProvider.GetUtcNow();
+        foreach (var host in await store.ListHostsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var presence = fleet.Host(host.Name);
+            presence.LastSeen = host.LastSeen;
+            presence.Facts = host.Facts;
+            presence.Metrics = host.Metrics;
+            presence.DisconnectedAt = now;
+        }
+
+        foreach (var state in CommandStates.Active)
+        {
+            foreach (var command in await store.ListCommandsAsync(new CommandQuery(State: state, Limit: int.MaxValue), cancellationToken).ConfigureAwait(false))
+            {
+                fleet.Commands[command.Id] = new ActiveCommand(command);
+                fleet.Host(command.Host).DisconnectedAt ??= now;
+            }
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.SweepInterval, options.TimeProvider);
+        var lastRevocationCheck = options.TimeProvider.GetUtcNow();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    hub.SweepPresence();
+                    foreach (var transition in hub.OverdueCommands())
+                    {
+                        if (fleet.Commands.TryGetValue(transition.CommandId, out var command) && !command.Finishing)
+                        {
+                            command.Finishing = true;
+                            writer.Enqueue(new WriteItem { Transition = transition });
+                        }
+                    }
+
+                    var now = options.TimeProvider.GetUtcNow();
+                    if (now - lastRevocationCheck >= RevocationCheckEvery)
+                    {
+                        lastRevocationCheck = now;
+                        await hub.CloseRevokedAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogSweepFailed(logger, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Error, Message = "A sweep failed; the next one tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}

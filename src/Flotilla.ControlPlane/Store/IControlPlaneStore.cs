@@ -1,0 +1,51 @@
+namespace Flotilla.ControlPlane.Store;
+
+/// <summary>
+/// Where the control plane keeps hosts, tokens (hashes only), commands and their output. Two
+/// implementations with the same behaviour: SQLite and PostgreSQL. Thread safe.
+/// </summary>
+public interface IControlPlaneStore : IAsyncDisposable
+{
+    /// <summary>Creates or upgrades the schema; safe to call on every start.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a host with a token hash, or gives an existing host a new one. False when the host exists and <paramref name="replace"/> is false.</summary>
+    Task<bool> SetHostTokenAsync(string name, string tokenHash, DateTimeOffset now, bool replace, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a host without a token (enrolled with the shared token); nothing when it exists.</summary>
+    Task EnsureHostAsync(string name, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the host's token: its agent can no longer connect. False when there is no such host.</summary>
+    Task<bool> RevokeHostTokenAsync(string name, CancellationToken cancellationToken = default);
+
+    Task<string?> FindHostByTokenHashAsync(string tokenHash, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<HostRecord>> ListHostsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Every host's name and token hash (null when revoked or enrolled): cheap, for selectors and revocation checks.</summary>
+    Task<IReadOnlyDictionary<string, string?>> HostTokenHashesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>False when an API token with that name exists.</summary>
+    Task<bool> AddApiTokenAsync(string name, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    Task<bool> RevokeApiTokenAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The name of the API token with this hash, unless revoked.</summary>
+    Task<string?> FindApiTokenAsync(string tokenHash, CancellationToken cancellationToken = default);
+
+    Task InsertCommandsAsync(IReadOnlyList<CommandRecord> commands, CancellationToken cancellationToken = default);
+
+    Task<CommandRecord?> GetCommandAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Commands, oldest first.</summary>
+    Task<IReadOnlyList<CommandRecord>> ListCommandsAsync(CommandQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Output lines after <paramref name="afterLine"/>, in order.</summary>
+    Task<IReadOnlyList<OutputLine>> ReadOutputAsync(string commandId, long afterLine = 0, int limit = 10_000, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a batch in one transaction (an output line already stored is left as it is) and
+    /// returns the transitions that took effect.
+    /// </summary>
+    Task<IReadOnlyList<CommandTransition>> ApplyAsync(StoreBatch batch, CancellationToken cancellationToken = default);
+}

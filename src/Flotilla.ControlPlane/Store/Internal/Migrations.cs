@@ -1,0 +1,57 @@
+namespace Flotilla.ControlPlane.Store.Internal;
+
+/// <summary>The schema, as numbered steps; the same SQL runs on SQLite and PostgreSQL. Times are Unix milliseconds.</summary>
+internal static class Migrations
+{
+    public static IReadOnlyList<(int Version, string[] Statements)> All { get; } =
+    [
+        (1,
+        [
+            """
+            CREATE TABLE hosts (
+                name TEXT PRIMARY KEY,
+                token_hash TEXT NULL UNIQUE,
+                created_at BIGINT NOT NULL,
+                last_seen BIGINT NULL,
+                facts TEXT NULL,
+                metrics TEXT NULL)
+            """,
+            """
+            CREATE TABLE api_tokens (
+                name TEXT PRIMARY KEY,
+                token_hash TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL,
+                revoked BIGINT NOT NULL DEFAULT 0)
+            """,
+            """
+            CREATE TABLE commands (
+                id TEXT PRIMARY KEY,
+                batch_id TEXT NOT NULL,
+                host TEXT NOT NULL,
+                op TEXT NOT NULL,
+                argv TEXT NOT NULL,
+                state TEXT NOT NULL,
+                exit_code INTEGER NULL,
+                created_at BIGINT NOT NULL,
+                started_at BIGINT NULL,
+                finished_at BIGINT NULL,
+                expires_at BIGINT NOT NULL,
+                timeout_ms BIGINT NOT NULL,
+                message TEXT NULL,
+                requested_by TEXT NOT NULL)
+            """,
+            "CREATE INDEX commands_host_state ON commands (host, state)",
+            "CREATE INDEX commands_state ON commands (state)",
+            "CREATE INDEX commands_batch ON commands (batch_id)",
+            """
+            CREATE TABLE output (
+                command_id TEXT NOT NULL,
+                line BIGINT NOT NULL,
+                stream TEXT NOT NULL,
+                text TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                PRIMARY KEY (command_id, line))
+            """,
+        ]),
+    ];
+}

@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+using Flotilla.Protocol;
+
+namespace Flotilla.ControlPlane.Store;
+
+/// <summary>A host the server knows: enrolled with a token, or by the shared enrolment token.</summary>
+public sealed record HostRecord(
+    string Name,
+    bool HasToken,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? LastSeen,
+    HostFacts? Facts,
+    HostMetrics? Metrics);
+
+/// <summary>One command on one host, as stored.</summary>
+public sealed record CommandRecord(
+    string Id,
+    string BatchId,
+    string Host,
+    string Op,
+    ImmutableArray<string> Argv,
+    CommandState State,
+    int? ExitCode,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    DateTimeOffset ExpiresAt,
+    TimeSpan Timeout,
+    string? Message,
+    string RequestedBy);
+
+/// <summary>One stored output line of a command.</summary>
+public sealed record OutputLine(string CommandId, long Line, OutputStream Stream, string Text, DateTimeOffset At);
+
+/// <summary>Which commands to list; null fields do not filter.</summary>
+public sealed record CommandQuery(string? BatchId = null, string? Host = null, CommandState? State = null, int Limit = 1000);
+
+/// <summary>
+/// A change of a command's state, applied only when the command is in one of
+/// <paramref name="From"/> (one or two states; so a late report never undoes a terminal state).
+/// </summary>
+public sealed record CommandTransition(
+    string CommandId,
+    ImmutableArray<CommandState> From,
+    CommandState To,
+    DateTimeOffset At,
+    int? ExitCode = null,
+    string? Message = null);
+
+/// <summary>A host's last heartbeat (and its figures), written in batches.</summary>
+public sealed record HostSeen(string Host, DateTimeOffset At, HostMetrics? Metrics);
+
+/// <summary>What the server writes in one transaction: the hot path's unit of work.</summary>
+public sealed record StoreBatch(
+    IReadOnlyList<OutputLine> Output,
+    IReadOnlyList<CommandTransition> Transitions,
+    IReadOnlyList<HostSeen> Seen,
+    IReadOnlyList<(string Host, HostFacts Facts)> Facts);

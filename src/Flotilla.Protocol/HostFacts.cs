@@ -1,0 +1,27 @@
+namespace Flotilla.Protocol;
+
+/// <summary>What an agent reports about its host; every field but the hostname may be unknown (null).</summary>
+public sealed record HostFacts(
+    string Hostname,
+    string Platform,
+    string AgentVersion,
+    string? OsVersion = null,
+    string? NixpkgsVersion = null,
+    string? CurrentSystem = null,
+    string? BootedSystem = null,
+    int? Generation = null,
+    string? Repo = null,
+    string? FlakeRevision = null);
+
+/// <summary>A heartbeat's load figures (bytes; percentages 0-100; load averages as the kernel gives them).</summary>
+public sealed record HostMetrics(
+    double CpuPercent,
+    long MemoryTotalBytes,
+    long MemoryUsedBytes,
+    long SwapTotalBytes,
+    long SwapUsedBytes,
+    double Load1,
+    double Load5,
+    double Load15,
+    long DiskTotalBytes,
+    long DiskUsedBytes);

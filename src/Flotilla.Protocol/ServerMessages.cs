@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+
+namespace Flotilla.Protocol;
+
+/// <summary>A message the server sends to an agent (a JSON text frame with a <c>type</c>).</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(RegisteredMessage), "registered")]
+[JsonDerivedType(typeof(RunCommandMessage), "run")]
+[JsonDerivedType(typeof(KillCommandMessage), "kill")]
+[JsonDerivedType(typeof(AckMessage), "ack")]
+public abstract record ServerMessage;
+
+/// <summary>The answer to <see cref="RegisterMessage"/>: the host name the server knows the agent by.</summary>
+public sealed record RegisteredMessage(int Protocol, string Host) : ServerMessage;
+
+/// <summary>
+/// Run a command: an <paramref name="Op"/> the agent maps to a fixed argument list (see
+/// <see cref="Ops"/>), or <see cref="Ops.Exec"/> with <paramref name="Argv"/>.
+/// </summary>
+public sealed record RunCommandMessage(string CommandId, string Op, ImmutableArray<string> Argv, double TimeoutSeconds) : ServerMessage;
+
+/// <summary>Kill a running command's process group.</summary>
+public sealed record KillCommandMessage(string CommandId) : ServerMessage;
+
+/// <summary>Every reliable message up to and including <paramref name="Seq"/> is stored.</summary>
+public sealed record AckMessage(long Seq) : ServerMessage;
