@@ -53,6 +53,7 @@ build "nixos-system-${name}-${version}" {
   switch = fill ./switch-to-configuration.sh { inherit bb; };
   systemctl = fill ./systemctl.sh { inherit bb; };
   nixosVersion = "#!${bb} sh\necho ${version}\n";
+  reboot = "#!${bb} sh\nexec \"$(${bb} dirname \"$0\")/systemctl\" reboot\n";
   serviceNames = map (s: s.name) (config.services or [ ]);
   servicePaths = services;
   buildCommand = ''
@@ -63,7 +64,8 @@ build "nixos-system-${name}-${version}" {
     printf '%s' "$switch" > $out/bin/switch-to-configuration
     printf '%s' "$systemctl" > $out/sw/bin/systemctl
     printf '%s' "$nixosVersion" > $out/sw/bin/nixos-version
-    chmod +x $out/bin/switch-to-configuration $out/sw/bin/systemctl $out/sw/bin/nixos-version
+    printf '%s' "$reboot" > $out/sw/bin/reboot
+    chmod +x $out/bin/switch-to-configuration $out/sw/bin/systemctl $out/sw/bin/nixos-version $out/sw/bin/reboot
     ln -s ${bb} $out/sw/bin/busybox
     set -- $servicePaths
     for n in $serviceNames; do ln -s "$1" "$out/services/$n"; shift; done

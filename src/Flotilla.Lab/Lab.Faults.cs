@@ -26,6 +26,12 @@ public sealed partial class Lab
             return;
         }
 
+        if (fault == LabFault.BootHangs)
+        {
+            await File.WriteAllTextAsync(LabPaths.BootHangs(labHost.Directory), "lab fault\n", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (fault == LabFault.Reboot)
         {
             await RebootAsync(labHost, duration ?? TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
@@ -69,11 +75,20 @@ public sealed partial class Lab
         }
     }
 
-    /// <summary>Ends every fault of a host: fault markers removed, link up, sshd started again.</summary>
+    /// <summary>Ends every fault of a host: fault markers removed, link up, sshd started again; a host whose boot hung boots again.</summary>
     public async Task HealAsync(string host, CancellationToken cancellationToken = default)
     {
         var labHost = GetHost(host);
         await LabNetwork.SetLinkAsync(labHost.Interface, up: true, cancellationToken).ConfigureAwait(false);
+        var hangs = LabPaths.BootHangs(labHost.Directory);
+        if (File.Exists(hangs))
+        {
+            File.Delete(hangs);
+            await RebootAsync(labHost, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            await LabMachines.WaitForSshAsync(labHost, TimeSpan.FromSeconds(30), time, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (LabMachines.InitPid(labHost) is not { } pid)
         {
             return;
