@@ -20,6 +20,7 @@ public static class FlotillaCli
             ExecCommand.Create(context),
             StatusCommand.Create(context),
             RollbackCommand.Create(context),
+            RebootCommand.Create(context),
             DemoCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
