@@ -76,7 +76,7 @@ public sealed class RebootCommandTests
         var fault = await lab.RunAsync("lab", "fault", "--name", lab.Name, "--state-dir", CliLab.StateRoot, "second", "boot-hangs");
         Assert.True(fault.ExitCode == 0, fault.Error);
 
-        var run = await lab.RunAsync(["reboot", "-f", lab.Inventory, "--state-dir", Path.Combine(dir.Path, "state"), .. RebootLab.Quick, "--boot-timeout", "6s"]);
+        var run = await lab.RunAsync(["reboot", "-f", lab.Inventory, "--state-dir", Path.Combine(dir.Path, "state"), .. RebootLab.QuickWith("6s")]);
 
         Assert.True(run.ExitCode == 1, run.Output + run.Error);
         Assert.Contains("second: FAILED at reboot:second", run.Output, StringComparison.Ordinal);

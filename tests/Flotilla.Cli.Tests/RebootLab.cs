@@ -7,7 +7,9 @@ namespace Flotilla.Tests;
 internal static class RebootLab
 {
     /// <summary>Short waits for the lab: a 200 ms poll, a bounded boot timeout, limits that a busy test machine passes.</summary>
-    public static readonly string[] Quick = ["--poll-interval", "200ms", "--boot-timeout", "30s", "--max-load", "1000", "--min-free-disk", "1M"];
+    public static readonly string[] Quick = QuickWith("30s");
+
+    public static string[] QuickWith(string bootTimeout) => ["--poll-interval", "200ms", "--boot-timeout", bootTimeout, "--max-load", "1000", "--min-free-disk", "1M"];
 
     public static async Task<string> BootIdAsync(string address)
     {
