@@ -21,6 +21,7 @@ public static class FlotillaCli
             StatusCommand.Create(context),
             RollbackCommand.Create(context),
             RebootCommand.Create(context),
+            UpgradeCommand.Create(context),
             DemoCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.

@@ -80,11 +80,10 @@ public sealed class HostReboot(RebootOptions? options = null)
 
         output($"boot id before the reboot: {before.BootId}");
         var issued = Time.GetTimestamp();
-        var request = await new SshTransport(options.Deploy.Ssh).RunCommandAsync(host.Target, RemoteShell.Script(RebootScript), null, output, cancellationToken).ConfigureAwait(false);
-        // 255: ssh lost the connection, as it may when the reboot is quick; the boot id tells.
-        if (!request.Succeeded && request.ExitCode != 255)
+        var request = await RequestAsync(host, output, cancellationToken).ConfigureAwait(false);
+        if (request is not null)
         {
-            return (StepResult.Failed($"reboot:{host.Name}: the host refused to reboot (exit {request.ExitCode.ToString(CultureInfo.InvariantCulture)})\n{request.Tail(5)}"), null);
+            return (StepResult.Failed($"reboot:{host.Name}: {request}"), null);
         }
 
         output("reboot requested; waiting for the host to go down and come back");
@@ -115,6 +114,20 @@ public sealed class HostReboot(RebootOptions? options = null)
 
             await Task.Delay(options.PollInterval, Time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Asks the host to reboot, detached from the ssh session, and returns at once without waiting
+    /// for it (for the host the orchestrator runs on). Null when asked; else why the host refused.
+    /// </summary>
+    public async Task<string?> RequestAsync(Host host, Action<string>? onLine = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var request = await new SshTransport(options.Deploy.Ssh).RunCommandAsync(host.Target, RemoteShell.Script(RebootScript), null, onLine, cancellationToken).ConfigureAwait(false);
+        // 255: ssh lost the connection, as it may when the reboot is quick; the boot id tells.
+        return request.Succeeded || request.ExitCode == 255
+            ? null
+            : $"the host refused to reboot (exit {request.ExitCode.ToString(CultureInfo.InvariantCulture)})\n{request.Tail(5)}";
     }
 
     /// <summary>The booted system must be the system profile's default: what the host was meant to boot.</summary>

@@ -92,6 +92,16 @@ internal static class DeployRunner
         }
     }
 
+    /// <summary>Hosts the run gave a new system: verified, and not skipped as already on their closure.</summary>
+    public static ImmutableArray<string> DeployedHosts(RunSummary summary) =>
+    [
+        .. summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.Host is not null && s.State == StepState.Succeeded)
+            .Select(s => s.Host!)
+            .Where(h => summary.Steps.FirstOrDefault(s => s.Host == h && s.Kind == StepKinds.Activate) is { State: StepState.Succeeded } activate
+                && activate.Message?.Contains("nothing to activate", StringComparison.Ordinal) != true)
+            .Distinct(),
+    ];
+
     public static ImmutableArray<string> Describe(Selection selection) =>
         [.. selection.On, .. selection.Services.Select(s => "--service " + s), .. selection.WithDependents ? ["--with-dependents"] : Array.Empty<string>()];
 
