@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-packages=(nix-bin openssh-server openssh-client iproute2 git curl procps psmisc busybox-static)
+packages=(nix-bin openssh-server openssh-client iproute2 git curl procps psmisc busybox-static tzdata)
 
 missing=()
 for package in "${packages[@]}"; do
