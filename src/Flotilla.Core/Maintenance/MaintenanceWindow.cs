@@ -24,7 +24,7 @@ public sealed record MaintenanceWindow(ImmutableArray<DayOfWeek> Days, TimeOnly 
     /// <summary>The text this window was read from, or an equivalent one.</summary>
     public override string ToString()
     {
-        var days = Days.Length == 7 ? "daily" : string.Join(',', Days.Select(WindowParser.DayName));
+        var days = WindowParser.Describe(Days);
         return $"{days} {Start.ToString("HH:mm", CultureInfo.InvariantCulture)}-{End.ToString("HH:mm", CultureInfo.InvariantCulture)} {TimeZone.Id}";
     }
 

@@ -117,7 +117,9 @@ public sealed class MaintenanceWindowTests
     {
         Assert.Equal([DayOfWeek.Sunday, DayOfWeek.Monday, DayOfWeek.Friday, DayOfWeek.Saturday], Window("fri-mon 01:00-02:00").Days.ToArray());
         Assert.Equal([DayOfWeek.Wednesday, DayOfWeek.Saturday], Window("Saturday,wed 01:00-02:00").Days.ToArray());
-        Assert.Equal("sun,mon,fri,sat 01:00-02:00 UTC", Window("fri-mon 01:00-02:00").ToString());
+        Assert.Equal("mon,fri-sun 01:00-02:00 UTC", Window("fri-mon 01:00-02:00").ToString());
+        Assert.Equal("mon-fri 02:00-05:00 Europe/Berlin", Window("mon,tue,wed,thu,fri 02:00-05:00 Europe/Berlin").ToString());
+        Assert.Equal("wed,sat,sun 01:00-02:00 UTC", Window("sun,wed,sat 01:00-02:00").ToString());
         Assert.Equal("daily 22:00-04:00 Europe/Berlin", Window("* 22:00-04:00 Europe/Berlin").ToString());
     }
 }

@@ -9,7 +9,37 @@ internal static class WindowParser
     private static readonly string[] Names = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
     private const string Shape = "write DAYS START-END [ZONE], e.g. \"mon-fri 02:00-05:00 Europe/Berlin\" or \"daily 22:00-04:00\"";
 
-    public static string DayName(DayOfWeek day) => Names[(int)day];
+    /// <summary>Days as a person writes them, Monday first, runs of three or more as ranges: <c>mon-fri</c>, <c>mon,wed,sat,sun</c>.</summary>
+    public static string Describe(IReadOnlyCollection<DayOfWeek> days)
+    {
+        if (days.Count == 7)
+        {
+            return "daily";
+        }
+
+        // Monday-first positions 0..6.
+        var set = days.Select(d => ((int)d + 6) % 7).ToHashSet();
+        var parts = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            if (!set.Contains(i))
+            {
+                continue;
+            }
+
+            var end = i;
+            while (end + 1 < 7 && set.Contains(end + 1))
+            {
+                end++;
+            }
+
+            string Name(int position) => Names[(position + 1) % 7];
+            parts.Add(end - i >= 2 ? $"{Name(i)}-{Name(end)}" : end == i ? Name(i) : $"{Name(i)},{Name(end)}");
+            i = end;
+        }
+
+        return string.Join(',', parts);
+    }
 
     public static bool TryParse(string text, out MaintenanceWindow? window, out string? error)
     {
