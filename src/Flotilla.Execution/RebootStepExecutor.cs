@@ -38,6 +38,11 @@ public sealed class RebootStepExecutor(RebootOptions? options = null) : IStepExe
 
                 return StepResult.Succeeded($"waited {(step.Delay ?? TimeSpan.Zero).TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s");
             case StepKinds.Reboot:
+                if (host.Platform != Inventory.Platform.NixOS)
+                {
+                    return StepResult.Failed($"reboot:{host.Name}: {host.Name} is a {host.Platform} host; flotilla reboot reboots NixOS hosts (it reads the boot id from /proc and asks systemd to reboot); reboot it by hand");
+                }
+
                 if (options.Window is { } window && window.StateAt(time) is { IsOpen: false } closed)
                 {
                     return StepResult.Failed($"reboot:{host.Name}: the maintenance window {window} has closed; the next opens {window.Describe(closed.OpensAt!.Value)}; {host.Name} and the hosts after it were not rebooted");

@@ -50,14 +50,19 @@ public sealed class UpgradeCommandTests
     }
 
     [LabFact]
-    public async Task Upgrade_updates_the_flake_deploys_the_local_host_last_and_reboots_only_where_the_kernel_changed()
+    public async Task Upgrade_updates_the_flake_deploys_the_local_host_last_and_reboots_only_where_the_kernel_changed_or_a_recreate_host_waits_for_its_boot()
     {
         using var dir = new TempDirectory();
-        await using var lab = await CliLab.UpAsync(dir.Path, "up", dir.Write("flotilla.json", ThreeHosts));
+        var inventory = ThreeHosts.Replace(
+            "\"third\":",
+            "\"fourth\": { \"target\": \"10.1.0.4\", \"rebootOrder\": 4, \"deployStrategy\": \"recreate\", \"healthChecks\": [ { \"type\": \"http\", \"url\": \"http://localhost:8080/health\" } ] },\n    \"third\":",
+            StringComparison.Ordinal);
+        await using var lab = await CliLab.UpAsync(dir.Path, "up", dir.Write("flotilla.json", inventory));
         var addresses = await lab.AddressesAsync();
         lab.Configure("first", c => { c["version"] = "2"; c["kernel"] = "2"; });
         lab.Configure("second", c => { c["version"] = "2"; c["kernel"] = "2"; });
         lab.Configure("third", c => c["version"] = "2");
+        lab.Configure("fourth", c => c["version"] = "2");
         var before = await RebootLab.BootIdsAsync(addresses);
 
         var run = await lab.RunAsync(["upgrade", "-f", lab.Inventory, "--json", "--local-host", "second", "--substituters", "", "--state-dir", Path.Combine(dir.Path, "state"), .. RebootLab.Quick]);
@@ -69,8 +74,10 @@ public sealed class UpgradeCommandTests
         var secondActivated = events.Single("activate:second", "started").Time;
         Assert.True(secondActivated >= events.First(e => e.Step == "verify:first" && e.State == "succeeded").Time);
         Assert.True(secondActivated >= events.First(e => e.Step == "verify:third" && e.State == "succeeded").Time);
-        // Only first is rebooted in the sequence: third's kernel did not change, and second is rebooted last, unwaited.
-        Assert.Equal(["first"], events.Where(e => e.Kind == "reboot" && e.State == "succeeded").Select(e => e.Host!).ToArray());
+        // first (new kernel) and fourth (recreate: its new system waits for a boot) reboot in the sequence;
+        // third's kernel did not change; second is rebooted last, unwaited.
+        Assert.Equal(["first", "fourth"], events.Where(e => e.Kind == "reboot" && e.State == "succeeded").Select(e => e.Host!).ToArray());
+        Assert.Equal("2", await SshAsync(addresses["fourth"], "nixos-version"));
         Assert.Contains("second: deployed; rebooting now, last", run.Error, StringComparison.Ordinal);
         Assert.Contains("third: deployed; no reboot needed", run.Error, StringComparison.Ordinal);
         Assert.NotEqual(before["first"], await RebootLab.BootIdAsync(addresses["first"]));

@@ -7,7 +7,11 @@ using Flotilla.Planning;
 namespace Flotilla.Cli.Commands;
 
 /// <summary>What a reboot sequence was asked to do.</summary>
-internal sealed record RebootRequest(Selection Selection, MaintenanceSettings Settings, bool OnlyIfNeeded, bool Json, string StateDirectory);
+/// <param name="Always">With <paramref name="OnlyIfNeeded"/>: hosts that need the reboot anyway (a new system that only becomes active at the next boot).</param>
+internal sealed record RebootRequest(Selection Selection, MaintenanceSettings Settings, bool OnlyIfNeeded, bool Json, string StateDirectory)
+{
+    public ImmutableHashSet<string> Always { get; init; } = ImmutableHashSet<string>.Empty;
+}
 
 /// <summary>
 /// The reboot sequence, callable from <c>reboot</c>, <c>deploy --reboot</c> and <c>upgrade</c>:
@@ -91,10 +95,13 @@ internal static class RebootRunner
                 return (ExitCodes.Failed, null);
             }
 
-            var needed = statuses.Where(s => s.NeedsReboot).Select(s => s.Host).ToImmutableArray();
+            var needed = statuses.Where(s => s.NeedsReboot || request.Always.Contains(s.Host)).Select(s => s.Host).ToImmutableArray();
             foreach (var status in statuses)
             {
-                await report.WriteLineAsync($"{status.Host}: {(status.NeedsReboot ? "needs a reboot (its booted kernel, initrd or modules differ from the current system's)" : "no reboot needed")}").ConfigureAwait(false);
+                var why = status.NeedsReboot ? "needs a reboot (its booted kernel, initrd or modules differ from the current system's)"
+                    : request.Always.Contains(status.Host) ? "needs a reboot (its new system is the boot default, not yet running: strategy recreate)"
+                    : "no reboot needed";
+                await report.WriteLineAsync($"{status.Host}: {why}").ConfigureAwait(false);
             }
 
             if (needed.IsEmpty)

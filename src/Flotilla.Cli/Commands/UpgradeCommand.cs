@@ -165,6 +165,7 @@ internal static class UpgradeCommand
         {
             var others = selected.Where(h => h != local).ToImmutableArray();
             var deployed = new List<string>();
+            var changed = new HashSet<string>(StringComparer.Ordinal);
             var failed = new List<string>();
             var exit = ExitCodes.Success;
 
@@ -177,6 +178,7 @@ internal static class UpgradeCommand
                 {
                     var verified = summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.State == StepState.Succeeded).Select(s => s.Host!).ToHashSet();
                     deployed.AddRange(names.Where(verified.Contains));
+                    changed.UnionWith(DeployRunner.DeployedHosts(summary));
                     failed.AddRange(names.Where(n => !verified.Contains(n)));
                 }
             }
@@ -197,7 +199,9 @@ internal static class UpgradeCommand
             var rebooted = ImmutableArray<string>.Empty;
             if (!rebootable.IsEmpty)
             {
-                var request = new RebootRequest(new Selection { On = rebootable }, Settings with { Preflight = null }, OnlyIfNeeded: true, Json, StateDirectory);
+                // A recreate host got its new system as the boot default only: it runs it after a reboot.
+                var recreated = rebootable.Where(h => changed.Contains(h) && fleet.FindHost(h)?.DeployStrategy == DeployStrategy.Recreate).ToImmutableHashSet();
+                var request = new RebootRequest(new Selection { On = rebootable }, Settings with { Preflight = null }, OnlyIfNeeded: true, Json, StateDirectory) { Always = recreated };
                 var (code, summary) = await RebootRunner.RebootAsync(Context, fleet, request, cancellationToken).ConfigureAwait(false);
                 exit = Math.Max(exit, code);
                 rebooted = summary is null ? [] : [.. summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.State == StepState.Succeeded).Select(s => s.Host!)];
