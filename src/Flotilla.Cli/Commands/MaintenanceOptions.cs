@@ -38,7 +38,7 @@ internal sealed class MaintenanceOptions
 
     public Option<string> LockWait { get; } = new("--lock-wait")
     {
-        Description = "Wait this long for another orchestrator's fleet lock before giving up (default: give up at once)",
+        Description = "Wait this long for another orchestrator's fleet lock before giving up (0s: give up at once)",
         DefaultValueFactory = _ => "0s",
         HelpName = "DURATION",
     };
