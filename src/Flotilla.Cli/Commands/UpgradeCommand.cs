@@ -79,37 +79,13 @@ internal static class UpgradeCommand
 
         public async Task<int> RunAsync(CancellationToken cancellationToken)
         {
-            var fleet = await InventoryCommands.LoadValidAsync(Context, File, cancellationToken).ConfigureAwait(false);
-            if (fleet is null)
+            // The flake is found without evaluating it: a lock file that lags behind flake.nix is
+            // what the update fixes, and evaluating comes after it.
+            var flake = FlakeDirectory();
+            if (flake is null)
             {
+                await Context.Error.WriteLineAsync($"upgrade: {File ?? Context.WorkingDirectory} is not a flake (no flake.nix): upgrade updates a flake's inputs and builds its nixosConfigurations; use deploy and reboot for other inventories").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
-            }
-
-            if (fleet.FlakeDirectory is not { } flake)
-            {
-                await Context.Error.WriteLineAsync($"upgrade: {fleet.SourcePath} is not a flake: upgrade updates a flake's inputs and builds its nixosConfigurations; use deploy and reboot for other inventories").ConfigureAwait(false);
-                return ExitCodes.InvalidInput;
-            }
-
-            var hosts = InventoryCommands.Select(Context, fleet, Selection);
-            if (hosts is null)
-            {
-                return ExitCodes.InvalidInput;
-            }
-
-            Host? local;
-            if (LocalHostName is { } name)
-            {
-                local = fleet.FindHost(name);
-                if (local is null)
-                {
-                    await Context.Error.WriteLineAsync($"upgrade: --local-host: the inventory has no host \"{name}\"").ConfigureAwait(false);
-                    return ExitCodes.InvalidInput;
-                }
-            }
-            else
-            {
-                local = LocalHost.Find(fleet);
             }
 
             var (refused, held) = await RebootRunner.EnterAsync(Context, Settings, StateDirectory, "upgrade", cancellationToken).ConfigureAwait(false);
@@ -120,25 +96,57 @@ internal static class UpgradeCommand
 
             await using (held!.ConfigureAwait(false))
             {
-                if (!await RebootRunner.PreflightAsync(Context, fleet, hosts, Settings.Preflight, "upgrade", Json, cancellationToken).ConfigureAwait(false))
-                {
-                    return ExitCodes.Failed;
-                }
-
                 if (Update && !await UpdateInputsAsync(flake, cancellationToken).ConfigureAwait(false))
                 {
                     return ExitCodes.Failed;
                 }
 
-                // The inputs changed: what the hosts build (and their metadata) may have too.
-                fleet = await InventoryCommands.LoadValidAsync(Context, fleet.SourcePath, cancellationToken).ConfigureAwait(false);
+                var fleet = await InventoryCommands.LoadValidAsync(Context, flake, cancellationToken).ConfigureAwait(false);
                 if (fleet is null)
                 {
                     return ExitCodes.InvalidInput;
                 }
 
+                var hosts = InventoryCommands.Select(Context, fleet, Selection);
+                if (hosts is null)
+                {
+                    return ExitCodes.InvalidInput;
+                }
+
+                Host? local;
+                if (LocalHostName is { } name)
+                {
+                    local = fleet.FindHost(name);
+                    if (local is null)
+                    {
+                        await Context.Error.WriteLineAsync($"upgrade: --local-host: the inventory has no host \"{name}\"").ConfigureAwait(false);
+                        return ExitCodes.InvalidInput;
+                    }
+                }
+                else
+                {
+                    local = LocalHost.Find(fleet);
+                }
+
+                // Before any host is touched: nothing was deployed yet when this fails.
+                if (!await RebootRunner.PreflightAsync(Context, fleet, hosts, Settings.Preflight, "upgrade", Json, cancellationToken).ConfigureAwait(false))
+                {
+                    return ExitCodes.Failed;
+                }
+
                 return await DeployAndRebootAsync(fleet, [.. hosts.Select(h => h.Name)], local?.Name, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        private string? FlakeDirectory()
+        {
+            var path = Path.GetFullPath(File ?? ".", Context.WorkingDirectory);
+            if (Directory.Exists(path))
+            {
+                return System.IO.File.Exists(Path.Combine(path, "flake.nix")) ? path : null;
+            }
+
+            return Path.GetFileName(path) == "flake.nix" && System.IO.File.Exists(path) ? Path.GetDirectoryName(path) : null;
         }
 
         private async Task<bool> UpdateInputsAsync(string flake, CancellationToken cancellationToken)
