@@ -149,16 +149,23 @@ public sealed class FleetLock : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                await WithGuardAsync(path, time, () =>
+                try
                 {
-                    if (ReadHolder(path)?.Token == Holder.Token)
+                    await WithGuardAsync(path, time, () =>
                     {
-                        Holder = Holder with { Expires = time.GetUtcNow() + ttl };
-                        File.Move(Write(path, Holder), path, overwrite: true);
-                    }
+                        if (ReadHolder(path)?.Token == Holder.Token)
+                        {
+                            Holder = Holder with { Expires = time.GetUtcNow() + ttl };
+                            File.Move(Write(path, Holder), path, overwrite: true);
+                        }
 
-                    return (FleetLockHolder?)null;
-                }, cancellationToken).ConfigureAwait(false);
+                        return (FleetLockHolder?)null;
+                    }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // The next tick tries again; until the TTL passes the lock still counts.
+                }
             }
         }
         catch (OperationCanceledException)
