@@ -63,7 +63,7 @@ public sealed partial class Lab
 
                 break;
             case LabFault.SshdStop:
-                await StopSshdAsync(pid, cancellationToken).ConfigureAwait(false);
+                await StopSshdAsync(labHost, pid, cancellationToken).ConfigureAwait(false);
                 if (duration is { } stopped)
                 {
                     await StartTimerAsync(stopped, SshdCommand(labHost, pid), cancellationToken).ConfigureAwait(false);
@@ -114,9 +114,16 @@ public sealed partial class Lab
         ["nsenter", "-t", pid.ToString(CultureInfo.InvariantCulture), "-m", "-n", "-u",
          "/usr/sbin/sshd", "-f", LabPaths.SshdConfig(host.Directory), "-E", LabPaths.SshdLog(host.Directory)];
 
-    private static async Task StopSshdAsync(int initPid, CancellationToken cancellationToken)
+    private async Task StopSshdAsync(LabHost host, int initPid, CancellationToken cancellationToken)
     {
         var pidFile = $"/proc/{initPid}/root/run/sshd.pid";
+        // sshd listens before it daemonizes and writes its pid file: a host that just came up
+        // (or back) may answer on port 22 with no pid file yet. Wait for it, bounded.
+        for (var i = 0; i < 100 && !File.Exists(pidFile) && await LabMachines.IsListeningAsync(host.Address, 22, time, cancellationToken).ConfigureAwait(false); i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!File.Exists(pidFile))
         {
             return;
