@@ -63,6 +63,7 @@ build "nixos-system-${name}-${version}" {
   systemdRun = fill ./systemd-run.sh { inherit bb; };
   inherit init;
   nixosVersion = "#!${bb} sh\necho ${version}\n";
+  reboot = "#!${bb} sh\nexec \"$(${bb} dirname \"$0\")/systemctl\" reboot\n";
   serviceNames = map (s: s.name) (config.services or [ ]);
   servicePaths = services;
   buildCommand = ''
@@ -76,7 +77,8 @@ build "nixos-system-${name}-${version}" {
     chmod +x $out/sw/bin/systemd-run
     printf '%s\n' "$init" > $out/init
     printf '%s' "$nixosVersion" > $out/sw/bin/nixos-version
-    chmod +x $out/bin/switch-to-configuration $out/sw/bin/systemctl $out/sw/bin/nixos-version
+    printf '%s' "$reboot" > $out/sw/bin/reboot
+    chmod +x $out/bin/switch-to-configuration $out/sw/bin/systemctl $out/sw/bin/nixos-version $out/sw/bin/reboot
     ln -s ${bb} $out/sw/bin/busybox
     set -- $servicePaths
     for n in $serviceNames; do ln -s "$1" "$out/services/$n"; shift; done

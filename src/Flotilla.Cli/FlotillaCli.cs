@@ -23,6 +23,8 @@ public static class FlotillaCli
             ExecCommand.Create(context),
             StatusCommand.Create(context),
             RollbackCommand.Create(context),
+            RebootCommand.Create(context),
+            UpgradeCommand.Create(context),
             DemoCommand.Create(context),
             PasswdCommand.Create(context),
             ServeCommand.Create(context),
