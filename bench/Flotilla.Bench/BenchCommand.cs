@@ -17,6 +17,16 @@ internal static class BenchCommand
         };
 
         var name = args.Length == 0 ? "plan" : args[0];
+        switch (name)
+        {
+            case "control-plane":
+                return await ControlPlane.ControlPlaneBenchmark.RunAsync(ControlPlane.ControlPlaneBenchOptions.Parse(args.Skip(1)), cancellation.Token).ConfigureAwait(false);
+            case "control-plane-server":
+                return await ControlPlane.BenchServerHost.RunAsync([.. args.Skip(1)], cancellation.Token).ConfigureAwait(false);
+            default:
+                break;
+        }
+
         var options = BenchOptions.Parse(args.Skip(1));
         return name switch
         {
@@ -29,7 +39,7 @@ internal static class BenchCommand
 
     private static int Unknown(string name)
     {
-        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec");
+        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec, control-plane");
         return 2;
     }
 }
