@@ -21,6 +21,10 @@ public static class FlotillaCli
             StatusCommand.Create(context),
             RollbackCommand.Create(context),
             DemoCommand.Create(context),
+            ServeCommand.Create(context),
+            AgentCommand.Create(context),
+            TokensCommand.Create(context),
+            RemoteCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };

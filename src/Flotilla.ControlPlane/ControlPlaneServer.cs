@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.ControlPlane;
@@ -59,6 +60,8 @@ public sealed class ControlPlaneServer : IAsyncDisposable
             app.MapCommandsApi();
             app.MapHealth();
             map?.Invoke(app);
+            // The exporter listens from the start, so its counters count everything.
+            app.Services.GetRequiredService<PrometheusExporter>();
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             return new ControlPlaneServer(app, store);
         }
@@ -91,12 +94,14 @@ public sealed class ControlPlaneServer : IAsyncDisposable
             policy.AddAuthenticationSchemes([.. ApiAuthentication.Schemes]).RequireAuthenticatedUser()));
     }
 
-    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled (Ctrl-C in the CLI).</summary>
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled or the host stops (SIGTERM, Ctrl-C).</summary>
     public async Task WaitAsync(CancellationToken cancellationToken)
     {
+        var stopping = _app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -48,13 +48,13 @@ public sealed record CommandStartedMessage(string CommandId) : ReliableAgentMess
 /// <summary>One line a command printed; <paramref name="Line"/> counts from 1 per command, over both streams.</summary>
 public sealed record OutputMessage(string CommandId, long Line, OutputStream Stream, string Text) : ReliableAgentMessage;
 
-/// <summary>The command ended: how, its exit code (null when it never started) and how long it ran.</summary>
+/// <summary>The command ended: how, how long it ran, its exit code (null when it never started) and why.</summary>
 public sealed record CommandCompletedMessage(
     string CommandId,
     CommandOutcome Outcome,
-    int? ExitCode,
     long DurationMilliseconds,
-    string? Message) : ReliableAgentMessage;
+    int? ExitCode = null,
+    string? Message = null) : ReliableAgentMessage;
 
 /// <summary>Which stream a line came from.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<OutputStream>))]

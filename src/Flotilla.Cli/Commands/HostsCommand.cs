@@ -13,7 +13,8 @@ internal static class HostsCommand
     {
         var file = CommonOptions.File();
         var json = CommonOptions.Json("Print a JSON list of host objects instead of a table");
-        var command = new Command("hosts", "List the inventory's hosts") { file, json };
+        var command = new Command("hosts", "List the inventory's hosts; hosts add NAME adds a host to the control plane") { file, json };
+        command.Subcommands.Add(TokensCommand.CreateHostsAdd(context));
         command.SetAction(async (parse, cancellationToken) =>
         {
             var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);

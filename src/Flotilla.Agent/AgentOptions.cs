@@ -1,0 +1,34 @@
+namespace Flotilla.Agent;
+
+/// <summary>How <c>flotilla agent</c> runs; mutable, read once at start.</summary>
+public sealed class AgentOptions
+{
+    /// <summary>The server's agent endpoint: <c>ws://HOST:PORT/ws</c> or <c>wss://...</c>.</summary>
+    public required Uri Url { get; set; }
+
+    /// <summary>The host token (read from a file by the CLI, never from argv).</summary>
+    public required string Token { get; set; }
+
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The flake repository the ops pull, switch and test use, and whose revision is reported.</summary>
+    public string? Repository { get; set; }
+
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The longest output line sent; longer lines are cut (and say so).</summary>
+    public int MaxLineLength { get; set; } = 16 * 1024;
+
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}
+
+/// <summary>Why the agent stopped.</summary>
+public enum AgentExit
+{
+    /// <summary>Cancelled (SIGTERM, Ctrl-C).</summary>
+    Stopped,
+    /// <summary>The restart-agent op: exit so the service manager starts the agent again.</summary>
+    RestartRequested,
+}

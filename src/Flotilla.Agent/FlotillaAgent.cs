@@ -1,0 +1,339 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Flotilla.Agent.Internal;
+using Flotilla.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.Agent;
+
+/// <summary>
+/// The host daemon: connects to the server's <c>/ws</c> (reconnecting with jittered backoff),
+/// registers with the host's facts, heartbeats, and runs commands with their output streamed
+/// line by line. Reliable messages (started, output, completed) stay in an outbox until the
+/// server acknowledges them, and are sent again after a reconnect.
+/// </summary>
+public sealed partial class FlotillaAgent(AgentOptions options, ILogger<FlotillaAgent> logger)
+{
+    private readonly Lock _gate = new();
+    private readonly List<ReliableAgentMessage> _outbox = [];
+    private readonly ConcurrentDictionary<string, CommandProcess> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
+    private readonly HostProbe _probe = new(options.Repository);
+    private readonly SemaphoreSlim _outboxChanged = new(0);
+    private readonly TaskCompletionSource _restart = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _seq;
+
+    public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
+    {
+        var backoff = options.InitialBackoff;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var registered = false;
+            try
+            {
+                registered = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or OperationCanceledException or JsonException)
+            {
+                LogConnectionFailed(logger, options.Url, e.Message);
+            }
+
+            if (_restart.Task.IsCompleted)
+            {
+                return AgentExit.RestartRequested;
+            }
+
+            if (registered)
+            {
+                backoff = options.InitialBackoff;
+            }
+
+            // Full jitter: many agents that lost one server do not come back at the same instant.
+            var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
+            LogReconnecting(logger, delay.TotalSeconds);
+            try
+            {
+                await Task.Delay(delay, options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxBackoff.Ticks));
+        }
+
+        foreach (var command in _running.Values)
+        {
+            command.Kill();
+        }
+
+        return AgentExit.Stopped;
+    }
+
+    /// <summary>One connection, until it ends; true when it got as far as registering.</summary>
+    private async Task<bool> ConnectionAsync(CancellationToken cancellationToken)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + options.Token);
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await socket.ConnectAsync(options.Url, connectTimeout.Token).ConfigureAwait(false);
+        }
+        catch (WebSocketException) when (socket.HttpStatusCode == HttpStatusCode.Unauthorized)
+        {
+            LogUnauthorized(logger, options.Url);
+            return false;
+        }
+
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var send = new SemaphoreSlim(1, 1);
+        async Task SendAsync(AgentMessage message)
+        {
+            await send.WaitAsync(connection.Token).ConfigureAwait(false);
+            try
+            {
+                await socket.SendAsync(ProtocolSerializer.Serialize(message), WebSocketMessageType.Text, true, connection.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                send.Release();
+            }
+        }
+
+        var facts = await _probe.FactsAsync(cancellationToken).ConfigureAwait(false);
+        string[] known;
+        lock (_gate)
+        {
+            known = [.. _running.Keys.Concat(_outbox.OfType<CommandCompletedMessage>().Select(m => m.CommandId)).Distinct(StringComparer.Ordinal)];
+        }
+
+        await SendAsync(new RegisterMessage(ProtocolVersion.Current, facts, options.HeartbeatInterval.TotalSeconds, [.. known])).ConfigureAwait(false);
+        var receive = ReceiveLoopAsync(socket, connection.Token);
+        var heartbeat = HeartbeatLoopAsync(SendAsync, connection.Token);
+        var outbox = OutboxLoopAsync(SendAsync, connection.Token);
+        var first = await Task.WhenAny(receive, heartbeat, outbox, _restart.Task).ConfigureAwait(false);
+        await connection.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(receive, heartbeat, outbox).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+
+        if (socket.State == WebSocketState.Open)
+        {
+            using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, _restart.Task.IsCompleted ? "restarting" : "stopping", closing.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+            {
+            }
+        }
+
+        if (socket.CloseStatusDescription is { Length: > 0 } reason)
+        {
+            LogClosedByServer(logger, reason);
+        }
+
+        _ = first;
+        return _registered;
+    }
+
+    private bool _registered;
+
+    private async Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    {
+        _registered = false;
+        var buffer = new byte[1 << 16];
+        using var message = new MemoryStream();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            message.SetLength(0);
+            WebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                message.Write(buffer, 0, result.Count);
+            }
+            while (!result.EndOfMessage);
+
+            var parsed = ProtocolSerializer.DeserializeServerMessage(message.GetBuffer().AsSpan(0, (int)message.Length));
+            switch (parsed)
+            {
+                case RegisteredMessage registered:
+                    _registered = true;
+                    LogRegistered(logger, registered.Host);
+                    break;
+                case AckMessage ack:
+                    lock (_gate)
+                    {
+                        _outbox.RemoveAll(m => m.Seq <= ack.Seq);
+                    }
+
+                    break;
+                case RunCommandMessage run:
+                    Start(run);
+                    break;
+                case KillCommandMessage kill:
+                    if (_running.TryGetValue(kill.CommandId, out var process))
+                    {
+                        process.Kill();
+                    }
+                    else
+                    {
+                        // Killed before it arrived here: never start it.
+                        _seen.TryAdd(kill.CommandId, 0);
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(Func<AgentMessage, Task> sendAsync, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.HeartbeatInterval, options.TimeProvider);
+        do
+        {
+            await sendAsync(new HeartbeatMessage(_probe.Metrics())).ConfigureAwait(false);
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Sends every outbox message this connection has not sent yet, in order (all of them after a reconnect).</summary>
+    private async Task OutboxLoopAsync(Func<AgentMessage, Task> sendAsync, CancellationToken cancellationToken)
+    {
+        long sent = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            List<ReliableAgentMessage> next;
+            lock (_gate)
+            {
+                next = [.. _outbox.Where(m => m.Seq > sent)];
+            }
+
+            foreach (var message in next)
+            {
+                await sendAsync(message).ConfigureAwait(false);
+                sent = message.Seq;
+            }
+
+            await _outboxChanged.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Emit(Func<long, ReliableAgentMessage> create)
+    {
+        lock (_gate)
+        {
+            _outbox.Add(create(++_seq));
+        }
+
+        _outboxChanged.Release();
+    }
+
+    private void Start(RunCommandMessage run)
+    {
+        if (!_seen.TryAdd(run.CommandId, 0))
+        {
+            return;
+        }
+
+        var process = new CommandProcess(run.CommandId, options.TimeProvider);
+        _running[run.CommandId] = process;
+        _ = RunCommandAsync(process, run);
+    }
+
+    private async Task RunCommandAsync(CommandProcess process, RunCommandMessage run)
+    {
+        CommandCompletedMessage completed;
+        try
+        {
+            LogRunning(logger, run.CommandId, run.Op);
+            Emit(seq => new CommandStartedMessage(run.CommandId) { Seq = seq });
+            if (run.Op == Ops.RestartAgent)
+            {
+                completed = new CommandCompletedMessage(run.CommandId, CommandOutcome.Exited, 0, 0, "the agent restarts") { Seq = 0 };
+            }
+            else
+            {
+                var (argv, error) = OpCommands.For(run.Op, run.Argv, HostProbe.Platform, HostProbe.Hostname, options.Repository);
+                completed = error is not null
+                    ? new CommandCompletedMessage(run.CommandId, CommandOutcome.FailedToStart, 0, null, error) { Seq = 0 }
+                    : await process.RunAsync(
+                        argv,
+                        TimeSpan.FromSeconds(Math.Max(run.TimeoutSeconds, 0.001)),
+                        options.MaxLineLength,
+                        (line, stream, text) => Emit(seq => new OutputMessage(run.CommandId, line, stream, text) { Seq = seq }),
+                        CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            completed = new CommandCompletedMessage(run.CommandId, CommandOutcome.FailedToStart, 0, null, e.Message) { Seq = 0 };
+        }
+
+        Emit(seq => completed with { Seq = seq });
+        _running.TryRemove(run.CommandId, out _);
+        if (run.Op == Ops.RestartAgent && completed.Outcome == CommandOutcome.Exited)
+        {
+            await WaitForEmptyOutboxAsync().ConfigureAwait(false);
+            _restart.TrySetResult();
+        }
+    }
+
+    private async Task WaitForEmptyOutboxAsync()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            lock (_gate)
+            {
+                if (_outbox.Count == 0)
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), options.TimeProvider).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Could not reach {Url}: {Reason}")]
+    private static partial void LogConnectionFailed(ILogger logger, Uri url, string reason);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "{Url} rejected the token (401): check the token file, or add the host again with flotilla hosts add")]
+    private static partial void LogUnauthorized(ILogger logger, Uri url);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Connected and registered as {Host}")]
+    private static partial void LogRegistered(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Reconnecting in {Seconds:0.0} s")]
+    private static partial void LogReconnecting(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "The server closed the connection: {Reason}")]
+    private static partial void LogClosedByServer(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Running command {CommandId} ({Op})")]
+    private static partial void LogRunning(ILogger logger, string commandId, string op);
+}

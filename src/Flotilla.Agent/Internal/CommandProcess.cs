@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using Flotilla.Protocol;
+
+namespace Flotilla.Agent.Internal;
+
+/// <summary>
+/// Runs one command as a child process in its own process group (through <c>setsid</c>, which
+/// execs in place), reports both streams line by line, and kills the whole group on request or
+/// at its timeout.
+/// </summary>
+internal sealed partial class CommandProcess(string commandId, TimeProvider time)
+{
+    private const string Setsid = "/usr/bin/setsid";
+    private readonly CancellationTokenSource _kill = new();
+    private long _line;
+    private bool _killRequested;
+
+    public string CommandId { get; } = commandId;
+
+    public void Kill()
+    {
+        _killRequested = true;
+        _kill.Cancel();
+    }
+
+    /// <summary>Runs the program; <paramref name="onLine"/> gets every line (numbered over both streams) as it is printed.</summary>
+    public async Task<CommandCompletedMessage> RunAsync(
+        IReadOnlyList<string> argv,
+        TimeSpan timeout,
+        int maxLineLength,
+        Action<long, OutputStream, string> onLine,
+        CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var useSetsid = OperatingSystem.IsLinux() && File.Exists(Setsid);
+        var startInfo = new ProcessStartInfo(useSetsid ? Setsid : argv[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var argument in useSetsid ? argv : argv.Skip(1))
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return Completed(CommandOutcome.FailedToStart, null, started, $"could not start {argv[0]}: {e.Message}");
+        }
+
+        process.StandardInput.Close();
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_kill.Token, timer.Token, cancellationToken);
+        var stdout = PumpAsync(process.StandardOutput, OutputStream.Stdout, maxLineLength, onLine);
+        var stderr = PumpAsync(process.StandardError, OutputStream.Stderr, maxLineLength, onLine);
+        try
+        {
+            await process.WaitForExitAsync(stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            KillGroup(process, useSetsid);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // The group is gone; its pipes close and the readers finish.
+        await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        if (_killRequested)
+        {
+            return Completed(CommandOutcome.Killed, process.ExitCode, started, "killed on request");
+        }
+
+        if (timer.IsCancellationRequested)
+        {
+            return Completed(CommandOutcome.TimedOut, process.ExitCode, started, $"killed after its timeout of {timeout.TotalSeconds:0.###} s");
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Completed(CommandOutcome.Killed, process.ExitCode, started, "the agent is stopping");
+        }
+
+        return Completed(CommandOutcome.Exited, process.ExitCode, started, null);
+    }
+
+    private CommandCompletedMessage Completed(CommandOutcome outcome, int? exitCode, long started, string? message) => new(
+        CommandId, outcome, (long)time.GetElapsedTime(started).TotalMilliseconds, exitCode, message) { Seq = 0 };
+
+    private async Task PumpAsync(StreamReader reader, OutputStream stream, int maxLineLength, Action<long, OutputStream, string> onLine)
+    {
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            var text = line.Length > maxLineLength ? line[..maxLineLength] + " [line cut]" : line;
+            onLine(Interlocked.Increment(ref _line), stream, text);
+        }
+    }
+
+    private static void KillGroup(Process process, bool ownGroup)
+    {
+        try
+        {
+            if (ownGroup && OperatingSystem.IsLinux())
+            {
+                // setsid exec'd in place: the process is its group's leader, so -pid is the group.
+                _ = SysKill(-process.Id, 9);
+            }
+
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SysKill(int pid, int signal);
+}

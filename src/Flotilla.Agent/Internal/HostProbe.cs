@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Flotilla.Protocol;
+
+namespace Flotilla.Agent.Internal;
+
+/// <summary>Reads the host's facts (systems, generation, versions, flake revision) and load (from /proc and statvfs).</summary>
+internal sealed partial class HostProbe(string? repository)
+{
+    private (long Busy, long Total)? _lastCpu;
+
+    public static string Hostname => Environment.MachineName.Split('.')[0];
+
+    public static string Platform =>
+        OperatingSystem.IsMacOS() ? "darwin" : File.Exists("/etc/NIXOS") ? "nixos" : OperatingSystem.IsLinux() ? "linux" : "unknown";
+
+    public static string AgentVersion =>
+        typeof(HostProbe).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public async Task<HostFacts> FactsAsync(CancellationToken cancellationToken)
+    {
+        var osVersion = await OutputAsync("nixos-version", [], cancellationToken).ConfigureAwait(false) ?? OsRelease();
+        var nixpkgs = await OutputAsync("nixos-version", ["--revision"], cancellationToken).ConfigureAwait(false);
+        var revision = repository is null ? null : await OutputAsync("git", ["-C", repository, "rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false);
+        return new HostFacts(
+            Hostname,
+            Platform,
+            AgentVersion,
+            osVersion,
+            nixpkgs,
+            LinkTarget("/run/current-system"),
+            LinkTarget("/run/booted-system"),
+            Generation(),
+            repository,
+            revision);
+    }
+
+    public HostMetrics Metrics()
+    {
+        var memory = MemInfo();
+        long Kb(string key) => memory.TryGetValue(key, out var v) ? v * 1024 : 0;
+        var load = ReadOrEmpty("/proc/loadavg").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        double Load(int i) => load.Length > i && double.TryParse(load[i], CultureInfo.InvariantCulture, out var v) ? v : 0;
+        long diskTotal = 0, diskUsed = 0;
+        try
+        {
+            var root = new DriveInfo("/");
+            diskTotal = root.TotalSize;
+            diskUsed = root.TotalSize - root.TotalFreeSpace;
+        }
+        catch (IOException)
+        {
+        }
+
+        return new HostMetrics(
+            CpuPercent(),
+            Kb("MemTotal"),
+            Kb("MemTotal") - Kb("MemAvailable"),
+            Kb("SwapTotal"),
+            Kb("SwapTotal") - Kb("SwapFree"),
+            Load(0),
+            Load(1),
+            Load(2),
+            diskTotal,
+            diskUsed);
+    }
+
+    /// <summary>Busy share of all CPU time since the previous call (first call: since boot).</summary>
+    private double CpuPercent()
+    {
+        var line = ReadOrEmpty("/proc/stat").Split('\n')[0];
+        var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(f => long.TryParse(f, CultureInfo.InvariantCulture, out var v) ? v : 0).ToArray();
+        if (fields.Length < 4)
+        {
+            return 0;
+        }
+
+        var total = fields.Sum();
+        var idle = fields[3] + (fields.Length > 4 ? fields[4] : 0);
+        var busy = total - idle;
+        var (lastBusy, lastTotal) = _lastCpu ?? (0, 0);
+        _lastCpu = (busy, total);
+        var dt = total - lastTotal;
+        return dt <= 0 ? 0 : Math.Round(100.0 * (busy - lastBusy) / dt, 1);
+    }
+
+    private static Dictionary<string, long> MemInfo()
+    {
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in ReadOrEmpty("/proc/meminfo").Split('\n'))
+        {
+            var parts = line.Split(':', 2);
+            if (parts.Length == 2 && long.TryParse(parts[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture, out var v))
+            {
+                values[parts[0]] = v;
+            }
+        }
+
+        return values;
+    }
+
+    private static string ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static string? OsRelease()
+    {
+        var match = PrettyName().Match(ReadOrEmpty("/etc/os-release"));
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
+    private static string? LinkTarget(string path)
+    {
+        try
+        {
+            return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The system profile's generation: /nix/var/nix/profiles/system points at system-N-link.</summary>
+    private static int? Generation()
+    {
+        try
+        {
+            var target = new FileInfo("/nix/var/nix/profiles/system").LinkTarget;
+            var match = target is null ? null : GenerationLink().Match(target);
+            return match is { Success: true } ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string?> OutputAsync(string program, string[] arguments, CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = Process.Start(startInfo);
+            if (process is null)
+            {
+                return null;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            var output = await process.StandardOutput.ReadToEndAsync(timeout.Token).ConfigureAwait(false);
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            return process.ExitCode == 0 && output.Trim().Length > 0 ? output.Trim() : null;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or OperationCanceledException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex("^PRETTY_NAME=\"?([^\"\\n]*)\"?", RegexOptions.Multiline)]
+    private static partial Regex PrettyName();
+
+    [GeneratedRegex("system-(\\d+)-link$")]
+    private static partial Regex GenerationLink();
+}

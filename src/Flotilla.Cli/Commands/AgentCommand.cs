@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Flotilla.Agent;
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary><c>flotilla agent</c>: the host daemon. The token comes from a file, never from argv.</summary>
+internal static class AgentCommand
+{
+    /// <summary>Exit code after the restart-agent op: the service manager starts the agent again.</summary>
+    public const int RestartExitCode = 75;
+
+    public static Command Create(CliContext context)
+    {
+        var url = new Option<string>("--url") { Description = "The server's agent endpoint: ws(s)://HOST[:PORT]/ws", Required = true, HelpName = "URL" };
+        var tokenFile = new Option<string>("--token-file") { Description = "A file holding this host's token (from flotilla hosts add)", Required = true, HelpName = "PATH" };
+        var interval = new Option<double>("--interval") { Description = "Seconds between heartbeats", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
+        var repo = new Option<string?>("--repo") { Description = "The flake repository used by pull, switch and test, and whose revision is reported", HelpName = "PATH" };
+        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))
+            {
+                await context.Error.WriteLineAsync($"flotilla agent: --url {parse.GetValue(url)}: expected ws://HOST[:PORT]/ws or wss://...").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            var path = Path.GetFullPath(parse.GetValue(tokenFile)!, context.WorkingDirectory);
+            string token;
+            try
+            {
+                token = (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await context.Error.WriteLineAsync($"flotilla agent: cannot read the token file {path}: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            if (token.Length == 0)
+            {
+                await context.Error.WriteLineAsync($"flotilla agent: the token file {path} is empty; put the token from flotilla hosts add in it").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            var seconds = parse.GetValue(interval);
+            if (seconds is <= 0 or > 3600)
+            {
+                await context.Error.WriteLineAsync("flotilla agent: --interval must be between 0 and 3600 seconds").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            }));
+            var options = new AgentOptions
+            {
+                Url = uri,
+                Token = token,
+                HeartbeatInterval = TimeSpan.FromSeconds(seconds),
+                Repository = parse.GetValue(repo) is { } r ? Path.GetFullPath(r, context.WorkingDirectory) : null,
+            };
+            var exit = await new FlotillaAgent(options, logging.CreateLogger<FlotillaAgent>()).RunAsync(cancellationToken).ConfigureAwait(false);
+            return exit == AgentExit.RestartRequested ? RestartExitCode : ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Flotilla.ControlPlane;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary><c>flotilla serve</c>: the control plane (agents on /ws, the JSON API, /healthz, /metrics).</summary>
+internal static class ServeCommand
+{
+    public const string EnrolmentVariable = "FLOTILLA_ENROLMENT_TOKEN";
+    public const string NixFleetVariable = "NIXFLEET_AGENT_TOKEN";
+
+    public static Command Create(CliContext context)
+    {
+        var store = new StoreOptions();
+        var urls = new Option<string>("--urls") { Description = "Where to listen (semicolon separated)", DefaultValueFactory = _ => "http://127.0.0.1:8000", HelpName = "URLS" };
+        var enrolment = new Option<string?>("--enrolment-token-file")
+        {
+            Description = $"Accept agents presenting this shared token too, enrolled under the hostname they report (opt-in; also {EnrolmentVariable} or NixFleet's {NixFleetVariable})",
+            HelpName = "PATH",
+        };
+        var allowCommands = new Option<bool>("--allow-commands") { Description = "Allow arbitrary commands (op exec), not only pull, switch, test, rollback, reboot and restart-agent" };
+        var queueExpiry = new Option<double>("--queue-expiry") { Description = "Seconds a command waits for an offline host before it expires", DefaultValueFactory = _ => 3600, HelpName = "SECONDS" };
+        var command = new Command("serve", "Run the control plane: agents connect to /ws; the API under /api") { urls, enrolment, allowCommands, queueExpiry };
+        store.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (directory, database) = store.Read(parse);
+            string? shared = null;
+            if (parse.GetValue(enrolment) is { } path)
+            {
+                try
+                {
+                    shared = (await File.ReadAllTextAsync(Path.GetFullPath(path, context.WorkingDirectory), cancellationToken).ConfigureAwait(false)).Trim();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    await context.Error.WriteLineAsync($"flotilla serve: cannot read the enrolment token file {path}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+            }
+
+            shared ??= Environment.GetEnvironmentVariable(EnrolmentVariable) is { Length: > 0 } fromEnv ? fromEnv : null;
+            shared ??= Environment.GetEnvironmentVariable(NixFleetVariable) is { Length: > 0 } nixfleet ? nixfleet : null;
+            var options = new ControlPlaneOptions
+            {
+                Urls = parse.GetValue(urls)!,
+                DataDirectory = directory is null ? null : Path.GetFullPath(directory, context.WorkingDirectory),
+                Database = database,
+                EnrolmentToken = shared,
+                AllowArbitraryCommands = parse.GetValue(allowCommands),
+                QueueExpiry = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(queueExpiry))),
+            };
+            ControlPlaneServer server;
+            try
+            {
+                server = await ControlPlaneServer.StartAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException or InvalidOperationException or ArgumentException or UriFormatException)
+            {
+                await context.Error.WriteLineAsync($"flotilla serve: cannot start: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Failed;
+            }
+
+            await using (server.ConfigureAwait(false))
+            {
+                await context.Output.WriteLineAsync($"flotilla serve: listening on {string.Join(' ', server.Urls)} (agents: /ws; API: /api; {(shared is null ? "per-host tokens only" : "shared enrolment token accepted")})").ConfigureAwait(false);
+                await context.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await server.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
