@@ -207,7 +207,7 @@ internal static class ControlPlaneBenchmark
         (run.RssAfterFanOut, run.RssPeak) = ProcStats.Memory(server.Pid);
         if (postgres is not null)
         {
-            run.PostgresRss = ProcStats.RssWithChildren(postgres.PostmasterPid);
+            run.PostgresRss = ProcStats.PssWithChildren(postgres.PostmasterPid);
         }
 
         if (swarm.FailureCount > 0)
@@ -424,7 +424,7 @@ internal static class ControlPlaneBenchmark
             ("server RSS steady max (VmRSS), MiB", r => F(r.RssSteadyMax / 1048576.0, "F0")),
             ("server RSS after fan-out, MiB", r => F(r.RssAfterFanOut / 1048576.0, "F0")),
             ("server peak RSS (VmHWM), MiB", r => F(r.RssPeak / 1048576.0, "F0")),
-            ("PostgreSQL processes' RSS sum, MiB", r => r.PostgresRss is { } p ? F(p / 1048576.0, "F0") : "-"),
+            ("PostgreSQL processes' PSS sum, MiB", r => r.PostgresRss is { } p ? F(p / 1048576.0, "F0") : "-"),
             ("heartbeat handling p50, ms", r => F(r.Heartbeats.P50, "F1")),
             ("heartbeat handling p99, ms", r => F(r.Heartbeats.P99, "F1")),
             ("heartbeat handling max, ms", r => F(r.Heartbeats.Max, "F1")),

@@ -56,20 +56,37 @@ internal static class ProcStats
         return total;
     }
 
-    /// <summary>The RSS of a process and its direct children, summed (shared pages count more than once).</summary>
-    public static long RssWithChildren(int pid)
+    /// <summary>
+    /// The proportional set size (PSS: shared pages divided among the processes sharing them) of a
+    /// process and its direct children, summed: PostgreSQL's memory without counting its shared
+    /// buffers once per backend, as an RSS sum would.
+    /// </summary>
+    public static long PssWithChildren(int pid)
     {
-        var total = Memory(pid).Rss;
+        var total = Pss(pid);
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var child) && child != pid
                 && StatFields(child) is { } fields && fields[1] == pid.ToString(CultureInfo.InvariantCulture))
             {
-                total += Memory(child).Rss;
+                total += Pss(child);
             }
         }
 
         return total;
+    }
+
+    private static long Pss(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/smaps_rollup").FirstOrDefault(l => l.StartsWith("Pss:", StringComparison.Ordinal));
+            return line is null ? 0 : Kilobytes(line) * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>/proc/PID/stat's fields after the command name: [0] state, [1] ppid, ..., [11] utime, [12] stime.</summary>

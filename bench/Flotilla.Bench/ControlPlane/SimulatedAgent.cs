@@ -224,7 +224,7 @@ internal sealed class SimulatedAgent : IAsyncDisposable
                 await SendAsync(new OutputMessage(run.CommandId, line, OutputStream.Stdout, ExpectedLine(Name, line)) { Seq = NextSeq() }, _stop.Token).ConfigureAwait(false);
             }
 
-            var completed = new CommandCompletedMessage(run.CommandId, CommandOutcome.Exited, 0, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, null) { Seq = NextSeq() };
+            var completed = new CommandCompletedMessage(run.CommandId, CommandOutcome.Exited, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, ExitCode: 0) { Seq = NextSeq() };
             lock (_gate)
             {
                 _awaitingAck[run.CommandId] = completed.Seq;
