@@ -20,7 +20,7 @@ internal static class BenchCommand
         switch (name)
         {
             case "control-plane":
-                return await ControlPlane.ControlPlaneBenchmark.RunAsync(ControlPlane.ControlPlaneBenchOptions.Parse(args.Skip(1)), cancellation.Token).ConfigureAwait(false);
+                return await ControlPlane.ControlPlaneBenchmark.MainAsync(args.Skip(1), cancellation.Token).ConfigureAwait(false);
             case "control-plane-server":
                 return await ControlPlane.BenchServerHost.RunAsync([.. args.Skip(1)], cancellation.Token).ConfigureAwait(false);
             default:

@@ -22,6 +22,7 @@ internal sealed class AgentSwarm : IAsyncDisposable
     private int _commandsStored;
     private int _expected;
     private long _lastStored;
+    private long _lastReceived;
     private TaskCompletionSource _allStored = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AgentSwarm(TimeSpan interval, int lines)
@@ -81,18 +82,29 @@ internal sealed class AgentSwarm : IAsyncDisposable
     /// <summary>The Stopwatch timestamp of the last acknowledged completion.</summary>
     public long LastStoredTimestamp => Interlocked.Read(ref _lastStored);
 
-    public void CommandReceived() => Interlocked.Increment(ref _commandsReceived);
+    /// <summary>The Stopwatch timestamp of the last <c>run</c> an agent received.</summary>
+    public long LastReceivedTimestamp => Interlocked.Read(ref _lastReceived);
+
+    public void CommandReceived(long timestamp)
+    {
+        Max(ref _lastReceived, timestamp);
+        Interlocked.Increment(ref _commandsReceived);
+    }
+
+    private static void Max(ref long location, long value)
+    {
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref location);
+        }
+        while (value > current && Interlocked.CompareExchange(ref location, value, current) != current);
+    }
 
     public void CommandStored(string commandId, long timestamp)
     {
         _ = commandId;
-        long current;
-        do
-        {
-            current = Interlocked.Read(ref _lastStored);
-        }
-        while (timestamp > current && Interlocked.CompareExchange(ref _lastStored, timestamp, current) != current);
-
+        Max(ref _lastStored, timestamp);
         if (Interlocked.Increment(ref _commandsStored) == Volatile.Read(ref _expected))
         {
             _allStored.TrySetResult();

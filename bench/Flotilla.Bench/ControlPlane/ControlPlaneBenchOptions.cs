@@ -10,7 +10,8 @@ namespace Flotilla.Bench.ControlPlane;
 /// <c>/api/hosts</c> for heartbeat latencies (2), <c>--connect-parallel N</c> connections being
 /// opened at once (64), <c>--stores sqlite,postgres</c>, <c>--cli PATH</c> (the built CLI) and
 /// <c>--server cli|bench-host</c> (the CLI's <c>serve</c>, or this program hosting the same
-/// server class in a process of its own). Immutable.
+/// server class in a process of its own); <c>--perf DIR</c> records the server with Linux perf
+/// during the fan-out (a diagnosis aid: perf.data and the JIT's symbol map land in DIR). Immutable.
 /// </summary>
 internal sealed record ControlPlaneBenchOptions(
     int Agents,
@@ -21,7 +22,8 @@ internal sealed record ControlPlaneBenchOptions(
     int ConnectParallel,
     ImmutableArray<string> Stores,
     string CliPath,
-    string Server)
+    string Server,
+    string? PerfDirectory)
 {
     public static ControlPlaneBenchOptions Parse(IEnumerable<string> args)
     {
@@ -49,7 +51,7 @@ internal sealed record ControlPlaneBenchOptions(
             throw new ArgumentException($"{pending} needs a value");
         }
 
-        var known = new[] { "--agents", "--lines", "--duration", "--interval", "--poll", "--connect-parallel", "--stores", "--cli", "--server" };
+        var known = new[] { "--agents", "--lines", "--duration", "--interval", "--poll", "--connect-parallel", "--stores", "--cli", "--server", "--perf" };
         foreach (var key in values.Keys.Where(k => !known.Contains(k)))
         {
             throw new ArgumentException($"unknown option {key}; options: {string.Join(", ", known)}");
@@ -78,7 +80,8 @@ internal sealed record ControlPlaneBenchOptions(
             Int("--connect-parallel", 64),
             stores,
             Path.GetFullPath(values.GetValueOrDefault("--cli", BenchOptions.DefaultCliPath)),
-            server);
+            server,
+            values.TryGetValue("--perf", out var perf) ? Path.GetFullPath(perf) : null);
         if (options.Agents < 1 || options.Lines < 0 || options.DurationSeconds <= 0 || options.IntervalSeconds <= 0 || options.PollSeconds <= 0 || options.ConnectParallel < 1)
         {
             throw new ArgumentException("--agents, --connect-parallel must be at least 1; --lines at least 0; --duration, --interval, --poll positive");

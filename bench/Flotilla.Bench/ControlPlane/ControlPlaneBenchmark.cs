@@ -22,6 +22,23 @@ internal static class ControlPlaneBenchmark
     private const long RssTarget = 1L << 30;
     private const double FanOutTarget = 3.0;
 
+    /// <summary>Parses the options (a bad one: a message and exit 2) and runs.</summary>
+    public static async Task<int> MainAsync(IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        ControlPlaneBenchOptions options;
+        try
+        {
+            options = ControlPlaneBenchOptions.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        {
+            Console.Error.WriteLine($"bench control-plane: {e.Message}");
+            return 2;
+        }
+
+        return await RunAsync(options, cancellationToken).ConfigureAwait(false);
+    }
+
     public static async Task<int> RunAsync(ControlPlaneBenchOptions options, CancellationToken cancellationToken)
     {
         if (options.Server == "cli" && !File.Exists(options.CliPath))
@@ -324,6 +341,7 @@ internal static class ControlPlaneBenchmark
     private static async Task FanOutAsync(ControlPlaneBenchOptions options, StoreRun run, ServerProcess server, AgentSwarm swarm, ControlPlaneApi api, CancellationToken cancellationToken)
     {
         var allStored = swarm.ExpectCommands(options.Agents);
+        var perf = options.PerfDirectory is null ? null : StartPerf(options.PerfDirectory, run.Store, server.Pid);
         var serverCpu = ProcStats.CpuSeconds(server.Pid);
         var benchCpu = ProcStats.CpuSeconds(Environment.ProcessId);
         var start = Stopwatch.GetTimestamp();
@@ -341,6 +359,7 @@ internal static class ControlPlaneBenchmark
         {
             await allStored.WaitAsync(TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
             run.StoredSeconds = Stopwatch.GetElapsedTime(start, swarm.LastStoredTimestamp).TotalSeconds;
+            run.ReceivedSeconds = Stopwatch.GetElapsedTime(start, swarm.LastReceivedTimestamp).TotalSeconds;
         }
         catch (TimeoutException)
         {
@@ -348,11 +367,44 @@ internal static class ControlPlaneBenchmark
         }
 
         run.ApiConfirmedSeconds = await confirmed.ConfigureAwait(false);
+        if (perf is not null)
+        {
+            await StopPerfAsync(perf, options.PerfDirectory!, run.Store, server.Pid).ConfigureAwait(false);
+        }
+
         run.FanOutServerCpuSeconds = ProcStats.CpuSeconds(server.Pid) - serverCpu;
         run.FanOutBenchCpuSeconds = ProcStats.CpuSeconds(Environment.ProcessId) - benchCpu;
         Log(run.Store, string.Create(CultureInfo.InvariantCulture,
-            $"fan-out: POST answered in {run.PostSeconds:F2} s; every completion stored at {run.StoredSeconds:F2} s; the API showed every command finished at {run.ApiConfirmedSeconds:F2} s"));
+            $"fan-out: POST answered in {run.PostSeconds:F2} s; the last agent had the command at {run.ReceivedSeconds:F2} s; every completion stored at {run.StoredSeconds:F2} s; the API showed every command finished at {run.ApiConfirmedSeconds:F2} s"));
         await VerifyAsync(options, run, api, response.BatchId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Process StartPerf(string directory, string store, int pid)
+    {
+        Directory.CreateDirectory(directory);
+        var startInfo = new ProcessStartInfo("perf") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "record", "-F", "499", "-g", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", Path.Combine(directory, $"perf-{store}.data") })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(startInfo) ?? throw new InvalidOperationException("bench: could not start perf");
+        Thread.Sleep(500);
+        return process;
+    }
+
+    private static async Task StopPerfAsync(Process perf, string directory, string store, int pid)
+    {
+        await Flotilla.Processes.ProcessRunner.RunAsync("kill", ["-INT", perf.Id.ToString(CultureInfo.InvariantCulture)]).ConfigureAwait(false);
+        await perf.WaitForExitAsync().ConfigureAwait(false);
+        perf.Dispose();
+        var map = $"/tmp/perf-{pid}.map";
+        if (File.Exists(map))
+        {
+            File.Copy(map, Path.Combine(directory, $"perf-{pid}.map"), overwrite: true);
+        }
+
+        Log(store, $"perf: {Path.Combine(directory, $"perf-{store}.data")} (perf report -i FILE; symbols: /tmp/perf-{pid}.map)");
     }
 
     /// <summary>Seconds from <paramref name="start"/> until the API lists no queued or running command of the batch (bounded: 120 s).</summary>
@@ -435,6 +487,7 @@ internal static class ControlPlaneBenchmark
             ("steady CPU: load generator, % of one core", r => F(r.BenchCpuPercent, "F1")),
             ("steady CPU: PostgreSQL, % of one core", r => r.PostgresCpuPercent is { } p ? F(p, "F1") : "-"),
             ("fan-out: POST /api/commands answered, s", r => F(r.PostSeconds, "F2")),
+            ("fan-out: every agent had the command, s", r => F(r.ReceivedSeconds, "F2")),
             ("fan-out: every line stored (last ack), s", r => F(r.StoredSeconds, "F2")),
             ("fan-out: API shows all finished (250 ms polls), s", r => F(r.ApiConfirmedSeconds, "F2")),
             ("fan-out CPU s: server / load generator", r => $"{F(r.FanOutServerCpuSeconds, "F1")} / {F(r.FanOutBenchCpuSeconds, "F1")}"),

@@ -57,6 +57,15 @@ internal sealed class ServerProcess : IAsyncDisposable
             arguments.AddRange(["--data-dir", dataDirectory]);
         }
 
+        if (options.PerfDirectory is not null)
+        {
+            // perf resolves JIT-compiled frames through /tmp/perf-PID.map; without W^X's double
+            // mapping and with ReadyToRun code re-JIT-compiled, every managed frame is in it.
+            startInfo.Environment["DOTNET_PerfMapEnabled"] = "1";
+            startInfo.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+            startInfo.Environment["DOTNET_ReadyToRun"] = "0";
+        }
+
         if (database is not null)
         {
             startInfo.Environment["FLOTILLA_DATABASE"] = database;

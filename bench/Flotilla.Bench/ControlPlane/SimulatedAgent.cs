@@ -179,7 +179,7 @@ internal sealed class SimulatedAgent : IAsyncDisposable
                 _registered.TrySetException(new InvalidOperationException("registered under another name"));
                 break;
             case RunCommandMessage run:
-                _swarm.CommandReceived();
+                _swarm.CommandReceived(Stopwatch.GetTimestamp());
                 _ = Task.Run(() => RunAsync(run), CancellationToken.None);
                 break;
             case AckMessage ack:

@@ -42,6 +42,7 @@ internal sealed class StoreRun(string store)
     public double BenchCpuPercent { get; set; }
     public double? PostgresCpuPercent { get; set; }
     public double PostSeconds { get; set; }
+    public double ReceivedSeconds { get; set; }
     public double StoredSeconds { get; set; }
     public double ApiConfirmedSeconds { get; set; }
     public double FanOutServerCpuSeconds { get; set; }
