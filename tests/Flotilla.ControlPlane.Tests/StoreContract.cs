@@ -26,7 +26,9 @@ public abstract class StoreContract(IStoreTargets targets)
         Assert.Equal("web", await store.FindHostByTokenHashAsync(Tokens.Hash(token)));
         Assert.Null(await store.FindHostByTokenHashAsync(Tokens.Hash(token + "x")));
 
+        Assert.Equal(Tokens.Hash(token), (await store.HostTokenHashesAsync())["web"]);
         Assert.True(await store.RevokeHostTokenAsync("web"));
+        Assert.Null((await store.HostTokenHashesAsync())["web"]);
         Assert.Null(await store.FindHostByTokenHashAsync(Tokens.Hash(token)));
         Assert.False(await store.RevokeHostTokenAsync("nope"));
         var host = Assert.Single(await store.ListHostsAsync());

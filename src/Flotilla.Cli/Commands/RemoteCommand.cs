@@ -234,6 +234,14 @@ internal static class RemoteCommand
         }
 
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            body = JsonSerializer.Deserialize(body, ApiJsonContext.Default.ErrorView)?.Error ?? body;
+        }
+        catch (JsonException)
+        {
+        }
+
         var message = response.StatusCode == System.Net.HttpStatusCode.Unauthorized
             ? "the server rejected the API token (401): check it, or create one with flotilla tokens create-api NAME"
             : $"{(int)response.StatusCode} {response.ReasonPhrase}: {body.Trim()}";

@@ -13,7 +13,7 @@ public sealed record HostView(string Name, string Status, DateTimeOffset? LastSe
 public sealed record CreateCommandsRequest(
     string On,
     string Op = Ops.Exec,
-    ImmutableArray<string> Argv = default,
+    IReadOnlyList<string>? Argv = null,
     double? TimeoutSeconds = null,
     double? ExpiresInSeconds = null);
 

@@ -213,10 +213,10 @@ internal sealed partial class AgentHub(
             return;
         }
 
-        var withToken = (await store.ListHostsAsync(cancellationToken).ConfigureAwait(false)).Where(h => h.HasToken).Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
+        var hashes = await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false);
         foreach (var session in sessions)
         {
-            if (!withToken.Contains(session.Host) || await store.FindHostByTokenHashAsync(session.TokenHash!, cancellationToken).ConfigureAwait(false) != session.Host)
+            if (!hashes.TryGetValue(session.Host, out var current) || current != session.TokenHash)
             {
                 session.Abort("the host's token was revoked");
             }

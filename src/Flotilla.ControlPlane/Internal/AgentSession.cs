@@ -18,6 +18,7 @@ namespace Flotilla.ControlPlane.Internal;
 internal sealed partial class AgentSession
 {
     private static readonly Regex HostName = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
+    private const int SmallBuffer = 4096;
     private readonly WebSocket _socket;
     private readonly string? _host;
     private readonly string? _tokenHash;
@@ -56,7 +57,8 @@ internal sealed partial class AgentSession
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
         using var stopSending = new CancellationTokenSource();
         var sender = SendLoopAsync(stopSending.Token);
-        var buffer = ArrayPool<byte>.Shared.Rent(_hub.Options.MaxMessageBytes + 1);
+        // Small per connection (thousands are open); a larger message borrows a bigger buffer.
+        var buffer = new byte[SmallBuffer];
         HostPresence? presence = null;
         try
         {
@@ -118,7 +120,6 @@ internal sealed partial class AgentSession
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             if (presence is not null)
             {
                 _hub.Disconnected(this, presence);
@@ -145,48 +146,71 @@ internal sealed partial class AgentSession
     }
 
     /// <summary>The next message, or null when the connection ended (closed by either side, or closed here for a bad frame).</summary>
-    private async Task<AgentMessage?> ReceiveAsync(byte[] buffer, CancellationToken cancellationToken)
+    private async Task<AgentMessage?> ReceiveAsync(byte[] small, CancellationToken cancellationToken)
     {
         var max = _hub.Options.MaxMessageBytes;
+        var buffer = small;
         var count = 0;
-        while (true)
-        {
-            var result = await _socket.ReceiveAsync(buffer.AsMemory(count, buffer.Length - count), cancellationToken).ConfigureAwait(false);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                Close(WebSocketCloseStatus.NormalClosure, "bye");
-                return null;
-            }
-
-            if (result.MessageType != WebSocketMessageType.Text)
-            {
-                Close(WebSocketCloseStatus.InvalidMessageType, "messages must be JSON text frames");
-                return null;
-            }
-
-            count += result.Count;
-            if (count > max)
-            {
-                Close(WebSocketCloseStatus.MessageTooBig, $"a message may have at most {max} bytes");
-                return null;
-            }
-
-            if (result.EndOfMessage)
-            {
-                break;
-            }
-        }
-
-        _hub.Metrics.MessageReceived();
         try
         {
-            return ProtocolSerializer.DeserializeAgentMessage(buffer.AsSpan(0, count));
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    // Grow (up to one byte past the limit, to see that it was passed).
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(buffer.Length * 4, SmallBuffer * 4), max + 1));
+                    buffer.AsSpan(0, count).CopyTo(larger);
+                    if (buffer != small)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+
+                    buffer = larger;
+                }
+
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(count, Math.Min(buffer.Length, max + 1) - count), cancellationToken).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    Close(WebSocketCloseStatus.NormalClosure, "bye");
+                    return null;
+                }
+
+                if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    Close(WebSocketCloseStatus.InvalidMessageType, "messages must be JSON text frames");
+                    return null;
+                }
+
+                count += result.Count;
+                if (count > max)
+                {
+                    Close(WebSocketCloseStatus.MessageTooBig, $"a message may have at most {max} bytes");
+                    return null;
+                }
+
+                if (result.EndOfMessage)
+                {
+                    break;
+                }
+            }
+
+            _hub.Metrics.MessageReceived();
+            try
+            {
+                return ProtocolSerializer.DeserializeAgentMessage(buffer.AsSpan(0, count));
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException or FormatException)
+            {
+                Close(WebSocketCloseStatus.InvalidPayloadData, "malformed message: " + e.Message);
+                return null;
+            }
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException or FormatException)
+        finally
         {
-            var reason = "malformed message: " + e.Message;
-            Close(WebSocketCloseStatus.InvalidPayloadData, reason.Length > 120 ? reason[..120] : reason);
-            return null;
+            if (buffer != small)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed class CommandService(
             return (null, $"unknown op \"{request.Op}\"; ops: {string.Join(", ", Ops.All)}");
         }
 
-        var argv = request.Argv.IsDefault ? [] : request.Argv;
+        ImmutableArray<string> argv = request.Argv is null ? [] : [.. request.Argv];
         if (request.Op == Ops.Exec)
         {
             if (!options.AllowArbitraryCommands)
@@ -30,7 +30,7 @@ internal sealed class CommandService(
                 return (null, "this server runs only the fixed ops (pull, switch, test, rollback, reboot, restart-agent); start it with --allow-commands to allow arbitrary commands");
             }
 
-            if (argv.IsEmpty || string.IsNullOrEmpty(argv[0]))
+            if (argv.IsEmpty || string.IsNullOrEmpty(argv[0]) || argv.Any(a => a is null))
             {
                 return (null, "an exec command needs an argument list (argv), its first element the program");
             }
@@ -45,7 +45,7 @@ internal sealed class CommandService(
             return (null, "timeoutSeconds and expiresInSeconds must be positive");
         }
 
-        var known = (await store.ListHostsAsync(cancellationToken).ConfigureAwait(false)).Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
+        var known = (await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal);
         var (hosts, error) = Selector.Resolve(request.On, known);
         if (error is not null)
         {

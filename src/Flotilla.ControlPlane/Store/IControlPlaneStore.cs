@@ -22,6 +22,9 @@ public interface IControlPlaneStore : IAsyncDisposable
 
     Task<IReadOnlyList<HostRecord>> ListHostsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Every host's name and token hash (null when revoked or enrolled): cheap, for selectors and revocation checks.</summary>
+    Task<IReadOnlyDictionary<string, string?>> HostTokenHashesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>False when an API token with that name exists.</summary>
     Task<bool> AddApiTokenAsync(string name, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default);
 

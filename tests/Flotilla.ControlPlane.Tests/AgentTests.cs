@@ -1,0 +1,68 @@
+using Flotilla.Agent.Internal;
+using Flotilla.Protocol;
+
+namespace Flotilla.Tests;
+
+public sealed class AgentTests
+{
+    [Theory]
+    [InlineData("pull", "nixos", "git -C /src pull --ff-only")]
+    [InlineData("switch", "nixos", "nixos-rebuild switch --flake /src#web1")]
+    [InlineData("test", "nixos", "nixos-rebuild test --flake /src#web1")]
+    [InlineData("rollback", "nixos", "nixos-rebuild switch --rollback")]
+    [InlineData("reboot", "nixos", "systemctl reboot")]
+    [InlineData("switch", "darwin", "darwin-rebuild switch --flake /src#web1")]
+    [InlineData("reboot", "darwin", "shutdown -r now")]
+    public void Each_op_runs_a_fixed_argument_list(string op, string platform, string expected)
+    {
+        var (argv, error) = OpCommands.For(op, [], platform, "web1", "/src");
+
+        Assert.Null(error);
+        Assert.Equal(expected, string.Join(' ', argv));
+    }
+
+    [Fact]
+    public void Ops_that_need_the_repository_say_so_without_one()
+    {
+        var (_, error) = OpCommands.For(Ops.Switch, [], "nixos", "web1", null);
+
+        Assert.Equal("op switch needs the agent's --repo (the flake repository)", error);
+    }
+
+    [Fact]
+    public void Exec_runs_the_argument_list_as_given_and_unknown_ops_are_refused()
+    {
+        Assert.Equal<string>(["echo", "a b; rm -rf /"], OpCommands.For(Ops.Exec, ["echo", "a b; rm -rf /"], "nixos", "h", null).Argv);
+        Assert.NotNull(OpCommands.For("format", [], "nixos", "h", null).Error);
+    }
+
+    [Fact]
+    public void The_probe_reads_memory_load_and_disk_from_this_machine()
+    {
+        var metrics = new HostProbe(null).Metrics();
+
+        Assert.True(metrics.MemoryTotalBytes > metrics.MemoryUsedBytes);
+        Assert.True(metrics.MemoryUsedBytes > 0);
+        Assert.True(metrics.DiskTotalBytes >= metrics.DiskUsedBytes);
+        Assert.True(metrics.DiskTotalBytes > 0);
+        Assert.InRange(metrics.CpuPercent, 0, 100);
+    }
+
+    [Fact]
+    public async Task The_probe_reports_the_flake_revision_of_the_repository()
+    {
+        using var repo = new Support.TempDirectory();
+        foreach (var args in new[] { new[] { "init", "-q" }, ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "x"] })
+        {
+            var result = await Flotilla.Processes.ProcessRunner.RunAsync("git", ["-C", repo.Path, .. args]);
+            Assert.Equal(0, result.ExitCode);
+        }
+
+        var head = (await Flotilla.Processes.ProcessRunner.RunAsync("git", ["-C", repo.Path, "rev-parse", "HEAD"])).StandardOutput.Trim();
+
+        var facts = await new HostProbe(repo.Path).FactsAsync(CancellationToken.None);
+
+        Assert.Equal(head, facts.FlakeRevision);
+        Assert.Equal(repo.Path, facts.Repo);
+    }
+}
