@@ -14,7 +14,7 @@ namespace Flotilla.ControlPlane.Store.Internal;
 internal abstract class SqlStore : IControlPlaneStore
 {
     /// <summary>Rows per multi-row INSERT: under both engines' parameter limits.</summary>
-    private const int RowsPerInsert = 200;
+    protected virtual int RowsPerInsert => 200;
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
@@ -293,7 +293,9 @@ internal abstract class SqlStore : IControlPlaneStore
             await ExecuteAsync(connection, transaction, sql.ToString(), parameters, cancellationToken).ConfigureAwait(false);
         }
 
-        var applied = new List<CommandTransition>();
+        // One statement per transition, heartbeat and facts change: sent as one batch (one round
+        // trip per chunk) where the engine can, which matters on a networked PostgreSQL.
+        var statements = new List<(string Sql, IReadOnlyList<(string, object?)> Parameters)>(batch.Transitions.Count + batch.Seen.Count + batch.Facts.Count);
         foreach (var transition in batch.Transitions)
         {
             var from = string.Join(", ", transition.From.Select((_, i) => $"@f{i}"));
@@ -307,35 +309,79 @@ internal abstract class SqlStore : IControlPlaneStore
             };
             parameters.AddRange(transition.From.Select((state, i) => ($"f{i}", (object?)state.ToName())));
             var times = transition.To == CommandState.Running ? "started_at = @at" : "finished_at = @at";
-            var sql = $"UPDATE commands SET state = @to, {times}, exit_code = COALESCE(@exit, exit_code), message = COALESCE(@message, message) WHERE id = @id AND state IN ({from})";
-            if (await ExecuteAsync(connection, transaction, sql, parameters, cancellationToken).ConfigureAwait(false) == 1)
-            {
-                applied.Add(transition);
-            }
+            statements.Add(($"UPDATE commands SET state = @to, {times}, exit_code = COALESCE(@exit, exit_code), message = COALESCE(@message, message) WHERE id = @id AND state IN ({from})", parameters));
         }
 
         foreach (var seen in batch.Seen)
         {
-            await ExecuteAsync(
-                connection,
-                transaction,
+            statements.Add((
                 "UPDATE hosts SET last_seen = @at, metrics = COALESCE(@metrics, metrics) WHERE name = @name",
-                [("name", seen.Host), ("at", seen.At.ToUnixTimeMilliseconds()), ("metrics", seen.Metrics is null ? null : JsonSerializer.Serialize(seen.Metrics, StoreJsonContext.Default.HostMetrics))],
-                cancellationToken).ConfigureAwait(false);
+                [("name", seen.Host), ("at", seen.At.ToUnixTimeMilliseconds()), ("metrics", seen.Metrics is null ? null : JsonSerializer.Serialize(seen.Metrics, StoreJsonContext.Default.HostMetrics))]));
         }
 
         foreach (var (host, facts) in batch.Facts)
         {
-            await ExecuteAsync(
-                connection,
-                transaction,
+            statements.Add((
                 "UPDATE hosts SET facts = @facts WHERE name = @name",
-                [("name", host), ("facts", JsonSerializer.Serialize(facts, StoreJsonContext.Default.HostFacts))],
-                cancellationToken).ConfigureAwait(false);
+                [("name", host), ("facts", JsonSerializer.Serialize(facts, StoreJsonContext.Default.HostFacts))]));
+        }
+
+        var affected = await ExecuteEachAsync(connection, transaction, statements, cancellationToken).ConfigureAwait(false);
+        var applied = new List<CommandTransition>();
+        for (var i = 0; i < batch.Transitions.Count; i++)
+        {
+            if (affected[i] == 1)
+            {
+                applied.Add(batch.Transitions[i]);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return applied;
+    }
+
+    /// <summary>Runs statements in order and returns the rows each affected: in batches of 500 (one round trip each) when the provider supports DbBatch, else one by one.</summary>
+    private static async Task<int[]> ExecuteEachAsync(DbConnection connection, DbTransaction transaction, List<(string Sql, IReadOnlyList<(string, object?)> Parameters)> statements, CancellationToken cancellationToken)
+    {
+        var affected = new int[statements.Count];
+        if (!connection.CanCreateBatch)
+        {
+            for (var i = 0; i < statements.Count; i++)
+            {
+                affected[i] = await ExecuteAsync(connection, transaction, statements[i].Sql, statements[i].Parameters, cancellationToken).ConfigureAwait(false);
+            }
+
+            return affected;
+        }
+
+        const int PerBatch = 500;
+        for (var start = 0; start < statements.Count; start += PerBatch)
+        {
+            await using var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
+            var end = Math.Min(statements.Count, start + PerBatch);
+            for (var i = start; i < end; i++)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = statements[i].Sql;
+                foreach (var (name, value) in statements[i].Parameters)
+                {
+                    var parameter = command.CreateParameter();
+                    Bind(parameter, name, value);
+                    command.Parameters.Add(parameter);
+                }
+
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = start; i < end; i++)
+            {
+                affected[i] = batch.BatchCommands[i - start].RecordsAffected;
+            }
+        }
+
+        return affected;
     }
 
     /// <summary>A NULL parameter of a given type (PostgreSQL needs it where the type cannot be inferred).</summary>
@@ -349,26 +395,30 @@ internal abstract class SqlStore : IControlPlaneStore
         foreach (var (name, value) in parameters)
         {
             var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            switch (value)
-            {
-                case null:
-                    parameter.Value = DBNull.Value;
-                    parameter.DbType = DbType.String;
-                    break;
-                case SqlNull typed:
-                    parameter.Value = DBNull.Value;
-                    parameter.DbType = typed.Type;
-                    break;
-                default:
-                    parameter.Value = value;
-                    break;
-            }
-
+            Bind(parameter, name, value);
             command.Parameters.Add(parameter);
         }
 
         return command;
+    }
+
+    private static void Bind(DbParameter parameter, string name, object? value)
+    {
+        parameter.ParameterName = name;
+        switch (value)
+        {
+            case null:
+                parameter.Value = DBNull.Value;
+                parameter.DbType = DbType.String;
+                break;
+            case SqlNull typed:
+                parameter.Value = DBNull.Value;
+                parameter.DbType = typed.Type;
+                break;
+            default:
+                parameter.Value = value;
+                break;
+        }
     }
 
     protected static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, IReadOnlyList<(string, object?)> parameters, CancellationToken cancellationToken)
