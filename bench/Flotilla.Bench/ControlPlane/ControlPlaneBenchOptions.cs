@@ -8,7 +8,7 @@ namespace Flotilla.Bench.ControlPlane;
 /// per command (3), <c>--duration S</c> seconds of steady heartbeating measured (30),
 /// <c>--interval S</c> heartbeat interval (5), <c>--poll S</c> how often the bench reads
 /// <c>/api/hosts</c> for heartbeat latencies (2), <c>--connect-parallel N</c> connections being
-/// opened at once (64), <c>--stores sqlite,postgres</c>, <c>--cli PATH</c> (the built CLI) and
+/// opened at once (64), <c>--fanouts N</c> commands fanned out one after the other (3), <c>--stores sqlite,postgres</c>, <c>--cli PATH</c> (the built CLI) and
 /// <c>--server cli|bench-host</c> (the CLI's <c>serve</c>, or this program hosting the same
 /// server class in a process of its own); <c>--perf DIR</c> records the server with Linux perf
 /// during the fan-out (a diagnosis aid: perf.data and the JIT's symbol map land in DIR). Immutable.
@@ -23,7 +23,8 @@ internal sealed record ControlPlaneBenchOptions(
     ImmutableArray<string> Stores,
     string CliPath,
     string Server,
-    string? PerfDirectory)
+    string? PerfDirectory,
+    int FanOuts)
 {
     public static ControlPlaneBenchOptions Parse(IEnumerable<string> args)
     {
@@ -51,7 +52,7 @@ internal sealed record ControlPlaneBenchOptions(
             throw new ArgumentException($"{pending} needs a value");
         }
 
-        var known = new[] { "--agents", "--lines", "--duration", "--interval", "--poll", "--connect-parallel", "--stores", "--cli", "--server", "--perf" };
+        var known = new[] { "--agents", "--lines", "--duration", "--interval", "--poll", "--connect-parallel", "--stores", "--cli", "--server", "--perf", "--fanouts" };
         foreach (var key in values.Keys.Where(k => !known.Contains(k)))
         {
             throw new ArgumentException($"unknown option {key}; options: {string.Join(", ", known)}");
@@ -81,10 +82,11 @@ internal sealed record ControlPlaneBenchOptions(
             stores,
             Path.GetFullPath(values.GetValueOrDefault("--cli", BenchOptions.DefaultCliPath)),
             server,
-            values.TryGetValue("--perf", out var perf) ? Path.GetFullPath(perf) : null);
-        if (options.Agents < 1 || options.Lines < 0 || options.DurationSeconds <= 0 || options.IntervalSeconds <= 0 || options.PollSeconds <= 0 || options.ConnectParallel < 1)
+            values.TryGetValue("--perf", out var perf) ? Path.GetFullPath(perf) : null,
+            Int("--fanouts", 3));
+        if (options.Agents < 1 || options.Lines < 0 || options.DurationSeconds <= 0 || options.IntervalSeconds <= 0 || options.PollSeconds <= 0 || options.ConnectParallel < 1 || options.FanOuts < 1)
         {
-            throw new ArgumentException("--agents, --connect-parallel must be at least 1; --lines at least 0; --duration, --interval, --poll positive");
+            throw new ArgumentException("--agents, --connect-parallel, --fanouts must be at least 1; --lines at least 0; --duration, --interval, --poll positive");
         }
 
         return options;

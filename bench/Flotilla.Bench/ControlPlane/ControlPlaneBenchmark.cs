@@ -218,7 +218,11 @@ internal static class ControlPlaneBenchmark
             return;
         }
 
-        await FanOutAsync(options, run, server, swarm, api, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < options.FanOuts && run.Errors.Count == 0; i++)
+        {
+            await FanOutAsync(options, run, server, swarm, api, postgres, cancellationToken).ConfigureAwait(false);
+        }
+
         await sampling.CancelAsync().ConfigureAwait(false);
         await sampler.ConfigureAwait(false);
         (run.RssAfterFanOut, run.RssPeak) = ProcStats.Memory(server.Pid);
@@ -338,15 +342,19 @@ internal static class ControlPlaneBenchmark
     /// stored, in order, so every output line before it is stored too). The API then must show every
     /// command succeeded with every line, which the benchmark checks line by line.
     /// </summary>
-    private static async Task FanOutAsync(ControlPlaneBenchOptions options, StoreRun run, ServerProcess server, AgentSwarm swarm, ControlPlaneApi api, CancellationToken cancellationToken)
+    private static async Task FanOutAsync(ControlPlaneBenchOptions options, StoreRun run, ServerProcess server, AgentSwarm swarm, ControlPlaneApi api, BenchPostgres? postgres, CancellationToken cancellationToken)
     {
+        // Start from a quiet server: what the previous fan-out left (verification reads) is done.
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+        var postgresCpu = postgres is null ? 0 : ProcStats.CpuSecondsWithChildren(postgres.PostmasterPid);
         var allStored = swarm.ExpectCommands(options.Agents);
         var perf = options.PerfDirectory is null ? null : StartPerf(options.PerfDirectory, run.Store, server.Pid);
         var serverCpu = ProcStats.CpuSeconds(server.Pid);
         var benchCpu = ProcStats.CpuSeconds(Environment.ProcessId);
         var start = Stopwatch.GetTimestamp();
         var response = await api.RunOnAllAsync(["echo", "hello from flotilla"], cancellationToken).ConfigureAwait(false);
-        run.PostSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var post = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double stored = double.NaN, received = double.NaN;
         if (response.Commands.Length != options.Agents)
         {
             run.Errors.Add($"POST /api/commands on all made {response.Commands.Length} commands, not {options.Agents}");
@@ -358,24 +366,32 @@ internal static class ControlPlaneBenchmark
         try
         {
             await allStored.WaitAsync(TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
-            run.StoredSeconds = Stopwatch.GetElapsedTime(start, swarm.LastStoredTimestamp).TotalSeconds;
-            run.ReceivedSeconds = Stopwatch.GetElapsedTime(start, swarm.LastReceivedTimestamp).TotalSeconds;
+            stored = Stopwatch.GetElapsedTime(start, swarm.LastStoredTimestamp).TotalSeconds;
+            received = Stopwatch.GetElapsedTime(start, swarm.LastReceivedTimestamp).TotalSeconds;
         }
         catch (TimeoutException)
         {
             run.Errors.Add($"after 120 s, {swarm.CommandsReceived} agents had the command and {swarm.CommandsStored} had their completion stored, of {options.Agents}");
         }
 
-        run.ApiConfirmedSeconds = await confirmed.ConfigureAwait(false);
+        var apiConfirmed = await confirmed.ConfigureAwait(false);
         if (perf is not null)
         {
             await StopPerfAsync(perf, options.PerfDirectory!, run.Store, server.Pid).ConfigureAwait(false);
         }
 
-        run.FanOutServerCpuSeconds = ProcStats.CpuSeconds(server.Pid) - serverCpu;
-        run.FanOutBenchCpuSeconds = ProcStats.CpuSeconds(Environment.ProcessId) - benchCpu;
+        var fanOut = new FanOut(
+            post,
+            received,
+            stored,
+            apiConfirmed,
+            ProcStats.CpuSeconds(server.Pid) - serverCpu,
+            ProcStats.CpuSeconds(Environment.ProcessId) - benchCpu,
+            postgres is null ? 0 : ProcStats.CpuSecondsWithChildren(postgres.PostmasterPid) - postgresCpu,
+            LoadAverage());
+        run.FanOuts.Add(fanOut);
         Log(run.Store, string.Create(CultureInfo.InvariantCulture,
-            $"fan-out: POST answered in {run.PostSeconds:F2} s; the last agent had the command at {run.ReceivedSeconds:F2} s; every completion stored at {run.StoredSeconds:F2} s; the API showed every command finished at {run.ApiConfirmedSeconds:F2} s"));
+            $"fan-out {run.FanOuts.Count}: POST answered in {post:F2} s; the last agent had the command at {received:F2} s; every completion stored at {stored:F2} s; the API showed every command finished at {apiConfirmed:F2} s; CPU s server {fanOut.ServerCpu:F1}, load generator {fanOut.BenchCpu:F1}, PostgreSQL {fanOut.PostgresCpu:F1}; load average {fanOut.Load:F1}"));
         await VerifyAsync(options, run, api, response.BatchId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -428,8 +444,9 @@ internal static class ControlPlaneBenchmark
     private static async Task VerifyAsync(ControlPlaneBenchOptions options, StoreRun run, ControlPlaneApi api, string batch, CancellationToken cancellationToken)
     {
         var commands = await api.CommandsAsync(batch, null, options.Agents + 100, cancellationToken).ConfigureAwait(false);
-        run.CommandsSucceeded = commands.Count(c => c.State == "succeeded" && c.ExitCode == 0);
-        if (commands.Count != options.Agents || run.CommandsSucceeded != options.Agents)
+        var succeeded = commands.Count(c => c.State == "succeeded" && c.ExitCode == 0);
+        run.CommandsSucceeded += succeeded;
+        if (commands.Count != options.Agents || succeeded != options.Agents)
         {
             var states = string.Join(", ", commands.GroupBy(c => c.State).Select(g => $"{g.Count()} {g.Key}"));
             run.Errors.Add($"the batch has {commands.Count} commands ({states}); expected {options.Agents} succeeded");
@@ -453,13 +470,16 @@ internal static class ControlPlaneBenchmark
                 wrong.Enqueue($"{command.Host} ({command.Id}): {lines.Count} lines stored");
             }
         }).ConfigureAwait(false);
-        run.LinesStored = stored;
-        run.LinesExpected = (long)options.Agents * options.Lines;
-        if (!wrong.IsEmpty || stored != run.LinesExpected)
+        run.LinesStored += stored;
+        run.LinesExpected += (long)options.Agents * options.Lines;
+        if (!wrong.IsEmpty || stored != (long)options.Agents * options.Lines)
         {
-            run.Errors.Add($"{stored} output lines stored of {run.LinesExpected}; {wrong.Count} commands with missing or wrong lines, e.g. {string.Join("; ", wrong.Take(3))}");
+            run.Errors.Add($"{stored} output lines stored of {(long)options.Agents * options.Lines}; {wrong.Count} commands with missing or wrong lines, e.g. {string.Join("; ", wrong.Take(3))}");
         }
     }
+
+    private static double LoadAverage() =>
+        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 
     private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):F0} MiB");
 
@@ -486,15 +506,17 @@ internal static class ControlPlaneBenchmark
             ("steady CPU: server, % of one core", r => F(r.ServerCpuPercent, "F1")),
             ("steady CPU: load generator, % of one core", r => F(r.BenchCpuPercent, "F1")),
             ("steady CPU: PostgreSQL, % of one core", r => r.PostgresCpuPercent is { } p ? F(p, "F1") : "-"),
-            ("fan-out: POST /api/commands answered, s", r => F(r.PostSeconds, "F2")),
-            ("fan-out: every agent had the command, s", r => F(r.ReceivedSeconds, "F2")),
-            ("fan-out: every line stored (last ack), s", r => F(r.StoredSeconds, "F2")),
-            ("fan-out: API shows all finished (250 ms polls), s", r => F(r.ApiConfirmedSeconds, "F2")),
-            ("fan-out CPU s: server / load generator", r => $"{F(r.FanOutServerCpuSeconds, "F1")} / {F(r.FanOutBenchCpuSeconds, "F1")}"),
+            ($"fan-outs (one command to all, {options.Lines} lines each)", r => r.FanOuts.Count.ToString(CultureInfo.InvariantCulture)),
+            ("fan-out: POST /api/commands answered, s (median)", r => F(r.Median(f => f.Post), "F2")),
+            ("fan-out: every agent had the command, s (median)", r => F(r.Median(f => f.Received), "F2")),
+            ("**fan-out: every line stored (last ack), s (median / best)**", r => $"**{F(r.Median(f => f.Stored), "F2")}** / {F(r.Best(f => f.Stored), "F2")}"),
+            ("fan-out: API shows all finished (250 ms polls), s (median)", r => F(r.Median(f => f.ApiConfirmed), "F2")),
+            ("fan-out CPU s: server / load generator / PostgreSQL (median)", r => $"{F(r.Median(f => f.ServerCpu), "F1")} / {F(r.Median(f => f.BenchCpu), "F1")} / {(r.Store == "postgres" ? F(r.Median(f => f.PostgresCpu), "F1") : "-")}"),
+            ("machine load average at the fan-outs (median)", r => F(r.Median(f => f.Load), "F1")),
             ("commands succeeded", r => r.CommandsSucceeded.ToString(CultureInfo.InvariantCulture)),
             ("output lines stored / expected", r => $"{r.LinesStored} / {r.LinesExpected}"),
             ($"target: {options.Agents} held with RSS <= 1 GiB", r => r.HeldByAgents == options.Agents && r.RssPeak > 0 && r.RssPeak <= RssTarget ? "met" : "MISSED"),
-            ($"target: fan-out stored <= {FanOutTarget} s", r => r.CommandsSucceeded == options.Agents && r.LinesStored == r.LinesExpected && r.StoredSeconds > 0 && r.StoredSeconds <= FanOutTarget ? "met" : "MISSED"),
+            ($"target: fan-out stored <= {FanOutTarget} s", r => r.FanOuts.Count == options.FanOuts && r.CommandsSucceeded == options.Agents * options.FanOuts && r.LinesStored == r.LinesExpected && r.Median(f => f.Stored) <= FanOutTarget ? "met (median)" : "MISSED"),
             ("errors", r => r.Errors.Count == 0 ? "none" : r.Errors.Count.ToString(CultureInfo.InvariantCulture)),
         };
         Console.WriteLine();

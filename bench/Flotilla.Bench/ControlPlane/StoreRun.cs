@@ -41,13 +41,25 @@ internal sealed class StoreRun(string store)
     public double ServerCpuPercent { get; set; }
     public double BenchCpuPercent { get; set; }
     public double? PostgresCpuPercent { get; set; }
-    public double PostSeconds { get; set; }
-    public double ReceivedSeconds { get; set; }
-    public double StoredSeconds { get; set; }
-    public double ApiConfirmedSeconds { get; set; }
-    public double FanOutServerCpuSeconds { get; set; }
-    public double FanOutBenchCpuSeconds { get; set; }
+    public List<FanOut> FanOuts { get; } = [];
     public int CommandsSucceeded { get; set; }
     public long LinesStored { get; set; }
     public long LinesExpected { get; set; }
+
+    /// <summary>The median of a figure over the fan-outs (NaN when there were none).</summary>
+    public double Median(Func<FanOut, double> figure)
+    {
+        var values = FanOuts.Select(figure).Order().ToList();
+        return values.Count == 0 ? double.NaN : values[(values.Count - 1) / 2];
+    }
+
+    public double Best(Func<FanOut, double> figure) => FanOuts.Count == 0 ? double.NaN : FanOuts.Min(figure);
 }
+
+/// <summary>
+/// One command fanned out to every host: seconds from just before the POST until it was answered,
+/// until the last agent had the command, until the last completion was acknowledged (stored),
+/// until the API showed every command finished; CPU seconds spent meanwhile; the machine's
+/// 1-minute load average when it ended.
+/// </summary>
+internal sealed record FanOut(double Post, double Received, double Stored, double ApiConfirmed, double ServerCpu, double BenchCpu, double PostgresCpu, double Load);
