@@ -33,6 +33,8 @@ internal static class BenchCommand
             "plan" => await PlanBenchmark.RunAsync(args).ConfigureAwait(false),
             "deploy" => await DeployBenchmark.RunAsync(options, cancellation.Token).ConfigureAwait(false),
             "exec" => await ExecBenchmark.RunAsync(options, cancellation.Token).ConfigureAwait(false),
+            // The first quick version (one store per run); control-plane above is the full benchmark.
+            "control-plane-single" => await ControlPlaneBenchmark.RunAsync(args, cancellation.Token).ConfigureAwait(false),
             _ => Unknown(name),
         };
     }

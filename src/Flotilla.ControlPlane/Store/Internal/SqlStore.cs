@@ -293,95 +293,98 @@ internal abstract class SqlStore : IControlPlaneStore
             await ExecuteAsync(connection, transaction, sql.ToString(), parameters, cancellationToken).ConfigureAwait(false);
         }
 
-        // One statement per transition, heartbeat and facts change: sent as one batch (one round
-        // trip per chunk) where the engine can, which matters on a networked PostgreSQL.
-        var statements = new List<(string Sql, IReadOnlyList<(string, object?)> Parameters)>(batch.Transitions.Count + batch.Seen.Count + batch.Facts.Count);
-        foreach (var transition in batch.Transitions)
-        {
-            var from = string.Join(", ", transition.From.Select((_, i) => $"@f{i}"));
-            var parameters = new List<(string, object?)>
-            {
-                ("id", transition.CommandId),
-                ("to", transition.To.ToName()),
-                ("at", transition.At.ToUnixTimeMilliseconds()),
-                ("exit", transition.ExitCode is { } code ? (long)code : new SqlNull(DbType.Int64)),
-                ("message", transition.Message),
-            };
-            parameters.AddRange(transition.From.Select((state, i) => ($"f{i}", (object?)state.ToName())));
-            var times = transition.To == CommandState.Running ? "started_at = @at" : "finished_at = @at";
-            statements.Add(($"UPDATE commands SET state = @to, {times}, exit_code = COALESCE(@exit, exit_code), message = COALESCE(@message, message) WHERE id = @id AND state IN ({from})", parameters));
-        }
+        var applied = await ApplyTransitionsAsync(connection, transaction, batch.Transitions, cancellationToken).ConfigureAwait(false);
 
         foreach (var seen in batch.Seen)
         {
-            statements.Add((
+            await ExecuteAsync(
+                connection,
+                transaction,
                 "UPDATE hosts SET last_seen = @at, metrics = COALESCE(@metrics, metrics) WHERE name = @name",
-                [("name", seen.Host), ("at", seen.At.ToUnixTimeMilliseconds()), ("metrics", seen.Metrics is null ? null : JsonSerializer.Serialize(seen.Metrics, StoreJsonContext.Default.HostMetrics))]));
+                [("name", seen.Host), ("at", seen.At.ToUnixTimeMilliseconds()), ("metrics", seen.Metrics is null ? null : JsonSerializer.Serialize(seen.Metrics, StoreJsonContext.Default.HostMetrics))],
+                cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var (host, facts) in batch.Facts)
         {
-            statements.Add((
+            await ExecuteAsync(
+                connection,
+                transaction,
                 "UPDATE hosts SET facts = @facts WHERE name = @name",
-                [("name", host), ("facts", JsonSerializer.Serialize(facts, StoreJsonContext.Default.HostFacts))]));
-        }
-
-        var affected = await ExecuteEachAsync(connection, transaction, statements, cancellationToken).ConfigureAwait(false);
-        var applied = new List<CommandTransition>();
-        for (var i = 0; i < batch.Transitions.Count; i++)
-        {
-            if (affected[i] == 1)
-            {
-                applied.Add(batch.Transitions[i]);
-            }
+                [("name", host), ("facts", JsonSerializer.Serialize(facts, StoreJsonContext.Default.HostFacts))],
+                cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return applied;
+        return [.. batch.Transitions.Where(applied.Contains)];
     }
 
-    /// <summary>Runs statements in order and returns the rows each affected: in batches of 500 (one round trip each) when the provider supports DbBatch, else one by one.</summary>
-    private static async Task<int[]> ExecuteEachAsync(DbConnection connection, DbTransaction transaction, List<(string Sql, IReadOnlyList<(string, object?)> Parameters)> statements, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies transitions with one multi-row UPDATE per chunk (a fan-out to thousands of hosts
+    /// brings thousands of starts and ends per batch). A command named twice in a batch (started,
+    /// then ended) is updated in a later round, so the order holds.
+    /// </summary>
+    private async Task<HashSet<CommandTransition>> ApplyTransitionsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<CommandTransition> transitions, CancellationToken cancellationToken)
     {
-        var affected = new int[statements.Count];
-        if (!connection.CanCreateBatch)
+        if (transitions.FirstOrDefault(t => t.From.Length is 0 or > 2) is { } invalid)
         {
-            for (var i = 0; i < statements.Count; i++)
-            {
-                affected[i] = await ExecuteAsync(connection, transaction, statements[i].Sql, statements[i].Parameters, cancellationToken).ConfigureAwait(false);
-            }
-
-            return affected;
+            throw new ArgumentException($"a transition names one or two states to leave, not {invalid.From.Length}", nameof(transitions));
         }
 
-        const int PerBatch = 500;
-        for (var start = 0; start < statements.Count; start += PerBatch)
+        var applied = new HashSet<CommandTransition>(ReferenceEqualityComparer.Instance);
+        var remaining = transitions;
+        while (remaining.Count > 0)
         {
-            await using var batch = connection.CreateBatch();
-            batch.Transaction = transaction;
-            var end = Math.Min(statements.Count, start + PerBatch);
-            for (var i = start; i < end; i++)
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            var round = new List<CommandTransition>();
+            var later = new List<CommandTransition>();
+            foreach (var transition in remaining)
             {
-                var command = batch.CreateBatchCommand();
-                command.CommandText = statements[i].Sql;
-                foreach (var (name, value) in statements[i].Parameters)
+                (ids.Add(transition.CommandId) ? round : later).Add(transition);
+            }
+
+            foreach (var chunk in round.Chunk(RowsPerInsert / 2))
+            {
+                var values = new StringBuilder();
+                var parameters = new List<(string, object?)>(chunk.Length * 7);
+                for (var i = 0; i < chunk.Length; i++)
                 {
-                    var parameter = command.CreateParameter();
-                    Bind(parameter, name, value);
-                    command.Parameters.Add(parameter);
+                    var t = chunk[i];
+                    values.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@i{i}, @s{i}, @a{i}, @e{i}, @m{i}, @f{i}, @g{i})");
+                    parameters.Add(($"i{i}", t.CommandId));
+                    parameters.Add(($"s{i}", t.To.ToName()));
+                    parameters.Add(($"a{i}", t.At.ToUnixTimeMilliseconds()));
+                    parameters.Add(($"e{i}", t.ExitCode is { } code ? (long)code : new SqlNull(DbType.Int64)));
+                    parameters.Add(($"m{i}", t.Message));
+                    parameters.Add(($"f{i}", t.From[0].ToName()));
+                    parameters.Add(($"g{i}", t.From[^1].ToName()));
                 }
 
-                batch.BatchCommands.Add(command);
+                var sql = $"""
+                    WITH v (cid, to_state, at, exit_value, message_value, from1, from2) AS (VALUES {values})
+                    UPDATE commands SET
+                        state = v.to_state,
+                        started_at = CASE WHEN v.to_state = 'running' THEN v.at ELSE commands.started_at END,
+                        finished_at = CASE WHEN v.to_state = 'running' THEN commands.finished_at ELSE v.at END,
+                        exit_code = COALESCE(v.exit_value, commands.exit_code),
+                        message = COALESCE(v.message_value, commands.message)
+                    FROM v
+                    WHERE commands.id = v.cid AND commands.state IN (v.from1, v.from2)
+                    RETURNING id
+                    """;
+                var byId = chunk.ToDictionary(t => t.CommandId, StringComparer.Ordinal);
+                await using var command = Command(connection, transaction, sql, parameters);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    applied.Add(byId[reader.GetString(0)]);
+                }
             }
 
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            for (var i = start; i < end; i++)
-            {
-                affected[i] = batch.BatchCommands[i - start].RecordsAffected;
-            }
+            remaining = later;
         }
 
-        return affected;
+        return applied;
     }
 
     /// <summary>A NULL parameter of a given type (PostgreSQL needs it where the type cannot be inferred).</summary>
@@ -395,30 +398,26 @@ internal abstract class SqlStore : IControlPlaneStore
         foreach (var (name, value) in parameters)
         {
             var parameter = command.CreateParameter();
-            Bind(parameter, name, value);
+            parameter.ParameterName = name;
+            switch (value)
+            {
+                case null:
+                    parameter.Value = DBNull.Value;
+                    parameter.DbType = DbType.String;
+                    break;
+                case SqlNull typed:
+                    parameter.Value = DBNull.Value;
+                    parameter.DbType = typed.Type;
+                    break;
+                default:
+                    parameter.Value = value;
+                    break;
+            }
+
             command.Parameters.Add(parameter);
         }
 
         return command;
-    }
-
-    private static void Bind(DbParameter parameter, string name, object? value)
-    {
-        parameter.ParameterName = name;
-        switch (value)
-        {
-            case null:
-                parameter.Value = DBNull.Value;
-                parameter.DbType = DbType.String;
-                break;
-            case SqlNull typed:
-                parameter.Value = DBNull.Value;
-                parameter.DbType = typed.Type;
-                break;
-            default:
-                parameter.Value = value;
-                break;
-        }
     }
 
     protected static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, IReadOnlyList<(string, object?)> parameters, CancellationToken cancellationToken)
