@@ -17,13 +17,24 @@ internal static class BenchCommand
         };
 
         var name = args.Length == 0 ? "plan" : args[0];
+        switch (name)
+        {
+            case "control-plane":
+                return await ControlPlane.ControlPlaneBenchmark.MainAsync(args.Skip(1), cancellation.Token).ConfigureAwait(false);
+            case "control-plane-server":
+                return await ControlPlane.BenchServerHost.RunAsync([.. args.Skip(1)], cancellation.Token).ConfigureAwait(false);
+            default:
+                break;
+        }
+
         var options = BenchOptions.Parse(args.Skip(1));
         return name switch
         {
             "plan" => await PlanBenchmark.RunAsync(args).ConfigureAwait(false),
             "deploy" => await DeployBenchmark.RunAsync(options, cancellation.Token).ConfigureAwait(false),
             "exec" => await ExecBenchmark.RunAsync(options, cancellation.Token).ConfigureAwait(false),
-            "control-plane" => await ControlPlaneBenchmark.RunAsync(args, cancellation.Token).ConfigureAwait(false),
+            // The first quick version (one store per run); control-plane above is the full benchmark.
+            "control-plane-single" => await ControlPlaneBenchmark.RunAsync(args, cancellation.Token).ConfigureAwait(false),
             _ => Unknown(name),
         };
     }
