@@ -36,7 +36,8 @@ let
       vars = { inherit bb health startup; name = s.name; host = name; port = toString s.port; inherit version kind; };
     in
     build "lab-service-${s.name}-${version}" {
-      inherit startup;
+      inherit startup kind;
+      port = toString (s.port or 0);
       run = fill ./service-run.sh vars;
       handler = fill (if kind == "tcp" then ./tcp-handler.sh else ./http-handler.sh) vars;
       buildCommand = ''
@@ -44,6 +45,7 @@ let
         printf '%s' "$run" > $out/bin/run
         printf '%s' "$handler" > $out/handler
         printf '%s\n' "$startup" > $out/startup
+        if [ "$kind" != unit ]; then printf '%s\n' "$port" > $out/port; fi
         chmod +x $out/bin/run $out/handler
       '';
     };

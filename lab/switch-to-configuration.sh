@@ -107,6 +107,13 @@ wait_started() {
       $bb usleep 100000
       i=$((i + 1))
     done
+    # Ready means listening, for a service with a port: it writes its ready file just before it execs its server.
+    [ -f "$spec/port" ] || continue
+    hex=$(printf '%04X' "$($bb cat "$spec/port")")
+    while [ $i -lt $limit ] && ! $bb grep -qE ":$hex [0-9A-F]+:0000 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null && alive "$($bb cat "$state/$n/pid")"; do
+      $bb usleep 100000
+      i=$((i + 1))
+    done
   done
 }
 

@@ -132,6 +132,12 @@ public sealed partial class Lab
         var sshd = (await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false)).Trim();
         await LabProcess.RunAsync("kill", ["-TERM", sshd], null, cancellationToken).ConfigureAwait(false);
         File.Delete(pidFile);
+        // The fault is in effect once nothing listens any more: sshd handles TERM a moment later,
+        // and a connection made meanwhile would still be accepted. Bounded (5 s).
+        for (var i = 0; i < 100 && await LabMachines.IsListeningAsync(host.Address, 22, time, cancellationToken).ConfigureAwait(false); i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task RebootAsync(LabHost host, TimeSpan sshdDelay, CancellationToken cancellationToken)
