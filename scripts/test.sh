@@ -12,6 +12,8 @@ dotnet build Flotilla.slnx -c Release --nologo -v quiet
 results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
+# The browser tests save each dashboard page at desktop and phone width here.
+export FLOTILLA_SCREENSHOTS="$results/screenshots"
 status=0
 dotnet test Flotilla.slnx -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$results/console.log" || status=$?

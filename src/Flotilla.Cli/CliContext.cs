@@ -1,4 +1,8 @@
 namespace Flotilla.Cli;
 
 /// <summary>What a command needs from its surroundings: where to write and where it runs.</summary>
-internal sealed record CliContext(TextWriter Output, TextWriter Error, string WorkingDirectory);
+internal sealed record CliContext(TextWriter Output, TextWriter Error, string WorkingDirectory)
+{
+    /// <summary>Standard input (for <c>passwd --stdin</c>).</summary>
+    public TextReader Input { get; init; } = TextReader.Null;
+}

@@ -6,9 +6,12 @@ namespace Flotilla.Cli;
 /// <summary>The <c>flotilla</c> command line: builds the command tree and runs it.</summary>
 public static class FlotillaCli
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, string workingDirectory, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, string workingDirectory, CancellationToken cancellationToken = default) =>
+        RunAsync(args, Console.In, output, error, workingDirectory, cancellationToken);
+
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, string workingDirectory, CancellationToken cancellationToken = default)
     {
-        var context = new CliContext(output, error, workingDirectory);
+        var context = new CliContext(output, error, workingDirectory) { Input = input };
         var root = new RootCommand("Flotilla orchestrates fleets of NixOS machines: dependency-ordered deploys with health gates, rollbacks, reboots and a live dashboard.")
         {
             ValidateCommand.Create(context),
@@ -25,6 +28,7 @@ public static class FlotillaCli
             AgentCommand.Create(context),
             TokensCommand.Create(context),
             RemoteCommand.Create(context),
+            PasswdCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };

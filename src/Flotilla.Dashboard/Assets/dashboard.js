@@ -1,0 +1,192 @@
+// Flotilla dashboard: live updates over Server-Sent Events, no framework, no inline script (CSP).
+// The fleet page follows /events (host and command changes), the host page a command's output
+// (history first, then live; EventSource resumes after a drop with Last-Event-ID), the run page
+// its step states.
+
+const text = (element, value) => { if (element && element.textContent !== value) element.textContent = value; };
+const percent = (v) => (v === null || v === undefined ? "-" : `${Math.round(v)}%`);
+const number = (v) => (v === null || v === undefined ? "-" : v.toFixed(2));
+
+function ago(iso) {
+  if (!iso) return "-";
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+}
+
+function refreshTimes() {
+  for (const time of document.querySelectorAll("time[data-field=lastSeen][datetime]")) {
+    const iso = time.getAttribute("datetime");
+    if (iso) { time.title = iso; text(time, ago(iso)); }
+  }
+}
+
+function driftCells(cell, drift) {
+  cell.replaceChildren(...drift.map((c) => {
+    const span = document.createElement("span");
+    const state = c.state.toLowerCase();
+    span.className = `drift drift-${state}`;
+    span.title = `${c.name}: ${state}${c.reason ? " - " + c.reason : ""}`;
+    span.textContent = c.name;
+    return span;
+  }));
+}
+
+function newHostRow(host) {
+  const row = document.createElement("tr");
+  row.dataset.host = host.name;
+  const cell = (label, field) => {
+    const td = document.createElement("td");
+    td.dataset.label = label;
+    if (field) td.dataset.field = field;
+    row.append(td);
+    return td;
+  };
+  const select = cell("Select");
+  const box = document.createElement("input");
+  Object.assign(box, { type: "checkbox", name: "Hosts", value: host.name });
+  box.setAttribute("aria-label", `select ${host.name}`);
+  select.append(box);
+  const link = document.createElement("a");
+  link.href = `/hosts/${encodeURIComponent(host.name)}`;
+  link.textContent = host.name;
+  cell("Host").append(link);
+  const status = document.createElement("span");
+  status.className = "status"; status.dataset.field = "status";
+  cell("Status").append(status);
+  const time = document.createElement("time");
+  time.dataset.field = "lastSeen";
+  cell("Last seen").append(time);
+  cell("Platform", "platform");
+  const generation = cell("Generation");
+  for (const field of ["generation", "current"]) {
+    const span = document.createElement("span");
+    span.dataset.field = field;
+    if (field === "current") span.className = "current";
+    generation.append(span, " ");
+  }
+  cell("Drift", "drift").className = "drift-cell";
+  cell("CPU", "cpu"); cell("RAM", "ram"); cell("Load", "load"); cell("Disk", "disk");
+  return row;
+}
+
+function applyHost(row, host) {
+  row.classList.add("host");
+  row.classList.toggle("online", host.online);
+  row.classList.toggle("offline", !host.online);
+  row.dataset.tags = (host.tags || []).join(" ");
+  const field = (name) => row.querySelector(`[data-field=${name}]`);
+  text(field("status"), host.online ? "online" : "offline");
+  const time = field("lastSeen");
+  if (time) { time.setAttribute("datetime", host.lastSeen || ""); text(time, ago(host.lastSeen)); }
+  text(field("platform"), host.platform || "");
+  text(field("generation"), host.generation || "");
+  text(field("current"), host.generationCurrent === true ? "current" : host.generationCurrent === false ? "behind" : "");
+  const drift = field("drift");
+  if (drift) driftCells(drift, host.drift || []);
+  const m = host.metrics || {};
+  text(field("cpu"), percent(m.cpuPercent));
+  text(field("ram"), percent(m.ramPercent));
+  text(field("load"), number(m.load1));
+  text(field("disk"), percent(m.diskPercent));
+}
+
+function counts() {
+  const rows = document.querySelectorAll("tr[data-host]");
+  text(document.getElementById("host-count"), String(rows.length));
+  text(document.getElementById("online-count"), String([...rows].filter((r) => r.classList.contains("online")).length));
+}
+
+function followFleet() {
+  const table = document.getElementById("fleet");
+  const single = document.querySelector("table.single tr[data-host]");
+  if (!table && !single) return;
+  const source = new EventSource("/events");
+  source.addEventListener("host", (event) => {
+    const host = JSON.parse(event.data);
+    let row = document.querySelector(`tr[data-host="${CSS.escape(host.name)}"]`);
+    if (!row && table) {
+      const tag = table.dataset.tag;
+      if (tag && !(host.tags || []).includes(tag)) return;
+      row = newHostRow(host);
+      table.tBodies[0].append(row);
+      document.getElementById("no-hosts")?.remove();
+    }
+    if (row) { applyHost(row, host); counts(); }
+  });
+  source.addEventListener("command", (event) => {
+    const command = JSON.parse(event.data);
+    const row = document.querySelector(`tr[data-command="${CSS.escape(command.id)}"]`);
+    if (!row) return;
+    const state = command.state.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
+    const cell = row.querySelector("[data-field=state]");
+    if (cell) { cell.className = `state-${state}`; text(cell, state); }
+    text(row.querySelector("[data-field=exit]"), command.exitCode === null || command.exitCode === undefined ? "" : String(command.exitCode));
+  });
+}
+
+function followOutput() {
+  const output = document.getElementById("output");
+  if (!output || !output.dataset.stream) return;
+  // Lines arrive in bursts; they are appended once per frame so a fast stream does not stall the page.
+  let pending = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const stick = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
+    const fragment = document.createDocumentFragment();
+    for (const line of pending) {
+      const span = document.createElement("span");
+      if (line.stream === "Stderr") span.className = "stderr";
+      span.dataset.seq = line.sequence;
+      span.textContent = line.text + "\n";
+      fragment.append(span);
+    }
+    pending = [];
+    output.append(fragment);
+    output.dataset.lines = String(output.childElementCount);
+    if (stick) output.scrollTop = output.scrollHeight;
+  };
+  const source = new EventSource(output.dataset.stream);
+  source.addEventListener("line", (event) => {
+    pending.push(JSON.parse(event.data));
+    if (!scheduled) { scheduled = true; requestAnimationFrame(flush); }
+  });
+  source.addEventListener("end", (event) => {
+    source.close();
+    if (pending.length) flush();
+    const command = JSON.parse(event.data);
+    const state = command.state.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
+    const label = document.getElementById("output-state");
+    if (label) { label.className = `state-${state}`; text(label, state); }
+    output.dataset.finished = "true";
+  });
+}
+
+function followRun() {
+  const graph = document.getElementById("graph");
+  if (!graph || !graph.dataset.stream) return;
+  const source = new EventSource(graph.dataset.stream);
+  source.addEventListener("steps", (event) => {
+    for (const step of JSON.parse(event.data)) {
+      const node = graph.querySelector(`g[data-step="${CSS.escape(step.id)}"]`);
+      if (node) {
+        node.setAttribute("class", node.getAttribute("class").replace(/state-[a-z-]+/, `state-${step.state}`));
+        const title = node.querySelector("title");
+        if (title) title.textContent = `${step.id}: ${step.state}`;
+      }
+      const cell = document.querySelector(`#steps tr[data-step="${CSS.escape(step.id)}"] [data-field=state]`);
+      if (cell) { cell.className = `state-${step.state}`; text(cell, step.state); }
+    }
+  });
+  source.addEventListener("end", () => { source.close(); graph.dataset.finished = "true"; });
+}
+
+refreshTimes();
+setInterval(refreshTimes, 5000);
+followFleet();
+followOutput();
+followRun();
+document.body.dataset.live = "ready";

@@ -1,0 +1,34 @@
+using System.Collections.Immutable;
+
+namespace Flotilla.Dashboard;
+
+/// <summary>One row of the fleet page, as the control plane knows the host now.</summary>
+/// <param name="Generation">The system generation the host runs (e.g. "42"), if known.</param>
+/// <param name="GenerationCurrent">Whether that generation is the one the fleet's configuration wants (null: unknown).</param>
+public sealed record HostSummary(
+    string Name,
+    bool Online,
+    DateTimeOffset? LastSeen,
+    string? Platform,
+    string? Generation,
+    bool? GenerationCurrent,
+    ImmutableArray<string> Tags,
+    ImmutableArray<DriftCompartment> Drift,
+    HostMetrics? Metrics);
+
+/// <summary>One of NixFleet's drift compartments (agent, git, lock, system, tests) with why it is in that state.</summary>
+public sealed record DriftCompartment(string Name, DriftState State, string? Reason);
+
+public enum DriftState
+{
+    Unknown,
+    Ok,
+    Outdated,
+    Failed,
+}
+
+/// <summary>The last heartbeat's figures; null parts were not reported.</summary>
+public sealed record HostMetrics(double? CpuPercent, double? RamPercent, double? SwapPercent, double? Load1, double? DiskPercent);
+
+/// <summary>The host page: the summary and the facts the agent registered with (hostname, os, nixpkgs, flake revision...).</summary>
+public sealed record HostDetail(HostSummary Summary, ImmutableSortedDictionary<string, string> Facts);

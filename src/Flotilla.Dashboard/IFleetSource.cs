@@ -1,0 +1,23 @@
+namespace Flotilla.Dashboard;
+
+/// <summary>The hosts as the control plane sees them. Implemented by the control plane; must be thread safe.</summary>
+public interface IFleetSource
+{
+    ValueTask<IReadOnlyList<HostSummary>> ListHostsAsync(CancellationToken cancellationToken = default);
+
+    ValueTask<HostDetail?> GetHostAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Changes as they happen (a host comes online, a heartbeat, a command changes state), until
+    /// cancelled. Each subscriber gets every change after it subscribed; a slow subscriber may be
+    /// given only the latest state of a host (changes are snapshots, so skipping is safe).
+    /// </summary>
+    IAsyncEnumerable<FleetChange> WatchAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A change the dashboard pushes to browsers.</summary>
+public abstract record FleetChange;
+
+public sealed record HostChanged(HostSummary Host) : FleetChange;
+
+public sealed record CommandChanged(CommandRecord Command) : FleetChange;

@@ -1,0 +1,23 @@
+using System.Globalization;
+
+namespace Flotilla.Dashboard.Internal;
+
+/// <summary>How values read on the pages (the script keeps relative times current).</summary>
+internal static class Display
+{
+    public static string Time(DateTimeOffset? time) => time is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "-";
+
+    public static string Iso(DateTimeOffset? time) => time is { } t ? t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : "";
+
+    public static string Percent(double? value) => value is { } v ? v.ToString("0", CultureInfo.InvariantCulture) + "%" : "-";
+
+    public static string Number(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";
+
+    public static string Drift(DriftState state) => state.ToString().ToLowerInvariant();
+
+    public static string State(CommandState state) => state switch
+    {
+        CommandState.TimedOut => "timed-out",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+}

@@ -1,0 +1,191 @@
+using System.Collections.Immutable;
+using Flotilla.Execution;
+using Flotilla.Planning;
+using static Microsoft.Playwright.Assertions;
+
+namespace Flotilla.Browser.Tests;
+
+[Collection(BrowserCollection.Name)]
+public sealed class FleetBrowserTests(Chromium chromium)
+{
+    private static async Task MarkPageAsync(IPage page) => await page.EvaluateAsync("() => { window.notReloaded = true; }");
+
+    private static async Task AssertNotReloadedAsync(IPage page) => Assert.True(await page.EvaluateAsync<bool>("() => window.notReloaded === true"), "the page was reloaded");
+
+    [Fact]
+    public async Task An_agent_that_comes_online_appears_on_the_fleet_page_without_a_reload()
+    {
+        await using var session = await BrowserSession.StartAsync(chromium);
+        session.Host.Fleet.SetHost(TestFleet.Host("hsb0", online: true, "home"));
+        session.Host.Fleet.SetHost(TestFleet.Host("csb1", online: false, "cloud"));
+        await session.LogInAsync();
+        await Expect(session.Page.Locator("body[data-live=ready]")).ToHaveCountAsync(1);
+        await MarkPageAsync(session.Page);
+
+        session.Host.Fleet.SetHost(TestFleet.Host("gpc0", online: true, "home"));
+        session.Host.Fleet.SetHost(TestFleet.Host("csb1", online: true, "cloud") with { Metrics = new HostMetrics(87, 50, 0, 3.5, 92) });
+
+        await Expect(session.Page.Locator("tr[data-host=gpc0] [data-field=status]")).ToHaveTextAsync("online");
+        await Expect(session.Page.Locator("tr[data-host=csb1] [data-field=status]")).ToHaveTextAsync("online");
+        await Expect(session.Page.Locator("tr[data-host=csb1] [data-field=cpu]")).ToHaveTextAsync("87%");
+        await Expect(session.Page.Locator("#online-count")).ToHaveTextAsync("3");
+        await AssertNotReloadedAsync(session.Page);
+        await Expect(session.Page.Locator("tr[data-host=gpc0] .drift-failed")).ToHaveAttributeAsync("title", "tests: failed - nginx: 500");
+        await Screenshots.SaveAsync(session.Page, "fleet");
+    }
+
+    [Fact]
+    public async Task A_command_s_output_streams_in_and_is_still_there_after_a_reload()
+    {
+        await using var session = await BrowserSession.StartAsync(chromium);
+        session.Host.Fleet.SetHost(TestFleet.Host("hsb0"));
+        await session.LogInAsync();
+        await session.Page.GotoAsync(session.Url("/hosts/hsb0"));
+        await session.Page.Locator("#operation").SelectOptionAsync("run");
+        await session.Page.Locator("#command-line").FillAsync("journalctl -u nginx -n 500");
+        await session.Page.Locator("#send input[name=SecondFactor]").FillAsync(session.FreshCode());
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(session.Page.Locator("#output")).ToHaveCountAsync(1);
+        var id = Assert.Single(await session.Host.Fleet.ListAsync("hsb0", 10)).Id;
+        Assert.Equal("journalctl -u nginx -n 500", session.Host.Fleet.Requests.Single().CommandLine);
+        await MarkPageAsync(session.Page);
+
+        // The agent streams 2,000 lines as fast as it can.
+        for (var i = 1; i <= 2000; i++)
+        {
+            session.Host.Fleet.Output(id, $"line {i}", i % 100 == 0 ? OutputStream.Stderr : OutputStream.Stdout);
+        }
+
+        await Expect(session.Page.Locator("#output")).ToHaveAttributeAsync("data-lines", "2000");
+        await Expect(session.Page.Locator("#output span").Last).ToHaveTextAsync("line 2000\n");
+        await AssertNotReloadedAsync(session.Page);
+        await Screenshots.SaveAsync(session.Page, "host-output");
+
+        // A reload shows the history first, then follows.
+        await session.Page.ReloadAsync();
+        await Expect(session.Page.Locator("#output")).ToHaveAttributeAsync("data-lines", "2000");
+        session.Host.Fleet.Output(id, "done");
+        session.Host.Fleet.Complete(id, 0);
+        await Expect(session.Page.Locator("#output")).ToHaveAttributeAsync("data-finished", "true");
+        await Expect(session.Page.Locator("#output span").Last).ToHaveTextAsync("done\n");
+        await Expect(session.Page.Locator("#output-state")).ToHaveTextAsync("succeeded");
+        var sequences = await session.Page.Locator("#output span").EvaluateAllAsync<long[]>("spans => spans.map(s => Number(s.dataset.seq))");
+        Assert.Equal(Enumerable.Range(1, 2001).Select(i => (long)i), sequences);
+    }
+
+    [Fact]
+    public async Task Reboot_asks_for_a_fresh_TOTP_code()
+    {
+        await using var session = await BrowserSession.StartAsync(chromium);
+        session.Host.Fleet.SetHost(TestFleet.Host("hsb0"));
+        session.Host.Fleet.SetHost(TestFleet.Host("hsb1"));
+        var loginCode = session.FreshCode();
+        await session.LogInAsync(code: loginCode);
+        await session.Page.Locator("tr[data-host=hsb0] input[type=checkbox]").CheckAsync();
+        await session.Page.Locator("tr[data-host=hsb1] input[type=checkbox]").CheckAsync();
+        await session.Page.GetByLabel("Operation").SelectOptionAsync("reboot");
+
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(session.Page.Locator("#message.error")).ToContainTextAsync("needs a fresh code");
+        await Screenshots.SaveAsync(session.Page, "reboot-needs-code");
+        Assert.Empty(session.Host.Fleet.Requests);
+
+        // The code used to log in is not fresh.
+        await session.Page.Locator("tr[data-host=hsb0] input[type=checkbox]").CheckAsync();
+        await session.Page.Locator("tr[data-host=hsb1] input[type=checkbox]").CheckAsync();
+        await session.Page.GetByLabel("Operation").SelectOptionAsync("reboot");
+        await session.Page.Locator("#bulk input[name=SecondFactor]").FillAsync(loginCode);
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(session.Page.Locator("#message.error")).ToContainTextAsync("needs a fresh code");
+        Assert.Empty(session.Host.Fleet.Requests);
+
+        await session.Page.Locator("tr[data-host=hsb0] input[type=checkbox]").CheckAsync();
+        await session.Page.Locator("tr[data-host=hsb1] input[type=checkbox]").CheckAsync();
+        await session.Page.GetByLabel("Operation").SelectOptionAsync("reboot");
+        await session.Page.Locator("#bulk input[name=SecondFactor]").FillAsync(session.FreshCode());
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+
+        await Expect(session.Page.Locator("#message")).ToHaveTextAsync("Sent reboot to 2 hosts.");
+        var request = Assert.Single(session.Host.Fleet.Requests);
+        Assert.Equal(("reboot", "hsb0,hsb1", "admin"), (request.Operation, string.Join(',', request.Hosts), request.RequestedBy));
+        var audit = await session.Host.Get<IAuditLog>().ListAsync(10);
+        Assert.Equal(("command", "hsb0,hsb1", "reboot"), (audit[0].Action, audit[0].Target, audit[0].Detail));
+        Assert.Equal(["totp replayed", "wrong totp code"], audit.Where(e => e.Action == "step-up").Select(e => e.Result));
+    }
+
+    [Fact]
+    public async Task A_switch_needs_no_code_and_the_audit_log_shows_who_sent_it()
+    {
+        await using var session = await BrowserSession.StartAsync(chromium);
+        session.Host.Fleet.SetHost(TestFleet.Host("hsb0"));
+        await session.LogInAsync();
+        await session.Page.Locator("tr[data-host=hsb0] input[type=checkbox]").CheckAsync();
+        await session.Page.GetByLabel("Operation").SelectOptionAsync("switch");
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(session.Page.Locator("#message")).ToHaveTextAsync("Sent switch to 1 host.");
+
+        await session.Page.GotoAsync(session.Url("/audit"));
+
+        await Expect(session.Page.Locator("table.audit tbody tr").First).ToContainTextAsync("switch");
+        await Expect(session.Page.Locator("table.audit tbody tr").Nth(1)).ToContainTextAsync("login");
+        await Screenshots.SaveAsync(session.Page, "audit");
+    }
+
+    [Fact]
+    public async Task A_run_s_dependency_graph_is_drawn_and_its_steps_change_state_live()
+    {
+        using var state = new TempDirectory();
+        await using var session = await BrowserSession.StartAsync(chromium, o => o.StateDirectory = state.Path);
+        var plan = DeployPlan("db", "web01", "web02");
+        var journal = await RunJournal.CreateAsync(state.Path, plan, new RunMetadata("deploy", "/srv/fleet/flotilla.nix"));
+        await using (journal)
+        {
+            await journal.AppendAsync([Event("build:db", "started"), Event("build:db", "succeeded"), Event("copy:db", "started")]);
+            await session.LogInAsync();
+            await session.Page.GotoAsync(session.Url("/runs"));
+            await session.Page.GetByRole(AriaRole.Link, new() { Name = journal.Id }).ClickAsync();
+
+            await Expect(session.Page.Locator("svg.plan-graph g.step")).ToHaveCountAsync(plan.Steps.Length);
+            await Expect(session.Page.Locator("svg.plan-graph path.edge")).ToHaveCountAsync(plan.Steps.Sum(s => s.DependsOn.Length));
+            await Expect(session.Page.Locator("g[data-step='build:db']")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("state-succeeded"));
+            await Expect(session.Page.Locator("g[data-step='copy:db']")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("state-running"));
+            await MarkPageAsync(session.Page);
+
+            await journal.AppendAsync([Event("copy:db", "succeeded"), Event("activate:db", "started")]);
+
+            await Expect(session.Page.Locator("g[data-step='activate:db']")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("state-running"));
+            await Expect(session.Page.Locator("#steps tr[data-step='copy:db'] [data-field=state]")).ToHaveTextAsync("succeeded");
+            await AssertNotReloadedAsync(session.Page);
+            await Screenshots.SaveAsync(session.Page, "run");
+        }
+    }
+
+    private static RunEvent Event(string step, string state) => new(
+        DateTimeOffset.FromUnixTimeSeconds(1_800_000_000),
+        step.Split(':')[1],
+        step,
+        step.Split(':')[0],
+        state switch { "started" => RunEventState.Started, "succeeded" => RunEventState.Succeeded, _ => RunEventState.Failed },
+        null);
+
+    /// <summary>A deploy plan as the planner makes it: web hosts activate after db is verified.</summary>
+    internal static Plan DeployPlan(string database, params string[] webHosts)
+    {
+        var steps = ImmutableArray.CreateBuilder<PlanStep>();
+        void Host(string host, params string[] activateAfter)
+        {
+            steps.Add(new PlanStep($"build:{host}", "build", "build", host, null, []));
+            steps.Add(new PlanStep($"copy:{host}", "copy", "copy", host, null, [$"build:{host}"]));
+            steps.Add(new PlanStep($"activate:{host}", "activate", "activate", host, null, [$"copy:{host}", .. activateAfter]));
+            steps.Add(new PlanStep($"verify:{host}", "verify", "verify", host, null, [$"activate:{host}"]));
+        }
+
+        Host(database);
+        foreach (var web in webHosts)
+        {
+            Host(web, $"verify:{database}");
+        }
+
+        return new Plan(Operation.Deploy, steps.ToImmutable());
+    }
+}
