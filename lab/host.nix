@@ -1,6 +1,8 @@
 # Builds a lab host's system closure from its lab configuration (hosts/<host>.json):
 #   { "version": "1", "kernel": "1"?, "services": [ { "name", "port", "kind"?: "http"|"tcp"|"unit" (a process, no port),
-#     "health"?: "healthy"|"unhealthy"|"slow"|"crash" } ] }
+#     "health"?: "healthy"|"unhealthy"|"slow"|"crash",
+#     "startup"?: seconds the service takes to start (activation waits for it, as systemd waits for
+#                 a Type=notify unit; 0 by default) } ] }
 # Every derivation is built by a static busybox (the only program the closures need), so the
 # closure is self-contained and the same with or without Nix's sandbox.
 { system, busybox }:
@@ -27,15 +29,18 @@ let
     let
       kind = s.kind or "http";
       health = s.health or "healthy";
-      vars = { inherit bb health; name = s.name; host = name; port = toString s.port; inherit version kind; };
+      startup = toString (s.startup or 0);
+      vars = { inherit bb health startup; name = s.name; host = name; port = toString s.port; inherit version kind; };
     in
     build "lab-service-${s.name}-${version}" {
+      inherit startup;
       run = fill ./service-run.sh vars;
       handler = fill (if kind == "tcp" then ./tcp-handler.sh else ./http-handler.sh) vars;
       buildCommand = ''
         mkdir -p $out/bin
         printf '%s' "$run" > $out/bin/run
         printf '%s' "$handler" > $out/handler
+        printf '%s\n' "$startup" > $out/startup
         chmod +x $out/bin/run $out/handler
       '';
     };

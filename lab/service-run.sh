@@ -2,6 +2,12 @@
 # Lab service @name@ on @host@ (@kind@ on port @port@, configured health: @health@).
 bb=@bb@
 here=$($bb dirname "$($bb dirname "$0")")
+# A service that takes time to start (a database recovering, a JVM): ready only afterwards, and
+# switch-to-configuration waits for the ready file ($LAB_READY), as systemd waits for a start job.
+if [ "@startup@" -gt 0 ]; then
+  $bb sleep "@startup@"
+fi
+[ -n "${LAB_READY:-}" ] && $bb touch "$LAB_READY"
 case "@health@" in
   crash)
     echo "@name@: exiting at start (lab health: crash)" >&2

@@ -73,6 +73,7 @@ if [ "$goal" = boot ]; then
   exit 0
 fi
 
+started=
 stop() {
   if [ -f "$state/$1/pid" ]; then
     pid=$($bb cat "$state/$1/pid")
@@ -87,8 +88,26 @@ start() {
   $bb mkdir -p "$state/$1"
   spec=$($bb readlink -f "$self/services/$1")
   echo "$spec" > "$state/$1/spec"
-  $bb setsid "$spec/bin/run" < /dev/null >> "$state/$1/log" 2>&1 &
+  $bb rm -f "$state/$1/ready"
+  LAB_READY="$state/$1/ready" $bb setsid "$spec/bin/run" < /dev/null >> "$state/$1/log" 2>&1 &
   echo $! > "$state/$1/pid"
+  started="$started $1"
+}
+
+# Like systemd's start jobs: services that take time to start are waited for, all at once, for
+# their startup time and 10 s more; one that exits meanwhile is not waited for.
+wait_started() {
+  for n in $started; do
+    spec=$($bb cat "$state/$n/spec")
+    seconds=$($bb cat "$spec/startup" 2>/dev/null || echo 0)
+    [ "$seconds" -gt 0 ] || continue
+    i=0
+    limit=$(((seconds + 10) * 10))
+    while [ $i -lt $limit ] && [ ! -e "$state/$n/ready" ] && alive "$($bb cat "$state/$n/pid")"; do
+      $bb usleep 100000
+      i=$((i + 1))
+    done
+  done
 }
 
 $bb mkdir -p "$state"
@@ -96,4 +115,5 @@ $bb ln -sfn "$self" /run/current-system
 for n in $to_stop; do echo "stopping service $n"; stop "$n"; $bb rm -rf "$state/$n"; done
 for n in $to_restart; do echo "restarting service $n"; stop "$n"; start "$n"; done
 for n in $to_start; do echo "starting service $n"; start "$n"; done
+wait_started
 echo "activated $self"

@@ -4,9 +4,10 @@ namespace Flotilla.Bench;
 
 /// <summary>
 /// The options of the lab benchmarks: <c>--cli PATH</c> (the built CLI, run as a user runs it:
-/// <c>dotnet PATH</c>), <c>--hosts N</c>, <c>--repeat N</c>, <c>--parallel N</c>, <c>--chains N</c>, <c>--chain-length N</c>. Immutable.
+/// <c>dotnet PATH</c>), <c>--hosts N</c>, <c>--repeat N</c>, <c>--parallel N</c>, <c>--chains N</c>, <c>--chain-length N</c>,
+/// <c>--startup S</c> (seconds every lab service takes to start; activation waits for it). Immutable.
 /// </summary>
-internal sealed record BenchOptions(string CliPath, int? Hosts, int Repeat, int? Parallel, int Chains, int ChainLength)
+internal sealed record BenchOptions(string CliPath, int? Hosts, int Repeat, int? Parallel, int Chains, int ChainLength, int Startup = 0)
 {
     public const string DefaultCliPath = ".build/cli/flotilla.dll";
 
@@ -34,6 +35,7 @@ internal sealed record BenchOptions(string CliPath, int? Hosts, int Repeat, int?
             Number("--repeat") ?? 5,
             Number("--parallel"),
             Number("--chains") ?? 4,
-            Number("--chain-length") ?? 4);
+            Number("--chain-length") ?? 4,
+            Number("--startup") ?? 0);
     }
 }

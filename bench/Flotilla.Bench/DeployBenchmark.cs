@@ -70,7 +70,7 @@ internal static class DeployBenchmark
         var hosts = Enumerable.Range(0, options.Chains).SelectMany(c => Enumerable.Range(0, options.ChainLength).Select(l => HostName(c, l))).ToList();
 
         // a. flotilla deploy, every host on a new configuration (version 2).
-        await ConfigureAsync(lab, hosts, "2", cancellationToken).ConfigureAwait(false);
+        await ConfigureAsync(lab, hosts, "2", options.Startup, cancellationToken).ConfigureAwait(false);
         var state = Path.Combine(work, "state");
         string[] deployArgs = ["deploy", "-f", inventory, "--json", "--substituters", "", "--state-dir", state, .. options.Parallel is { } p ? ["--parallel", p.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>()];
         Console.WriteLine($"a. dotnet {options.CliPath} {string.Join(' ', deployArgs.Select(a => a.Length == 0 ? "\"\"" : a))}");
@@ -88,7 +88,7 @@ internal static class DeployBenchmark
         // c. The same work as a sequential loop: a new configuration (version 3) so there is as much to
         // build, copy and activate as flotilla had; one nix build of every host, then host by host in
         // dependency order: nix copy, then nix-env --set + switch-to-configuration over ssh.
-        await ConfigureAsync(lab, hosts, "3", cancellationToken).ConfigureAwait(false);
+        await ConfigureAsync(lab, hosts, "3", options.Startup, cancellationToken).ConfigureAwait(false);
         var attributes = hosts.Select(h => $"path:{inventory}#nixosConfigurations.{h}.config.system.build.toplevel").ToList();
         var build = await Timed.RunAsync(Nix, ["--extra-experimental-features", "nix-command flakes", "build", "--json", "--no-link", "--option", "substituters", "", .. attributes], cancellationToken: cancellationToken).ConfigureAwait(false);
         var systems = SystemPaths(build.Result.StandardOutput, hosts);
@@ -106,7 +106,7 @@ internal static class DeployBenchmark
         var loop = build.Elapsed + copy + activate;
 
         Console.WriteLine();
-        Console.WriteLine($"deploy benchmark: {hosts.Count} lab hosts, {options.Chains} dependency chains of {options.ChainLength}{(options.ChainLength > 1 ? " (cN-2 depends on cN-1, ...)" : " (no dependencies)")}, every host on a new configuration");
+        Console.WriteLine($"deploy benchmark: {hosts.Count} lab hosts, {options.Chains} dependency chains of {options.ChainLength}{(options.ChainLength > 1 ? " (cN-2 depends on cN-1, ...)" : " (no dependencies)")}, every host on a new configuration{(options.Startup > 0 ? $", every service taking {options.Startup.ToString(CultureInfo.InvariantCulture)} s to start" : "")}");
         Console.WriteLine($"a. flotilla deploy (built CLI process, --substituters \"\"{(options.Parallel is { } n ? ", --parallel " + n.ToString(CultureInfo.InvariantCulture) : ", default --parallel")}): {S(deploy.Elapsed)}");
         Console.WriteLine($"b. critical path of that run: {S(lowerBound)}");
         Console.WriteLine($"     = launch -> first step started (load and evaluate the inventory, the one batch nix build of all hosts): {S(beforeSteps)}");
@@ -128,13 +128,19 @@ internal static class DeployBenchmark
     private static void Ratio(string what, double ratio, string target, bool? met) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {what}: {ratio:F2}{(met is null ? "" : $" (target {target}: {(met.Value ? "met" : "MISSED")})")}"));
 
-    private static async Task ConfigureAsync(Lab.Lab lab, IEnumerable<string> hosts, string version, CancellationToken cancellationToken)
+    /// <summary>A new version of every host's configuration; with <paramref name="startup"/>, its services take that long to start.</summary>
+    private static async Task ConfigureAsync(Lab.Lab lab, IEnumerable<string> hosts, string version, int startup, CancellationToken cancellationToken)
     {
         foreach (var host in hosts)
         {
             var file = lab.HostConfigurationPath(host);
             var config = JsonNode.Parse(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false))!;
             config["version"] = version;
+            foreach (var service in config["services"]?.AsArray() ?? [])
+            {
+                service!["startup"] = startup;
+            }
+
             await File.WriteAllTextAsync(file, config.ToJsonString(), cancellationToken).ConfigureAwait(false);
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Flotilla.Execution;
 using Flotilla.Lab;
 
 namespace Flotilla.Bench;
@@ -58,6 +59,9 @@ internal static class ExecBenchmark
         [
             new("flotilla exec (lab flake)", "dotnet", [options.CliPath, "exec", "-f", lab.InventoryDirectory, "--", "true"]),
             new("flotilla exec (JSON inventory)", "dotnet", [options.CliPath, "exec", "-f", jsonInventory, "--", "true"]),
+            // Every round pays 32 handshakes, as parallel-ssh does: no shared connections.
+            new("flotilla exec (JSON, cold)", "dotnet", [options.CliPath, "exec", "-f", jsonInventory, "--", "true"],
+                new Dictionary<string, string>(StringComparer.Ordinal) { [SshConnectionSharing.PersistVariable] = "no" }),
             new("parallel-ssh", ParallelSsh(), ["-h", hostsFile, "-p", count, "true"]),
             // Ansible's own defaults otherwise (its ssh ControlPersist included).
             new("ansible", "ansible", ["all", "-i", ansibleInventory, "-m", "command", "-a", "true", "-f", count],
@@ -96,7 +100,7 @@ internal static class ExecBenchmark
         }
 
         Console.WriteLine();
-        foreach (var flotilla in tools.Take(2).Select(t => t.Name))
+        foreach (var flotilla in tools.Take(3).Select(t => t.Name))
         {
             var pssh = medians["parallel-ssh"] / medians[flotilla];
             var ansible = medians["ansible"] / medians[flotilla];

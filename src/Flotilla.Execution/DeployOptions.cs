@@ -23,6 +23,17 @@ public sealed record SshOptions
     public IReadOnlyList<string> ExtraOptions { get; init; } = [];
     /// <summary>An ssh_config file (<c>-F</c>); null uses the user's own.</summary>
     public string? ConfigFile { get; init; }
+
+    /// <summary>
+    /// How long an idle shared connection to a host stays open (ssh's <c>ControlPersist</c>), so
+    /// that the next command, copy or run reaches the host without a new handshake; null opens a
+    /// connection per command. Defaults to <see cref="SshConnectionSharing.DefaultPersist"/>
+    /// (60 s, or <c>FLOTILLA_SSH_PERSIST</c>: seconds, or <c>no</c>).
+    /// </summary>
+    public TimeSpan? Persist { get; init; } = SshConnectionSharing.DefaultPersist;
+
+    /// <summary>Where the shared connections' sockets live (private to this user); null: <see cref="SshConnectionSharing.DefaultDirectory"/>.</summary>
+    public string? ControlDirectory { get; init; }
 }
 
 /// <summary>How a deploy runs. Immutable.</summary>
@@ -43,6 +54,8 @@ public sealed record DeployOptions
     public bool SubstituteOnDestination { get; init; } = true;
     public SshOptions Ssh { get; init; } = new();
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <summary>The OpenTofu or Terraform program for NixMox's terraform steps; null finds <c>tofu</c>, then <c>terraform</c>, on PATH.</summary>
+    public string? Terraform { get; init; }
 
     /// <summary>
     /// The goal for one host: a host whose strategy is <c>recreate</c> gets its new system as the

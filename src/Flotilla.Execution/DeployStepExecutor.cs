@@ -19,6 +19,7 @@ public sealed class DeployStepExecutor : IStepExecutor
     private readonly HostActivator activator;
     private readonly HealthChecker health;
     private readonly KeyUploader keys;
+    private readonly TerraformDriver terraform;
     private readonly ConcurrentDictionary<string, HostRun> hosts = new();
 
     public DeployStepExecutor(DeployOptions? options = null)
@@ -29,6 +30,7 @@ public sealed class DeployStepExecutor : IStepExecutor
         activator = new HostActivator(ssh);
         health = new HealthChecker(ssh, this.options.TimeProvider);
         keys = new KeyUploader(ssh);
+        terraform = new TerraformDriver(this.options.Terraform);
     }
 
     /// <summary>
@@ -65,7 +67,7 @@ public sealed class DeployStepExecutor : IStepExecutor
 
         if (step.Kind == StepKinds.Terraform)
         {
-            return StepResult.Failed($"{step.Id}: the terraform driver is not available in this version; run terraform for it by hand or deploy without terraform steps");
+            return await terraform.RunAsync(step, context.Fleet, line => context.Output.Line(step, line), cancellationToken).ConfigureAwait(false);
         }
 
         var host = context.Host ?? (step.Host is { } name ? context.Fleet.FindHost(name) : null);

@@ -37,7 +37,7 @@ public sealed class HostStatusReader(DeployOptions? options = null)
     public async Task<IReadOnlyList<HostStatus>> ReadAsync(Fleet fleet, IReadOnlyList<Host> hosts, bool compareWithInventory = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fleet);
-        IReadOnlyDictionary<string, HostClosure> expected = compareWithInventory && fleet.FlakeDirectory is not null
+        IReadOnlyDictionary<string, HostClosure> expected = compareWithInventory && NixBuilder.CanBuild(fleet, hosts)
             ? await new NixBuilder(options).EvaluateAsync(fleet, hosts, cancellationToken).ConfigureAwait(false)
             : new Dictionary<string, HostClosure>();
         return await Task.WhenAll(hosts.Select(h => ReadAsync(h, expected.TryGetValue(h.Name, out var c) ? c.SystemPath : null, cancellationToken))).ConfigureAwait(false);

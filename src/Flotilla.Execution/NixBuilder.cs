@@ -10,8 +10,9 @@ namespace Flotilla.Execution;
 public sealed record HostClosure(string Host, string SystemPath, string DerivationPath);
 
 /// <summary>
-/// Builds hosts' system closures from the fleet's flake: one <c>nix eval</c> names every output and
-/// derivation, then ONE <c>nix build</c> makes all closures built locally; hosts with
+/// Builds hosts' system closures from the fleet's flake, or from the Nix file a host names: one
+/// <c>nix eval</c> per attribute root or file names every output and derivation, then ONE
+/// <c>nix build</c> makes all closures built locally; hosts with
 /// <c>buildOnTarget</c> or a build host get their derivation copied there and realised there.
 /// Thread safe.
 /// </summary>
@@ -34,14 +35,13 @@ public sealed class NixBuilder(DeployOptions? options = null)
             return new Dictionary<string, HostClosure>();
         }
 
-        var flake = fleet.FlakeDirectory ?? throw new InvalidOperationException(
-            $"{fleet.SourcePath} is not a flake inventory: building needs a flake whose nixosConfigurations build the hosts' systems");
-        var closures = await EvaluateAsync(flake, hosts, cancellationToken).ConfigureAwait(false);
+        var closures = await EvaluateAsync(fleet, hosts, cancellationToken).ConfigureAwait(false);
 
         var local = hosts.Where(h => !h.BuildOnTarget && h.BuildHost is null).ToList();
         if (local.Count > 0)
         {
-            var installables = local.Select(h => $"path:{flake}#{SystemAttribute(h)}");
+            // Flake hosts by attribute, hosts built from a Nix file by the derivation the evaluation wrote: one build for all.
+            var installables = local.Select(h => h.SystemFile is null ? $"path:{fleet.FlakeDirectory}#{SystemAttribute(h)}" : closures[h.Name].DerivationPath);
             var result = await ProcessRunner.RunAsync("nix", [.. NixFlakes, "build", "--json", "--no-link", .. SubstituterOptions(), .. installables], null, null, onLine, cancellationToken).ConfigureAwait(false);
             if (result.ExitCode != 0)
             {
@@ -59,35 +59,45 @@ public sealed class NixBuilder(DeployOptions? options = null)
         return closures;
     }
 
+    /// <summary>Whether the inventory says how to build every one of <paramref name="hosts"/>: a flake, or a Nix file per host.</summary>
+    public static bool CanBuild(Fleet fleet, IEnumerable<Host> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        return fleet.FlakeDirectory is not null || hosts.All(h => h.SystemFile is not null);
+    }
+
     /// <summary>What the inventory builds now for each host (output and derivation paths), without building it.</summary>
     public async Task<IReadOnlyDictionary<string, HostClosure>> EvaluateAsync(Fleet fleet, IReadOnlyList<Host> hosts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fleet);
-        var flake = fleet.FlakeDirectory ?? throw new InvalidOperationException(
-            $"{fleet.SourcePath} is not a flake inventory: evaluating hosts' systems needs a flake");
-        return hosts.Count == 0 ? new Dictionary<string, HostClosure>() : await EvaluateAsync(flake, hosts, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>One evaluation per attribute root (nixosConfigurations, …) names every host's output and derivation.</summary>
-    private async Task<Dictionary<string, HostClosure>> EvaluateAsync(string flake, IReadOnlyList<Host> hosts, CancellationToken cancellationToken)
-    {
-        var closures = new Dictionary<string, HostClosure>();
-        foreach (var group in hosts.GroupBy(h => NixExpression.SplitAttributePath(SystemAttribute(h))[0]))
+        ArgumentNullException.ThrowIfNull(hosts);
+        if (hosts.FirstOrDefault(h => h.SystemFile is null) is { } unbuildable && fleet.FlakeDirectory is null)
         {
+            throw new NixBuildException(
+                $"{fleet.SourcePath}: host {unbuildable.Name} has no system to build: name a flake in the inventory (\"flake\": \"DIR\", " +
+                "or put the inventory beside a flake.nix) or a Nix file in the host's \"system\" (\"./machines.nix#ATTR\")");
+        }
+
+        var closures = new Dictionary<string, HostClosure>();
+        // One evaluation per attribute root of the flake (nixosConfigurations, …) and one per Nix file.
+        foreach (var group in hosts.GroupBy(h => h.SystemFile is { } file ? "file:" + file : "flake:" + NixExpression.SplitAttributePath(SystemAttribute(h))[0], StringComparer.Ordinal))
+        {
+            var file = group.First().SystemFile;
             var apply = new StringBuilder("root: {");
             foreach (var host in group)
             {
-                var path = NixExpression.SplitAttributePath(SystemAttribute(host)).Skip(1);
+                var path = file is null ? NixExpression.SplitAttributePath(SystemAttribute(host)).Skip(1) : host.SystemAttribute is { } attribute ? NixExpression.SplitAttributePath(attribute) : [];
                 var value = NixExpression.Select("root", path);
                 apply.Append(' ').Append(NixExpression.String(host.Name))
                     .Append(" = { out = (").Append(value).Append(").outPath; drv = (").Append(value).Append(").drvPath; };");
             }
 
             apply.Append(" }");
-            var result = await ProcessRunner.RunAsync("nix", [.. NixFlakes, "eval", "--json", $"path:{flake}#{group.Key}", "--apply", apply.ToString()], null, cancellationToken).ConfigureAwait(false);
+            string[] source = file is null ? [$"path:{fleet.FlakeDirectory}#{group.Key["flake:".Length..]}"] : ["--file", file];
+            var result = await ProcessRunner.RunAsync("nix", [.. NixFlakes, "eval", "--json", .. source, "--apply", apply.ToString()], null, cancellationToken).ConfigureAwait(false);
             if (result.ExitCode != 0)
             {
-                throw new NixBuildException($"evaluating the systems of {string.Join(", ", group.Select(h => h.Name))} in {flake} failed (exit {result.ExitCode}):\n{Tail(result.StandardError)}");
+                throw new NixBuildException($"evaluating the systems of {string.Join(", ", group.Select(h => h.Name))} in {file ?? fleet.FlakeDirectory} failed (exit {result.ExitCode}):\n{Tail(result.StandardError)}");
             }
 
             using var document = JsonDocument.Parse(result.StandardOutput);

@@ -57,6 +57,7 @@ public sealed class SshTransport(SshOptions? options = null)
             "-o", "ConnectTimeout=" + Seconds(Options.ConnectTimeout),
             "-o", "ServerAliveInterval=" + Seconds(Options.ServerAliveInterval),
             "-o", "ServerAliveCountMax=3"]);
+        arguments.AddRange(SshConnectionSharing.Options(Options));
         foreach (var option in Options.ExtraOptions)
         {
             arguments.AddRange(["-o", option]);

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Flotilla.Execution;
+using Flotilla.Inventory;
 using Flotilla.Lab.Internal;
 
 namespace Flotilla.Lab;
@@ -166,6 +168,8 @@ public sealed partial class Lab
         if (state is not null)
         {
             var namespaces = await LabNetwork.NamespacesAsync(cancellationToken).ConfigureAwait(false);
+            // Shared ssh connections would outlive the hosts and be offered to the next lab at these addresses.
+            await Task.WhenAll(state.Hosts.Select(h => SshConnectionSharing.CloseAsync(new Target(h.Address, "root"), null, cancellationToken))).ConfigureAwait(false);
             foreach (var host in state.Hosts)
             {
                 await LabMachines.KillAllAsync(host, TimeProvider.System, cancellationToken).ConfigureAwait(false);

@@ -23,6 +23,33 @@ public sealed class DeployLabTests
     }
 
     [LabFact]
+    public async Task A_host_whose_system_a_json_inventory_builds_from_a_nix_file_deploys()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        await lab.ConfigureAsync("host-1", "2.0");
+        using var directory = new TempDirectory();
+        directory.Write("machines.nix", $"(builtins.getFlake \"path:{lab.Lab.InventoryDirectory}\").nixosConfigurations");
+        var inventory = directory.Write("flotilla.json", $$"""
+            { "hosts": { "host-1": {
+                "target": "root@{{lab.Address("host-1")}}",
+                "system": "./machines.nix#host-1.config.system.build.toplevel",
+                "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health" } ] } } }
+            """);
+        await lab.LoadFleetAsync(inventory);
+        var executor = new DeployStepExecutor(ExecutionLab.Options());
+        var output = new RecordingOutput();
+
+        var results = await lab.RunAsync(executor, lab.Plan("host-1"), output);
+
+        Assert.All(results, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
+        Assert.Equal("system-2-link", await lab.GenerationAsync("host-1"));
+        Assert.EndsWith("-nixos-system-host-1-2.0", executor.ClosureOf("host-1")!.SystemPath, StringComparison.Ordinal);
+        Assert.Equal(executor.ClosureOf("host-1")!.SystemPath, await lab.CurrentSystemAsync("host-1"));
+        var status = await new HostStatusReader(ExecutionLab.Options()).ReadAsync(lab.Fleet, [lab.Host("host-1")]);
+        Assert.True(status[0].UpToDate);
+    }
+
+    [LabFact]
     public async Task A_host_already_on_the_closure_is_skipped_unless_forced()
     {
         await using var lab = await ExecutionLab.StartAsync();

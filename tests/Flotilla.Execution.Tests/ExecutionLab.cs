@@ -50,6 +50,14 @@ internal sealed class ExecutionLab : IAsyncDisposable
 
     public Host Host(string name) => Fleet.FindHost(name)!;
 
+    /// <summary>Uses another inventory of the lab's hosts (health checks made quick).</summary>
+    public async Task LoadFleetAsync(string inventory)
+    {
+        var fleet = await InventoryLoader.LoadAsync(inventory);
+        Assert.Empty(fleet.Diagnostics);
+        Fleet = Quick(fleet);
+    }
+
     public string Address(string host) => Lab.GetHost(host).Address;
 
     public void UpdateHost(string name, Func<Host, Host> change) =>

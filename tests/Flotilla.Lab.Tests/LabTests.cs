@@ -114,6 +114,22 @@ public sealed class LabTests
     }
 
     [LabFact]
+    public async Task Activation_waits_for_a_service_that_takes_time_to_start_as_systemd_waits_for_its_start_job()
+    {
+        await using var lab = await TestLab.StartAsync(hosts: 1);
+        const string host = "host-1";
+        var file = lab.Lab.HostConfigurationPath(host);
+        await File.WriteAllTextAsync(file, """{ "version": "2", "services": [ { "name": "web", "port": 8080, "startup": 2 } ] }""");
+
+        var (_, activation) = await lab.DeployAsync(host);
+
+        Assert.Equal(0, activation.ExitCode);
+        // The service slept 2 s before it listened; activation returned only once it was ready.
+        Assert.Equal(HttpStatusCode.OK, await TestLab.GetAsync(lab.Host(host).Address, 8080));
+        Assert.Equal("active", await lab.SshCheckedAsync(host, "systemctl is-active web.service"));
+    }
+
+    [LabFact]
     public async Task A_reboot_kills_every_process_gives_a_new_boot_id_and_boots_the_default_generation()
     {
         await using var lab = await TestLab.StartAsync(hosts: 2);

@@ -30,9 +30,10 @@ internal static class DeployCommand
         var force = new Option<bool>("--force") { Description = "Copy and activate even hosts already on the target closure" };
         var resume = new Option<string?>("--resume") { Description = "Continue a run that was stopped: confirmed hosts are not redone", HelpName = "RUN-ID" };
         var substituters = CommonOptions.Substituters("the builds");
+        var terraform = new Option<string?>("--terraform") { Description = "The OpenTofu or Terraform program for NixMox's terraform steps (default: tofu, else terraform, on PATH)", HelpName = "PATH" };
         var command = new Command("deploy", "Build, copy, activate and verify the selected hosts, in dependency order, rolling back what fails")
         {
-            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters,
+            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform,
         };
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -71,6 +72,7 @@ internal static class DeployCommand
                     ConfirmTimeout = confirmTimeout,
                     Force = parse.GetValue(force),
                     Substituters = parse.GetValue(substituters),
+                    Terraform = parse.GetValue(terraform),
                 },
                 new SchedulerOptions
                 {

@@ -36,7 +36,10 @@ public sealed record Fleet
     public NetworkSettings? Network { get; init; }
     public ImmutableArray<Diagnostic> Diagnostics { get; init; } = [];
 
-    /// <summary>The flake directory for a flake inventory, else null.</summary>
+    /// <summary>
+    /// The flake that builds the hosts' systems: the inventory itself when it is a flake; for other
+    /// inventories the <c>flake</c> they name or a <c>flake.nix</c> beside them; else null.
+    /// </summary>
     public string? FlakeDirectory { get; init; }
 
     /// <summary>The host of that name (the first, if an invalid inventory repeats it), or null; O(1).</summary>

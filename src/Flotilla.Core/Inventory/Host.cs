@@ -36,5 +36,10 @@ public sealed record Host
     /// (<c>nixosConfigurations.hsb0.config.system.build.toplevel</c>) or null when the source names none.
     /// </summary>
     public string? SystemAttribute { get; init; }
+    /// <summary>
+    /// A Nix file that builds the host's system (the inventory's <c>system: "./machines.nix#web"</c>),
+    /// absolute; <see cref="SystemAttribute"/> is then the attribute path inside it (null: the file's value).
+    /// </summary>
+    public string? SystemFile { get; init; }
     public Origin Origin { get; init; } = Origin.None;
 }

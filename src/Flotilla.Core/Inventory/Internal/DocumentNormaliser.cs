@@ -12,9 +12,11 @@ internal static class DocumentNormaliser
         var hosts = ImmutableArray.CreateBuilder<Host>();
         var services = ImmutableArray.CreateBuilder<Service>();
         NetworkSettings? network = null;
+        string? flake = null;
         if (JsonObjectReader.Create(root, "", diagnostics, "an inventory") is { } reader)
         {
             reader.Ignore("$schema");
+            flake = SystemSources.ReadFlake(reader, file);
             if (reader.Int("version") is { } version && version != 1)
             {
                 diagnostics.Error(reader.PathOf("version"), $"inventory format version {version} is not known", "this Flotilla reads version 1");
@@ -47,6 +49,7 @@ internal static class DocumentNormaliser
             Hosts = hosts.ToImmutable(),
             Services = services.ToImmutable(),
             Network = network,
+            FlakeDirectory = flake,
             Diagnostics = diagnostics.ToImmutable(),
         };
     }

@@ -38,6 +38,7 @@ internal static class HostReader
         }
 
         var fields = origin.FieldNames;
+        var system = SystemSources.ReadSystem(reader, origin.File);
         hostname = reader.String("hostname") ?? hostname;
         var target = ReadTarget(reader, hostname, defaults);
 
@@ -105,7 +106,8 @@ internal static class HostReader
             BuildOnTarget = reader.Bool("buildOnTarget") ?? false,
             BuildHost = reader.String("buildHost"),
             Keys = KeyReader.ReadAll(reader, "keys"),
-            SystemAttribute = reader.String("system") ?? systemAttribute,
+            SystemAttribute = system.Attribute ?? (system.File is null ? systemAttribute : null),
+            SystemFile = system.File,
             Origin = origin with { FieldNames = reader.KeyParents is null ? fields : Layered(fields, reader.KeyParents, origin.Path) },
         };
 

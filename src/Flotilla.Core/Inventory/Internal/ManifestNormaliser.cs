@@ -27,8 +27,10 @@ internal static class ManifestNormaliser
         var hosts = ImmutableArray.CreateBuilder<Host>();
         var services = ImmutableArray.CreateBuilder<Service>();
         NetworkSettings? network = null;
+        string? flake = null;
         if (JsonObjectReader.Create(root, "", diagnostics, "a service manifest") is { } reader)
         {
+            flake = SystemSources.ReadFlake(reader, file);
             network = NetworkReader.ReadManifest(reader.Object("network"));
             foreach (var (section, tier) in new[] { ("core_services", ServiceTier.Core), ("services", ServiceTier.App) })
             {
@@ -52,6 +54,7 @@ internal static class ManifestNormaliser
             Hosts = hosts.ToImmutable(),
             Services = services.ToImmutable(),
             Network = network,
+            FlakeDirectory = flake,
             Diagnostics = diagnostics.ToImmutable(),
         };
     }

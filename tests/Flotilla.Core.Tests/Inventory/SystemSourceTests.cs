@@ -1,0 +1,83 @@
+using Flotilla.Inventory;
+using Flotilla.Tests.Support;
+
+namespace Flotilla.Tests.Inventory;
+
+public sealed class SystemSourceTests
+{
+    [Fact]
+    public async Task A_json_inventory_names_the_flake_that_builds_its_hosts_relative_to_itself()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("infra/flake.nix", "{ outputs = _: { }; }");
+        var file = dir.Write("fleet/flotilla.json", """{ "flake": "../infra", "hosts": { "web": { "target": "10.0.0.1" } } }""");
+
+        var fleet = await InventoryLoader.LoadAsync(file, dir.Path);
+
+        Assert.Empty(fleet.Diagnostics);
+        Assert.Equal(Path.Combine(dir.Path, "infra"), fleet.FlakeDirectory);
+    }
+
+    [Fact]
+    public async Task Without_a_flake_attribute_a_flake_nix_beside_the_inventory_builds_its_hosts()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("flake.nix", "{ outputs = _: { }; }");
+        var file = dir.Write("flotilla.yaml", "hosts:\n  web:\n    target: 10.0.0.1\n");
+
+        var fleet = await InventoryLoader.LoadAsync(file, dir.Path);
+
+        Assert.Equal(dir.Path, fleet.FlakeDirectory);
+    }
+
+    [Fact]
+    public async Task A_flake_directory_without_flake_nix_is_an_error_at_its_path()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Write("flotilla.json", """{ "flake": "./nowhere", "hosts": { "web": { "target": "10.0.0.1" } } }""");
+
+        var fleet = await InventoryLoader.LoadAsync(file, dir.Path);
+
+        var error = Assert.Single(fleet.Diagnostics);
+        Assert.Equal("flake", error.Path);
+        Assert.Contains("no flake.nix in " + Path.Combine(dir.Path, "nowhere"), error.Message, StringComparison.Ordinal);
+        Assert.Null(fleet.FlakeDirectory);
+    }
+
+    [Fact]
+    public async Task A_host_system_that_names_a_nix_file_is_built_from_that_file_and_attribute()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("machines.nix", "{ }");
+        var file = dir.Write("flotilla.json", """
+            { "hosts": {
+                "web": { "target": "10.0.0.1", "system": "./machines.nix#web.config.system.build.toplevel" },
+                "db": { "target": "10.0.0.2", "system": "machines.nix" },
+                "app": { "target": "10.0.0.3", "system": "nixosConfigurations.app.config.system.build.toplevel" } } }
+            """);
+
+        var fleet = await InventoryLoader.LoadAsync(file, dir.Path);
+
+        Assert.Empty(fleet.Diagnostics);
+        var web = fleet.FindHost("web")!;
+        Assert.Equal(Path.Combine(dir.Path, "machines.nix"), web.SystemFile);
+        Assert.Equal("web.config.system.build.toplevel", web.SystemAttribute);
+        Assert.Equal(Path.Combine(dir.Path, "machines.nix"), fleet.FindHost("db")!.SystemFile);
+        Assert.Null(fleet.FindHost("db")!.SystemAttribute);
+        Assert.Null(fleet.FindHost("app")!.SystemFile);
+        Assert.Equal("nixosConfigurations.app.config.system.build.toplevel", fleet.FindHost("app")!.SystemAttribute);
+    }
+
+    [Fact]
+    public async Task A_host_system_file_that_does_not_exist_is_an_error_at_the_hosts_path()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Write("flotilla.json", """{ "hosts": { "web": { "target": "10.0.0.1", "system": "./gone.nix#web" } } }""");
+
+        var fleet = await InventoryLoader.LoadAsync(file, dir.Path);
+
+        var error = Assert.Single(fleet.Diagnostics);
+        Assert.Equal("hosts.web.system", error.Path);
+        Assert.Contains("no such file: " + Path.Combine(dir.Path, "gone.nix"), error.Message, StringComparison.Ordinal);
+    }
+}
