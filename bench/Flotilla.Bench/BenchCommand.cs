@@ -23,13 +23,14 @@ internal static class BenchCommand
             "plan" => await PlanBenchmark.RunAsync(args).ConfigureAwait(false),
             "deploy" => await DeployBenchmark.RunAsync(options, cancellation.Token).ConfigureAwait(false),
             "exec" => await ExecBenchmark.RunAsync(options, cancellation.Token).ConfigureAwait(false),
+            "control-plane" => await ControlPlaneBenchmark.RunAsync(args, cancellation.Token).ConfigureAwait(false),
             _ => Unknown(name),
         };
     }
 
     private static int Unknown(string name)
     {
-        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec");
+        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec, control-plane");
         return 2;
     }
 }

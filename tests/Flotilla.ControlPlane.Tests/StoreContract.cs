@@ -161,6 +161,18 @@ public abstract class StoreContract(IStoreTargets targets)
         await store.InsertCommandsAsync(commands);
 
         Assert.Equal(1234, (await store.ListCommandsAsync(new CommandQuery(BatchId: "b1", Limit: 5000))).Count);
+
+        // A fan-out's starts and ends arrive together: one batch, each command named twice.
+        var transitions = commands.SelectMany(c => new[]
+        {
+            new CommandTransition(c.Id, [CommandState.Queued], CommandState.Running, Now.AddSeconds(1)),
+            new CommandTransition(c.Id, CommandStates.Active, CommandState.Succeeded, Now.AddSeconds(2), ExitCode: 0),
+        }).ToList();
+        var applied = await store.ApplyAsync(new StoreBatch([], transitions, [], []));
+        Assert.Equal(transitions.Count, applied.Count);
+        Assert.Equal(1234, (await store.ListCommandsAsync(new CommandQuery(State: CommandState.Succeeded, Limit: 5000))).Count);
+        var one = await store.GetCommandAsync(commands[617].Id);
+        Assert.Equal((Now.AddSeconds(1), Now.AddSeconds(2), 0), (one!.StartedAt!.Value, one.FinishedAt!.Value, one.ExitCode!.Value));
     }
 }
 

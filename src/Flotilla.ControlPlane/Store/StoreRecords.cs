@@ -37,7 +37,7 @@ public sealed record CommandQuery(string? BatchId = null, string? Host = null, C
 
 /// <summary>
 /// A change of a command's state, applied only when the command is in one of
-/// <paramref name="From"/> (so a late report never undoes a terminal state).
+/// <paramref name="From"/> (one or two states; so a late report never undoes a terminal state).
 /// </summary>
 public sealed record CommandTransition(
     string CommandId,

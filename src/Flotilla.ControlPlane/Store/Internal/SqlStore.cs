@@ -293,26 +293,7 @@ internal abstract class SqlStore : IControlPlaneStore
             await ExecuteAsync(connection, transaction, sql.ToString(), parameters, cancellationToken).ConfigureAwait(false);
         }
 
-        var applied = new List<CommandTransition>();
-        foreach (var transition in batch.Transitions)
-        {
-            var from = string.Join(", ", transition.From.Select((_, i) => $"@f{i}"));
-            var parameters = new List<(string, object?)>
-            {
-                ("id", transition.CommandId),
-                ("to", transition.To.ToName()),
-                ("at", transition.At.ToUnixTimeMilliseconds()),
-                ("exit", transition.ExitCode is { } code ? (long)code : new SqlNull(DbType.Int64)),
-                ("message", transition.Message),
-            };
-            parameters.AddRange(transition.From.Select((state, i) => ($"f{i}", (object?)state.ToName())));
-            var times = transition.To == CommandState.Running ? "started_at = @at" : "finished_at = @at";
-            var sql = $"UPDATE commands SET state = @to, {times}, exit_code = COALESCE(@exit, exit_code), message = COALESCE(@message, message) WHERE id = @id AND state IN ({from})";
-            if (await ExecuteAsync(connection, transaction, sql, parameters, cancellationToken).ConfigureAwait(false) == 1)
-            {
-                applied.Add(transition);
-            }
-        }
+        var applied = await ApplyTransitionsAsync(connection, transaction, batch.Transitions, cancellationToken).ConfigureAwait(false);
 
         foreach (var seen in batch.Seen)
         {
@@ -335,6 +316,74 @@ internal abstract class SqlStore : IControlPlaneStore
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return [.. batch.Transitions.Where(applied.Contains)];
+    }
+
+    /// <summary>
+    /// Applies transitions with one multi-row UPDATE per chunk (a fan-out to thousands of hosts
+    /// brings thousands of starts and ends per batch). A command named twice in a batch (started,
+    /// then ended) is updated in a later round, so the order holds.
+    /// </summary>
+    private static async Task<HashSet<CommandTransition>> ApplyTransitionsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<CommandTransition> transitions, CancellationToken cancellationToken)
+    {
+        if (transitions.FirstOrDefault(t => t.From.Length is 0 or > 2) is { } invalid)
+        {
+            throw new ArgumentException($"a transition names one or two states to leave, not {invalid.From.Length}", nameof(transitions));
+        }
+
+        var applied = new HashSet<CommandTransition>(ReferenceEqualityComparer.Instance);
+        var remaining = transitions;
+        while (remaining.Count > 0)
+        {
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            var round = new List<CommandTransition>();
+            var later = new List<CommandTransition>();
+            foreach (var transition in remaining)
+            {
+                (ids.Add(transition.CommandId) ? round : later).Add(transition);
+            }
+
+            foreach (var chunk in round.Chunk(RowsPerInsert / 2))
+            {
+                var values = new StringBuilder();
+                var parameters = new List<(string, object?)>(chunk.Length * 7);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var t = chunk[i];
+                    values.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@i{i}, @s{i}, @a{i}, @e{i}, @m{i}, @f{i}, @g{i})");
+                    parameters.Add(($"i{i}", t.CommandId));
+                    parameters.Add(($"s{i}", t.To.ToName()));
+                    parameters.Add(($"a{i}", t.At.ToUnixTimeMilliseconds()));
+                    parameters.Add(($"e{i}", t.ExitCode is { } code ? (long)code : new SqlNull(DbType.Int64)));
+                    parameters.Add(($"m{i}", t.Message));
+                    parameters.Add(($"f{i}", t.From[0].ToName()));
+                    parameters.Add(($"g{i}", t.From[^1].ToName()));
+                }
+
+                var sql = $"""
+                    WITH v (cid, to_state, at, exit_value, message_value, from1, from2) AS (VALUES {values})
+                    UPDATE commands SET
+                        state = v.to_state,
+                        started_at = CASE WHEN v.to_state = 'running' THEN v.at ELSE commands.started_at END,
+                        finished_at = CASE WHEN v.to_state = 'running' THEN commands.finished_at ELSE v.at END,
+                        exit_code = COALESCE(v.exit_value, commands.exit_code),
+                        message = COALESCE(v.message_value, commands.message)
+                    FROM v
+                    WHERE commands.id = v.cid AND commands.state IN (v.from1, v.from2)
+                    RETURNING id
+                    """;
+                var byId = chunk.ToDictionary(t => t.CommandId, StringComparer.Ordinal);
+                await using var command = Command(connection, transaction, sql, parameters);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    applied.Add(byId[reader.GetString(0)]);
+                }
+            }
+
+            remaining = later;
+        }
+
         return applied;
     }
 
