@@ -29,6 +29,7 @@ internal static class ControlPlaneDashboard
         services.AddSingleton<ControlPlaneCommandService>();
         services.AddSingleton<ICommandService>(sp => sp.GetRequiredService<ControlPlaneCommandService>());
         services.AddHostedService<SessionSweeper>();
+        services.AddHostedService<CommandResultAudit>();
         // After the control plane's: the session scheme is the default (pages redirect to /login).
         services.AddFlotillaDashboard(settings.Credentials, settings.Configure);
     }
