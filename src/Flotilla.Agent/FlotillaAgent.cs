@@ -24,6 +24,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly SemaphoreSlim _outboxChanged = new(0);
     private readonly TaskCompletionSource _restart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _seq;
+    private int _factsStale;
 
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
     {
@@ -217,6 +218,11 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         do
         {
             await sendAsync(new HeartbeatMessage(_probe.Metrics())).ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _factsStale, 0) == 1)
+            {
+                // An op may have switched the system or pulled the repo: report the new facts.
+                await sendAsync(new FactsMessage(await _probe.FactsAsync(cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+            }
         }
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
@@ -296,6 +302,11 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
 
         Emit(seq => completed with { Seq = seq });
         _running.TryRemove(run.CommandId, out _);
+        if (run.Op != Ops.Exec)
+        {
+            Interlocked.Exchange(ref _factsStale, 1);
+        }
+
         if (run.Op == Ops.RestartAgent && completed.Outcome == CommandOutcome.Exited)
         {
             await WaitForEmptyOutboxAsync().ConfigureAwait(false);

@@ -138,7 +138,23 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
 
         var killed = await plane.WaitForStateAsync(command.Id, "failed");
         Assert.Equal("killed on request", killed.Message);
-        await Eventually.WaitAsync(() => Task.FromResult(!Directory.Exists($"/proc/{child}") || File.ReadAllText($"/proc/{child}/stat").Contains(") Z ", StringComparison.Ordinal)), () => $"process {child} survived the kill");
+        await Eventually.WaitAsync(() => Task.FromResult(IsGone(child.ToString(System.Globalization.CultureInfo.InvariantCulture))), () => $"process {child} survived the kill");
+    }
+
+    [Fact]
+    public async Task A_command_that_runs_past_its_timeout_is_killed_and_marked_timed_out()
+    {
+        await using var plane = await StartAsync();
+        plane.StartAgent(await plane.AddHostAsync("web1"));
+        await plane.WaitForStatusAsync("web1", "online");
+        using var response = await plane.Api.PostAsJsonAsync("/api/commands", new CreateCommandsRequest("web1", Argv: ["sh", "-c", "echo $$; exec sleep 600"], TimeoutSeconds: 1), ApiJsonContext.Default.CreateCommandsRequest);
+        var command = Assert.Single((await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.CreateCommandsResponse))!.Commands);
+
+        var timedOut = await plane.WaitForStateAsync(command.Id, "timed-out");
+
+        Assert.Contains("timeout", timedOut.Message, StringComparison.Ordinal);
+        var pid = (await plane.OutputAsync(command.Id))[0].Text;
+        await Eventually.WaitAsync(() => Task.FromResult(IsGone(pid)), () => $"process {pid} survived its timeout");
     }
 
     [Fact]
@@ -234,8 +250,10 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
     public async Task Thousands_of_random_frames_close_only_their_own_connections()
     {
         await using var plane = await StartAsync();
-        plane.StartAgent(await plane.AddHostAsync("steady"));
+        // A slow heartbeat: the fuzzing loads both cores, and this agent must not miss beats.
+        plane.StartAgent(await plane.AddHostAsync("steady"), intervalSeconds: 3);
         await plane.WaitForStatusAsync("steady", "online");
+        var connectedAt = (await plane.HostAsync("steady"))!.LastSeen;
         var tokens = new List<string>();
         for (var i = 0; i < 4; i++)
         {
@@ -291,7 +309,9 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
 
         Assert.True(frames >= 2000, $"only {frames} frames sent");
         Assert.True(closedWithReason >= 500, $"only {closedWithReason} connections were closed with a reason");
-        Assert.Equal("online", (await plane.HostAsync("steady"))!.Status);
+        var steady = (await plane.HostAsync("steady"))!;
+        Assert.Equal("online", steady.Status);
+        Assert.True(steady.LastSeen > connectedAt, "the steady agent's heartbeats stopped being handled");
         var command = Assert.Single((await plane.RunAsync("steady", "echo", "still serving")).Commands);
         await plane.WaitForStateAsync(command.Id, "succeeded");
         Assert.Equal(HttpStatusCode.OK, (await plane.Api.GetAsync("/healthz")).StatusCode);
@@ -334,6 +354,19 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             return null;
+        }
+    }
+
+    /// <summary>The process has exited (or is a zombie waiting for its parent).</summary>
+    private static bool IsGone(string pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
         }
     }
 

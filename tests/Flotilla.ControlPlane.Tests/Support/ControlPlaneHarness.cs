@@ -106,7 +106,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         return _directory.Write($"tokens/{name}", added.LastLine + "\n");
     }
 
-    public AgentProcess StartAgent(string tokenFile, double intervalSeconds = 0.3)
+    public AgentProcess StartAgent(string tokenFile, double intervalSeconds = 0.5)
     {
         var agent = AgentProcess.Start(AgentUrl, tokenFile, intervalSeconds);
         _agents.Add(agent);

@@ -13,8 +13,12 @@ namespace Flotilla.ControlPlane.Store.Internal;
 /// </summary>
 internal abstract partial class SqlStore : IControlPlaneStore
 {
-    /// <summary>Rows per multi-row INSERT: under both engines' parameter limits.</summary>
-    private const int RowsPerInsert = 200;
+    /// <summary>
+    /// Rows per multi-row statement. PostgreSQL gains from few round trips; SQLite runs in
+    /// process, and binds named parameters in time quadratic in their number, so it takes one row
+    /// per statement (the statement is prepared once and reused).
+    /// </summary>
+    protected virtual int RowsPerStatement => 100;
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
@@ -158,28 +162,27 @@ internal abstract partial class SqlStore : IControlPlaneStore
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var chunk in commands.Chunk(RowsPerInsert / 2))
-        {
-            var sql = new StringBuilder("INSERT INTO commands (id, batch_id, host, op, argv, state, created_at, expires_at, timeout_ms, requested_by) VALUES ");
-            var parameters = new List<(string, object?)>(chunk.Length * 10);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var c = chunk[i];
-                sql.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@i{i}, @b{i}, @h{i}, @o{i}, @a{i}, @s{i}, @c{i}, @e{i}, @t{i}, @r{i})");
-                parameters.Add(($"i{i}", c.Id));
-                parameters.Add(($"b{i}", c.BatchId));
-                parameters.Add(($"h{i}", c.Host));
-                parameters.Add(($"o{i}", c.Op));
-                parameters.Add(($"a{i}", JsonSerializer.Serialize(c.Argv, StoreJsonContext.Default.ImmutableArrayString)));
-                parameters.Add(($"s{i}", c.State.ToName()));
-                parameters.Add(($"c{i}", c.CreatedAt.ToUnixTimeMilliseconds()));
-                parameters.Add(($"e{i}", c.ExpiresAt.ToUnixTimeMilliseconds()));
-                parameters.Add(($"t{i}", (long)c.Timeout.TotalMilliseconds));
-                parameters.Add(($"r{i}", c.RequestedBy));
-            }
-
-            await ExecuteAsync(connection, transaction, sql.ToString(), parameters, cancellationToken).ConfigureAwait(false);
-        }
+        await RunChunkedAsync(
+            connection,
+            transaction,
+            commands,
+            count => "INSERT INTO commands (id, batch_id, host, op, argv, state, created_at, expires_at, timeout_ms, requested_by) VALUES "
+                + string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@i{i}, @b{i}, @h{i}, @o{i}, @a{i}, @s{i}, @c{i}, @e{i}, @t{i}, @r{i})")),
+            (c, i) =>
+            [
+                ($"i{i}", c.Id),
+                ($"b{i}", c.BatchId),
+                ($"h{i}", c.Host),
+                ($"o{i}", c.Op),
+                ($"a{i}", JsonSerializer.Serialize(c.Argv, StoreJsonContext.Default.ImmutableArrayString)),
+                ($"s{i}", c.State.ToName()),
+                ($"c{i}", c.CreatedAt.ToUnixTimeMilliseconds()),
+                ($"e{i}", c.ExpiresAt.ToUnixTimeMilliseconds()),
+                ($"t{i}", (long)c.Timeout.TotalMilliseconds),
+                ($"r{i}", c.RequestedBy),
+            ],
+            null,
+            cancellationToken).ConfigureAwait(false);
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -277,24 +280,23 @@ internal abstract partial class SqlStore : IControlPlaneStore
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var chunk in batch.Output.Chunk(RowsPerInsert))
-        {
-            var sql = new StringBuilder("INSERT INTO output (command_id, line, stream, text, at) VALUES ");
-            var parameters = new List<(string, object?)>(chunk.Length * 5);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var line = chunk[i];
-                sql.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@c{i}, @l{i}, @s{i}, @t{i}, @a{i})");
-                parameters.Add(($"c{i}", line.CommandId));
-                parameters.Add(($"l{i}", line.Line));
-                parameters.Add(($"s{i}", line.Stream == OutputStream.Stderr ? "stderr" : "stdout"));
-                parameters.Add(($"t{i}", line.Text));
-                parameters.Add(($"a{i}", line.At.ToUnixTimeMilliseconds()));
-            }
-
-            sql.Append(" ON CONFLICT DO NOTHING");
-            await ExecuteAsync(connection, transaction, sql.ToString(), parameters, cancellationToken).ConfigureAwait(false);
-        }
+        await RunChunkedAsync(
+            connection,
+            transaction,
+            batch.Output,
+            count => "INSERT INTO output (command_id, line, stream, text, at) VALUES "
+                + string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@c{i}, @l{i}, @s{i}, @t{i}, @a{i})"))
+                + " ON CONFLICT DO NOTHING",
+            (line, i) =>
+            [
+                ($"c{i}", line.CommandId),
+                ($"l{i}", line.Line),
+                ($"s{i}", line.Stream == OutputStream.Stderr ? "stderr" : "stdout"),
+                ($"t{i}", line.Text),
+                ($"a{i}", line.At.ToUnixTimeMilliseconds()),
+            ],
+            null,
+            cancellationToken).ConfigureAwait(false);
 
         var applied = await ApplyTransitionsAsync(connection, transaction, batch.Transitions, cancellationToken).ConfigureAwait(false);
 
@@ -327,7 +329,7 @@ internal abstract partial class SqlStore : IControlPlaneStore
     /// brings thousands of starts and ends per batch). A command named twice in a batch (started,
     /// then ended) is updated in a later round, so the order holds.
     /// </summary>
-    private static async Task<HashSet<CommandTransition>> ApplyTransitionsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<CommandTransition> transitions, CancellationToken cancellationToken)
+    private async Task<HashSet<CommandTransition>> ApplyTransitionsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<CommandTransition> transitions, CancellationToken cancellationToken)
     {
         if (transitions.FirstOrDefault(t => t.From.Length is 0 or > 2) is { } invalid)
         {
@@ -346,25 +348,12 @@ internal abstract partial class SqlStore : IControlPlaneStore
                 (ids.Add(transition.CommandId) ? round : later).Add(transition);
             }
 
-            foreach (var chunk in round.Chunk(RowsPerInsert / 2))
-            {
-                var values = new StringBuilder();
-                var parameters = new List<(string, object?)>(chunk.Length * 7);
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    var t = chunk[i];
-                    values.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@i{i}, @s{i}, @a{i}, @e{i}, @m{i}, @f{i}, @g{i})");
-                    parameters.Add(($"i{i}", t.CommandId));
-                    parameters.Add(($"s{i}", t.To.ToName()));
-                    parameters.Add(($"a{i}", t.At.ToUnixTimeMilliseconds()));
-                    parameters.Add(($"e{i}", t.ExitCode is { } code ? (long)code : new SqlNull(DbType.Int64)));
-                    parameters.Add(($"m{i}", t.Message));
-                    parameters.Add(($"f{i}", t.From[0].ToName()));
-                    parameters.Add(($"g{i}", t.From[^1].ToName()));
-                }
-
-                var sql = $"""
-                    WITH v (cid, to_state, at, exit_value, message_value, from1, from2) AS (VALUES {values})
+            await RunChunkedAsync(
+                connection,
+                transaction,
+                round,
+                count => $"""
+                    WITH v (cid, to_state, at, exit_value, message_value, from1, from2) AS (VALUES {string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@i{i}, @s{i}, @a{i}, @e{i}, @m{i}, @f{i}, @g{i})"))})
                     UPDATE commands SET
                         state = v.to_state,
                         started_at = CASE WHEN v.to_state = 'running' THEN v.at ELSE commands.started_at END,
@@ -374,20 +363,83 @@ internal abstract partial class SqlStore : IControlPlaneStore
                     FROM v
                     WHERE commands.id = v.cid AND commands.state IN (v.from1, v.from2)
                     RETURNING id
-                    """;
-                var byId = chunk.ToDictionary(t => t.CommandId, StringComparer.Ordinal);
-                await using var command = Command(connection, transaction, sql, parameters);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    """,
+                (t, i) =>
+                [
+                    ($"i{i}", t.CommandId),
+                    ($"s{i}", t.To.ToName()),
+                    ($"a{i}", t.At.ToUnixTimeMilliseconds()),
+                    ($"e{i}", t.ExitCode is { } code ? (long)code : new SqlNull(DbType.Int64)),
+                    ($"m{i}", t.Message ?? (object)new SqlNull(DbType.String)),
+                    ($"f{i}", t.From[0].ToName()),
+                    ($"g{i}", t.From[^1].ToName()),
+                ],
+                async (reader, chunk) =>
                 {
-                    applied.Add(byId[reader.GetString(0)]);
-                }
-            }
+                    var byId = chunk.ToDictionary(t => t.CommandId, StringComparer.Ordinal);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        applied.Add(byId[reader.GetString(0)]);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
 
             remaining = later;
         }
 
         return applied;
+    }
+
+    /// <summary>
+    /// Runs one statement per chunk of <see cref="RowsPerStatement"/> rows; a statement for a
+    /// chunk size is built and prepared once, then reused with new values (set by position).
+    /// </summary>
+    private async Task RunChunkedAsync<T>(
+        DbConnection connection,
+        DbTransaction transaction,
+        IReadOnlyList<T> rows,
+        Func<int, string> sql,
+        Func<T, int, (string Name, object? Value)[]> parameters,
+        Func<DbDataReader, T[], Task>? read,
+        CancellationToken cancellationToken)
+    {
+        var commands = new Dictionary<int, DbCommand>();
+        try
+        {
+            foreach (var chunk in rows.Chunk(RowsPerStatement))
+            {
+                var values = chunk.SelectMany((row, i) => parameters(row, i)).ToList();
+                if (commands.TryGetValue(chunk.Length, out var command))
+                {
+                    for (var i = 0; i < values.Count; i++)
+                    {
+                        SetValue(command.Parameters[i], values[i].Value);
+                    }
+                }
+                else
+                {
+                    command = Command(connection, transaction, sql(chunk.Length), values);
+                    commands[chunk.Length] = command;
+                }
+
+                if (read is null)
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await read(reader, chunk).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var command in commands.Values)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>A NULL parameter of a given type (PostgreSQL needs it where the type cannot be inferred).</summary>
@@ -402,25 +454,30 @@ internal abstract partial class SqlStore : IControlPlaneStore
         {
             var parameter = command.CreateParameter();
             parameter.ParameterName = name;
-            switch (value)
-            {
-                case null:
-                    parameter.Value = DBNull.Value;
-                    parameter.DbType = DbType.String;
-                    break;
-                case SqlNull typed:
-                    parameter.Value = DBNull.Value;
-                    parameter.DbType = typed.Type;
-                    break;
-                default:
-                    parameter.Value = value;
-                    break;
-            }
+            SetValue(parameter, value);
 
             command.Parameters.Add(parameter);
         }
 
         return command;
+    }
+
+    private static void SetValue(DbParameter parameter, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                parameter.Value = DBNull.Value;
+                parameter.DbType = DbType.String;
+                break;
+            case SqlNull typed:
+                parameter.Value = DBNull.Value;
+                parameter.DbType = typed.Type;
+                break;
+            default:
+                parameter.Value = value;
+                break;
+        }
     }
 
     protected static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, IReadOnlyList<(string, object?)> parameters, CancellationToken cancellationToken)

@@ -24,6 +24,8 @@ internal sealed class SqliteStore : SqlStore
 
     protected override string AutoIdColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
 
+    protected override int RowsPerStatement => 1;
+
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
