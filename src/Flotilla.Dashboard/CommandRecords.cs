@@ -2,13 +2,13 @@ using System.Collections.Immutable;
 
 namespace Flotilla.Dashboard;
 
-/// <summary>What a person asks hosts to do: one of the operations, or an arbitrary command line.</summary>
-/// <param name="Operation">One of <see cref="CommandOperations"/>.</param>
-/// <param name="CommandLine">For <see cref="CommandOperations.Run"/>: what to run.</param>
+/// <summary>What a person asks hosts to do: one of the operations, or an arbitrary command.</summary>
+/// <param name="Operation">One of <see cref="CommandOperations"/> (the protocol's op names).</param>
+/// <param name="Argv">For <see cref="CommandOperations.Exec"/>: the argument list (from the dashboard's command box: <c>/bin/sh -c LINE</c>); empty otherwise.</param>
 /// <param name="RequestedBy">The account that asked (for the audit log and the command's record).</param>
-public sealed record CommandRequest(ImmutableArray<string> Hosts, string Operation, string? CommandLine, string RequestedBy);
+public sealed record CommandRequest(ImmutableArray<string> Hosts, string Operation, ImmutableArray<string> Argv, string RequestedBy);
 
-/// <summary>The operations NixFleet offers, and an arbitrary command.</summary>
+/// <summary>The operations NixFleet offers, and an arbitrary command; the names are the agent protocol's ops.</summary>
 public static class CommandOperations
 {
     public const string Pull = "pull";
@@ -17,12 +17,24 @@ public static class CommandOperations
     public const string Rollback = "rollback";
     public const string Reboot = "reboot";
     public const string RestartAgent = "restart-agent";
-    public const string Run = "run";
+    /// <summary>An arbitrary argument list (the server runs it only when it allows arbitrary commands).</summary>
+    public const string Exec = "exec";
 
-    public static ImmutableArray<string> All { get; } = [Pull, Switch, Test, Rollback, Reboot, RestartAgent, Run];
+    public static ImmutableArray<string> All { get; } = [Pull, Switch, Test, Rollback, Reboot, RestartAgent, Exec];
 
     /// <summary>Operations that need a fresh TOTP code (or the password, with no TOTP configured).</summary>
-    public static bool IsDangerous(string operation) => operation is Rollback or Reboot or Run;
+    public static bool IsDangerous(string operation) => operation is Rollback or Reboot or Exec;
+
+    /// <summary>The argument list for a command line typed into the dashboard: run by the host's shell, as the person meant it.</summary>
+    public static ImmutableArray<string> ShellArgv(string commandLine) => ["/bin/sh", "-c", commandLine];
+
+    /// <summary>How a command reads on the pages: the typed line for a shell command, the op otherwise.</summary>
+    public static string Describe(string operation, ImmutableArray<string> argv) => argv switch
+    {
+        { IsDefaultOrEmpty: true } => operation,
+        [ "/bin/sh", "-c", var line ] => line,
+        _ => string.Join(' ', argv),
+    };
 }
 
 public enum CommandState
@@ -39,12 +51,17 @@ public sealed record CommandRecord(
     string Id,
     string Host,
     string Operation,
-    string? CommandLine,
+    ImmutableArray<string> Argv,
     CommandState State,
     string RequestedBy,
     DateTimeOffset Created,
     DateTimeOffset? Finished,
-    int? ExitCode);
+    int? ExitCode,
+    string? Message = null)
+{
+    /// <summary>The command as the pages show it.</summary>
+    public string Description => CommandOperations.Describe(Operation, Argv);
+}
 
 public enum OutputStream
 {

@@ -23,6 +23,14 @@ public sealed class DashboardOptions
     /// </summary>
     public IList<string> TrustedProxies { get; } = [];
 
+    /// <summary>
+    /// Where ASP.NET's data protection keys (antiforgery tokens, TempData) are kept, e.g. under the
+    /// server's data directory; null keeps them in memory, so forms opened before a restart need a
+    /// reload after it. Sessions do not depend on them (they are signed with the session secret).
+    /// Read once, when <c>AddFlotillaDashboard</c> runs.
+    /// </summary>
+    public string? KeysDirectory { get; set; }
+
     /// <summary>Where run journals are read from (<c>STATE/runs</c>); null: the CLI's default state directory.</summary>
     public string? StateDirectory { get; set; }
 

@@ -1,6 +1,8 @@
 using Flotilla.Dashboard.Internal;
 using Flotilla.Execution;
 using Flotilla.Security;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +44,21 @@ public static class DashboardServiceCollectionExtensions
             provider.GetRequiredService<IOptions<DashboardOptions>>().Value.Totp));
         services.AddSingleton<LoginService>();
         services.AddSingleton<CommandSender>();
+        services.AddSingleton<SessionSweeper>();
+        services.AddHostedService(provider => provider.GetRequiredService<SessionSweeper>());
+
+        var configured = new DashboardOptions();
+        configure?.Invoke(configured);
+        var dataProtection = services.AddDataProtection().SetApplicationName("Flotilla");
+        if (configured.KeysDirectory is { } keys)
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
+        else
+        {
+            // Never ~/.aspnet: nothing is written outside the server's own directories.
+            services.Configure<KeyManagementOptions>(options => options.XmlRepository = new MemoryXmlRepository());
+        }
 
         services.AddAuthentication(SessionScheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionScheme, null);

@@ -8,9 +8,11 @@ public interface IFleetSource
     ValueTask<HostDetail?> GetHostAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Changes as they happen (a host comes online, a heartbeat, a command changes state), until
-    /// cancelled. Each subscriber gets every change after it subscribed; a slow subscriber may be
-    /// given only the latest state of a host (changes are snapshots, so skipping is safe).
+    /// First a <see cref="HostChanged"/> for every host as it is now, then changes as they happen
+    /// (a host comes online, a heartbeat, a command changes state), until cancelled: with nothing
+    /// lost between the two (subscribe, then snapshot; a change in both is harmless). A page that
+    /// connects, or reconnects, is therefore complete. A slow subscriber may be given only the
+    /// latest state of a host (changes are snapshots, so skipping is safe).
     /// </summary>
     IAsyncEnumerable<FleetChange> WatchAsync(CancellationToken cancellationToken = default);
 }

@@ -19,7 +19,6 @@ public sealed class FleetBrowserTests(Chromium chromium)
         session.Host.Fleet.SetHost(TestFleet.Host("hsb0", online: true, "home"));
         session.Host.Fleet.SetHost(TestFleet.Host("csb1", online: false, "cloud"));
         await session.LogInAsync();
-        await Expect(session.Page.Locator("body[data-live=ready]")).ToHaveCountAsync(1);
         await MarkPageAsync(session.Page);
 
         session.Host.Fleet.SetHost(TestFleet.Host("gpc0", online: true, "home"));
@@ -41,13 +40,13 @@ public sealed class FleetBrowserTests(Chromium chromium)
         session.Host.Fleet.SetHost(TestFleet.Host("hsb0"));
         await session.LogInAsync();
         await session.Page.GotoAsync(session.Url("/hosts/hsb0"));
-        await session.Page.Locator("#operation").SelectOptionAsync("run");
+        await session.Page.Locator("#operation").SelectOptionAsync("exec");
         await session.Page.Locator("#command-line").FillAsync("journalctl -u nginx -n 500");
         await session.Page.Locator("#send input[name=SecondFactor]").FillAsync(session.FreshCode());
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await Expect(session.Page.Locator("#output")).ToHaveCountAsync(1);
         var id = Assert.Single(await session.Host.Fleet.ListAsync("hsb0", 10)).Id;
-        Assert.Equal("journalctl -u nginx -n 500", session.Host.Fleet.Requests.Single().CommandLine);
+        Assert.Equal("/bin/sh|-c|journalctl -u nginx -n 500", string.Join("|", session.Host.Fleet.Requests.Single().Argv));
         await MarkPageAsync(session.Page);
 
         // The agent streams 2,000 lines as fast as it can.
@@ -58,6 +57,7 @@ public sealed class FleetBrowserTests(Chromium chromium)
 
         await Expect(session.Page.Locator("#output")).ToHaveAttributeAsync("data-lines", "2000");
         await Expect(session.Page.Locator("#output span").Last).ToHaveTextAsync("line 2000\n");
+        await Expect(session.Page.Locator("#output-state")).ToHaveTextAsync("running");
         await AssertNotReloadedAsync(session.Page);
         await Screenshots.SaveAsync(session.Page, "host-output");
 
@@ -143,6 +143,7 @@ public sealed class FleetBrowserTests(Chromium chromium)
             await journal.AppendAsync([Event("build:db", "started"), Event("build:db", "succeeded"), Event("copy:db", "started")]);
             await session.LogInAsync();
             await session.Page.GotoAsync(session.Url("/runs"));
+            await Screenshots.SaveAsync(session.Page, "runs");
             await session.Page.GetByRole(AriaRole.Link, new() { Name = journal.Id }).ClickAsync();
 
             await Expect(session.Page.Locator("svg.plan-graph g.step")).ToHaveCountAsync(plan.Steps.Length);

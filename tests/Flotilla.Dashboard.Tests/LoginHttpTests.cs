@@ -188,4 +188,32 @@ public sealed class LoginHttpTests
         Assert.Contains("script-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
     }
+
+    [Theory]
+    [InlineData("/audit", "/audit")]
+    [InlineData("//evil.example/x", "/")]
+    [InlineData("https://evil.example/", "/")]
+    [InlineData("/\\evil.example", "/")]
+    public async Task After_login_only_a_local_return_url_is_followed(string returnUrl, string expected)
+    {
+        await using var host = await DashboardHost.StartAsync();
+        using var client = new Browserless(host.Address);
+        var page = await client.Http.GetStringAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+
+        var response = await client.PostFormAsync("/login?returnUrl=" + Uri.EscapeDataString(returnUrl), ("__csrf", Browserless.FormToken(page)), ("Password", DashboardHost.Password), ("Code", host.Code()));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(expected, response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task A_page_asked_for_without_a_session_is_where_the_login_returns_to()
+    {
+        await using var host = await DashboardHost.StartAsync();
+        using var client = new Browserless(host.Address);
+
+        var redirect = await client.Http.GetAsync("/runs?x=1");
+
+        Assert.Equal("/login?returnUrl=%2Fruns%3Fx%3D1", redirect.Headers.Location!.OriginalString);
+    }
 }

@@ -76,10 +76,14 @@ internal static class ServeCommand
 
                 var allow = parse.GetValue(allowCommands);
                 var stateDirectory = Path.GetFullPath(parse.GetValue(state)!, context.WorkingDirectory);
+                // With SQLite, antiforgery keys live beside the database, so forms outlive a restart.
+                var (dataDirectory, databaseUrl) = store.Read(parse);
+                var keys = databaseUrl is null ? Path.Combine(Path.GetFullPath(dataDirectory ?? Flotilla.ControlPlane.Store.ControlPlaneStores.DefaultDataDirectory(), context.WorkingDirectory), "keys") : null;
                 dashboard = new DashboardSettings(credentials, dashboardOptions =>
                 {
                     dashboardOptions.AllowArbitraryCommands = allow;
                     dashboardOptions.StateDirectory = stateDirectory;
+                    dashboardOptions.KeysDirectory = keys;
                 });
             }
 

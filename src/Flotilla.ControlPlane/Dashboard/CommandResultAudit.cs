@@ -35,8 +35,7 @@ internal sealed partial class CommandResultAudit(ControlPlaneEvents events, ICon
                         continue;
                     }
 
-                    var view = DashboardMapping.Command(command);
-                    var what = view.Operation == CommandOperations.Run ? "run: " + view.CommandLine : view.Operation;
+                    var what = DashboardMapping.Command(command).Description;
                     var result = command.State.ToName() + (command.ExitCode is { } code ? $" (exit {code})" : "") + (command.Message is { Length: > 0 } message && command.ExitCode is null ? ": " + message : "");
                     await store.AppendAsync(new AuditEntry(changed.At, command.RequestedBy, Action, command.Host, what + " [" + command.Id + "]", result, null), stoppingToken).ConfigureAwait(false);
                 }

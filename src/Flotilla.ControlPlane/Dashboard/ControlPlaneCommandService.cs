@@ -36,16 +36,10 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
             throw new InvalidOperationException($"unknown host \"{unknown}\"");
         }
 
-        var run = request.Operation == CommandOperations.Run;
-        if (run && string.IsNullOrWhiteSpace(request.CommandLine))
-        {
-            throw new InvalidOperationException("an arbitrary command needs a command line");
-        }
-
         var api = new CreateCommandsRequest(
             string.Join(',', request.Hosts.Distinct(StringComparer.Ordinal)),
-            run ? Ops.Exec : request.Operation,
-            run ? DashboardMapping.ShellArgv(request.CommandLine!) : null);
+            request.Operation,
+            request.Argv.IsDefaultOrEmpty ? null : [.. request.Argv]);
         var (response, error) = await commands.CreateAsync(api, request.RequestedBy, cancellationToken).ConfigureAwait(false);
         if (response is null)
         {
@@ -55,13 +49,14 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
         return [.. response.Commands.Select(c => new Ui.CommandRecord(
             c.Id,
             c.Host,
-            run ? CommandOperations.Run : c.Op,
-            run ? request.CommandLine : null,
+            c.Op,
+            c.Argv,
             DashboardMapping.State(CommandStates.Parse(c.State)),
             c.RequestedBy,
             c.CreatedAt,
             c.FinishedAt,
-            c.ExitCode))];
+            c.ExitCode,
+            c.Message))];
     }
 
     public async ValueTask<IReadOnlyList<Ui.CommandRecord>> ListAsync(string host, int limit, CancellationToken cancellationToken = default)

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Flotilla.ControlPlane.Dashboard;
 
@@ -28,7 +27,6 @@ internal static class ControlPlaneDashboard
         services.AddSingleton<IFleetSource>(sp => sp.GetRequiredService<ControlPlaneFleetSource>());
         services.AddSingleton<ControlPlaneCommandService>();
         services.AddSingleton<ICommandService>(sp => sp.GetRequiredService<ControlPlaneCommandService>());
-        services.AddHostedService<SessionSweeper>();
         services.AddHostedService<CommandResultAudit>();
         // After the control plane's: the session scheme is the default (pages redirect to /login).
         services.AddFlotillaDashboard(settings.Credentials, settings.Configure);
@@ -63,26 +61,5 @@ internal static class ControlPlaneDashboard
 
             await next(context).ConfigureAwait(false);
         });
-    }
-
-    /// <summary>Removes expired sessions from the store now and then.</summary>
-    private sealed class SessionSweeper(ISessionStore sessions, TimeProvider time) : BackgroundService
-    {
-        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromMinutes(10), time);
-            do
-            {
-                try
-                {
-                    await sessions.DeleteExpiredAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
-                }
-                catch (System.Data.Common.DbException)
-                {
-                    // The next round tries again.
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-        }
     }
 }

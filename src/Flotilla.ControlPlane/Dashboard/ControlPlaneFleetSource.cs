@@ -10,7 +10,8 @@ namespace Flotilla.ControlPlane.Dashboard;
 /// <summary>
 /// The dashboard's fleet: hosts from the store with their presence from the hub (online, last
 /// heartbeat, figures), and changes from the control plane's in-process events; heartbeats,
-/// which raise no event, are picked up by a short poll of the in-memory presence.
+/// which raise no event, are picked up by a short poll of the in-memory presence. A watcher first
+/// gets every host as it is now.
 /// </summary>
 internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetState fleet, ControlPlaneEvents events) : IFleetSource
 {
@@ -51,9 +52,14 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
 
     public async IAsyncEnumerable<FleetChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // Subscribe, then snapshot: a change in between is in both, which is harmless.
         using var subscription = events.Subscribe(10_000);
         var reader = subscription.Reader;
         var lastSeen = Snapshot();
+        foreach (var host in await ListHostsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new HostChanged(host);
+        }
         while (!cancellationToken.IsCancellationRequested)
         {
             using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))

@@ -12,9 +12,6 @@ namespace Flotilla.ControlPlane.Dashboard;
 /// <summary>Turns the control plane's records into the dashboard's.</summary>
 internal static class DashboardMapping
 {
-    /// <summary>How an arbitrary command line typed into the dashboard runs on the host.</summary>
-    public static ImmutableArray<string> ShellArgv(string commandLine) => ["/bin/sh", "-c", commandLine];
-
     public static HostSummary Summary(string name, bool online, DateTimeOffset? lastSeen, HostFacts? facts, Protocol.HostMetrics? metrics) => new(
         name,
         online,
@@ -103,20 +100,8 @@ internal static class DashboardMapping
 
     private static double? Percent(long used, long total) => total <= 0 ? null : Math.Round(100.0 * used / total, 1);
 
-    public static Ui.CommandRecord Command(Store.CommandRecord c)
-    {
-        var run = c.Op == Ops.Exec;
-        return new Ui.CommandRecord(
-            c.Id,
-            c.Host,
-            run ? CommandOperations.Run : c.Op,
-            run ? CommandLine(c.Argv) : null,
-            State(c.State),
-            c.RequestedBy,
-            c.CreatedAt,
-            c.FinishedAt,
-            c.ExitCode);
-    }
+    public static Ui.CommandRecord Command(Store.CommandRecord c) =>
+        new(c.Id, c.Host, c.Op, c.Argv, State(c.State), c.RequestedBy, c.CreatedAt, c.FinishedAt, c.ExitCode, c.Message);
 
     public static Ui.CommandState State(Store.CommandState state) => state switch
     {
@@ -130,15 +115,4 @@ internal static class DashboardMapping
 
     public static Ui.OutputLine Line(Store.OutputLine line) =>
         new(line.Line, line.At, line.Stream == Protocol.OutputStream.Stderr ? Ui.OutputStream.Stderr : Ui.OutputStream.Stdout, line.Text);
-
-    /// <summary>The command line as typed (for <c>sh -c</c>), or the argument list joined, quoted where needed.</summary>
-    private static string CommandLine(ImmutableArray<string> argv)
-    {
-        if (argv.Length == 3 && argv[0] == "/bin/sh" && argv[1] == "-c")
-        {
-            return argv[2];
-        }
-
-        return string.Join(' ', argv.Select(a => a.Length > 0 && a.All(ch => char.IsAsciiLetterOrDigit(ch) || "-_./=:,@%+".Contains(ch, StringComparison.Ordinal)) ? a : "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
-    }
 }

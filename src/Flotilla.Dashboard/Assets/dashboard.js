@@ -104,6 +104,7 @@ function followFleet() {
   const single = document.querySelector("table.single tr[data-host]");
   if (!table && !single) return;
   const source = new EventSource("/events");
+  source.addEventListener("open", () => { document.body.dataset.live = "connected"; });
   source.addEventListener("host", (event) => {
     const host = JSON.parse(event.data);
     let row = document.querySelector(`tr[data-host="${CSS.escape(host.name)}"]`);
@@ -118,12 +119,13 @@ function followFleet() {
   });
   source.addEventListener("command", (event) => {
     const command = JSON.parse(event.data);
-    const row = document.querySelector(`tr[data-command="${CSS.escape(command.id)}"]`);
-    if (!row) return;
     const state = command.state.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
+    const row = document.querySelector(`tr[data-command="${CSS.escape(command.id)}"]`) || { querySelector: () => null };
     const cell = row.querySelector("[data-field=state]");
     if (cell) { cell.className = `state-${state}`; text(cell, state); }
     text(row.querySelector("[data-field=exit]"), command.exitCode === null || command.exitCode === undefined ? "" : String(command.exitCode));
+    const label = document.getElementById("output-state");
+    if (label && document.getElementById("output")?.dataset.command === command.id) { label.className = `state-${state}`; text(label, state); }
   });
 }
 

@@ -23,12 +23,13 @@ internal sealed class CommandSender(ICommandService commands, LoginService login
             return new Outcome(false, $"Unknown operation \"{operation}\".", []);
         }
 
-        if (operation == CommandOperations.Run && string.IsNullOrWhiteSpace(commandLine))
+        if (operation == CommandOperations.Exec && string.IsNullOrWhiteSpace(commandLine))
         {
             return new Outcome(false, "Type the command to run.", []);
         }
 
-        var what = operation == CommandOperations.Run ? "run: " + commandLine : operation;
+        var argv = operation == CommandOperations.Exec ? CommandOperations.ShellArgv(commandLine!) : [];
+        var what = CommandOperations.Describe(operation, argv);
         var target = string.Join(',', hosts);
         if (CommandOperations.IsDangerous(operation))
         {
@@ -44,7 +45,7 @@ internal sealed class CommandSender(ICommandService commands, LoginService login
         ImmutableArray<CommandRecord> sent;
         try
         {
-            sent = await commands.SendAsync(new CommandRequest(hosts, operation, operation == CommandOperations.Run ? commandLine : null, user), cancellationToken).ConfigureAwait(false);
+            sent = await commands.SendAsync(new CommandRequest(hosts, operation, argv, user), cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
         {
@@ -65,7 +66,7 @@ internal sealed class CommandSender(ICommandService commands, LoginService login
 
     private static string Describe(string operation) => operation switch
     {
-        CommandOperations.Run => "Running a command",
+        CommandOperations.Exec => "Running a command",
         CommandOperations.Reboot => "Rebooting",
         CommandOperations.Rollback => "Rolling back",
         _ => operation,

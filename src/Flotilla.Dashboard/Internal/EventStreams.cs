@@ -31,37 +31,78 @@ internal static class EventStreams
     {
         var cancellationToken = context.RequestAborted;
         await StartAsync(context).ConfigureAwait(false);
-        await using var changes = fleet.WatchAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var next = changes.MoveNextAsync().AsTask();
+        // Changes are read ahead into a buffer; each burst is written with one flush, and within a
+        // burst only the latest state of each host and command goes out (changes are snapshots),
+        // so a browser keeps up with a large fleet's heartbeats.
+        var buffer = Channel.CreateBounded<FleetChange>(new BoundedChannelOptions(10_000) { SingleReader = true, SingleWriter = true });
+        var reader = PumpAsync(fleet.WatchAsync(cancellationToken), buffer.Writer, cancellationToken);
+        var keepAlive = Task.Delay(KeepAlive, cancellationToken);
         while (true)
         {
-            var finished = await Task.WhenAny(next, Task.Delay(KeepAlive, cancellationToken)).ConfigureAwait(false);
-            if (finished != next)
+            var ready = buffer.Reader.WaitToReadAsync(cancellationToken).AsTask();
+            if (await Task.WhenAny(ready, keepAlive).ConfigureAwait(false) == keepAlive)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await context.Response.WriteAsync(": keep-alive\n\n", cancellationToken).ConfigureAwait(false);
                 await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-                continue;
+                keepAlive = Task.Delay(KeepAlive, cancellationToken);
+                await ready.ConfigureAwait(false);
             }
 
-            if (!await next.ConfigureAwait(false))
+            if (!await ready.ConfigureAwait(false))
             {
-                return;
+                break;
             }
 
-            switch (changes.Current)
+            var latest = new Dictionary<string, FleetChange>(StringComparer.Ordinal);
+            while (buffer.Reader.TryRead(out var change))
             {
-                case HostChanged host:
-                    await SendAsync(context, "host", null, host.Host, DashboardJson.Default.HostSummary, cancellationToken).ConfigureAwait(false);
-                    break;
-                case CommandChanged command:
-                    await SendAsync(context, "command", null, command.Command, DashboardJson.Default.CommandRecord, cancellationToken).ConfigureAwait(false);
-                    break;
+                var key = change switch
+                {
+                    HostChanged host => "host:" + host.Host.Name,
+                    CommandChanged command => "command:" + command.Command.Id,
+                    _ => "other:" + latest.Count.ToString(CultureInfo.InvariantCulture),
+                };
+                latest.Remove(key);
+                latest[key] = change;
             }
 
-            next = changes.MoveNextAsync().AsTask();
+            foreach (var change in latest.Values)
+            {
+                switch (change)
+                {
+                    case HostChanged host:
+                        await SendAsync(context, "host", null, host.Host, DashboardJson.Default.HostSummary, cancellationToken, flush: false).ConfigureAwait(false);
+                        break;
+                    case CommandChanged command:
+                        await SendAsync(context, "command", null, command.Command, DashboardJson.Default.CommandRecord, cancellationToken, flush: false).ConfigureAwait(false);
+                        break;
+                }
+            }
+
+            await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        await reader.ConfigureAwait(false);
     }
+
+    /// <summary>Copies a stream of items into a channel, completing it (with the error, if any) when the stream ends.</summary>
+    private static Task PumpAsync<T>(IAsyncEnumerable<T> items, ChannelWriter<T> writer, CancellationToken cancellationToken) => Task.Run(async () =>
+    {
+        try
+        {
+            await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                await writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            }
+
+            writer.Complete();
+        }
+        catch (Exception e)
+        {
+            writer.Complete(e);
+        }
+    }, cancellationToken);
 
     private static async Task CommandAsync(HttpContext context, string id, ICommandService commands)
     {
@@ -79,22 +120,7 @@ internal static class EventStreams
         // Lines are read ahead into a buffer and written in bursts with one flush per burst, so a
         // fast stream goes out in few, large writes.
         var buffer = Channel.CreateBounded<OutputLine>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
-        var reader = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var line in commands.ReadOutputAsync(id, after, follow: true, cancellationToken).ConfigureAwait(false))
-                {
-                    await buffer.Writer.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-                }
-
-                buffer.Writer.Complete();
-            }
-            catch (Exception e)
-            {
-                buffer.Writer.Complete(e);
-            }
-        }, cancellationToken);
+        var reader = PumpAsync(commands.ReadOutputAsync(id, after, follow: true, cancellationToken), buffer.Writer, cancellationToken);
         while (await buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             while (buffer.Reader.TryRead(out var line))

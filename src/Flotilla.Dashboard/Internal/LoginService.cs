@@ -1,4 +1,5 @@
 using Flotilla.Security;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Flotilla.Dashboard.Internal;
@@ -7,7 +8,7 @@ namespace Flotilla.Dashboard.Internal;
 /// Password + TOTP login with per-client throttling, sessions and the audit log; also the fresh
 /// second factor for dangerous operations (step-up). Thread safe.
 /// </summary>
-internal sealed class LoginService(
+internal sealed partial class LoginService(
     CredentialSettings credentials,
     TotpValidator totp,
     LoginThrottle throttle,
@@ -15,7 +16,8 @@ internal sealed class LoginService(
     IAuditLog audit,
     SessionTokens tokens,
     IOptions<DashboardOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<LoginService> logger)
 {
     // Verified when nobody is configured, so a login takes as long either way.
     private static readonly Lazy<PasswordHash> Decoy = new(() => PasswordHash.Create("decoy", PasswordHashAlgorithm.Bcrypt));
@@ -27,6 +29,7 @@ internal sealed class LoginService(
         var decision = throttle.Check(client);
         if (!decision.Allowed)
         {
+            LogLockedOut(client, decision.RetryAfter);
             await AuditAsync("-", AuditActions.Login, "locked out", client, cancellationToken).ConfigureAwait(false);
             return new LoginOutcome(false, "locked out", null, decision.RetryAfter);
         }
@@ -47,6 +50,7 @@ internal sealed class LoginService(
         if (failure is not null)
         {
             var after = throttle.RecordFailure(client);
+            LogFailed(client, failure);
             await AuditAsync(account?.Name ?? "-", AuditActions.Login, failure, client, cancellationToken).ConfigureAwait(false);
             return new LoginOutcome(false, failure, null, after.Allowed ? TimeSpan.Zero : after.RetryAfter);
         }
@@ -56,6 +60,7 @@ internal sealed class LoginService(
         var now = time.GetUtcNow();
         await sessions.CreateAsync(new DashboardSession(SessionTokens.IdOf(token), account!.Name, now, now + options.Value.SessionLifetime, now, client), cancellationToken).ConfigureAwait(false);
         await AuditAsync(account.Name, AuditActions.Login, "ok", client, cancellationToken).ConfigureAwait(false);
+        LogLoggedIn(account.Name, client);
         return new LoginOutcome(true, "ok", tokens.Protect(token), TimeSpan.Zero);
     }
 
@@ -115,6 +120,16 @@ internal sealed class LoginService(
         await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), user, AuditActions.StepUp, null, what, failure, client), cancellationToken).ConfigureAwait(false);
         return new StepUpResult(false, failure);
     }
+
+    // Failed logins are logged with the client address (for fail2ban and the like), never with what was typed.
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Login failed from {Client}: {Reason}")]
+    private partial void LogFailed(string client, string reason);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Login refused from {Client}: locked out for {RetryAfter}")]
+    private partial void LogLockedOut(string client, TimeSpan retryAfter);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "{User} logged in from {Client}")]
+    private partial void LogLoggedIn(string user, string client);
 
     private static string NoAccount(string? password)
     {

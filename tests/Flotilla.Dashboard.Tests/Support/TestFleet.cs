@@ -61,6 +61,10 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
         lock (_lock)
         {
             _watchers.Add(channel);
+            foreach (var host in _hosts.Values)
+            {
+                channel.Writer.TryWrite(new HostChanged(host));
+            }
         }
 
         try
@@ -88,7 +92,7 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
             foreach (var host in request.Hosts)
             {
                 var id = "c" + (++_nextCommand).ToString(CultureInfo.InvariantCulture);
-                var record = new CommandRecord(id, host, request.Operation, request.CommandLine, CommandState.Queued, request.RequestedBy, time.GetUtcNow(), null, null);
+                var record = new CommandRecord(id, host, request.Operation, request.Argv, CommandState.Queued, request.RequestedBy, time.GetUtcNow(), null, null);
                 _commands[id] = new Command(record);
                 records.Add(record);
             }
@@ -105,17 +109,22 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
     /// <summary>An output line from the host's agent.</summary>
     public void Output(string commandId, string text, OutputStream stream = OutputStream.Stdout)
     {
-        Command command;
+        CommandRecord? started = null;
         lock (_lock)
         {
-            command = _commands[commandId];
+            var command = _commands[commandId];
             command.Lines.Add(new OutputLine(command.Lines.Count + 1, time.GetUtcNow(), stream, text));
             if (command.Record.State == CommandState.Queued)
             {
-                command.Record = command.Record with { State = CommandState.Running };
+                command.Record = started = command.Record with { State = CommandState.Running };
             }
 
             command.Signal();
+        }
+
+        if (started is not null)
+        {
+            Broadcast(new CommandChanged(started));
         }
     }
 

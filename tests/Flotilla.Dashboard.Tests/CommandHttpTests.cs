@@ -1,0 +1,161 @@
+using System.Net;
+using Flotilla.Dashboard.Tests.Support;
+
+namespace Flotilla.Dashboard.Tests;
+
+/// <summary>Sending commands from the pages over HTTP: step-up, argument lists, the audit log.</summary>
+public sealed class CommandHttpTests
+{
+    private static async Task<(DashboardHost Host, Browserless Client, ManualTimeProvider Time)> LoggedInAsync(Action<DashboardOptions>? configure = null)
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var host = await DashboardHost.StartAsync(time: time, configure: configure);
+        host.Fleet.SetHost(TestFleet.Host("web01"));
+        var client = new Browserless(host.Address);
+        await client.LogInAsync(host);
+        time.Advance(TimeSpan.FromSeconds(30));
+        return (host, client, time);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(Browserless client, string operation, string? commandLine, string? code)
+    {
+        var page = await client.Http.GetStringAsync("/hosts/web01");
+        return await client.PostFormAsync("/hosts/web01?handler=Send", ("__csrf", Browserless.FormToken(page)), ("Operation", operation), ("CommandLine", commandLine ?? ""), ("SecondFactor", code ?? ""));
+    }
+
+    [Fact]
+    public async Task A_typed_command_goes_to_the_host_as_one_shell_argument_unchanged()
+    {
+        var (host, client, _) = await LoggedInAsync();
+        await using var _host = host;
+        using var _client = client;
+        const string line = "echo \"$HOSTNAME\" 'it''s' ; ls -la /etc | head -n 3 && true # done";
+
+        var response = await SendAsync(client, "exec", line, host.Code());
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(string.Join("\u0000", ["/bin/sh", "-c", line]), string.Join("\u0000", host.Fleet.Requests.Single().Argv));
+        var entry = (await host.Get<IAuditLog>().ListAsync(1))[0];
+        Assert.Equal(("admin", "command", "web01", line), (entry.Actor, entry.Action, entry.Target, entry.Detail));
+        Assert.StartsWith("queued c1", entry.Result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_command_without_a_fresh_code_is_refused_with_403_and_not_sent()
+    {
+        var (host, client, _) = await LoggedInAsync();
+        await using var _host = host;
+        using var _client = client;
+
+        var response = await SendAsync(client, "exec", "reboot", null);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("needs a fresh code", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(host.Fleet.Requests);
+    }
+
+    [Fact]
+    public async Task Wrong_step_up_codes_lock_step_up_out()
+    {
+        var (host, client, _) = await LoggedInAsync(o => o.LoginThrottle = new Security.LoginThrottleOptions { MaxFailures = 3 });
+        await using var _host = host;
+        using var _client = client;
+        var wrong = host.Code() == "000000" ? "111111" : "000000";
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(client, "reboot", null, wrong)).StatusCode);
+        }
+
+        var response = await SendAsync(client, "reboot", null, host.Code());
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Too many wrong codes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(host.Fleet.Requests);
+    }
+
+    [Fact]
+    public async Task With_arbitrary_commands_off_the_box_is_gone_and_exec_is_refused()
+    {
+        var (host, client, _) = await LoggedInAsync(o => o.AllowArbitraryCommands = false);
+        await using var _host = host;
+        using var _client = client;
+
+        var page = await client.Http.GetStringAsync("/hosts/web01");
+        var response = await SendAsync(client, "exec", "id", host.Code());
+
+        Assert.DoesNotContain("command-line", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("value=\"exec\"", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(host.Fleet.Requests);
+    }
+
+    [Fact]
+    public async Task An_unknown_host_is_404()
+    {
+        var (host, client, _) = await LoggedInAsync();
+        await using var _host = host;
+        using var _client = client;
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.Http.GetAsync("/hosts/nope")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Command_output_streams_history_then_live_and_resumes_after_Last_Event_ID()
+    {
+        var (host, client, _) = await LoggedInAsync();
+        await using var _host = host;
+        using var _client = client;
+        await SendAsync(client, "switch", null, null);
+        host.Fleet.Output("c1", "one");
+        host.Fleet.Output("c1", "two", OutputStream.Stderr);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/events/commands/c1");
+        request.Headers.Add("Last-Event-ID", "1");
+        using var response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        host.Fleet.Output("c1", "three");
+        host.Fleet.Complete("c1", 0);
+        var body = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.DoesNotContain("\"text\":\"one\"", body, StringComparison.Ordinal);
+        Assert.Contains("id: 2\nevent: line\ndata: {\"sequence\":2,", body, StringComparison.Ordinal);
+        Assert.Contains("\"stream\":\"Stderr\",\"text\":\"two\"", body, StringComparison.Ordinal);
+        Assert.Contains("id: 3\nevent: line", body, StringComparison.Ordinal);
+        Assert.Contains("event: end\ndata: {\"id\":\"c1\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"state\":\"Succeeded\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_fleet_stream_starts_with_every_host_and_then_follows_changes()
+    {
+        var (host, client, _) = await LoggedInAsync();
+        await using var _host = host;
+        using var _client = client;
+        host.Fleet.SetHost(TestFleet.Host("db01", online: false));
+
+        using var response = await client.Http.GetAsync("/events", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var seen = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (seen.Count < 2 && await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                seen.Add(line);
+            }
+        }
+
+        host.Fleet.SetHost(TestFleet.Host("db01", online: true));
+        var change = "";
+        while (!change.StartsWith("data: ", StringComparison.Ordinal))
+        {
+            change = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("the stream ended");
+        }
+
+        Assert.Contains("\"name\":\"db01\",\"online\":true", change, StringComparison.Ordinal);
+        Assert.Contains(seen, l => l.Contains("\"name\":\"web01\"", StringComparison.Ordinal));
+        Assert.Contains(seen, l => l.Contains("\"name\":\"db01\",\"online\":false", StringComparison.Ordinal));
+    }
+}
