@@ -81,7 +81,7 @@ public sealed partial class ServerBrowserTests(Chromium chromium)
         await session.AddHostAsync("db1");
         await session.LogInAsync();
         await Expect(session.Page.Locator("tr[data-host=web1] [data-field=status]")).ToHaveTextAsync("offline");
-        await Expect(session.Page.Locator("body[data-live=ready]")).ToHaveCountAsync(1);
+        await Expect(session.Page.Locator("body[data-live=connected]")).ToHaveCountAsync(1);
         await MarkPageAsync(session.Page);
 
         session.StartAgent(web1);
@@ -103,7 +103,7 @@ public sealed partial class ServerBrowserTests(Chromium chromium)
         await session.Page.GotoAsync(session.Url("/hosts/web1"));
         await MarkPageAsync(session.Page);
 
-        await session.Page.Locator("#operation").SelectOptionAsync("run");
+        await session.Page.Locator("#operation").SelectOptionAsync("exec");
         await session.Page.Locator("#command-line").FillAsync("for i in $(seq 1 300); do echo \"line $i\"; done; echo oops >&2; sleep 1; echo done");
         await session.Page.Locator("#send input[name=SecondFactor]").FillAsync(session.FreshCode());
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
