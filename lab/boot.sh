@@ -21,6 +21,10 @@ if [ -f /etc/nix/nix.conf ]; then
   mount --bind "$dir/nix.conf" /etc/nix/nix.conf || exit 1
 fi
 mkdir -p /run/sshd /run/lab/faults /nix/var/nix/profiles /nix/var/lab
+# `systemctl reboot` (and `reboot`) on the host run this: reboot.sh, beside this script, does
+# what the lab's reboot fault does, from inside the host.
+printf '#!/bin/sh\nexec /bin/sh %s %s\n' "${0%/*}/reboot.sh" "$dir" > /run/lab/reboot
+chmod +x /run/lab/reboot
 if [ ! -e /nix/var/nix/profiles/system ]; then
   # First boot: install the initial system as generation 1 and make it the boot default.
   nix-env -p /nix/var/nix/profiles/system --set "$(cat "$dir/initial-system")" || exit 1
@@ -35,5 +39,10 @@ hostname "$(cat "$system/hostname")"
 ln -sfn "$system" /run/booted-system
 "$system/bin/switch-to-configuration" test || echo "boot: activating $system failed"
 [ "$sshd_delay" = 0 ] || sleep "$sshd_delay"
+if [ -e "$dir/boot-hangs" ]; then
+  # The lab fault boot-hangs: the host never comes back (no sshd) until healed.
+  echo "boot: hangs (lab fault boot-hangs)"
+  exec sleep infinity
+fi
 /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log" || echo "boot: sshd did not start"
 exec sleep infinity

@@ -1,5 +1,5 @@
 # Builds a lab host's system closure from its lab configuration (hosts/<host>.json):
-#   { "version": "1", "kernel": "1"?, "services": [ { "name", "port", "kind"?: "http"|"tcp"|"unit" (a process, no port),
+#   { "version": "1", "kernel": "1"?, "init": "sysv"|"systemd"?, "services": [ { "name", "port", "kind"?: "http"|"tcp"|"unit" (a process, no port),
 #     "health"?: "healthy"|"unhealthy"|"slow"|"crash",
 #     "startup"?: seconds the service takes to start (activation waits for it, as systemd waits for
 #                 a Type=notify unit; 0 by default) } ] }
@@ -24,6 +24,9 @@ let
   } // attrs);
   version = toString (config.version or "1");
   kernelVersion = toString (config.kernel or "1");
+  # "systemd": activation makes /run/systemd/system, so the host looks booted with systemd and
+  # its systemd-run (a lab stand-in) starts transient units.
+  init = config.init or "sysv";
 
   service = s:
     let
@@ -57,7 +60,10 @@ build "nixos-system-${name}-${version}" {
   hostName = name;
   switch = fill ./switch-to-configuration.sh { inherit bb; };
   systemctl = fill ./systemctl.sh { inherit bb; };
+  systemdRun = fill ./systemd-run.sh { inherit bb; };
+  inherit init;
   nixosVersion = "#!${bb} sh\necho ${version}\n";
+  reboot = "#!${bb} sh\nexec \"$(${bb} dirname \"$0\")/systemctl\" reboot\n";
   serviceNames = map (s: s.name) (config.services or [ ]);
   servicePaths = services;
   buildCommand = ''
@@ -67,8 +73,12 @@ build "nixos-system-${name}-${version}" {
     ln -s $kernel $out/kernel
     printf '%s' "$switch" > $out/bin/switch-to-configuration
     printf '%s' "$systemctl" > $out/sw/bin/systemctl
+    printf '%s' "$systemdRun" > $out/sw/bin/systemd-run
+    chmod +x $out/sw/bin/systemd-run
+    printf '%s\n' "$init" > $out/init
     printf '%s' "$nixosVersion" > $out/sw/bin/nixos-version
-    chmod +x $out/bin/switch-to-configuration $out/sw/bin/systemctl $out/sw/bin/nixos-version
+    printf '%s' "$reboot" > $out/sw/bin/reboot
+    chmod +x $out/bin/switch-to-configuration $out/sw/bin/systemctl $out/sw/bin/nixos-version $out/sw/bin/reboot
     ln -s ${bb} $out/sw/bin/busybox
     set -- $servicePaths
     for n in $serviceNames; do ln -s "$1" "$out/services/$n"; shift; done

@@ -112,6 +112,11 @@ wait_started() {
 
 $bb mkdir -p "$state"
 $bb ln -sfn "$self" /run/current-system
+if [ "$($bb cat "$self/init" 2>/dev/null)" = systemd ]; then
+  $bb mkdir -p /run/systemd/system
+else
+  $bb rm -rf /run/systemd/system
+fi
 for n in $to_stop; do echo "stopping service $n"; stop "$n"; $bb rm -rf "$state/$n"; done
 for n in $to_restart; do echo "restarting service $n"; stop "$n"; start "$n"; done
 for n in $to_start; do echo "starting service $n"; start "$n"; done

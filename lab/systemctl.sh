@@ -1,6 +1,8 @@
 #!@bb@ sh
 # The lab's systemctl: answers is-active, is-failed, status and list-units for the host's lab
-# services (units are the service names, with or without ".service").
+# services (units are the service names, with or without ".service"), and reboot: the host's
+# init (boot.sh) leaves /run/lab/reboot, which reboots the host the way the lab's reboot fault
+# does, detached, so the session that asked can end first.
 bb=@bb@
 # A process counts as running unless it is gone or a zombie: on the lab's machine, orphans are
 # reparented to an init that may reap them late, and kill -0 succeeds on a zombie.
@@ -51,6 +53,11 @@ case "$command" in
       n=${l##*/}
       echo "$n.service $(unit_state "$n")"
     done ;;
+  reboot)
+    [ -x /run/lab/reboot ] || { echo "systemctl reboot: this lab host has no /run/lab/reboot (boot it with the lab's boot.sh)" >&2; exit 1; }
+    $bb setsid /run/lab/reboot < /dev/null > /dev/null 2>&1 &
+    echo "rebooting"
+    exit 0 ;;
   *)
     echo "systemctl $command: not supported in the Flotilla lab" >&2
     exit 1 ;;

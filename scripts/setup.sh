@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(nix-bin openssh-server openssh-client iproute2 git curl procps psmisc busybox-static
-  postgresql util-linux)
+  postgresql util-linux tzdata)
 # Login and dashboard: tools that make crypt(3) hashes and read QR codes (Flotilla.Security's
 # tests check against them), Debian's Chromium and fonts for the browser tests.
 packages+=(whois apache2-utils openssl zbar-tools chromium fonts-liberation)

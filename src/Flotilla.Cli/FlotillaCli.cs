@@ -23,12 +23,14 @@ public static class FlotillaCli
             ExecCommand.Create(context),
             StatusCommand.Create(context),
             RollbackCommand.Create(context),
+            RebootCommand.Create(context),
+            UpgradeCommand.Create(context),
             DemoCommand.Create(context),
+            PasswdCommand.Create(context),
             ServeCommand.Create(context),
             AgentCommand.Create(context),
             TokensCommand.Create(context),
             RemoteCommand.Create(context),
-            PasswdCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };

@@ -205,9 +205,19 @@ public sealed class DeployStepExecutor : IStepExecutor
                 return StepResult.Succeeded(goal == "boot" && options.Goal == ActivationGoal.Switch
                     ? $"boot: {closure.SystemPath} is the boot default; {host.Name} (strategy recreate) runs it after its next reboot"
                     : $"{goal}: {closure.SystemPath}");
+            case "died" when await RunsAsync(host, closure.SystemPath, cancellationToken).ConfigureAwait(false):
+                // The watchdog is gone after switching: nothing will roll this host back or confirm it.
+                return StepResult.NeedsAttention(
+                    $"activate:{host.Name}: the activation's watchdog died after {host.Name} switched to {closure.SystemPath}; it is unconfirmed and nothing will roll it back: check it (flotilla status) and confirm it by deploying again or run flotilla rollback --on {host.Name}\n{outcome.Tail()}");
             default:
                 return StepResult.Failed($"activate:{host.Name}: activation ended {outcome.Outcome} (exit {outcome.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"})\n{outcome.Tail()}");
         }
+    }
+
+    private async Task<bool> RunsAsync(Host host, string system, CancellationToken cancellationToken)
+    {
+        var current = await ssh.RunAsync(host.Target, ["readlink", "-f", "/run/current-system"], null, null, cancellationToken).ConfigureAwait(false);
+        return !current.Succeeded || current.Output.Trim() == system;
     }
 
     private async Task<StepResult> VerifyAsync(Fleet fleet, Host host, Action<string> output, CancellationToken cancellationToken)

@@ -26,6 +26,12 @@ public sealed partial class Lab
             return;
         }
 
+        if (fault == LabFault.BootHangs)
+        {
+            await File.WriteAllTextAsync(LabPaths.BootHangs(labHost.Directory), "lab fault\n", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (fault == LabFault.Reboot)
         {
             await RebootAsync(labHost, duration ?? TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
@@ -57,7 +63,7 @@ public sealed partial class Lab
 
                 break;
             case LabFault.SshdStop:
-                await StopSshdAsync(pid, cancellationToken).ConfigureAwait(false);
+                await StopSshdAsync(labHost, pid, cancellationToken).ConfigureAwait(false);
                 if (duration is { } stopped)
                 {
                     await StartTimerAsync(stopped, SshdCommand(labHost, pid), cancellationToken).ConfigureAwait(false);
@@ -69,11 +75,20 @@ public sealed partial class Lab
         }
     }
 
-    /// <summary>Ends every fault of a host: fault markers removed, link up, sshd started again.</summary>
+    /// <summary>Ends every fault of a host: fault markers removed, link up, sshd started again; a host whose boot hung boots again.</summary>
     public async Task HealAsync(string host, CancellationToken cancellationToken = default)
     {
         var labHost = GetHost(host);
         await LabNetwork.SetLinkAsync(labHost.Interface, up: true, cancellationToken).ConfigureAwait(false);
+        var hangs = LabPaths.BootHangs(labHost.Directory);
+        if (File.Exists(hangs))
+        {
+            File.Delete(hangs);
+            await RebootAsync(labHost, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            await LabMachines.WaitForSshAsync(labHost, TimeSpan.FromSeconds(30), time, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (LabMachines.InitPid(labHost) is not { } pid)
         {
             return;
@@ -99,9 +114,16 @@ public sealed partial class Lab
         ["nsenter", "-t", pid.ToString(CultureInfo.InvariantCulture), "-m", "-n", "-u",
          "/usr/sbin/sshd", "-f", LabPaths.SshdConfig(host.Directory), "-E", LabPaths.SshdLog(host.Directory)];
 
-    private static async Task StopSshdAsync(int initPid, CancellationToken cancellationToken)
+    private async Task StopSshdAsync(LabHost host, int initPid, CancellationToken cancellationToken)
     {
         var pidFile = $"/proc/{initPid}/root/run/sshd.pid";
+        // sshd listens before it daemonizes and writes its pid file: a host that just came up
+        // (or back) may answer on port 22 with no pid file yet. Wait for it, bounded.
+        for (var i = 0; i < 100 && !File.Exists(pidFile) && await LabMachines.IsListeningAsync(host.Address, 22, time, cancellationToken).ConfigureAwait(false); i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!File.Exists(pidFile))
         {
             return;

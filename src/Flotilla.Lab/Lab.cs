@@ -279,6 +279,7 @@ public sealed partial class Lab
     private async Task CreateAsync(LabOptions options, IReadOnlyList<PlannedHost> planned, CancellationToken cancellationToken)
     {
         await LabResources.WriteAsync("boot.sh", LabPaths.BootScript(Directory), cancellationToken).ConfigureAwait(false);
+        await LabResources.WriteAsync("reboot.sh", LabPaths.RebootScript(Directory), cancellationToken).ConfigureAwait(false);
         await LabProcess.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", $"flotilla-lab-{Name}", "-f", KeyPath], null, cancellationToken).ConfigureAwait(false);
         await LabInventory.WriteAsync(state, options.Fleet, planned, cancellationToken).ConfigureAwait(false);
         var systems = await BuildAsync([.. state.Hosts.Select(h => h.Name)], cancellationToken).ConfigureAwait(false);

@@ -13,6 +13,8 @@ public enum LabFault
     SshdStop,
     /// <summary>Every process of the host is killed, /run is cleared, a new boot id, the default generation boots.</summary>
     Reboot,
+    /// <summary>From the host's next boot on (a reboot fault, or <c>systemctl reboot</c> on the host), its boot hangs before sshd starts: it never comes back until healed.</summary>
+    BootHangs,
 }
 
 /// <summary>The command-line names of <see cref="LabFault"/> (<c>activation-fails</c>, <c>sshd-stop</c>, ...).</summary>
@@ -25,6 +27,7 @@ public static class LabFaultNames
         ("unreachable", LabFault.Unreachable),
         ("sshd-stop", LabFault.SshdStop),
         ("reboot", LabFault.Reboot),
+        ("boot-hangs", LabFault.BootHangs),
     ];
 
     public static IReadOnlyList<string> All { get; } = [.. Names.Select(n => n.Name)];

@@ -27,6 +27,18 @@ public sealed class NixModuleTests
     }
 
     [Fact]
+    public async Task The_upgrade_module_is_a_randomized_persistent_timer_that_runs_flotilla_upgrade_with_the_lock()
+    {
+        var result = await ProcessRunner.RunAsync("nix-instantiate", ["--parse", Repository.PathOf("nix/modules/flotilla-upgrade.nix")]);
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        foreach (var expected in new[] { "RandomizedDelaySec", "Persistent = true", "OnCalendar", "/bin/flotilla upgrade ", "--lock-wait", "--state-dir", "timers.target", "restartIfChanged = false" })
+        {
+            Assert.Contains(expected, result.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_broken_module_would_fail_the_parse()
     {
         using var dir = new TempDirectory();

@@ -97,14 +97,14 @@ internal sealed class ExecutionLab : IAsyncDisposable
     }
 
     /// <summary>Runs a plan's steps in order (a stand-in for the scheduler); stops at the first step that does not succeed.</summary>
-    public async Task<IReadOnlyList<(PlanStep Step, StepResult Result)>> RunAsync(DeployStepExecutor executor, Plan plan, RecordingOutput output, Action<PlanStep>? beforeStep = null)
+    public async Task<IReadOnlyList<(PlanStep Step, StepResult Result)>> RunAsync(DeployStepExecutor executor, Plan plan, RecordingOutput output, Action<PlanStep>? beforeStep = null, CancellationToken cancellationToken = default)
     {
-        await executor.PrebuildAsync(Fleet, plan);
+        await executor.PrebuildAsync(Fleet, plan, cancellationToken: cancellationToken);
         var results = new List<(PlanStep, StepResult)>();
         foreach (var step in plan.Steps)
         {
             beforeStep?.Invoke(step);
-            var result = await executor.ExecuteAsync(step, new StepContext(Fleet, step.Host is null ? null : Fleet.FindHost(step.Host), output));
+            var result = await executor.ExecuteAsync(step, new StepContext(Fleet, step.Host is null ? null : Fleet.FindHost(step.Host), output), cancellationToken);
             results.Add((step, result));
             if (result.State != StepState.Succeeded)
             {

@@ -150,6 +150,47 @@ public sealed class LabTests
     }
 
     [LabFact]
+    public async Task Systemctl_reboot_over_ssh_reboots_the_host_like_the_fault_and_the_session_ends_cleanly()
+    {
+        await using var lab = await TestLab.StartAsync(hosts: 2);
+        const string host = "host-1";
+        var bootId = await lab.SshCheckedAsync(host, "cat /proc/sys/kernel/random/boot_id");
+        await lab.SshCheckedAsync(host, "touch /run/marker");
+        var oldPids = await LabNetwork.PidsAsync(lab.Host(host).Namespace, default);
+        var otherBootId = await lab.SshCheckedAsync("host-2", "cat /proc/sys/kernel/random/boot_id");
+
+        Assert.Equal("rebooting", await lab.SshCheckedAsync(host, "systemctl reboot"));
+        await TestLab.EventuallyAsync(async () => (await lab.SshAsync(host, "cat /proc/sys/kernel/random/boot_id")) is { ExitCode: 0 } r && r.StandardOutput.Trim() != bootId, "the new boot");
+
+        Assert.Equal("gone", await lab.SshCheckedAsync(host, "test -e /run/marker && echo kept || echo gone"));
+        Assert.Empty(oldPids.Intersect(await LabNetwork.PidsAsync(lab.Host(host).Namespace, default)));
+        Assert.Equal(await lab.SshCheckedAsync(host, "readlink -f /nix/var/nix/profiles/system"), await lab.SshCheckedAsync(host, "readlink -f /run/booted-system"));
+        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host(host).Address, 8080) == HttpStatusCode.OK, "the web service after the reboot");
+        Assert.Equal(otherBootId, await lab.SshCheckedAsync("host-2", "cat /proc/sys/kernel/random/boot_id"));
+
+        // `reboot` does the same, and the lab's status sees the new boot id.
+        var second = await lab.SshCheckedAsync(host, "cat /proc/sys/kernel/random/boot_id");
+        await lab.SshCheckedAsync(host, "reboot");
+        await TestLab.EventuallyAsync(async () => (await lab.SshAsync(host, "cat /proc/sys/kernel/random/boot_id")) is { ExitCode: 0 } r && r.StandardOutput.Trim() != second, "the third boot");
+        Assert.NotNull(LabMachines.InitPid(lab.Host(host)));
+    }
+
+    [LabFact]
+    public async Task A_host_with_boot_hangs_never_comes_back_from_a_reboot_until_healed()
+    {
+        await using var lab = await TestLab.StartAsync(hosts: 1);
+        const string host = "host-1";
+        await lab.Lab.FaultAsync(host, LabFault.BootHangs);
+        await lab.SshCheckedAsync(host, "systemctl reboot");
+        await TestLab.EventuallyAsync(async () => (await lab.SshAsync(host, "true")).ExitCode != 0, "the host going down");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(await LabMachines.IsListeningAsync(lab.Host(host).Address, 22, TimeProvider.System, default));
+
+        await lab.Lab.HealAsync(host);
+        Assert.Equal("host-1", await lab.SshCheckedAsync(host, "hostname"));
+    }
+
+    [LabFact]
     public async Task Faults_make_activation_fail_services_unhealthy_hosts_unreachable_and_sshd_stop()
     {
         await using var lab = await TestLab.StartAsync(hosts: 2);

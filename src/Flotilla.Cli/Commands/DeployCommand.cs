@@ -31,11 +31,14 @@ internal static class DeployCommand
         var resume = new Option<string?>("--resume") { Description = "Continue a run that was stopped: confirmed hosts are not redone", HelpName = "RUN-ID" };
         var substituters = CommonOptions.Substituters("the builds");
         var terraform = new Option<string?>("--terraform") { Description = "The OpenTofu or Terraform program for NixMox's terraform steps (default: tofu, else terraform, on PATH)", HelpName = "PATH" };
+        var reboot = new Option<bool>("--reboot") { Description = "Deploy with goal boot, then reboot the deployed hosts in sequence (as flotilla reboot; the maintenance options below apply)" };
+        var maintenance = new MaintenanceOptions();
         var command = new Command("deploy", "Build, copy, activate and verify the selected hosts, in dependency order, rolling back what fails")
         {
-            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform,
+            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform, reboot,
         };
         selection.AddTo(command);
+        maintenance.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!Durations.TryParse(parse.GetValue(confirm)!, out var confirmTimeout) || confirmTimeout <= TimeSpan.Zero)
@@ -82,10 +85,65 @@ internal static class DeployCommand
                     MaxFailPercent = parse.GetValue(maxFail),
                 },
                 parse.GetValue(json));
+            if (parse.GetValue(reboot))
+            {
+                if (parse.GetValue(resume) is not null || parse.GetValue(goal) is not ("switch" or "boot"))
+                {
+                    await context.Error.WriteLineAsync("deploy: --reboot deploys with goal boot and then reboots; it does not combine with --resume or --goal test|dry-activate").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+
+                var settings = maintenance.Read(parse, context, "deploy");
+                return settings is null
+                    ? ExitCodes.InvalidInput
+                    : await DeployThenRebootAsync(context, stateDirectory, request with { Options = request.Options with { Goal = ActivationGoal.Boot } }, settings, cancellationToken).ConfigureAwait(false);
+            }
+
             return parse.GetValue(resume) is { } runId
                 ? await DeployRunner.ResumeAsync(context, stateDirectory, runId, request, cancellationToken).ConfigureAwait(false)
                 : await DeployRunner.StartAsync(context, stateDirectory, request, cancellationToken).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>deploy --reboot</c>: inside the window and under the fleet lock, the deploy (goal boot),
+    /// then the reboot sequence over the hosts it deployed (verified, and not already on their closure).
+    /// </summary>
+    private static async Task<int> DeployThenRebootAsync(CliContext context, string stateDirectory, DeployRequest request, MaintenanceSettings settings, CancellationToken cancellationToken)
+    {
+        var fleet = await InventoryCommands.LoadValidAsync(context, request.File, cancellationToken).ConfigureAwait(false);
+        if (fleet is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        var (refused, held) = await RebootRunner.EnterAsync(context, settings, stateDirectory, "deploy", cancellationToken).ConfigureAwait(false);
+        if (refused is { } code)
+        {
+            return code;
+        }
+
+        await using (held!.ConfigureAwait(false))
+        {
+            var (deployed, summary) = await DeployRunner.DeployAsync(context, fleet, stateDirectory, request, cancellationToken).ConfigureAwait(false);
+            if (summary is null)
+            {
+                return deployed;
+            }
+
+            var toReboot = DeployRunner.DeployedHosts(summary);
+            var report = request.Json ? context.Error : context.Output;
+            if (toReboot.IsEmpty)
+            {
+                await report.WriteLineAsync("deploy --reboot: no host got a new boot system; nothing to reboot").ConfigureAwait(false);
+                return deployed;
+            }
+
+            await report.WriteLineAsync($"deploy --reboot: rebooting {string.Join(", ", toReboot)}").ConfigureAwait(false);
+            var rebootRequest = new RebootRequest(new Selection { On = toReboot }, settings, OnlyIfNeeded: false, request.Json, stateDirectory);
+            var (rebooted, _) = await RebootRunner.RebootAsync(context, fleet, rebootRequest, cancellationToken).ConfigureAwait(false);
+            return Math.Max(deployed, rebooted);
+        }
     }
 }

@@ -23,11 +23,17 @@ internal static class DeployRunner
             return ExitCodes.InvalidInput;
         }
 
+        return (await DeployAsync(context, fleet, stateDirectory, request, cancellationToken).ConfigureAwait(false)).ExitCode;
+    }
+
+    /// <summary>A deploy of an already loaded fleet; the summary is null when nothing ran (the plan was invalid).</summary>
+    public static async Task<(int ExitCode, RunSummary? Summary)> DeployAsync(CliContext context, Fleet fleet, string stateDirectory, DeployRequest request, CancellationToken cancellationToken)
+    {
         var planned = Planner.Build(fleet, Operation.Deploy, request.Selection);
         if (!planned.Succeeded)
         {
             InventoryCommands.Print(context, planned.Errors);
-            return ExitCodes.InvalidInput;
+            return (ExitCodes.InvalidInput, null);
         }
 
         var metadata = new RunMetadata("deploy", fleet.SourcePath)
@@ -36,7 +42,8 @@ internal static class DeployRunner
             Options = Options(request),
         };
         await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await RunAsync(context, fleet, journal, request, ImmutableHashSet<string>.Empty, cancellationToken).ConfigureAwait(false);
+        var summary = await RunAsync(context, fleet, journal, request, ImmutableHashSet<string>.Empty, cancellationToken).ConfigureAwait(false);
+        return (summary.ExitCode, summary);
     }
 
     public static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string runId, DeployRequest request, CancellationToken cancellationToken)
@@ -62,14 +69,14 @@ internal static class DeployRunner
 
             var done = RunResume.CompletedSteps(journal);
             await context.Error.WriteLineAsync($"resuming run {journal.Id}: {done.Count.ToString(CultureInfo.InvariantCulture)} of {journal.Plan.Steps.Length.ToString(CultureInfo.InvariantCulture)} steps are done").ConfigureAwait(false);
-            return await RunAsync(context, fleet, journal, request, done, cancellationToken).ConfigureAwait(false);
+            return (await RunAsync(context, fleet, journal, request, done, cancellationToken).ConfigureAwait(false)).ExitCode;
         }
     }
 
-    private static Task<int> RunAsync(CliContext context, Fleet fleet, RunJournal journal, DeployRequest request, ImmutableHashSet<string> done, CancellationToken cancellationToken)
+    private static Task<RunSummary> RunAsync(CliContext context, Fleet fleet, RunJournal journal, DeployRequest request, ImmutableHashSet<string> done, CancellationToken cancellationToken)
     {
         var executor = new DeployStepExecutor(request.Options);
-        return PlanRunner.RunAsync(context, fleet, journal, executor, request.Scheduler, request.Json, "deploying", PrebuildAsync, done, cancellationToken);
+        return PlanRunner.RunToSummaryAsync(context, fleet, journal, executor, request.Scheduler, request.Json, "deploying", PrebuildAsync, done, cancellationToken);
 
         async Task PrebuildAsync()
         {
@@ -84,6 +91,16 @@ internal static class DeployRunner
             }
         }
     }
+
+    /// <summary>Hosts the run gave a new system: verified, and not skipped as already on their closure.</summary>
+    public static ImmutableArray<string> DeployedHosts(RunSummary summary) =>
+    [
+        .. summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.Host is not null && s.State == StepState.Succeeded)
+            .Select(s => s.Host!)
+            .Where(h => summary.Steps.FirstOrDefault(s => s.Host == h && s.Kind == StepKinds.Activate) is { State: StepState.Succeeded } activate
+                && activate.Message?.Contains("nothing to activate", StringComparison.Ordinal) != true)
+            .Distinct(),
+    ];
 
     public static ImmutableArray<string> Describe(Selection selection) =>
         [.. selection.On, .. selection.Services.Select(s => "--service " + s), .. selection.WithDependents ? ["--with-dependents"] : Array.Empty<string>()];

@@ -21,6 +21,20 @@ internal static class PlanRunner
         string verb,
         Func<Task>? prepare,
         ImmutableHashSet<string> done,
+        CancellationToken cancellationToken) =>
+        (await RunToSummaryAsync(context, fleet, journal, executor, scheduler, json, verb, prepare, done, cancellationToken).ConfigureAwait(false)).ExitCode;
+
+    /// <summary>As <see cref="RunAsync"/>, returning how every step ended (for commands that go on after a run: <c>deploy --reboot</c>, <c>upgrade</c>).</summary>
+    public static async Task<RunSummary> RunToSummaryAsync(
+        CliContext context,
+        Fleet fleet,
+        RunJournal journal,
+        IStepExecutor executor,
+        SchedulerOptions scheduler,
+        bool json,
+        string verb,
+        Func<Task>? prepare,
+        ImmutableHashSet<string> done,
         CancellationToken cancellationToken)
     {
         var interactive = !json && ReferenceEquals(context.Output, Console.Out) && !Console.IsOutputRedirected;
@@ -51,7 +65,7 @@ internal static class PlanRunner
             await ticker.ConfigureAwait(false);
         }
 
-        return summary.ExitCode;
+        return summary;
     }
 
     private static async Task RefreshAsync(ConsoleProgressObserver observer, CancellationToken cancellationToken)

@@ -119,11 +119,28 @@ internal static class ActivationScripts
             printed=$size
           fi
         }
+        # Gone, or a zombie that nobody has reaped yet (kill -0 succeeds on those).
+        alive() {
+          if [ -r "/proc/$1/stat" ]; then
+            read -r _ _ st _ < "/proc/$1/stat" 2>/dev/null || return 1
+            [ "$st" != Z ]
+          else
+            kill -0 "$1" 2>/dev/null
+          fi
+        }
+        # A unit started by systemd-run is not our child: the watchdog's own pid file says which process it is.
+        unstarted=0
         while [ ! -e "$dir/status" ] && [ ! -e "$dir/outcome" ]; do
           follow
-          if [ -n "${pid:-}" ] && ! kill -0 "$pid" 2>/dev/null; then
+          [ -n "${pid:-}" ] || { [ -s "$dir/pid" ] && pid=$(cat "$dir/pid"); }
+          if [ -n "${pid:-}" ] && ! alive "$pid"; then
             sleep 0.2
             [ -e "$dir/status" ] || [ -e "$dir/outcome" ] || { follow; echo; echo "flotilla-activation none died"; exit 0; }
+          fi
+          if [ -z "${pid:-}" ]; then
+            unstarted=$((unstarted + 1))
+            # systemd-run returns once the unit started, and the watchdog's pid is its first write: 10 s is ample.
+            [ "$unstarted" -lt 50 ] || { follow; echo; echo "flotilla-activation none died"; exit 0; }
           fi
           sleep 0.2
         done

@@ -6,4 +6,5 @@ namespace Flotilla.Execution.Internal;
 [JsonSerializable(typeof(RunEvent))]
 [JsonSerializable(typeof(RunInfo))]
 [JsonSerializable(typeof(RunResult))]
+[JsonSerializable(typeof(FleetLockHolder))]
 internal sealed partial class RunJsonContext : JsonSerializerContext;

@@ -1,0 +1,171 @@
+using System.CommandLine;
+using System.Globalization;
+using Flotilla.Execution;
+using Flotilla.Inventory;
+using Flotilla.Maintenance;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>What an unattended run (reboot, deploy --reboot, upgrade) checks and holds: its window, the fleet lock, pre-flight limits, boot timeout. Immutable.</summary>
+internal sealed record MaintenanceSettings(
+    MaintenanceWindow? Window,
+    TimeSpan LockTtl,
+    TimeSpan LockWait,
+    PreflightLimits? Preflight,
+    TimeSpan BootTimeout,
+    TimeSpan PollInterval);
+
+/// <summary>
+/// The options <c>reboot</c>, <c>deploy --reboot</c> and <c>upgrade</c> share: <c>--window</c>,
+/// <c>--lock-ttl</c>, <c>--lock-wait</c>, the pre-flight limits (<c>--min-free-disk</c>,
+/// <c>--max-load</c>, <c>--min-uptime</c>, <c>--no-preflight</c>), <c>--boot-timeout</c> and
+/// <c>--poll-interval</c>. Read validates them with an error that says what to write.
+/// </summary>
+internal sealed class MaintenanceOptions
+{
+    public Option<string?> Window { get; } = new("--window")
+    {
+        Description = "Only reboot inside this maintenance window: DAYS START-END [ZONE], e.g. \"mon-fri 02:00-05:00 Europe/Berlin\" (default: any time)",
+        HelpName = "WINDOW",
+    };
+
+    public Option<string> LockTtl { get; } = new("--lock-ttl")
+    {
+        Description = "The fleet lock expires this long after its holder stopped renewing it (a killed orchestrator)",
+        DefaultValueFactory = _ => "30m",
+        HelpName = "DURATION",
+    };
+
+    public Option<string> LockWait { get; } = new("--lock-wait")
+    {
+        Description = "Wait this long for another orchestrator's fleet lock before giving up (0s: give up at once)",
+        DefaultValueFactory = _ => "0s",
+        HelpName = "DURATION",
+    };
+
+    public Option<string> MinFreeDisk { get; } = new("--min-free-disk")
+    {
+        Description = "Pre-flight: every host has at least this much free on /nix (bytes, or 500M, 2G...)",
+        DefaultValueFactory = _ => "1G",
+        HelpName = "SIZE",
+    };
+
+    public Option<double> MaxLoad { get; } = new("--max-load")
+    {
+        Description = "Pre-flight: every host's one-minute load average per CPU is at most this",
+        DefaultValueFactory = _ => 4.0,
+        HelpName = "LOAD",
+    };
+
+    public Option<string> MinUptime { get; } = new("--min-uptime")
+    {
+        Description = "Pre-flight: every host has been up at least this long",
+        DefaultValueFactory = _ => "0s",
+        HelpName = "DURATION",
+    };
+
+    public Option<bool> NoPreflight { get; } = new("--no-preflight") { Description = "Skip the pre-flight checks (free disk, load, uptime, health)" };
+
+    public Option<string> BootTimeout { get; } = new("--boot-timeout")
+    {
+        Description = "A rebooted host must answer with a new boot id within this time, or the sequence stops",
+        DefaultValueFactory = _ => "10m",
+        HelpName = "DURATION",
+    };
+
+    public Option<string> PollInterval { get; } = new("--poll-interval")
+    {
+        Description = "How often a rebooting host is asked for its boot id",
+        DefaultValueFactory = _ => "2s",
+        HelpName = "DURATION",
+    };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Window, LockTtl, LockWait, MinFreeDisk, MaxLoad, MinUptime, NoPreflight, BootTimeout, PollInterval })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The settings, or null after printing what is wrong (prefixed with the command's name).</summary>
+    public MaintenanceSettings? Read(ParseResult parse, CliContext context, string command)
+    {
+        string? Fail(string message)
+        {
+            context.Error.WriteLine($"{command}: {message}");
+            return null;
+        }
+
+        MaintenanceWindow? window = null;
+        if (parse.GetValue(Window) is { } text && !MaintenanceWindow.TryParse(text, out window, out var error))
+        {
+            Fail("--window: " + error);
+            return null;
+        }
+
+        if (!TryDuration(parse.GetValue(LockTtl)!, out var ttl, positive: true))
+        {
+            Fail("--lock-ttl takes a duration such as 30m or 2h");
+            return null;
+        }
+
+        if (!TryDuration(parse.GetValue(LockWait)!, out var wait, positive: false))
+        {
+            Fail("--lock-wait takes a duration such as 0s, 5m or 1h");
+            return null;
+        }
+
+        if (!TryDuration(parse.GetValue(MinUptime)!, out var uptime, positive: false))
+        {
+            Fail("--min-uptime takes a duration such as 0s, 10m or 1d");
+            return null;
+        }
+
+        if (!TryDuration(parse.GetValue(BootTimeout)!, out var boot, positive: true))
+        {
+            Fail("--boot-timeout takes a duration such as 90s or 10m");
+            return null;
+        }
+
+        if (!TryDuration(parse.GetValue(PollInterval)!, out var poll, positive: true))
+        {
+            Fail("--poll-interval takes a duration such as 200ms or 2s");
+            return null;
+        }
+
+        if (!TrySize(parse.GetValue(MinFreeDisk)!, out var free))
+        {
+            Fail("--min-free-disk takes a size in bytes or with a unit: 500M, 2G, 1T");
+            return null;
+        }
+
+        var load = parse.GetValue(MaxLoad);
+        if (load <= 0 || double.IsNaN(load))
+        {
+            Fail("--max-load takes a positive number (the one-minute load average per CPU)");
+            return null;
+        }
+
+        var preflight = parse.GetValue(NoPreflight) ? null : new PreflightLimits { MinFreeBytes = free, MaxLoadPerCpu = load, MinUptime = uptime };
+        return new MaintenanceSettings(window, ttl, wait, preflight, boot, poll);
+    }
+
+    private static bool TryDuration(string text, out TimeSpan duration, bool positive) =>
+        Durations.TryParse(text, out duration) && (positive ? duration > TimeSpan.Zero : duration >= TimeSpan.Zero);
+
+    internal static bool TrySize(string text, out long bytes)
+    {
+        bytes = 0;
+        var trimmed = text.Trim();
+        var shift = trimmed.Length > 0 ? char.ToUpperInvariant(trimmed[^1]) switch { 'K' => 10, 'M' => 20, 'G' => 30, 'T' => 40, _ => 0 } : 0;
+        var number = shift == 0 ? trimmed : trimmed[..^1];
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 0 || value > 1e15)
+        {
+            return false;
+        }
+
+        bytes = (long)(value * (1L << shift));
+        return true;
+    }
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Flotilla.Execution;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>
+/// <c>flotilla reboot</c>: the reboot plan as a journaled run, one host at a time (by rebootOrder,
+/// a host after the hosts it depends on): its rebootDelay, the reboot, a new boot id, the booted
+/// system checked against the profile's default, its health gates. Inside the maintenance window
+/// only, under the fleet lock, after pre-flight checks.
+/// </summary>
+internal static class RebootCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = CommonOptions.File();
+        var selection = new SelectionOptions();
+        var json = CommonOptions.Events();
+        var state = RunsCommand.StateDirectory();
+        var onlyIfNeeded = new Option<bool>("--only-if-needed") { Description = "Reboot only hosts whose booted kernel, initrd or kernel modules differ from the current system's" };
+        var maintenance = new MaintenanceOptions();
+        var command = new Command("reboot", "Reboot the selected hosts one at a time in order, each verified (new boot id, booted the default system, healthy) before the next")
+        {
+            file, json, state, onlyIfNeeded,
+        };
+        selection.AddTo(command);
+        maintenance.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = maintenance.Read(parse, context, "reboot");
+            if (settings is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var stateDirectory = parse.GetValue(state)!;
+            var (refused, held) = await RebootRunner.EnterAsync(context, settings, stateDirectory, "reboot", cancellationToken).ConfigureAwait(false);
+            if (refused is { } code)
+            {
+                return code;
+            }
+
+            await using (held!.ConfigureAwait(false))
+            {
+                var request = new RebootRequest(selection.Read(parse), settings, parse.GetValue(onlyIfNeeded), parse.GetValue(json), stateDirectory);
+                return (await RebootRunner.RebootAsync(context, fleet, request, cancellationToken).ConfigureAwait(false)).ExitCode;
+            }
+        });
+        return command;
+    }
+}
