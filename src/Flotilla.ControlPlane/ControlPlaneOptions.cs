@@ -44,4 +44,7 @@ public sealed class ControlPlaneOptions
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>The web dashboard on the same address (login, fleet, hosts, runs, audit); null: API only.</summary>
+    public Dashboard.DashboardSettings? Dashboard { get; set; }
 }

@@ -1,5 +1,7 @@
 using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Auth;
+using Flotilla.ControlPlane.Dashboard;
+using Flotilla.Dashboard;
 using Flotilla.ControlPlane.Endpoints;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Internal;
@@ -50,15 +52,34 @@ public sealed class ControlPlaneServer : IAsyncDisposable
             builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             AddControlPlane(builder.Services, options, store);
+            if (options.Dashboard is { } dashboard)
+            {
+                ControlPlaneDashboard.AddServices(builder.Services, store, dashboard);
+            }
+
             configure?.Invoke(builder);
             var app = builder.Build();
             app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-            app.UseAuthentication();
-            app.UseAuthorization();
+            if (options.Dashboard is null)
+            {
+                app.UseAuthentication();
+                app.UseAuthorization();
+            }
+            else
+            {
+                app.UseFlotillaDashboard();
+                ControlPlaneDashboard.UseApiAntiforgery(app);
+            }
+
             app.MapAgentSocket();
             app.MapHostsApi();
             app.MapCommandsApi();
             app.MapHealth();
+            if (options.Dashboard is not null)
+            {
+                app.MapFlotillaDashboard();
+            }
+
             map?.Invoke(app);
             // The exporter listens from the start, so its counters count everything.
             app.Services.GetRequiredService<PrometheusExporter>();
@@ -91,7 +112,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         services.AddAuthentication(ApiAuthentication.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiAuthentication.Scheme, null);
         services.AddAuthorization(authorization => authorization.AddPolicy(ApiAuthentication.Policy, policy =>
-            policy.AddAuthenticationSchemes([.. ApiAuthentication.Schemes]).RequireAuthenticatedUser()));
+            policy.AddAuthenticationSchemes([.. ControlPlaneDashboard.ApiSchemes(options.Dashboard is not null)]).RequireAuthenticatedUser()));
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled or the host stops (SIGTERM, Ctrl-C).</summary>

@@ -32,6 +32,9 @@ public sealed partial class Lab
     /// <summary>The lab's state directory (StateRoot/Name).</summary>
     public string Directory => state.Directory;
 
+    /// <summary>The bridge's host-side address: lab hosts reach the machine running the lab at it (their default route).</summary>
+    public string Gateway => state.Gateway;
+
     /// <summary>The lab's flake: <c>nixosConfigurations.&lt;host&gt;</c> with flotilla.machine metadata; hosts/&lt;host&gt;.json.</summary>
     public string InventoryDirectory => LabPaths.Inventory(state.Directory);
 

@@ -3,13 +3,15 @@ using Flotilla.Tests.Support;
 namespace Flotilla.Tests;
 
 /// <summary><c>flotilla demo</c> from start to <c>--down</c>, on a real lab of examples/homelab.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DemoCommandTests
 {
     [LabFact]
-    public async Task Demo_deploys_rolls_a_broken_host_back_leaves_a_healthy_lab_and_down_removes_it()
+    public async Task Demo_deploys_rolls_a_broken_host_back_leaves_a_healthy_lab_with_the_dashboard_and_agents_online_and_down_removes_it()
     {
         var name = "demo-" + Guid.NewGuid().ToString("N")[..8];
         var labDirectory = Path.Combine(CliLab.StateRoot, name);
+        Uri? url = null;
         try
         {
             var demo = await CliRunner.RunAsync(Repository.Root, "demo", "--name", name, "--state-dir", CliLab.StateRoot);
@@ -23,6 +25,30 @@ public sealed class DemoCommandTests
 
             var status = await CliRunner.RunAsync(Repository.Root, "status", "-f", Path.Combine(labDirectory, "inventory"), "--substituters", "");
             Assert.True(status.ExitCode == 0, status.Output + status.Error);
+
+            // The control plane: the dashboard answers, every lab host's agent is online, the login is private.
+            var dashboard = Assert.Single(demo.Output.Split('\n'), l => l.TrimStart().StartsWith("dashboard:", StringComparison.Ordinal));
+            url = new Uri(dashboard.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            Assert.Equal("127.0.0.1", url.Host);
+            var server = Path.Combine(labDirectory, "server");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(server, "login.txt")));
+            Assert.Contains("password:", await File.ReadAllTextAsync(Path.Combine(server, "login.txt")), StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(server, "login.txt"), dashboard, StringComparison.Ordinal);
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = url };
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/login")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Found, (await http.GetAsync("/")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync("/api/hosts")).StatusCode);
+            http.DefaultRequestHeaders.Authorization = new("Bearer", (await File.ReadAllTextAsync(Path.Combine(server, "api-token"))).Trim());
+            using var hosts = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/hosts"));
+            var states = hosts.RootElement.EnumerateArray().ToDictionary(h => h.GetProperty("name").GetString()!, h => h.GetProperty("status").GetString());
+            // The lab's hosts as step 1 listed them ("    NAME  10.77.N.M").
+            var labHosts = demo.Output.Split('\n')
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(p => p.Length == 2 && p[1].StartsWith("10.77.", StringComparison.Ordinal))
+                .Select(p => p[0]).Order().ToList();
+            Assert.NotEmpty(labHosts);
+            Assert.Equal(labHosts, states.Keys.Order());
+            Assert.All(states, s => Assert.True(s.Value == "online", $"{s.Key} is {s.Value}"));
         }
         finally
         {
@@ -31,6 +57,13 @@ public sealed class DemoCommandTests
         }
 
         Assert.False(Directory.Exists(labDirectory));
+        if (url is not null)
+        {
+            // The server went with it.
+            using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
+            await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("/login"));
+        }
+
         var lab = await CliRunner.RunAsync(Repository.Root, "lab", "status", "--name", name, "--state-dir", CliLab.StateRoot);
         Assert.NotEqual(0, lab.ExitCode);
     }

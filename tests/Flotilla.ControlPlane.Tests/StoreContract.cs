@@ -174,6 +174,69 @@ public abstract class StoreContract(IStoreTargets targets)
         var one = await store.GetCommandAsync(commands[617].Id);
         Assert.Equal((Now.AddSeconds(1), Now.AddSeconds(2), 0), (one!.StartedAt!.Value, one.FinishedAt!.Value, one.ExitCode!.Value));
     }
+
+    [Fact]
+    public async Task Dashboard_sessions_are_found_touched_and_deleted_and_survive_a_reopen()
+    {
+        var target = await targets.NewAsync();
+        var session = new Flotilla.Dashboard.DashboardSession(new string('a', 64), "admin", Now, Now.AddHours(12), Now, "127.0.0.1");
+        await using (var store = await target.OpenAsync())
+        {
+            await store.CreateAsync(session);
+            await store.CreateAsync(session with { Id = new string('b', 64), Expires = Now.AddMinutes(1), ClientAddress = null });
+        }
+
+        await using var reopened = await target.OpenAsync();
+        Assert.Equal(session, await reopened.FindAsync(session.Id));
+        Assert.Null(await reopened.FindAsync(new string('c', 64)));
+
+        await reopened.TouchAsync(session.Id, Now.AddMinutes(5));
+        await reopened.TouchAsync(session.Id, Now.AddMinutes(2));
+        Assert.Equal(Now.AddMinutes(5), (await reopened.FindAsync(session.Id))!.LastSeen);
+
+        Assert.Equal(1, await reopened.DeleteExpiredAsync(Now.AddMinutes(1)));
+        Assert.Null(await reopened.FindAsync(new string('b', 64)));
+        await reopened.DeleteAsync(session.Id);
+        Assert.Null(await reopened.FindAsync(session.Id));
+    }
+
+    [Fact]
+    public async Task The_audit_log_lists_the_newest_entries_first()
+    {
+        await using var store = await OpenAsync();
+        var entries = Enumerable.Range(0, 30)
+            .Select(i => new Flotilla.Dashboard.AuditEntry(Now.AddSeconds(i / 10), i % 2 == 0 ? "admin" : "-", "command", $"web{i}", i % 3 == 0 ? null : "run: echo 'hi'", "ok", i % 5 == 0 ? null : "10.0.0.1"))
+            .ToList();
+        foreach (var entry in entries)
+        {
+            await store.AppendAsync(entry);
+        }
+
+        // Entries within the same millisecond keep their order too.
+        Assert.Equal(Enumerable.Reverse(entries).Take(7), await store.ListAsync(7));
+        Assert.Equal(30, (await store.ListAsync(100)).Count);
+        Assert.Empty(await store.ListAsync(0));
+    }
+
+    [Fact]
+    public async Task A_TOTP_step_is_used_once_per_account_and_never_an_earlier_one()
+    {
+        var target = await targets.NewAsync();
+        await using (var store = await target.OpenAsync())
+        {
+            Assert.True(await store.TryUseStepAsync("admin", 100));
+            Assert.False(await store.TryUseStepAsync("admin", 100));
+            Assert.False(await store.TryUseStepAsync("admin", 99));
+            Assert.True(await store.TryUseStepAsync("other", 100));
+        }
+
+        // A restart does not open a replay window.
+        await using var reopened = await target.OpenAsync();
+        Assert.False(await reopened.TryUseStepAsync("admin", 100));
+        Assert.True(await reopened.TryUseStepAsync("admin", 101));
+        var racers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => reopened.TryUseStepAsync("admin", 102).AsTask()));
+        Assert.Single(racers, won => won);
+    }
 }
 
 public sealed class SqliteStoreTests(SqliteTargets targets) : StoreContract(targets), IClassFixture<SqliteTargets>;

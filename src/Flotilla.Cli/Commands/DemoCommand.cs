@@ -37,6 +37,7 @@ internal static class DemoCommand
             {
                 if (parse.GetValue(down))
                 {
+                    await DemoControlPlane.StopAsync(Path.Combine(Path.GetFullPath(stateRoot), labName), cancellationToken).ConfigureAwait(false);
                     await Lab.Lab.DownAsync(labName, stateRoot, cancellationToken).ConfigureAwait(false);
                     await context.Output.WriteLineAsync($"demo: lab {labName} removed").ConfigureAwait(false);
                     return ExitCodes.Success;
@@ -69,7 +70,7 @@ internal static class DemoCommand
         }
 
         var output = context.Output;
-        await Say(output, $"1/6 bringing up lab {name}: one host per host of {example}").ConfigureAwait(false);
+        await Say(output, $"1/7 bringing up lab {name}: one host per host of {example}").ConfigureAwait(false);
         var lab = await Lab.Lab.UpAsync(new LabOptions { Name = name, StateRoot = stateRoot, Fleet = source }, cancellationToken).ConfigureAwait(false);
         foreach (var host in lab.Hosts)
         {
@@ -81,20 +82,20 @@ internal static class DemoCommand
         var runs = lab.Directory;
         var deployment = new DeployRequest(inventory, Selection.Everything, new DeployOptions { Substituters = "" }, new SchedulerOptions(), Json: false);
 
-        await Say(output, "2/6 deploying the fleet in dependency order (hosts already on their closure are skipped)").ConfigureAwait(false);
+        await Say(output, "2/7 deploying the fleet in dependency order (hosts already on their closure are skipped)").ConfigureAwait(false);
         if (await DeployRunner.StartAsync(context, runs, deployment, cancellationToken).ConfigureAwait(false) is var first and not ExitCodes.Success)
         {
             return await Failed(context, name, $"the first deploy exited {first}").ConfigureAwait(false);
         }
 
-        await Say(output, $"3/6 changing {ChangedHost}'s configuration (version 2) and deploying again: only {ChangedHost} moves").ConfigureAwait(false);
+        await Say(output, $"3/7 changing {ChangedHost}'s configuration (version 2) and deploying again: only {ChangedHost} moves").ConfigureAwait(false);
         await ConfigureAsync(lab.HostConfigurationPath(ChangedHost), version: "2", healthy: true, cancellationToken).ConfigureAwait(false);
         if (await DeployRunner.StartAsync(context, runs, deployment, cancellationToken).ConfigureAwait(false) is var second and not ExitCodes.Success)
         {
             return await Failed(context, name, $"the deploy of {ChangedHost}'s version 2 exited {second}").ConfigureAwait(false);
         }
 
-        await Say(output, $"4/6 a broken version of {BrokenHost} (its HTTP services answer 500): its health gate fails and the watchdog rolls it back").ConfigureAwait(false);
+        await Say(output, $"4/7 a broken version of {BrokenHost} (its HTTP services answer 500): its health gate fails and the watchdog rolls it back").ConfigureAwait(false);
         var brokenPath = lab.HostConfigurationPath(BrokenHost);
         var original = await File.ReadAllTextAsync(brokenPath, cancellationToken).ConfigureAwait(false);
         await ConfigureAsync(brokenPath, version: "broken", healthy: false, cancellationToken).ConfigureAwait(false);
@@ -108,7 +109,7 @@ internal static class DemoCommand
         await output.WriteLineAsync($"    as expected: {BrokenHost} failed its health checks and was rolled back to the generation it had; the hosts that depend on it were held back").ConfigureAwait(false);
         await output.WriteLineAsync($"    {BrokenHost}'s healthy configuration is restored in {brokenPath}").ConfigureAwait(false);
 
-        await Say(output, "5/6 the fleet's status").ConfigureAwait(false);
+        await Say(output, "5/7 the fleet's status").ConfigureAwait(false);
         var fleet = await InventoryCommands.LoadValidAsync(context, inventory, cancellationToken).ConfigureAwait(false);
         if (fleet is null)
         {
@@ -121,13 +122,28 @@ internal static class DemoCommand
             return await Failed(context, name, "a host is not current or not healthy").ConfigureAwait(false);
         }
 
-        await Say(output, $"6/6 the lab {name} stays up for you").ConfigureAwait(false);
+        await Say(output, "6/7 the control plane: flotilla serve with the dashboard, and an agent in every lab host").ConfigureAwait(false);
+        DemoControlPlane.Started server;
+        try
+        {
+            server = await DemoControlPlane.StartAsync(lab, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or System.Data.Common.DbException)
+        {
+            return await Failed(context, name, "the control plane did not come up: " + e.Message).ConfigureAwait(false);
+        }
+
+        await Say(output, $"7/7 the lab {name} stays up for you").ConfigureAwait(false);
         await output.WriteLineAsync($"""
                 inventory:  {inventory}
                 try:        ./flotilla status -f {inventory} --substituters ""
                             ./flotilla rollback -f {inventory} --on {ChangedHost}
                             ./flotilla lab fault --name {name}{StateArgument(stateRoot)} {BrokenHost} unhealthy
                 ssh:        ssh root@{lab.GetHost(BrokenHost).Address}
+                dashboard:  {server.Url}/  (a one-time login for this demo: user, password and TOTP secret in {server.LoginFile}, mode 0600)
+                API:        ./flotilla remote hosts --url {server.Url} --token-file {server.ApiTokenFile}
+                            ./flotilla remote run --url {server.Url} --token-file {server.ApiTokenFile} --on all -- uptime
+                logs:       {server.Directory}/*.log
                 remove it:  ./flotilla demo --down{(name == "demo" ? "" : " --name " + name)}{StateArgument(stateRoot)}
             """).ConfigureAwait(false);
         return ExitCodes.Success;

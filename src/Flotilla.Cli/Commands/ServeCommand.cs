@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Flotilla.ControlPlane;
+using Flotilla.ControlPlane.Dashboard;
+using Flotilla.Security;
 
 namespace Flotilla.Cli.Commands;
 
@@ -20,7 +22,18 @@ internal static class ServeCommand
         };
         var allowCommands = new Option<bool>("--allow-commands") { Description = "Allow arbitrary commands (op exec), not only pull, switch, test, rollback, reboot and restart-agent" };
         var queueExpiry = new Option<double>("--queue-expiry") { Description = "Seconds a command waits for an offline host before it expires", DefaultValueFactory = _ => 3600, HelpName = "SECONDS" };
-        var command = new Command("serve", "Run the control plane: agents connect to /ws; the API under /api") { urls, enrolment, allowCommands, queueExpiry };
+        var credentialsFile = new Option<string?>("--credentials-file")
+        {
+            Description = "The dashboard's login: an env file with FLOTILLA_PASSWORD_HASH, FLOTILLA_TOTP_SECRET, FLOTILLA_SESSION_SECRET (or NixFleet's NIXFLEET_* names); the environment wins over it",
+            HelpName = "PATH",
+        };
+        var noDashboard = new Option<bool>("--no-dashboard") { Description = "Serve agents and the API only, without the web dashboard" };
+        var state = RunsCommand.StateDirectory();
+        state.Description = "Where the run journals the dashboard's runs page shows are (deploy/reboot --state-dir)";
+        var command = new Command("serve", "Run the control plane: agents connect to /ws; the API under /api; the dashboard at /")
+        {
+            urls, enrolment, allowCommands, queueExpiry, credentialsFile, noDashboard, state,
+        };
         store.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,8 +54,42 @@ internal static class ServeCommand
 
             shared ??= Environment.GetEnvironmentVariable(EnrolmentVariable) is { Length: > 0 } fromEnv ? fromEnv : null;
             shared ??= Environment.GetEnvironmentVariable(NixFleetVariable) is { Length: > 0 } nixfleet ? nixfleet : null;
+            DashboardSettings? dashboard = null;
+            if (!parse.GetValue(noDashboard))
+            {
+                CredentialSettings credentials;
+                try
+                {
+                    var file = parse.GetValue(credentialsFile) is { } f ? Path.GetFullPath(f, context.WorkingDirectory) : null;
+                    credentials = await CredentialLoader.LoadAsync(Environment.GetEnvironmentVariable, file, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CredentialException e)
+                {
+                    await context.Error.WriteLineAsync($"flotilla serve: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+
+                foreach (var note in credentials.Notes)
+                {
+                    await context.Output.WriteLineAsync($"flotilla serve: {note}").ConfigureAwait(false);
+                }
+
+                var allow = parse.GetValue(allowCommands);
+                var stateDirectory = Path.GetFullPath(parse.GetValue(state)!, context.WorkingDirectory);
+                // With SQLite, antiforgery keys live beside the database, so forms outlive a restart.
+                var (dataDirectory, databaseUrl) = store.Read(parse);
+                var keys = databaseUrl is null ? Path.Combine(Path.GetFullPath(dataDirectory ?? Flotilla.ControlPlane.Store.ControlPlaneStores.DefaultDataDirectory(), context.WorkingDirectory), "keys") : null;
+                dashboard = new DashboardSettings(credentials, dashboardOptions =>
+                {
+                    dashboardOptions.AllowArbitraryCommands = allow;
+                    dashboardOptions.StateDirectory = stateDirectory;
+                    dashboardOptions.KeysDirectory = keys;
+                });
+            }
+
             var options = new ControlPlaneOptions
             {
+                Dashboard = dashboard,
                 Urls = parse.GetValue(urls)!,
                 DataDirectory = directory is null ? null : Path.GetFullPath(directory, context.WorkingDirectory),
                 Database = database,
@@ -63,7 +110,7 @@ internal static class ServeCommand
 
             await using (server.ConfigureAwait(false))
             {
-                await context.Output.WriteLineAsync($"flotilla serve: listening on {string.Join(' ', server.Urls)} (agents: /ws; API: /api; {(shared is null ? "per-host tokens only" : "shared enrolment token accepted")})").ConfigureAwait(false);
+                await context.Output.WriteLineAsync($"flotilla serve: listening on {string.Join(' ', server.Urls)} (agents: /ws; API: /api; {(dashboard is null ? "no dashboard" : "dashboard: /")}; {(shared is null ? "per-host tokens only" : "shared enrolment token accepted")})").ConfigureAwait(false);
                 await context.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await server.WaitAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -4,7 +4,7 @@ namespace Flotilla.ControlPlane.Store;
 /// Where the control plane keeps hosts, tokens (hashes only), commands and their output. Two
 /// implementations with the same behaviour: SQLite and PostgreSQL. Thread safe.
 /// </summary>
-public interface IControlPlaneStore : IAsyncDisposable
+public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema; safe to call on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);

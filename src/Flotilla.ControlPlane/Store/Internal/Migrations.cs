@@ -3,6 +3,9 @@ namespace Flotilla.ControlPlane.Store.Internal;
 /// <summary>The schema, as numbered steps; the same SQL runs on SQLite and PostgreSQL. Times are Unix milliseconds.</summary>
 internal static class Migrations
 {
+    /// <summary>Stands for an auto-numbered primary key column; each engine spells it its own way.</summary>
+    public const string AutoId = "{auto-id}";
+
     public static IReadOnlyList<(int Version, string[] Statements)> All { get; } =
     [
         (1,
@@ -51,6 +54,35 @@ internal static class Migrations
                 text TEXT NOT NULL,
                 at BIGINT NOT NULL,
                 PRIMARY KEY (command_id, line))
+            """,
+        ]),
+        (2,
+        [
+            """
+            CREATE TABLE dashboard_sessions (
+                id TEXT PRIMARY KEY,
+                user_name TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                last_seen BIGINT NOT NULL,
+                client_address TEXT NULL)
+            """,
+            "CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires_at)",
+            """
+            CREATE TABLE audit_log (
+                id {auto-id},
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NULL,
+                detail TEXT NULL,
+                result TEXT NOT NULL,
+                client_address TEXT NULL)
+            """,
+            """
+            CREATE TABLE totp_steps (
+                account TEXT PRIMARY KEY,
+                step BIGINT NOT NULL)
             """,
         ]),
     ];

@@ -11,7 +11,7 @@ namespace Flotilla.ControlPlane.Store.Internal;
 /// The store over ADO.NET: the SQL is the same for SQLite and PostgreSQL (portable types,
 /// <c>ON CONFLICT DO NOTHING</c>, multi-row inserts), so both behave alike by construction.
 /// </summary>
-internal abstract class SqlStore : IControlPlaneStore
+internal abstract partial class SqlStore : IControlPlaneStore
 {
     /// <summary>
     /// Rows per multi-row statement. PostgreSQL gains from few round trips; SQLite runs in
@@ -21,6 +21,9 @@ internal abstract class SqlStore : IControlPlaneStore
     protected virtual int RowsPerStatement => 100;
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>The engine's spelling of an auto-numbered primary key (for <see cref="Migrations.AutoId"/>).</summary>
+    protected abstract string AutoIdColumn { get; }
 
     public abstract ValueTask DisposeAsync();
 
@@ -44,7 +47,7 @@ internal abstract class SqlStore : IControlPlaneStore
 
             foreach (var statement in statements)
             {
-                await ExecuteAsync(connection, transaction, statement, [], cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, statement.Replace(Migrations.AutoId, AutoIdColumn, StringComparison.Ordinal), [], cancellationToken).ConfigureAwait(false);
             }
 
             await ExecuteAsync(connection, transaction, "INSERT INTO schema_version (version) VALUES (@v)", [("v", number)], cancellationToken).ConfigureAwait(false);

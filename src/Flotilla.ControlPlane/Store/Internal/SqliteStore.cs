@@ -22,6 +22,8 @@ internal sealed class SqliteStore : SqlStore
 
     public string Path { get; }
 
+    protected override string AutoIdColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
+
     protected override int RowsPerStatement => 1;
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)

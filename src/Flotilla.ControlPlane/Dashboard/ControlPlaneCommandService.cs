@@ -1,0 +1,183 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Flotilla.ControlPlane.Api;
+using Flotilla.ControlPlane.Events;
+using Flotilla.ControlPlane.Internal;
+using Flotilla.ControlPlane.Store;
+using Flotilla.Dashboard;
+using Flotilla.Protocol;
+using Ui = Flotilla.Dashboard;
+
+namespace Flotilla.ControlPlane.Dashboard;
+
+/// <summary>
+/// The dashboard's commands go through the control plane's command service (stored, then sent,
+/// or queued for an offline host); output is read from the store, then followed from the
+/// in-process events with no gap and no repeat (subscribed before the store is read).
+/// </summary>
+internal sealed class ControlPlaneCommandService(IControlPlaneStore store, CommandService commands, ControlPlaneEvents events) : ICommandService
+{
+    private const int Page = 10_000;
+
+    /// <summary>How long a follower waits for an event before it looks at the store (a dropped event cannot leave it hanging).</summary>
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
+
+    public async ValueTask<ImmutableArray<Ui.CommandRecord>> SendAsync(CommandRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Hosts.IsEmpty)
+        {
+            throw new InvalidOperationException("no host selected");
+        }
+
+        var known = await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false);
+        if (request.Hosts.FirstOrDefault(h => !known.ContainsKey(h)) is { } unknown)
+        {
+            throw new InvalidOperationException($"unknown host \"{unknown}\"");
+        }
+
+        var api = new CreateCommandsRequest(
+            string.Join(',', request.Hosts.Distinct(StringComparer.Ordinal)),
+            request.Operation,
+            request.Argv.IsDefaultOrEmpty ? null : [.. request.Argv]);
+        var (response, error) = await commands.CreateAsync(api, request.RequestedBy, cancellationToken).ConfigureAwait(false);
+        if (response is null)
+        {
+            throw new InvalidOperationException(error ?? "the control plane refused the command");
+        }
+
+        return [.. response.Commands.Select(c => new Ui.CommandRecord(
+            c.Id,
+            c.Host,
+            c.Op,
+            c.Argv,
+            DashboardMapping.State(CommandStates.Parse(c.State)),
+            c.RequestedBy,
+            c.CreatedAt,
+            c.FinishedAt,
+            c.ExitCode,
+            c.Message))];
+    }
+
+    public async ValueTask<IReadOnlyList<Ui.CommandRecord>> ListAsync(string host, int limit, CancellationToken cancellationToken = default)
+    {
+        var stored = await store.ListCommandsAsync(new CommandQuery(Host: host, Limit: Math.Max(1, limit)), cancellationToken).ConfigureAwait(false);
+        return [.. stored.Reverse().Select(DashboardMapping.Command)];
+    }
+
+    public async ValueTask<Ui.CommandRecord?> GetAsync(string commandId, CancellationToken cancellationToken = default) =>
+        await store.GetCommandAsync(commandId, cancellationToken).ConfigureAwait(false) is { } command ? DashboardMapping.Command(command) : null;
+
+    public async ValueTask<bool> KillAsync(string commandId, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        var stored = await store.GetCommandAsync(commandId, cancellationToken).ConfigureAwait(false);
+        if (stored is null || stored.State.IsTerminal())
+        {
+            return false;
+        }
+
+        var (found, error) = await commands.KillAsync(commandId, cancellationToken).ConfigureAwait(false);
+        return found && (error is null || !error.StartsWith("the command is already", StringComparison.Ordinal));
+    }
+
+    public async IAsyncEnumerable<Ui.OutputLine> ReadOutputAsync(string commandId, long afterSequence, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Subscribe first: a line stored after the store is read is then in the queue.
+        using var subscription = follow ? events.Subscribe(100_000) : null;
+        var command = await store.GetCommandAsync(commandId, cancellationToken).ConfigureAwait(false);
+        if (command is null)
+        {
+            yield break;
+        }
+
+        var last = afterSequence;
+        await foreach (var line in CatchUpAsync(commandId, last, cancellationToken).ConfigureAwait(false))
+        {
+            last = line.Sequence;
+            yield return line;
+        }
+
+        if (subscription is null || command.State.IsTerminal())
+        {
+            yield break;
+        }
+
+        var reader = subscription.Reader;
+        while (true)
+        {
+            var woke = false;
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                wait.CancelAfter(Recheck);
+                try
+                {
+                    woke = await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                }
+            }
+
+            var finished = false;
+            if (!woke)
+            {
+                // Quiet (or events were dropped): the store says whether it ended.
+                finished = (await store.GetCommandAsync(commandId, cancellationToken).ConfigureAwait(false))?.State.IsTerminal() ?? true;
+            }
+
+            while (!finished && reader.TryRead(out var @event))
+            {
+                switch (@event)
+                {
+                    case CommandOutput output when output.Line.CommandId == commandId && output.Line.Line == last + 1:
+                        last = output.Line.Line;
+                        yield return DashboardMapping.Line(output.Line);
+                        break;
+                    case CommandOutput output when output.Line.CommandId == commandId && output.Line.Line > last + 1:
+                        await foreach (var line in CatchUpAsync(commandId, last, cancellationToken).ConfigureAwait(false))
+                        {
+                            last = line.Sequence;
+                            yield return line;
+                        }
+
+                        break;
+                    case Events.CommandChanged changed when changed.CommandId == commandId && changed.State.IsTerminal():
+                        finished = true;
+                        break;
+                    default:
+                        break;
+                }
+            }
+
+            if (finished)
+            {
+                // Output is stored before the end is: what was not streamed yet is in the store.
+                await foreach (var line in CatchUpAsync(commandId, last, cancellationToken).ConfigureAwait(false))
+                {
+                    last = line.Sequence;
+                    yield return line;
+                }
+
+                yield break;
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<Ui.OutputLine> CatchUpAsync(string commandId, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var lines = await store.ReadOutputAsync(commandId, after, Page, cancellationToken).ConfigureAwait(false);
+            foreach (var line in lines)
+            {
+                after = line.Line;
+                yield return DashboardMapping.Line(line);
+            }
+
+            if (lines.Count < Page)
+            {
+                yield break;
+            }
+        }
+    }
+}
