@@ -140,7 +140,7 @@ internal static class DemoCommand
                             ./flotilla rollback -f {inventory} --on {ChangedHost}
                             ./flotilla lab fault --name {name}{StateArgument(stateRoot)} {BrokenHost} unhealthy
                 ssh:        ssh root@{lab.GetHost(BrokenHost).Address}
-                dashboard:  {server.Url}/  (a one-time login for this demo: user, password and TOTP secret in {server.LoginFile}, mode 0600)
+                dashboard:  {server.Url}/  (a login made for this demo run: user, password and TOTP secret in {server.LoginFile}, mode 0600)
                 API:        ./flotilla remote hosts --url {server.Url} --token-file {server.ApiTokenFile}
                             ./flotilla remote run --url {server.Url} --token-file {server.ApiTokenFile} --on all -- uptime
                 logs:       {server.Directory}/*.log

@@ -15,7 +15,7 @@ namespace Flotilla.Cli.Commands;
 /// <summary>
 /// The demo's control plane: <c>flotilla serve</c> in the background (data in LAB/server, on
 /// 127.0.0.1 and the lab bridge's address), a <c>flotilla agent</c> inside every lab host's network
-/// namespace with its own token, and a one-time login (a generated password and TOTP secret in a
+/// namespace with its own token, and a login made for this run (a generated password and TOTP secret in a
 /// mode 0600 file). <see cref="StopAsync"/> ends them (<c>demo --down</c>).
 /// </summary>
 internal static class DemoControlPlane
