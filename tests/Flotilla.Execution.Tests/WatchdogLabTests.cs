@@ -54,7 +54,11 @@ public sealed class WatchdogLabTests
         {
             if (step.Kind == "verify")
             {
-                lab.Lab.FaultAsync("host-1", LabFault.Unreachable, TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
+                // Down for longer than the health checks and the rollback request can take (each
+                // "no route to host" waits for ARP; a shared connection first waits for its
+                // keep-alives to fail), so the host is still cut off when the request is sent.
+                // HealAsync below ends it early.
+                lab.Lab.FaultAsync("host-1", LabFault.Unreachable, TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
             }
         });
 
