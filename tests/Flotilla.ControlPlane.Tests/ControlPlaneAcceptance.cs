@@ -282,8 +282,10 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
                     {
                         await socket.SendAsync(bytes, type, true, CancellationToken.None);
                     }
-                    catch (WebSocketException)
+                    catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
                     {
+                        // The server closed this connection (as it should) while a frame was on its way:
+                        // .NET reports a reset during a send as a canceled operation over an IOException.
                         break;
                     }
 
