@@ -86,19 +86,8 @@ public static class SshConnectionSharing
             return;
         }
 
-        List<string> arguments = ["-O", "exit", "-o", "BatchMode=yes", "-o", "ControlPath=" + Path.Combine(directory, "%C")];
-        if (options.ConfigFile is { } config)
-        {
-            arguments.AddRange(["-F", config]);
-        }
-
-        if (target.Port != 22)
-        {
-            arguments.AddRange(["-p", target.Port.ToString(CultureInfo.InvariantCulture)]);
-        }
-
-        // Exit 255 when no master runs: nothing to close.
-        await ProcessRunner.RunAsync("ssh", [.. arguments, SshTransport.Destination(target)], null, null, null, cancellationToken).ConfigureAwait(false);
+        // The same options (ControlPath included) as the commands that opened the master, so ssh finds it.
+        await ProcessRunner.RunAsync("ssh", ["-O", "exit", .. new SshTransport(options).SshArguments(target)], null, null, null, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool TryMakePrivate(string directory)
