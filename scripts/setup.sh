@@ -33,8 +33,18 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # Nix from Debian runs single-user as root; flakes are enabled per command by Flotilla.
+# Nix run as root builds as the nixbld group's users (its default build-users-group); Debian
+# makes them in nix-setup-systemd, which needs systemd, so they are made here as it would.
 if [[ $(id -u) -eq 0 ]]; then
   mkdir -p /nix/var/nix/profiles /nix/var/nix/gcroots
+  if ! getent group nixbld >/dev/null; then
+    echo "setup: creating the nixbld group and its build users" >&2
+    groupadd --force --system nixbld
+  fi
+  for n in $(seq 1 10); do
+    id "nixbld$n" >/dev/null 2>&1 || useradd --system --comment "Nix build user $n" --home-dir /var/empty \
+      --gid nixbld --groups nixbld --no-user-group --shell /usr/sbin/nologin "nixbld$n"
+  done
 fi
 
 dotnet restore "$root/Flotilla.slnx" --nologo -v quiet >&2
