@@ -11,7 +11,7 @@
 { config, lib, pkgs, ... }:
 
 let
-  inherit (lib) mkEnableOption mkIf mkOption optionals types;
+  inherit (lib) concatMap mkEnableOption mkIf mkOption optionals types;
   cfg = config.services.flotilla-agent;
 in
 {
@@ -46,6 +46,13 @@ in
       description = "The flake repository for the pull, switch and test ops; its revision is reported.";
     };
 
+    tags = mkOption {
+      type = types.listOf (types.strMatching "[A-Za-z0-9._-]{1,64}");
+      default = [ ];
+      example = [ "media" "rack-2" ];
+      description = "Tags the dashboard shows and filters on for this host, beside the inventory's.";
+    };
+
     logFile = mkOption {
       type = types.str;
       default = "/tmp/flotilla-agent.log";
@@ -63,7 +70,8 @@ in
           "--url" cfg.url
           "--token-file" cfg.tokenFile
           "--interval" (toString cfg.interval)
-        ] ++ optionals (cfg.repo != null) [ "--repo" cfg.repo ];
+        ] ++ optionals (cfg.repo != null) [ "--repo" cfg.repo ]
+          ++ concatMap (tag: [ "--tag" tag ]) cfg.tags;
         RunAtLoad = true;
         KeepAlive = true;
         ThrottleInterval = 5;

@@ -12,7 +12,7 @@
 { config, lib, pkgs, ... }:
 
 let
-  inherit (lib) mkEnableOption mkIf mkOption optionals types;
+  inherit (lib) concatMap mkEnableOption mkIf mkOption optionals types;
   cfg = config.services.flotilla-agent;
 in
 {
@@ -55,6 +55,13 @@ in
       example = "/home/me/Code/nixcfg";
       description = "The flake repository for the pull, switch and test ops; its revision is reported.";
     };
+
+    tags = mkOption {
+      type = types.listOf (types.strMatching "[A-Za-z0-9._-]{1,64}");
+      default = [ ];
+      example = [ "media" "rack-2" ];
+      description = "Tags the dashboard shows and filters on for this host, beside the inventory's.";
+    };
   };
 
   config = mkIf cfg.enable {
@@ -70,7 +77,8 @@ in
           "--url" cfg.url
           "--token-file" "%d/token"
           "--interval" (toString cfg.interval)
-        ] ++ optionals (cfg.repo != null) [ "--repo" cfg.repo ]);
+        ] ++ optionals (cfg.repo != null) [ "--repo" cfg.repo ]
+          ++ concatMap (tag: [ "--tag" tag ]) cfg.tags);
         LoadCredential = [ "token:${cfg.tokenFile}" ];
         User = cfg.user;
         # Exit code 75 after the restart-agent op: systemd starts it again, as after a crash.

@@ -14,6 +14,12 @@ public sealed class AgentOptions
     /// <summary>The flake repository the ops pull, switch and test use, and whose revision is reported.</summary>
     public string? Repository { get; set; }
 
+    /// <summary>Tags reported with the host's facts (the dashboard shows and filters on them, beside the inventory's).</summary>
+    public IReadOnlyList<string> Tags { get; set; } = [];
+
+    /// <summary>How often the agent probes its facts in full even when nothing it watches changed.</summary>
+    public TimeSpan FactsRefresh { get; set; } = TimeSpan.FromMinutes(1);
+
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(60);

@@ -20,11 +20,13 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly List<ReliableAgentMessage> _outbox = [];
     private readonly ConcurrentDictionary<string, CommandProcess> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
-    private readonly HostProbe _probe = new(options.Repository);
+    private readonly HostProbe _probe = new(options.Repository, options.Tags);
     private readonly SemaphoreSlim _outboxChanged = new(0);
     private readonly TaskCompletionSource _restart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _seq;
     private int _factsStale;
+    private string? _factsFingerprint;
+    private long _factsProbedAt;
 
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
     {
@@ -112,7 +114,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
             }
         }
 
-        var facts = await _probe.FactsAsync(cancellationToken).ConfigureAwait(false);
+        var facts = await ProbeFactsAsync(cancellationToken).ConfigureAwait(false);
         string[] known;
         lock (_gate)
         {
@@ -218,13 +220,23 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         do
         {
             await sendAsync(new HeartbeatMessage(_probe.Metrics())).ConfigureAwait(false);
-            if (Interlocked.Exchange(ref _factsStale, 0) == 1)
+            // An op may have switched the system or pulled the repo, or a deploy over ssh may have
+            // activated a new generation: report the new facts. A full probe once in a while too.
+            var due = options.TimeProvider.GetElapsedTime(Interlocked.Read(ref _factsProbedAt)) >= options.FactsRefresh;
+            if (Interlocked.Exchange(ref _factsStale, 0) == 1 || due || _probe.Fingerprint() != Volatile.Read(ref _factsFingerprint))
             {
-                // An op may have switched the system or pulled the repo: report the new facts.
-                await sendAsync(new FactsMessage(await _probe.FactsAsync(cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+                await sendAsync(new FactsMessage(await ProbeFactsAsync(cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
             }
         }
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<HostFacts> ProbeFactsAsync(CancellationToken cancellationToken)
+    {
+        // The fingerprint first: a change while probing is then seen at the next heartbeat.
+        Volatile.Write(ref _factsFingerprint, _probe.Fingerprint());
+        Interlocked.Exchange(ref _factsProbedAt, options.TimeProvider.GetTimestamp());
+        return await _probe.FactsAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends every outbox message this connection has not sent yet, in order (all of them after a reconnect).</summary>

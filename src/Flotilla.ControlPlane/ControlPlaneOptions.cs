@@ -45,6 +45,16 @@ public sealed class ControlPlaneOptions
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// The fleet's inventory (file or directory, as <c>flotilla deploy -f</c> takes): the dashboard
+    /// shows each host's tags from it and compares what agents report (system, revision, flake.lock)
+    /// with what it builds now. Null: hosts are shown as their agents report them.
+    /// </summary>
+    public string? Inventory { get; set; }
+
+    /// <summary>How often the dashboard looks for a changed inventory and new run verifications.</summary>
+    public TimeSpan TargetRefresh { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The web dashboard on the same address (login, fleet, hosts, runs, audit); null: API only.</summary>
     public Dashboard.DashboardSettings? Dashboard { get; set; }
 }

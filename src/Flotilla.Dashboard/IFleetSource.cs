@@ -15,7 +15,15 @@ public interface IFleetSource
     /// latest state of a host (changes are snapshots, so skipping is safe).
     /// </summary>
     IAsyncEnumerable<FleetChange> WatchAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>What hosts are compared with (the inventory, its revision), for the fleet page; null when nothing is.</summary>
+    ValueTask<FleetTargetSummary?> GetTargetAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult<FleetTargetSummary?>(null);
 }
+
+/// <summary>The fleet page's line about what hosts are compared with.</summary>
+/// <param name="Inventory">The inventory evaluated (null: none; only runs' verifications are known).</param>
+/// <param name="Error">Why the last evaluation failed; hosts keep the previous one's values.</param>
+public sealed record FleetTargetSummary(string? Inventory, string? Revision, DateTimeOffset? EvaluatedAt, int Hosts, string? Error);
 
 /// <summary>A change the dashboard pushes to browsers.</summary>
 public abstract record FleetChange;

@@ -59,6 +59,17 @@ public sealed partial class Lab
         state.Hosts.FirstOrDefault(h => h.Name == name)
         ?? throw new LabException($"lab {Name} has no host \"{name}\"; its hosts are {string.Join(", ", state.Hosts.Select(h => h.Name))}");
 
+    /// <summary>
+    /// The command prefix that runs a program inside a running host: its network, mount and UTS
+    /// namespaces (so its own /nix, /run, hostname and address), on this machine's other files.
+    /// </summary>
+    public IReadOnlyList<string> EnterCommand(string host)
+    {
+        var labHost = GetHost(host);
+        var pid = LabMachines.InitPid(labHost) ?? throw new LabException($"lab host {labHost.Name} is not running; bring it back with flotilla lab fault {labHost.Name} heal, or lab up again");
+        return ["nsenter", "-t", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "-u", "-n"];
+    }
+
     /// <summary>The lab configuration a host's system is built from (<c>hosts/&lt;host&gt;.json</c> in the inventory).</summary>
     public string HostConfigurationPath(string host) => LabInventory.HostConfiguration(InventoryDirectory, GetHost(host).Name);
 

@@ -65,4 +65,30 @@ public sealed class AgentTests
         Assert.Equal(head, facts.FlakeRevision);
         Assert.Equal(repo.Path, facts.Repo);
     }
+
+    [Fact]
+    public async Task The_probe_reports_the_flake_lock_hash_and_tags_and_its_fingerprint_moves_with_a_commit_or_a_new_lock()
+    {
+        using var repo = new Support.TempDirectory();
+        var lockFile = repo.Write("flake.lock", """{ "nodes": { "root": {} }, "root": "root", "version": 7 }""");
+        Assert.Equal(0, (await Flotilla.Processes.ProcessRunner.RunAsync("git", ["-C", repo.Path, "init", "-q"])).ExitCode);
+        var probe = new HostProbe(repo.Path, ["edge", "rack-2"]);
+        var before = probe.Fingerprint();
+
+        var facts = await probe.FactsAsync(CancellationToken.None);
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(lockFile))), facts.LockHash);
+        Assert.Equal(["edge", "rack-2"], facts.Tags);
+        Assert.Equal(before, probe.Fingerprint());
+
+        var commit = await Flotilla.Processes.ProcessRunner.RunAsync("git", ["-C", repo.Path, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "x"]);
+        Assert.Equal(0, commit.ExitCode);
+        var afterCommit = probe.Fingerprint();
+        Assert.NotEqual(before, afterCommit);
+
+        repo.Write("flake.lock", """{ "nodes": { "root": { "inputs": {} } }, "root": "root", "version": 7 }""");
+        Assert.NotEqual(afterCommit, probe.Fingerprint());
+        Assert.NotEqual(facts.LockHash, (await probe.FactsAsync(CancellationToken.None)).LockHash);
+        Assert.Null((await new HostProbe(null).FactsAsync(CancellationToken.None)).Tags);
+    }
 }

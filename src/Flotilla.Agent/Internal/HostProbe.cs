@@ -7,7 +7,7 @@ using Flotilla.Protocol;
 namespace Flotilla.Agent.Internal;
 
 /// <summary>Reads the host's facts (systems, generation, versions, flake revision) and load (from /proc and statvfs).</summary>
-internal sealed partial class HostProbe(string? repository)
+internal sealed partial class HostProbe(string? repository, IReadOnlyList<string>? tags = null)
 {
     private (long Busy, long Total)? _lastCpu;
 
@@ -24,6 +24,7 @@ internal sealed partial class HostProbe(string? repository)
         var osVersion = await OutputAsync("nixos-version", [], cancellationToken).ConfigureAwait(false) ?? OsRelease();
         var nixpkgs = await OutputAsync("nixos-version", ["--revision"], cancellationToken).ConfigureAwait(false);
         var revision = repository is null ? null : await OutputAsync("git", ["-C", repository, "rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false);
+        var lockHash = repository is null ? null : await FlakeLock.HashAsync(Path.Combine(repository, "flake.lock"), cancellationToken).ConfigureAwait(false);
         return new HostFacts(
             Hostname,
             Platform,
@@ -34,7 +35,35 @@ internal sealed partial class HostProbe(string? repository)
             LinkTarget("/run/booted-system"),
             Generation(),
             repository,
-            revision);
+            revision,
+            lockHash,
+            tags is { Count: > 0 } ? tags : null);
+    }
+
+    /// <summary>
+    /// What changes when the host's system or repository does, read without starting a process:
+    /// the system links, the profile's generation, the repository's HEAD, index and flake.lock.
+    /// Facts are probed again (and sent) when it differs from the last one.
+    /// </summary>
+    public string Fingerprint()
+    {
+        var parts = new List<string?>
+        {
+            LinkTarget("/run/current-system"),
+            LinkTarget("/run/booted-system"),
+            new FileInfo("/nix/var/nix/profiles/system").LinkTarget,
+        };
+        if (repository is not null)
+        {
+            parts.Add(ReadOrEmpty(Path.Combine(repository, ".git", "HEAD")));
+            foreach (var file in (string[])[Path.Combine(repository, ".git", "index"), Path.Combine(repository, "flake.lock")])
+            {
+                var info = new FileInfo(file);
+                parts.Add(info.Exists ? info.Length.ToString(CultureInfo.InvariantCulture) + "@" + info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture) : "-");
+            }
+        }
+
+        return string.Join('\n', parts.Select(p => p ?? "-"));
     }
 
     public HostMetrics Metrics()

@@ -16,7 +16,8 @@ internal static class AgentCommand
         var tokenFile = new Option<string>("--token-file") { Description = "A file holding this host's token (from flotilla hosts add)", Required = true, HelpName = "PATH" };
         var interval = new Option<double>("--interval") { Description = "Seconds between heartbeats", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
         var repo = new Option<string?>("--repo") { Description = "The flake repository used by pull, switch and test, and whose revision is reported", HelpName = "PATH" };
-        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo };
+        var tags = new Option<string[]>("--tag") { Description = "A tag the dashboard shows and filters on for this host (repeatable; the inventory's tags are shown too)", HelpName = "TAG", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, tags };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))
@@ -50,6 +51,13 @@ internal static class AgentCommand
                 return ExitCodes.InvalidInput;
             }
 
+            var tagList = parse.GetValue(tags) ?? [];
+            if (tagList.FirstOrDefault(t => !ValidTag(t)) is { } bad)
+            {
+                await context.Error.WriteLineAsync($"flotilla agent: --tag {bad}: a tag is 1-64 letters, digits, '-', '_' or '.'").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
@@ -61,10 +69,14 @@ internal static class AgentCommand
                 Token = token,
                 HeartbeatInterval = TimeSpan.FromSeconds(seconds),
                 Repository = parse.GetValue(repo) is { } r ? Path.GetFullPath(r, context.WorkingDirectory) : null,
+                Tags = [.. tagList.Distinct(StringComparer.Ordinal)],
             };
             var exit = await new FlotillaAgent(options, logging.CreateLogger<FlotillaAgent>()).RunAsync(cancellationToken).ConfigureAwait(false);
             return exit == AgentExit.RestartRequested ? RestartExitCode : ExitCodes.Success;
         });
         return command;
     }
+
+    private static bool ValidTag(string tag) =>
+        tag.Length is > 0 and <= 64 && tag.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }

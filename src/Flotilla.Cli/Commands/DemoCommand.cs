@@ -128,7 +128,7 @@ internal static class DemoCommand
         {
             server = await DemoControlPlane.StartAsync(lab, output, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or System.Data.Common.DbException)
+        catch (Exception e) when (e is InvalidOperationException or LabException or IOException or System.ComponentModel.Win32Exception or System.Data.Common.DbException)
         {
             return await Failed(context, name, "the control plane did not come up: " + e.Message).ConfigureAwait(false);
         }

@@ -85,7 +85,8 @@ internal static class DemoControlPlane
         var serve = Start(
             directory,
             "serve.log",
-            [.. flotilla, "serve", "--urls", $"{url};http://{lab.Gateway}:{port}", "--data-dir", data, "--state-dir", lab.Directory, "--credentials-file", credentials, "--allow-commands"]);
+            [.. flotilla, "serve", "--urls", $"{url};http://{lab.Gateway}:{port}", "--data-dir", data, "--state-dir", lab.Directory, "--credentials-file", credentials, "--allow-commands",
+             "--file", lab.InventoryDirectory, "--target-refresh", "5"]);
         await File.WriteAllTextAsync(Path.Combine(directory, ServerPidFile), serve.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
         await WaitAsync(
@@ -95,8 +96,9 @@ internal static class DemoControlPlane
             cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"    server      {url} (and http://{lab.Gateway}:{port} for the lab hosts), data in {data}").ConfigureAwait(false);
 
-        // The agents run in the lab hosts' network namespaces but on this machine's file system:
-        // the ops that would act on the machine itself (reboot, switch, rollback) meet refusing stand-ins first on PATH.
+        // The agents run inside the lab hosts (their network, mount and UTS namespaces: each reports
+        // its host's own system, generation and hostname) but on this machine's other files: the ops
+        // that would act on the machine itself (reboot, switch, rollback) meet refusing stand-ins first on PATH.
         var shims = await WriteShimsAsync(directory, cancellationToken).ConfigureAwait(false);
         var path = shims + ":" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin");
         foreach (var host in lab.Hosts)
@@ -106,7 +108,7 @@ internal static class DemoControlPlane
             var agent = Start(
                 directory,
                 host.Name + ".agent.log",
-                ["ip", "netns", "exec", host.Namespace, "env", "PATH=" + path, .. flotilla, "agent", "--url", $"ws://{lab.Gateway}:{port}/ws", "--token-file", tokenFile, "--interval", "5"]);
+                [.. lab.EnterCommand(host.Name), "env", "PATH=" + path, .. flotilla, "agent", "--url", $"ws://{lab.Gateway}:{port}/ws", "--token-file", tokenFile, "--interval", "5"]);
             await File.WriteAllTextAsync(Path.Combine(directory, host.Name + AgentPidSuffix), agent.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         }
 

@@ -30,9 +30,17 @@ internal static class ServeCommand
         var noDashboard = new Option<bool>("--no-dashboard") { Description = "Serve agents and the API only, without the web dashboard" };
         var state = RunsCommand.StateDirectory();
         state.Description = "Where the run journals the dashboard's runs page shows are (deploy/reboot --state-dir)";
+        var inventory = CommonOptions.File();
+        inventory.Description = "The fleet's inventory (as deploy -f takes it): the dashboard shows hosts' tags from it and compares each host's system, revision and flake.lock with what it builds now (opt-in)";
+        var refresh = new Option<double>("--target-refresh")
+        {
+            Description = "Seconds between looks at the inventory for changes and at the run journals for new verifications",
+            DefaultValueFactory = _ => 30,
+            HelpName = "SECONDS",
+        };
         var command = new Command("serve", "Run the control plane: agents connect to /ws; the API under /api; the dashboard at /")
         {
-            urls, enrolment, allowCommands, queueExpiry, credentialsFile, noDashboard, state,
+            urls, enrolment, allowCommands, queueExpiry, credentialsFile, noDashboard, state, inventory, refresh,
         };
         store.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -54,6 +62,17 @@ internal static class ServeCommand
 
             shared ??= Environment.GetEnvironmentVariable(EnrolmentVariable) is { Length: > 0 } fromEnv ? fromEnv : null;
             shared ??= Environment.GetEnvironmentVariable(NixFleetVariable) is { Length: > 0 } nixfleet ? nixfleet : null;
+            string? inventoryPath = null;
+            if (parse.GetValue(inventory) is { } given)
+            {
+                inventoryPath = Path.GetFullPath(given, context.WorkingDirectory);
+                if (!File.Exists(inventoryPath) && !Directory.Exists(inventoryPath))
+                {
+                    await context.Error.WriteLineAsync($"flotilla serve: --file {given}: no such file or directory ({inventoryPath}); name the inventory deploy uses, or leave --file out").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+            }
+
             DashboardSettings? dashboard = null;
             if (!parse.GetValue(noDashboard))
             {
@@ -96,6 +115,8 @@ internal static class ServeCommand
                 EnrolmentToken = shared,
                 AllowArbitraryCommands = parse.GetValue(allowCommands),
                 QueueExpiry = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(queueExpiry))),
+                Inventory = inventoryPath,
+                TargetRefresh = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(refresh), 1, 86_400)),
             };
             ControlPlaneServer server;
             try

@@ -23,6 +23,8 @@ internal static class ControlPlaneDashboard
         services.AddSingleton<ISessionStore>(store);
         services.AddSingleton<IAuditLog>(store);
         services.AddSingleton<ITotpStepStore>(store);
+        services.AddSingleton<FleetTargetTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<FleetTargetTracker>());
         services.AddSingleton<ControlPlaneFleetSource>();
         services.AddSingleton<IFleetSource>(sp => sp.GetRequiredService<ControlPlaneFleetSource>());
         services.AddSingleton<ControlPlaneCommandService>();

@@ -13,7 +13,7 @@ namespace Flotilla.ControlPlane.Dashboard;
 /// which raise no event, are picked up by a short poll of the in-memory presence. A watcher first
 /// gets every host as it is now.
 /// </summary>
-internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetState fleet, ControlPlaneEvents events) : IFleetSource
+internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetState fleet, ControlPlaneEvents events, FleetTargetTracker target) : IFleetSource
 {
     /// <summary>How often <see cref="WatchAsync"/> looks for new heartbeats (figures on the fleet page).</summary>
     internal static TimeSpan HeartbeatPoll { get; set; } = TimeSpan.FromSeconds(2);
@@ -21,7 +21,7 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
     public async ValueTask<IReadOnlyList<HostSummary>> ListHostsAsync(CancellationToken cancellationToken = default)
     {
         var stored = await store.ListHostsAsync(cancellationToken).ConfigureAwait(false);
-        return [.. stored.Select(h => DashboardMapping.Summary(fleet.Hosts.GetValueOrDefault(h.Name), h, h.Name))];
+        return [.. stored.Select(h => DashboardMapping.Summary(fleet.Hosts.GetValueOrDefault(h.Name), h, h.Name, target.Current))];
     }
 
     public async ValueTask<HostDetail?> GetHostAsync(string name, CancellationToken cancellationToken = default)
@@ -33,7 +33,7 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
         }
 
         var presence = fleet.Hosts.GetValueOrDefault(name);
-        var summary = DashboardMapping.Summary(presence, stored, name);
+        var summary = DashboardMapping.Summary(presence, stored, name, target.Current);
         Protocol.HostFacts? facts;
         if (presence is null)
         {
@@ -47,7 +47,15 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
             }
         }
 
-        return new HostDetail(summary, DashboardMapping.Facts(stored, facts));
+        return new HostDetail(summary, DashboardMapping.Facts(stored, facts, target.Current.Hosts.GetValueOrDefault(name)));
+    }
+
+    public ValueTask<FleetTargetSummary?> GetTargetAsync(CancellationToken cancellationToken = default)
+    {
+        var current = target.Current;
+        return ValueTask.FromResult<FleetTargetSummary?>(current.Inventory is null && current.Verifications.IsEmpty
+            ? null
+            : new FleetTargetSummary(current.Inventory, current.Revision, current.EvaluatedAt, current.Hosts.Count, current.Error));
     }
 
     public async IAsyncEnumerable<FleetChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -81,6 +89,13 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
                     case HostStatusChanged status:
                         yield return new HostChanged(await SummaryAsync(status.Host, cancellationToken).ConfigureAwait(false));
                         break;
+                    case FleetTargetChanged:
+                        foreach (var host in await ListHostsAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            yield return new HostChanged(host);
+                        }
+
+                        break;
                     case Events.CommandChanged changed when await store.GetCommandAsync(changed.CommandId, cancellationToken).ConfigureAwait(false) is { } command:
                         yield return new Ui.CommandChanged(DashboardMapping.Command(command));
                         break;
@@ -95,7 +110,7 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
             {
                 if (!lastSeen.TryGetValue(name, out var before) || before != seen)
                 {
-                    yield return new HostChanged(DashboardMapping.Summary(fleet.Hosts.GetValueOrDefault(name), null, name));
+                    yield return new HostChanged(DashboardMapping.Summary(fleet.Hosts.GetValueOrDefault(name), null, name, target.Current));
                 }
             }
 
@@ -142,6 +157,6 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
             stored = (await store.ListHostsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(h => h.Name == name);
         }
 
-        return DashboardMapping.Summary(presence, stored, name);
+        return DashboardMapping.Summary(presence, stored, name, target.Current);
     }
 }

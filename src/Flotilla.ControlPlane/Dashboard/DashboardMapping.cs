@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Reflection;
 using Flotilla.ControlPlane.Internal;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
@@ -12,31 +13,40 @@ namespace Flotilla.ControlPlane.Dashboard;
 /// <summary>Turns the control plane's records into the dashboard's.</summary>
 internal static class DashboardMapping
 {
-    public static HostSummary Summary(string name, bool online, DateTimeOffset? lastSeen, HostFacts? facts, Protocol.HostMetrics? metrics) => new(
-        name,
-        online,
-        lastSeen,
-        facts?.Platform,
-        facts?.Generation?.ToString(CultureInfo.InvariantCulture),
-        null,
-        [],
-        Drift(online, facts),
-        metrics is null ? null : Metrics(metrics));
+    /// <summary>The version agents are compared with: this server's.</summary>
+    public static string ServerVersion { get; } =
+        typeof(DashboardMapping).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static HostSummary Summary(HostPresence? presence, HostRecord? stored, string name)
+    public static HostSummary Summary(string name, bool online, DateTimeOffset? lastSeen, HostFacts? facts, Protocol.HostMetrics? metrics, FleetTarget target)
+    {
+        var wanted = target.Hosts.GetValueOrDefault(name);
+        ImmutableArray<string> tags = [.. (wanted?.Tags ?? []).Concat(facts?.Tags ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        return new(
+            name,
+            online,
+            lastSeen,
+            facts?.Platform,
+            facts?.Generation?.ToString(CultureInfo.InvariantCulture),
+            wanted?.SystemPath is { } system && facts?.CurrentSystem is { } current ? current == system : null,
+            tags,
+            Drift(name, online, facts, target),
+            metrics is null ? null : Metrics(metrics));
+    }
+
+    public static HostSummary Summary(HostPresence? presence, HostRecord? stored, string name, FleetTarget target)
     {
         if (presence is null)
         {
-            return Summary(name, false, stored?.LastSeen, stored?.Facts, stored?.Metrics);
+            return Summary(name, false, stored?.LastSeen, stored?.Facts, stored?.Metrics, target);
         }
 
         lock (presence.Gate)
         {
-            return Summary(name, presence.Online, presence.LastSeen ?? stored?.LastSeen, presence.Facts ?? stored?.Facts, presence.Metrics ?? stored?.Metrics);
+            return Summary(name, presence.Online, presence.LastSeen ?? stored?.LastSeen, presence.Facts ?? stored?.Facts, presence.Metrics ?? stored?.Metrics, target);
         }
     }
 
-    public static ImmutableSortedDictionary<string, string> Facts(HostRecord? stored, HostFacts? facts)
+    public static ImmutableSortedDictionary<string, string> Facts(HostRecord? stored, HostFacts? facts, HostTarget? wanted = null)
     {
         var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         void Add(string key, string? value)
@@ -57,6 +67,10 @@ internal static class DashboardMapping
         Add("generation", facts?.Generation?.ToString(CultureInfo.InvariantCulture));
         Add("repo", facts?.Repo);
         Add("flake revision", facts?.FlakeRevision);
+        Add("flake.lock sha256", facts?.LockHash);
+        Add("inventory system", wanted?.SystemPath);
+        Add("inventory tags", wanted is { Tags.IsEmpty: false } ? string.Join(' ', wanted.Tags) : null);
+        Add("agent tags", facts?.Tags is { Count: > 0 } tags ? string.Join(' ', tags) : null);
         if (stored is not null)
         {
             Add("enrolled", stored.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
@@ -66,30 +80,66 @@ internal static class DashboardMapping
         return builder.ToImmutable();
     }
 
-    private static ImmutableArray<DriftCompartment> Drift(bool online, HostFacts? facts)
+    /// <summary>
+    /// NixFleet's five compartments, each compared with the fleet's target where the server has one:
+    /// agent (connected, same version as the server), git (the agent's repository at the fleet's
+    /// revision), lock (its flake.lock the fleet's), system (running what the inventory builds now,
+    /// and booted into it), tests (the latest run's health verification of the host).
+    /// </summary>
+    internal static ImmutableArray<DriftCompartment> Drift(string name, bool online, HostFacts? facts, FleetTarget target) =>
+        [Agent(online, facts), Git(facts, target), Lock(facts, target), SystemState(name, facts, target), Tests(name, target)];
+
+    private static DriftCompartment Agent(bool online, HostFacts? facts) =>
+        facts is null ? new("agent", DriftState.Unknown, "the agent has not registered yet")
+        : !online ? new("agent", DriftState.Unknown, "agent " + facts.AgentVersion + " not connected")
+        : facts.AgentVersion == ServerVersion ? new("agent", DriftState.Ok, "agent " + facts.AgentVersion + " connected, as the server")
+        : new("agent", DriftState.Outdated, "agent " + facts.AgentVersion + ", server " + ServerVersion + ": update the agent");
+
+    private static DriftCompartment Git(HostFacts? facts, FleetTarget target) =>
+        facts?.FlakeRevision is not { } revision ? new("git", DriftState.Unknown, "no repository reported (agent --repo)")
+        : target.Revision is not { } wanted ? new("git", DriftState.Unknown, "at " + Short(revision) + "; no fleet revision to compare with (serve --inventory in a git repository)")
+        : revision == wanted ? new("git", DriftState.Ok, "at " + Short(revision) + ", the fleet's revision")
+        : new("git", DriftState.Outdated, "at " + Short(revision) + ", the fleet is at " + Short(wanted) + ": pull");
+
+    private static DriftCompartment Lock(HostFacts? facts, FleetTarget target) =>
+        facts?.LockHash is not { } hash ? new("lock", DriftState.Unknown, facts?.Repo is { } repo ? "no flake.lock in " + repo : "no repository reported (agent --repo)")
+        : target.LockHash is not { } wanted ? new("lock", DriftState.Unknown, "no fleet flake.lock to compare with (serve --inventory)")
+        : hash == wanted ? new("lock", DriftState.Ok, "flake.lock is the fleet's (sha256 " + Short(hash) + ")")
+        : new("lock", DriftState.Outdated, "flake.lock (sha256 " + Short(hash) + ") differs from the fleet's (" + Short(wanted) + "): pull");
+
+    private static DriftCompartment SystemState(string name, HostFacts? facts, FleetTarget target)
     {
-        var agent = facts is null
-            ? new DriftCompartment("agent", DriftState.Unknown, "the agent has not registered yet")
-            : online
-                ? new DriftCompartment("agent", DriftState.Ok, "agent " + facts.AgentVersion + " connected")
-                : new DriftCompartment("agent", DriftState.Outdated, "agent " + facts.AgentVersion + " not connected");
-        var git = facts?.FlakeRevision is { } revision
-            ? new DriftCompartment("git", DriftState.Ok, "flake revision " + revision)
-            : new DriftCompartment("git", DriftState.Unknown, "no repository reported (agent --repo)");
-        var system = facts?.CurrentSystem is { } current
-            ? facts.BootedSystem is { } booted && booted != current
-                ? new DriftCompartment("system", DriftState.Outdated, "booted " + booted + ", current " + current + ": a reboot activates it")
-                : new DriftCompartment("system", DriftState.Ok, current)
-            : new DriftCompartment("system", DriftState.Unknown, "no system reported");
-        return
-        [
-            agent,
-            git,
-            new DriftCompartment("lock", DriftState.Unknown, "not reported by the agent"),
-            system,
-            new DriftCompartment("tests", DriftState.Unknown, "not reported by the agent"),
-        ];
+        if (facts?.CurrentSystem is not { } current)
+        {
+            return new("system", DriftState.Unknown, "no system reported");
+        }
+
+        var wanted = target.Hosts.GetValueOrDefault(name)?.SystemPath;
+        if (wanted is not null && wanted != current)
+        {
+            return new("system", DriftState.Outdated, "runs " + current + "; the inventory builds " + wanted + ": deploy it");
+        }
+
+        if (facts.BootedSystem is { } booted && booted != current)
+        {
+            return new("system", DriftState.Outdated, "booted " + booted + ", current " + current + ": a reboot boots into it");
+        }
+
+        return wanted is null
+            ? new("system", DriftState.Ok, current + (target.Inventory is null ? "" : " (the inventory does not build this host)"))
+            : new("system", DriftState.Ok, current + ", as the inventory builds it");
     }
+
+    private static DriftCompartment Tests(string name, FleetTarget target) =>
+        target.Verifications.GetValueOrDefault(name) is not { } verification
+            ? new("tests", DriftState.Unknown, "no run has verified this host yet")
+            : new(
+                "tests",
+                verification.Passed ? DriftState.Ok : DriftState.Failed,
+                (verification.Passed ? "health checks passed" : "health checks failed") + " in run " + verification.RunId + " at " +
+                verification.At.ToString("u", CultureInfo.InvariantCulture) + (verification.Message is { Length: > 0 } m ? ": " + m : ""));
+
+    private static string Short(string value) => value.Length > 12 ? value[..12] : value;
 
     private static Ui.HostMetrics Metrics(Protocol.HostMetrics m) => new(
         m.CpuPercent,

@@ -13,3 +13,6 @@ public sealed record CommandChanged(DateTimeOffset At, string CommandId, string 
 
 /// <summary>A command printed a line (stored before this is published).</summary>
 public sealed record CommandOutput(DateTimeOffset At, string Host, OutputLine Line) : ControlPlaneEvent(At);
+
+/// <summary>What the fleet should be changed (the inventory was evaluated again, or a run verified hosts): every host's drift may differ.</summary>
+public sealed record FleetTargetChanged(DateTimeOffset At) : ControlPlaneEvent(At);

@@ -22,7 +22,13 @@ internal sealed class FleetModel(IFleetSource fleet, CommandSender sender, Login
 
     public bool UsesTotp => login.Account?.TotpSecret is not null;
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) => Hosts = await fleet.ListHostsAsync(cancellationToken);
+    public FleetTargetSummary? Target { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        Hosts = await fleet.ListHostsAsync(cancellationToken);
+        Target = await fleet.GetTargetAsync(cancellationToken);
+    }
 
     public async Task<IActionResult> OnPostBulkAsync([FromForm(Name = "Hosts")] List<string> hosts, [FromForm] string operation, [FromForm] string? secondFactor, CancellationToken cancellationToken)
     {
@@ -37,6 +43,7 @@ internal sealed class FleetModel(IFleetSource fleet, CommandSender sender, Login
         Failed = true;
         Message = outcome.Message;
         Hosts = await fleet.ListHostsAsync(cancellationToken);
+        Target = await fleet.GetTargetAsync(cancellationToken);
         return Page();
     }
 }
