@@ -2,6 +2,7 @@ namespace Flotilla.Protocol;
 
 /// <summary>What an agent reports about its host; every field but the hostname may be unknown (null).</summary>
 /// <param name="LockHash">The SHA-256 (hex) of the repository's flake.lock, compared with the fleet's.</param>
+/// <param name="NeedsReboot">The booted system's kernel, initrd or kernel modules differ from the current one's (null: unknown).</param>
 /// <param name="Tags">Tags the host's agent was given (<c>--tag</c>), shown and filtered on beside the inventory's.</param>
 public sealed record HostFacts(
     string Hostname,
@@ -15,7 +16,8 @@ public sealed record HostFacts(
     string? Repo = null,
     string? FlakeRevision = null,
     string? LockHash = null,
-    IReadOnlyList<string>? Tags = null);
+    IReadOnlyList<string>? Tags = null,
+    bool? NeedsReboot = null);
 
 /// <summary>A heartbeat's load figures (bytes; percentages 0-100; load averages as the kernel gives them).</summary>
 public sealed record HostMetrics(

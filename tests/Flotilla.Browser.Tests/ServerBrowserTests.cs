@@ -94,6 +94,54 @@ public sealed partial class ServerBrowserTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task Hosts_are_compared_with_the_fleet_s_repository_live_and_filtered_by_the_inventory_s_and_the_agent_s_tags()
+    {
+        using var repositories = new TempDirectory();
+        var fleet = await FleetRepository.CreateAsync(Path.Combine(repositories.Path, "fleet"));
+        await using var session = await ServerSession.StartAsync(chromium, options =>
+        {
+            options.Inventory = fleet.Inventory;
+            options.TargetRefresh = TimeSpan.FromMilliseconds(500);
+        });
+        // The agent's own clone, as NixFleet's agents keep one.
+        var clone = Path.Combine(repositories.Path, "clone");
+        await FleetRepository.Git(repositories.Path, "clone", "-q", fleet.Directory, clone);
+        var web1 = await session.AddHostAsync("web1");
+        await session.AddHostAsync("db1");
+        session.StartAgent(web1, clone, "edge");
+        await session.LogInAsync();
+        await MarkPageAsync(session.Page);
+
+        var row = session.Page.Locator("tr[data-host=web1]");
+        await Expect(row.Locator("[data-field=status]")).ToHaveTextAsync("online", new() { Timeout = 60_000 });
+        await Expect(row.Locator(".drift-ok[title^='git:']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(row.Locator(".drift-ok[title^='lock:']")).ToHaveCountAsync(1);
+        await Expect(row).ToHaveAttributeAsync("data-tags", "edge web");
+
+        // The fleet moves on (a new flake.lock, committed): the host is behind, without a reload.
+        await File.WriteAllTextAsync(fleet.LockFile, """{ "nodes": { "root": { "inputs": {} } }, "root": "root", "version": 7 }""");
+        await fleet.CommitAsync("update the lock");
+        await Expect(row.Locator(".drift-outdated[title^='git:']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(row.Locator(".drift-outdated[title^='lock:']")).ToHaveCountAsync(1);
+        await Expect(row.Locator(".drift-outdated[title^='git:']")).ToHaveAttributeAsync("title", new Regex("pull$"));
+        await Screenshots.SaveAsync(session.Page, "server-fleet-drift");
+
+        // The host pulls: its agent notices and reports, and it is current again.
+        await FleetRepository.Git(clone, "pull", "-q", "--ff-only");
+        await Expect(row.Locator(".drift-ok[title^='git:']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(row.Locator(".drift-ok[title^='lock:']")).ToHaveCountAsync(1);
+        await AssertNotReloadedAsync(session.Page);
+
+        // Tags from the inventory (web) and from the agent (edge) filter the fleet.
+        await session.Page.ReloadAsync();
+        await Expect(session.Page.Locator("nav.tags a")).ToHaveTextAsync(["all", "edge", "web"]);
+        await session.Page.Locator("nav.tags a", new() { HasTextString = "web" }).ClickAsync();
+        await Expect(session.Page.Locator("#fleet tbody tr")).ToHaveCountAsync(1);
+        await Expect(session.Page.Locator("tr[data-host=web1]")).ToHaveCountAsync(1);
+        await Expect(session.Page.Locator("#target")).ToContainTextAsync(fleet.Inventory);
+    }
+
+    [Fact]
     public async Task A_command_s_output_from_a_real_agent_streams_into_the_host_page_and_is_audited()
     {
         await using var session = await ServerSession.StartAsync(chromium);

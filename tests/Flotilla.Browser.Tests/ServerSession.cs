@@ -48,7 +48,7 @@ internal sealed class ServerSession : IAsyncDisposable
 
     public string AgentLogs => string.Join("\n---\n", _agents.Select(a => a.Log));
 
-    public static async Task<ServerSession> StartAsync(Chromium chromium)
+    public static async Task<ServerSession> StartAsync(Chromium chromium, Action<ControlPlaneOptions>? configure = null)
     {
         var totp = TotpSecret.Generate();
         var clock = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
@@ -67,6 +67,7 @@ internal sealed class ServerSession : IAsyncDisposable
                     new CredentialSettings(account, SessionSecret.Generate(), ImmutableArray<string>.Empty),
                     dashboard => dashboard.StateDirectory = session.StateDirectory),
             };
+            configure?.Invoke(options);
             session._server = await ControlPlaneServer.StartAsync(options, builder =>
                 builder.Services.AddSingleton(sp => new TotpValidator(sp.GetRequiredService<ITotpStepStore>(), clock, TotpOptions.Default)));
             session.Address = new Uri(session._server.Urls[0]);
@@ -91,9 +92,9 @@ internal sealed class ServerSession : IAsyncDisposable
     }
 
     /// <summary>A real <c>flotilla agent</c> process connecting to this server's /ws.</summary>
-    public AgentProcess StartAgent(string tokenFile)
+    public AgentProcess StartAgent(string tokenFile, string? repo = null, params string[] tags)
     {
-        var agent = AgentProcess.Start($"ws://{Address.Authority}/ws", tokenFile, 0.5);
+        var agent = AgentProcess.Start($"ws://{Address.Authority}/ws", tokenFile, 0.5, repo, [.. tags.SelectMany(t => new[] { "--tag", t })]);
         _agents.Add(agent);
         return agent;
     }

@@ -96,50 +96,38 @@ public sealed class FleetTargetTests : IDisposable
     }
 
     [Fact]
-    public void A_host_booted_into_another_system_than_it_runs_needs_a_reboot()
+    public void A_host_booted_with_another_kernel_than_its_current_system_needs_a_reboot_and_one_switched_without_does_not()
     {
-        var facts = Facts() with { BootedSystem = "/nix/store/older-system" };
+        var rebootNeeded = Drift(Facts() with { BootedSystem = "/nix/store/older-system", NeedsReboot = true }, Target())["system"];
+        var switched = Drift(Facts() with { BootedSystem = "/nix/store/older-system", NeedsReboot = false }, Target())["system"];
 
-        var system = Drift(facts, Target())["system"];
-
-        Assert.Equal(DriftState.Outdated, system.State);
-        Assert.Contains("a reboot boots into it", system.Reason, StringComparison.Ordinal);
+        Assert.Equal(DriftState.Outdated, rebootNeeded.State);
+        Assert.Contains("a reboot boots into it", rebootNeeded.Reason, StringComparison.Ordinal);
+        Assert.Equal(DriftState.Ok, switched.State);
     }
 
-    /// <summary>A git repository holding a flake with one host (a derivation: nothing is built) and a JSON inventory beside it.</summary>
-    private async Task<string> FleetRepositoryAsync(string version)
+    [Fact]
+    public void The_agent_needs_a_reboot_only_when_kernel_initrd_or_modules_differ()
     {
-        _directory.Write("fleet/flotilla.json", """{ "hosts": { "web1": { "target": "10.0.0.1", "tags": ["web"] }, "db1": { "target": "10.0.0.2" } } }""");
-        WriteFlake(version);
-        _directory.Write("fleet/flake.lock", """{ "nodes": { "root": {} }, "root": "root", "version": 7 }""");
-        await GitAsync("init", "-q");
-        await GitAsync("add", "-A");
-        await GitAsync("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "fleet");
-        return Path.Combine(_directory.Path, "fleet", "flotilla.json");
-    }
+        using var store = new TempDirectory();
+        var kernel1 = store.Write("kernel-1/bzImage", "1");
+        var kernel2 = store.Write("kernel-2/bzImage", "2");
+        string System(string name, string kernel)
+        {
+            var path = Path.Combine(store.Path, name);
+            Directory.CreateDirectory(path);
+            File.CreateSymbolicLink(Path.Combine(path, "kernel"), kernel);
+            return path;
+        }
 
-    private void WriteFlake(string version)
-    {
-        var system = (string name) => $$"""{ config.system.build.toplevel = derivation { name = "{{name}}-system-{{version}}"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo > $out" ]; }; }""";
-        _directory.Write("fleet/flake.nix", $$"""{ outputs = { self }: { nixosConfigurations = { web1 = {{system("web1")}}; db1 = {{system("db1")}}; }; }; }""");
-    }
+        var booted = System("booted", kernel1);
+        var sameKernel = System("same-kernel", kernel1);
+        var newKernel = System("new-kernel", kernel2);
 
-    private async Task<string> GitAsync(params string[] arguments)
-    {
-        var result = await Processes.ProcessRunner.RunAsync("git", ["-C", Path.Combine(_directory.Path, "fleet"), .. arguments], null, CancellationToken.None);
-        Assert.True(result.ExitCode == 0, result.StandardError);
-        return result.StandardOutput.Trim();
-    }
-
-    private static async Task<string> NixOutPathAsync(string flake, string host)
-    {
-        var result = await Processes.ProcessRunner.RunAsync(
-            "nix",
-            ["--extra-experimental-features", "nix-command flakes", "eval", "--raw", $"path:{flake}#nixosConfigurations.{host}.config.system.build.toplevel.outPath"],
-            null,
-            CancellationToken.None);
-        Assert.True(result.ExitCode == 0, result.StandardError);
-        return result.StandardOutput.Trim();
+        Assert.False(Flotilla.Agent.Internal.HostProbe.NeedsReboot(booted, sameKernel));
+        Assert.True(Flotilla.Agent.Internal.HostProbe.NeedsReboot(booted, newKernel));
+        Assert.False(Flotilla.Agent.Internal.HostProbe.NeedsReboot(booted, booted));
+        Assert.Null(Flotilla.Agent.Internal.HostProbe.NeedsReboot(null, booted));
     }
 
     private static (FleetTargetTracker Tracker, ControlPlaneEvents Events) Tracker(string? inventory, string state)
@@ -151,20 +139,19 @@ public sealed class FleetTargetTests : IDisposable
     [Fact]
     public async Task The_tracker_evaluates_the_inventory_with_nix_and_follows_its_edits_and_keeps_the_last_good_values_when_it_breaks()
     {
-        var inventory = await FleetRepositoryAsync("v1");
-        var flake = Path.GetDirectoryName(inventory)!;
-        var (tracker, events) = Tracker(inventory, Path.Combine(_directory.Path, "state"));
+        var fleet = await FleetRepository.CreateAsync(Path.Combine(_directory.Path, "fleet"));
+        var (tracker, events) = Tracker(fleet.Inventory, Path.Combine(_directory.Path, "state"));
         using var subscription = events.Subscribe();
 
         Assert.True(await tracker.RefreshAsync(CancellationToken.None));
 
         var target = tracker.Current;
         Assert.Null(target.Error);
-        Assert.Equal(await NixOutPathAsync(flake, "web1"), target.Hosts["web1"].SystemPath);
-        Assert.Equal(await NixOutPathAsync(flake, "db1"), target.Hosts["db1"].SystemPath);
+        Assert.Equal(await fleet.SystemPathAsync("web1"), target.Hosts["web1"].SystemPath);
+        Assert.Equal(await fleet.SystemPathAsync("db1"), target.Hosts["db1"].SystemPath);
         Assert.Equal(["web"], target.Hosts["web1"].Tags.ToArray());
-        Assert.Equal(await GitAsync("rev-parse", "HEAD"), target.Revision);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(flake, "flake.lock")))), target.LockHash);
+        Assert.Equal(await fleet.GitAsync("rev-parse", "HEAD"), target.Revision);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(fleet.LockFile))), target.LockHash);
         Assert.True(subscription.Reader.TryRead(out var published) && published is FleetTargetChanged);
 
         // Nothing changed: nothing evaluated, nothing published.
@@ -172,27 +159,26 @@ public sealed class FleetTargetTests : IDisposable
         Assert.False(subscription.Reader.TryRead(out _));
 
         // An edit to the flake: the new system is what hosts are compared with.
-        WriteFlake("v2");
+        fleet.WriteFlake("v2");
         Assert.True(await tracker.RefreshAsync(CancellationToken.None));
-        var v2 = await NixOutPathAsync(flake, "web1");
+        var v2 = await fleet.SystemPathAsync("web1");
         Assert.Equal(v2, tracker.Current.Hosts["web1"].SystemPath);
         Assert.EndsWith("web1-system-v2", v2, StringComparison.Ordinal);
 
         // A commit moves the revision.
-        await GitAsync("add", "-A");
-        await GitAsync("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "v2");
+        await fleet.CommitAsync("v2");
         Assert.True(await tracker.RefreshAsync(CancellationToken.None));
-        Assert.Equal(await GitAsync("rev-parse", "HEAD"), tracker.Current.Revision);
+        Assert.Equal(await fleet.GitAsync("rev-parse", "HEAD"), tracker.Current.Revision);
 
         // A broken flake: the error is said, the last good systems stay.
-        _directory.Write("fleet/flake.nix", "{ outputs = { self }: { nixosConfigurations = ; }; }");
+        await File.WriteAllTextAsync(Path.Combine(fleet.Directory, "flake.nix"), "{ outputs = { self }: { nixosConfigurations = ; }; }");
         Assert.True(await tracker.RefreshAsync(CancellationToken.None));
         Assert.NotNull(tracker.Current.Error);
         Assert.Contains("flotilla.json", tracker.Current.Error, StringComparison.Ordinal);
         Assert.Equal(v2, tracker.Current.Hosts["web1"].SystemPath);
 
         // Mended: the error goes.
-        WriteFlake("v3");
+        fleet.WriteFlake("v3");
         Assert.True(await tracker.RefreshAsync(CancellationToken.None));
         Assert.Null(tracker.Current.Error);
         Assert.EndsWith("web1-system-v3", tracker.Current.Hosts["web1"].SystemPath, StringComparison.Ordinal);
@@ -201,7 +187,7 @@ public sealed class FleetTargetTests : IDisposable
     [Fact]
     public async Task Hosts_latest_verifications_come_from_the_run_journals_newest_last()
     {
-        var inventory = await FleetRepositoryAsync("v1");
+        var inventory = (await FleetRepository.CreateAsync(Path.Combine(_directory.Path, "fleet"))).Inventory;
         var fleet = await InventoryLoader.LoadAsync(inventory);
         var plan = Planner.Build(fleet, Operation.Deploy, Selection.Everything).Plan!;
         var state = Path.Combine(_directory.Path, "state");

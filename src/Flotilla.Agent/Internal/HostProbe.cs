@@ -25,19 +25,42 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
         var nixpkgs = await OutputAsync("nixos-version", ["--revision"], cancellationToken).ConfigureAwait(false);
         var revision = repository is null ? null : await OutputAsync("git", ["-C", repository, "rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false);
         var lockHash = repository is null ? null : await FlakeLock.HashAsync(Path.Combine(repository, "flake.lock"), cancellationToken).ConfigureAwait(false);
+        var current = LinkTarget("/run/current-system");
+        var booted = LinkTarget("/run/booted-system");
         return new HostFacts(
             Hostname,
             Platform,
             AgentVersion,
             osVersion,
             nixpkgs,
-            LinkTarget("/run/current-system"),
-            LinkTarget("/run/booted-system"),
+            current,
+            booted,
             Generation(),
             repository,
             revision,
             lockHash,
-            tags is { Count: > 0 } ? tags : null);
+            tags is { Count: > 0 } ? tags : null,
+            NeedsReboot(booted, current));
+    }
+
+    /// <summary>As <c>flotilla status</c> decides it: the booted and current kernel, initrd or kernel modules differ.</summary>
+    internal static bool? NeedsReboot(string? booted, string? current) =>
+        booted is null || current is null ? null
+        : booted == current ? false
+        : ((string[])["kernel", "initrd", "kernel-modules"]).Any(f => Resolved(Path.Combine(booted, f)) != Resolved(Path.Combine(current, f)));
+
+    /// <summary>What <c>readlink -f</c> prints for an existing path (the path itself when it is no link); null when it does not exist.</summary>
+    private static string? Resolved(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return !info.Exists && !Directory.Exists(path) ? null : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -64,6 +64,7 @@ internal static class DashboardMapping
         Add("nixpkgs version", facts?.NixpkgsVersion);
         Add("current system", facts?.CurrentSystem);
         Add("booted system", facts?.BootedSystem);
+        Add("needs reboot", facts?.NeedsReboot switch { true => "yes: kernel, initrd or kernel modules changed", false => "no", null => null });
         Add("generation", facts?.Generation?.ToString(CultureInfo.InvariantCulture));
         Add("repo", facts?.Repo);
         Add("flake revision", facts?.FlakeRevision);
@@ -120,9 +121,9 @@ internal static class DashboardMapping
             return new("system", DriftState.Outdated, "runs " + current + "; the inventory builds " + wanted + ": deploy it");
         }
 
-        if (facts.BootedSystem is { } booted && booted != current)
+        if (facts.BootedSystem is { } booted && booted != current && (facts.NeedsReboot ?? true))
         {
-            return new("system", DriftState.Outdated, "booted " + booted + ", current " + current + ": a reboot boots into it");
+            return new("system", DriftState.Outdated, "booted " + booted + " with another kernel, initrd or kernel modules than " + current + ": a reboot boots into it");
         }
 
         return wanted is null

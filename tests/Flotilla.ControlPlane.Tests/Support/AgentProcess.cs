@@ -29,7 +29,7 @@ public sealed class AgentProcess : IDisposable
         }
     }
 
-    public static AgentProcess Start(string url, string tokenFile, double intervalSeconds, string? repo = null)
+    public static AgentProcess Start(string url, string tokenFile, double intervalSeconds, string? repo = null, IReadOnlyList<string>? extraArguments = null)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "flotilla.dll");
         var startInfo = new ProcessStartInfo("dotnet")
@@ -39,7 +39,7 @@ public sealed class AgentProcess : IDisposable
             UseShellExecute = false,
         };
         string[] arguments = [cli, "agent", "--url", url, "--token-file", tokenFile, "--interval", intervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
-        foreach (var argument in repo is null ? arguments : [.. arguments, "--repo", repo])
+        foreach (var argument in (string[])[.. arguments, .. repo is null ? [] : (string[])["--repo", repo], .. extraArguments ?? []])
         {
             startInfo.ArgumentList.Add(argument);
         }

@@ -1,10 +1,18 @@
-using Flotilla.Tests.Support;
+using System.Text.RegularExpressions;
+using Flotilla.Security;
+using Flotilla.Tests;
+using static Microsoft.Playwright.Assertions;
 
-namespace Flotilla.Tests;
+namespace Flotilla.Browser.Tests;
 
-/// <summary><c>flotilla demo</c> from start to <c>--down</c>, on a real lab of examples/homelab.</summary>
+/// <summary>
+/// <c>flotilla demo</c> from start to <c>--down</c>, on a real lab of examples/homelab, and its
+/// dashboard in Chromium: logged in with the demo's generated login, every lab host's agent
+/// (running inside its host) reports the generation the lab's inventory builds, drift and tags.
+/// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class DemoCommandTests
+[Collection(BrowserCollection.Name)]
+public sealed partial class DemoBrowserTests(Chromium chromium)
 {
     [LabFact]
     public async Task Demo_deploys_rolls_a_broken_host_back_leaves_a_healthy_lab_with_the_dashboard_and_agents_online_and_down_removes_it()
@@ -49,6 +57,8 @@ public sealed class DemoCommandTests
             Assert.NotEmpty(labHosts);
             Assert.Equal(labHosts, states.Keys.Order());
             Assert.All(states, s => Assert.True(s.Value == "online", $"{s.Key} is {s.Value}"));
+
+            await DashboardShowsTheLabAsync(url, await File.ReadAllTextAsync(Path.Combine(server, "login.txt")), labHosts);
         }
         finally
         {
@@ -67,4 +77,52 @@ public sealed class DemoCommandTests
         var lab = await CliRunner.RunAsync(Repository.Root, "lab", "status", "--name", name, "--state-dir", CliLab.StateRoot);
         Assert.NotEqual(0, lab.ExitCode);
     }
+
+    /// <summary>Logs in with the demo's login and checks the fleet page against the lab: generations current, drift, tags.</summary>
+    private async Task DashboardShowsTheLabAsync(Uri url, string login, IReadOnlyList<string> labHosts)
+    {
+        string Field(string name) => LoginField().Matches(login).Single(m => m.Groups[1].Value == name).Groups[2].Value.Trim();
+        Assert.True(TotpSecret.TryParse(Field("totp secret"), out var secret, out var problem), problem);
+
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(url, "/login").ToString());
+        await page.GetByLabel("Password").FillAsync(Field("password"));
+        await page.GetByLabel("Code from your authenticator app").FillAsync(Totp.Code(secret!, Totp.Step(TimeProvider.System.GetUtcNow(), TotpOptions.Default), TotpOptions.Default));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Fleet" })).ToBeVisibleAsync();
+
+        // Every host runs what the inventory builds (hsb0 was rolled back and its configuration
+        // restored; hsb1 took the change): "current", pushed to the page once the inventory is evaluated.
+        foreach (var host in labHosts)
+        {
+            await Expect(page.Locator($"tr[data-host='{host}'] [data-field=status]")).ToHaveTextAsync("online");
+            await Expect(page.Locator($"tr[data-host='{host}'] [data-field=current]")).ToHaveTextAsync("current", new() { Timeout = 90_000 });
+            await Expect(page.Locator($"tr[data-host='{host}'] .drift-ok[title^='system:']")).ToHaveCountAsync(1);
+        }
+
+        await Expect(page.Locator("tr[data-host=hsb1] [data-field=generation]")).ToHaveTextAsync("2");
+        await Expect(page.Locator("#target")).ToContainTextAsync("inventory");
+        // The tests compartment: the demo's deploy verified every host, and hsb0 failed it.
+        await Expect(page.Locator("tr[data-host=hsb0] .drift-failed[title^='tests:']")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        await Expect(page.Locator("tr[data-host=hsb1] .drift-ok[title^='tests:']")).ToHaveCountAsync(1);
+        await Screenshots.SaveAsync(page, "demo-fleet");
+
+        // Tags from the inventory (lab.machine groups): the filter keeps the hosts that have it.
+        await page.ReloadAsync();
+        await page.Locator("nav.tags a", new() { HasTextString = "cloud" }).ClickAsync();
+        await Expect(page.Locator("#fleet tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("tr[data-host=csb0]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("tr[data-host=csb1]")).ToHaveCountAsync(1);
+        await Screenshots.SaveAsync(page, "demo-fleet-tag");
+
+        await page.GotoAsync(new Uri(url, "/hosts/hsb0").ToString());
+        await Expect(page.Locator("body")).ToContainTextAsync("inventory system");
+        await Expect(page.Locator("body")).ToContainTextAsync("/nix/store/");
+        await Screenshots.SaveAsync(page, "demo-host");
+    }
+
+    [GeneratedRegex(@"^([a-z ]+):\s+(\S+)", RegexOptions.Multiline)]
+    private static partial Regex LoginField();
 }
