@@ -66,6 +66,33 @@ public sealed partial class ServeDashboardCliTests
     }
 
     [Fact]
+    public async Task Serve_with_a_missing_inventory_stops_at_once_and_names_it()
+    {
+        using var data = new TempDirectory();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var missing = Path.Combine(data.Path, "nowhere", "flotilla.json");
+
+        var code = await FlotillaCli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--data-dir", data.Path, "-f", missing], output, error, data.Path);
+
+        Assert.Equal(2, code);
+        Assert.Contains(missing, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("no such file or directory", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_with_an_inventory_says_what_it_compares_hosts_with()
+    {
+        using var data = new TempDirectory();
+        var fleet = await FleetRepository.CreateAsync(Path.Combine(data.Path, "fleet"));
+        await using var serve = new Serve("--data-dir", Path.Combine(data.Path, "data"), "--state-dir", data.Path, "-f", fleet.Inventory, "--target-refresh", "5");
+        await serve.UrlAsync();
+
+        await Eventually.WaitAsync(() => Task.FromResult(serve.Output.Contains("compares hosts with " + fleet.Inventory + " (looked at every 5 s)", StringComparison.Ordinal)), () => serve.Output);
+        Assert.Equal(0, await serve.StopAsync());
+    }
+
+    [Fact]
     public async Task Serve_without_a_user_starts_says_how_to_make_one_and_nobody_can_log_in()
     {
         using var data = new TempDirectory();

@@ -132,6 +132,11 @@ internal static class ServeCommand
             await using (server.ConfigureAwait(false))
             {
                 await context.Output.WriteLineAsync($"flotilla serve: listening on {string.Join(' ', server.Urls)} (agents: /ws; API: /api; {(dashboard is null ? "no dashboard" : "dashboard: /")}; {(shared is null ? "per-host tokens only" : "shared enrolment token accepted")})").ConfigureAwait(false);
+                if (inventoryPath is not null && dashboard is not null)
+                {
+                    await context.Output.WriteLineAsync($"flotilla serve: the dashboard compares hosts with {inventoryPath} (looked at every {options.TargetRefresh.TotalSeconds:0.#} s)").ConfigureAwait(false);
+                }
+
                 await context.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await server.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
