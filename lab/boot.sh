@@ -14,12 +14,14 @@ mount --bind "$dir/root/nix" /nix || exit 1
 mount -t tmpfs -o mode=755,size=64m lab-run /run || exit 1
 mount --bind "$dir/boot_id" /proc/sys/kernel/random/boot_id || exit 1
 mkdir -p "$dir/home" && mount --bind "$dir/home" /root || exit 1
-# A lab host has no internet: its Nix asks no binary cache (a copy with substitutes on the
-# destination would otherwise wait for cache.nixos.org to time out).
-if [ -f /etc/nix/nix.conf ]; then
-  { cat /etc/nix/nix.conf; echo "substituters ="; } > "$dir/nix.conf"
-  mount --bind "$dir/nix.conf" /etc/nix/nix.conf || exit 1
-fi
+# The host's own /etc/nix: the machine's nix.conf (if any) and two lines. A lab host has no
+# internet: its Nix asks no binary cache (a copy with substitutes on the destination would
+# otherwise wait for cache.nixos.org to time out). And it builds without Nix's sandbox: the host's
+# /proc has its boot id mounted over a file, so the kernel refuses the sandbox a fresh /proc
+# ("mounting /proc: Operation not permitted") once build users make Nix sandbox.
+mkdir -p "$dir/etc-nix" /etc/nix || exit 1
+{ [ -f /etc/nix/nix.conf ] && cat /etc/nix/nix.conf; echo "substituters ="; echo "sandbox = false"; } > "$dir/etc-nix/nix.conf"
+mount --bind "$dir/etc-nix" /etc/nix || exit 1
 mkdir -p /run/sshd /run/lab/faults /nix/var/nix/profiles /nix/var/lab
 # `systemctl reboot` (and `reboot`) on the host run this: reboot.sh, beside this script, does
 # what the lab's reboot fault does, from inside the host.

@@ -86,7 +86,7 @@ public sealed class FleetTargetTests : IDisposable
 
         var noTarget = Drift(Facts(revision: "2222222222222222", lockHash: "cdcd", repo: "/src"), FleetTarget.Empty);
         Assert.Equal(DriftState.Unknown, noTarget["git"].State);
-        Assert.Contains("serve --inventory", noTarget["git"].Reason, StringComparison.Ordinal);
+        Assert.Contains("serve -f", noTarget["git"].Reason, StringComparison.Ordinal);
         Assert.Equal(DriftState.Unknown, noTarget["lock"].State);
         Assert.Equal(DriftState.Ok, noTarget["system"].State);
 

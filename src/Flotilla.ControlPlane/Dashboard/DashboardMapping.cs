@@ -98,13 +98,13 @@ internal static class DashboardMapping
 
     private static DriftCompartment Git(HostFacts? facts, FleetTarget target) =>
         facts?.FlakeRevision is not { } revision ? new("git", DriftState.Unknown, "no repository reported (agent --repo)")
-        : target.Revision is not { } wanted ? new("git", DriftState.Unknown, "at " + Short(revision) + "; no fleet revision to compare with (serve --inventory in a git repository)")
+        : target.Revision is not { } wanted ? new("git", DriftState.Unknown, "at " + Short(revision) + "; no fleet revision to compare with (serve -f with an inventory in a git repository)")
         : revision == wanted ? new("git", DriftState.Ok, "at " + Short(revision) + ", the fleet's revision")
         : new("git", DriftState.Outdated, "at " + Short(revision) + ", the fleet is at " + Short(wanted) + ": pull");
 
     private static DriftCompartment Lock(HostFacts? facts, FleetTarget target) =>
         facts?.LockHash is not { } hash ? new("lock", DriftState.Unknown, facts?.Repo is { } repo ? "no flake.lock in " + repo : "no repository reported (agent --repo)")
-        : target.LockHash is not { } wanted ? new("lock", DriftState.Unknown, "no fleet flake.lock to compare with (serve --inventory)")
+        : target.LockHash is not { } wanted ? new("lock", DriftState.Unknown, "no fleet flake.lock to compare with (serve -f with a flake)")
         : hash == wanted ? new("lock", DriftState.Ok, "flake.lock is the fleet's (sha256 " + Short(hash) + ")")
         : new("lock", DriftState.Outdated, "flake.lock (sha256 " + Short(hash) + ") differs from the fleet's (" + Short(wanted) + "): pull");
 
