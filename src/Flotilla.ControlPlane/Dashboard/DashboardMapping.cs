@@ -70,8 +70,6 @@ internal static class DashboardMapping
         Add("flake revision", facts?.FlakeRevision);
         Add("flake.lock sha256", facts?.LockHash);
         Add("inventory system", wanted?.SystemPath);
-        Add("inventory tags", wanted is { Tags.IsEmpty: false } ? string.Join(' ', wanted.Tags) : null);
-        Add("agent tags", facts?.Tags is { Count: > 0 } tags ? string.Join(' ', tags) : null);
         if (stored is not null)
         {
             Add("enrolled", stored.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
