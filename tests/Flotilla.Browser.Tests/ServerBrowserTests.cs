@@ -130,6 +130,8 @@ public sealed partial class ServerBrowserTests(Chromium chromium)
         await FleetRepository.Git(clone, "pull", "-q", "--ff-only");
         await Expect(row.Locator(".drift-ok[title^='git:']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Expect(row.Locator(".drift-ok[title^='lock:']")).ToHaveCountAsync(1);
+        // The tags arrived live too: the filter lists them.
+        await Expect(session.Page.Locator("nav.tags a")).ToHaveTextAsync(["all", "edge", "web"]);
         await AssertNotReloadedAsync(session.Page);
 
         // Tags from the inventory (web) and from the agent (edge) filter the fleet.

@@ -163,7 +163,13 @@ internal sealed partial class FleetTargetTracker(
     {
         var listings = await runs.ListAsync(cancellationToken).ConfigureAwait(false);
         var newest = new Dictionary<string, HostVerification>(StringComparer.Ordinal);
-        foreach (var listing in listings.TakeLast(RunsRead))
+        var window = listings.TakeLast(RunsRead).ToList();
+        foreach (var gone in _finishedRuns.Keys.Except(window.Select(l => l.Id), StringComparer.Ordinal).ToList())
+        {
+            _finishedRuns.Remove(gone);
+        }
+
+        foreach (var listing in window)
         {
             if (!_finishedRuns.TryGetValue(listing.Id, out var verified))
             {

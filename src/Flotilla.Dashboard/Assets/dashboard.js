@@ -93,6 +93,23 @@ function applyHost(row, host) {
   text(field("disk"), percent(m.diskPercent));
 }
 
+/** Adds filter links for tags the page does not list yet (a host's tags arrive live), in order. */
+function addTags(tags) {
+  const nav = document.getElementById("tags");
+  if (!nav) return;
+  for (const tag of tags || []) {
+    const links = [...nav.querySelectorAll("a[data-tag]")];
+    if (links.some((a) => a.dataset.tag === tag)) continue;
+    const link = document.createElement("a");
+    link.href = "/?tag=" + encodeURIComponent(tag);
+    link.dataset.tag = tag;
+    link.textContent = tag;
+    const after = links.find((a) => a.dataset.tag > tag);
+    nav.insertBefore(link, after || null);
+    nav.hidden = false;
+  }
+}
+
 function counts() {
   const rows = document.querySelectorAll("tr[data-host]");
   text(document.getElementById("host-count"), String(rows.length));
@@ -116,6 +133,7 @@ function followFleet() {
       document.getElementById("no-hosts")?.remove();
     }
     if (row) { applyHost(row, host); counts(); }
+    if (table) addTags(host.tags);
   });
   source.addEventListener("command", (event) => {
     const command = JSON.parse(event.data);
