@@ -48,7 +48,15 @@ internal sealed partial class FleetTargetTracker(
         {
             do
             {
-                await RefreshAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await RefreshAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Whatever a look at the inventory or the journals meets, the server goes on (and looks again).
+                    LogRefreshFailed(logger, e);
+                }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
@@ -127,7 +135,8 @@ internal sealed partial class FleetTargetTracker(
                 Error = null,
             };
         }
-        catch (Exception e) when (e is InventoryException or NixBuildException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is InventoryException or NixBuildException or IOException or UnauthorizedAccessException
+            or System.ComponentModel.Win32Exception or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
             var message = e.Message.Split('\n', 2)[0];
             LogFailed(logger, inventory, e.Message);
@@ -241,6 +250,9 @@ internal sealed partial class FleetTargetTracker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fleet target: {Inventory}: {Hosts} hosts, {Systems} systems evaluated")]
     private static partial void LogEvaluated(ILogger logger, string inventory, int hosts, int systems);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "fleet target: looking at the inventory and the run journals failed; trying again at the next refresh")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "fleet target: evaluating {Inventory} failed: {Message}")]
     private static partial void LogFailed(ILogger logger, string inventory, string message);
