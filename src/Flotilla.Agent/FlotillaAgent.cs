@@ -20,13 +20,12 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly List<ReliableAgentMessage> _outbox = [];
     private readonly ConcurrentDictionary<string, CommandProcess> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
-    private readonly HostProbe _probe = new(options.Repository, options.Tags);
+    /// <summary>The heartbeat's load figures (it keeps the last CPU reading).</summary>
+    private readonly HostProbe _load = new(null);
+    private readonly FactsReporter _facts = new(new HostProbe(options.Repository, options.Tags), options.TimeProvider, options.FactsRefresh);
     private readonly SemaphoreSlim _outboxChanged = new(0);
     private readonly TaskCompletionSource _restart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _seq;
-    private int _factsStale;
-    private string? _factsFingerprint;
-    private long _factsProbedAt;
 
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
     {
@@ -114,7 +113,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
             }
         }
 
-        var facts = await ProbeFactsAsync(cancellationToken).ConfigureAwait(false);
+        var facts = await _facts.ForRegisterAsync(cancellationToken).ConfigureAwait(false);
         string[] known;
         lock (_gate)
         {
@@ -219,24 +218,15 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         using var timer = new PeriodicTimer(options.HeartbeatInterval, options.TimeProvider);
         do
         {
-            await sendAsync(new HeartbeatMessage(_probe.Metrics())).ConfigureAwait(false);
+            await sendAsync(new HeartbeatMessage(_load.Metrics())).ConfigureAwait(false);
             // An op may have switched the system or pulled the repo, or a deploy over ssh may have
-            // activated a new generation: report the new facts. A full probe once in a while too.
-            var due = options.TimeProvider.GetElapsedTime(Interlocked.Read(ref _factsProbedAt)) >= options.FactsRefresh;
-            if (Interlocked.Exchange(ref _factsStale, 0) == 1 || due || _probe.Fingerprint() != Volatile.Read(ref _factsFingerprint))
+            // activated a new generation: report facts that changed.
+            if (await _facts.ChangedAsync(cancellationToken).ConfigureAwait(false) is { } facts)
             {
-                await sendAsync(new FactsMessage(await ProbeFactsAsync(cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+                await sendAsync(new FactsMessage(facts)).ConfigureAwait(false);
             }
         }
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
-    }
-
-    private async Task<HostFacts> ProbeFactsAsync(CancellationToken cancellationToken)
-    {
-        // The fingerprint first: a change while probing is then seen at the next heartbeat.
-        Volatile.Write(ref _factsFingerprint, _probe.Fingerprint());
-        Interlocked.Exchange(ref _factsProbedAt, options.TimeProvider.GetTimestamp());
-        return await _probe.FactsAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends every outbox message this connection has not sent yet, in order (all of them after a reconnect).</summary>
@@ -316,7 +306,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         _running.TryRemove(run.CommandId, out _);
         if (run.Op != Ops.Exec)
         {
-            Interlocked.Exchange(ref _factsStale, 1);
+            _facts.MarkStale();
         }
 
         if (run.Op == Ops.RestartAgent && completed.Outcome == CommandOutcome.Exited)

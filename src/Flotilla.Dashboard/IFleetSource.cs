@@ -23,7 +23,7 @@ public interface IFleetSource
 /// <summary>The fleet page's line about what hosts are compared with.</summary>
 /// <param name="Inventory">The inventory evaluated (null: none; only runs' verifications are known).</param>
 /// <param name="Error">Why the last evaluation failed; hosts keep the previous one's values.</param>
-public sealed record FleetTargetSummary(string? Inventory, string? Revision, DateTimeOffset? EvaluatedAt, int Hosts, string? Error);
+public sealed record FleetTargetSummary(string? Inventory, string? Revision, DateTimeOffset? EvaluatedAt, string? Error);
 
 /// <summary>A change the dashboard pushes to browsers.</summary>
 public abstract record FleetChange;

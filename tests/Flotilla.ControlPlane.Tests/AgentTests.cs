@@ -91,4 +91,20 @@ public sealed class AgentTests
         Assert.NotEqual(facts.LockHash, (await probe.FactsAsync(CancellationToken.None)).LockHash);
         Assert.Null((await new HostProbe(null).FactsAsync(CancellationToken.None)).Tags);
     }
+
+    [Fact]
+    public async Task Facts_go_to_the_server_only_when_they_changed_even_when_probed_again()
+    {
+        // Refresh zero: every heartbeat probes in full, as the once-a-minute probe does.
+        var reporter = new FactsReporter(new HostProbe(null), TimeProvider.System, TimeSpan.Zero);
+        var registered = await reporter.ForRegisterAsync(CancellationToken.None);
+
+        Assert.Null(await reporter.ChangedAsync(CancellationToken.None));
+        reporter.MarkStale();
+        Assert.Null(await reporter.ChangedAsync(CancellationToken.None));
+
+        Assert.True(reporter.Remember(registered with { Tags = ["edge"] }));
+        Assert.False(reporter.Remember(registered with { Tags = ["edge"] }));
+        Assert.Equal(registered, await reporter.ChangedAsync(CancellationToken.None));
+    }
 }

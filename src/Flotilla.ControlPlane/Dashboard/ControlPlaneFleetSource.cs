@@ -55,7 +55,7 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
         var current = target.Current;
         return ValueTask.FromResult<FleetTargetSummary?>(current.Inventory is null && current.Verifications.IsEmpty
             ? null
-            : new FleetTargetSummary(current.Inventory, current.Revision, current.EvaluatedAt, current.Hosts.Count, current.Error));
+            : new FleetTargetSummary(current.Inventory, current.Revision, current.EvaluatedAt, current.Error));
     }
 
     public async IAsyncEnumerable<FleetChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.IO.Enumeration;
 using Flotilla.ControlPlane.Events;
 using Flotilla.Dashboard;
 using Flotilla.Diagnostics;
@@ -152,15 +153,17 @@ internal sealed partial class FleetTargetTracker(
         var walk = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
         foreach (var directory in directories.Where(Directory.Exists))
         {
-            foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", walk))
+            // Files only, .git not entered (its objects can be many; HEAD's revision is read below).
+            var files = new FileSystemEnumerable<(long Length, long Ticks)>(directory, (ref FileSystemEntry e) => (e.Length, e.LastWriteTimeUtc.UtcTicks), walk)
             {
-                if (file.FullName.Contains($"{Path.DirectorySeparatorChar}.git{Path.DirectorySeparatorChar}", StringComparison.Ordinal) || ++count > MaxFingerprintFiles)
-                {
-                    continue;
-                }
-
-                bytes += file.Length;
-                newest = Math.Max(newest, file.LastWriteTimeUtc.Ticks);
+                ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory,
+                ShouldRecursePredicate = (ref FileSystemEntry e) => !e.FileName.SequenceEqual(".git"),
+            };
+            foreach (var (length, ticks) in files.Take(MaxFingerprintFiles))
+            {
+                count++;
+                bytes += length;
+                newest = Math.Max(newest, ticks);
             }
         }
 
