@@ -31,16 +31,22 @@ internal static class HostsCommand
                 return ExitCodes.Success;
             }
 
-            var table = new TextTable("NAME", "ROLE", "GROUPS", "TARGET", "PLATFORM", "REBOOT-ORDER");
+            // NixMox's machines carry their Proxmox settings: shown when any host has them.
+            var provisioned = fleet.Hosts.Any(h => h.Provisioning is not null);
+            string[] columns = ["NAME", "ROLE", "GROUPS", "TARGET", "PLATFORM", "REBOOT-ORDER"];
+            var table = new TextTable(provisioned ? [.. columns, "VMID", "CORES", "MEMORY", "DISK", "ONBOOT", "START"] : columns);
             foreach (var host in fleet.Hosts)
             {
-                table.Add(
+                string[] cells =
+                [
                     host.Name,
                     host.Role ?? "-",
                     host.Tags.IsEmpty ? "-" : string.Join(',', host.Tags),
                     host.Target.ToString(),
                     host.Platform.ToInventoryName(),
-                    host.RebootOrder?.ToString(CultureInfo.InvariantCulture) ?? "-");
+                    host.RebootOrder?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                ];
+                table.Add(provisioned ? [.. cells, .. ProvisioningCells(host.Provisioning)] : cells);
             }
 
             await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
@@ -48,4 +54,18 @@ internal static class HostsCommand
         });
         return command;
     }
+
+    private static string[] ProvisioningCells(MachineProvisioning? p) =>
+    [
+        Number(p?.Vmid),
+        Number(p?.Cores),
+        p?.MemoryMiB is { } memory ? memory.ToString(CultureInfo.InvariantCulture) + " MiB" : "-",
+        p?.DiskGiB is { } disk ? disk.ToString(CultureInfo.InvariantCulture) + " GiB" : "-",
+        YesNo(p?.OnBoot),
+        YesNo(p?.Start),
+    ];
+
+    private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    private static string YesNo(bool? value) => value switch { true => "yes", false => "no", null => "-" };
 }

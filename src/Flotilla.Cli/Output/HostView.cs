@@ -16,7 +16,8 @@ internal sealed record HostView(
     IReadOnlyList<string> DependsOn,
     string DeployStrategy,
     string Criticality,
-    IReadOnlyList<string> Services)
+    IReadOnlyList<string> Services,
+    ProvisioningView? Provisioning)
 {
     public static HostView From(Host host, IReadOnlyList<string> services) => new(
         host.Name,
@@ -30,8 +31,12 @@ internal sealed record HostView(
         host.DependsOn,
         host.DeployStrategy.ToInventoryName(),
         host.Criticality.ToInventoryName(),
-        services);
+        services,
+        host.Provisioning is { } p ? new ProvisioningView(p.Vmid, p.Cores, p.MemoryMiB, p.DiskGiB, p.OnBoot, p.Start) : null);
 }
+
+/// <summary>How the host's machine is created (NixMox's Proxmox settings); null fields were not given.</summary>
+internal sealed record ProvisioningView(int? Vmid, int? Cores, int? MemoryMiB, int? DiskGiB, bool? OnBoot, bool? Start);
 
 internal sealed record TargetView(string Address, string User, int Port);
 

@@ -41,5 +41,27 @@ public sealed record Host
     /// absolute; <see cref="SystemAttribute"/> is then the attribute path inside it (null: the file's value).
     /// </summary>
     public string? SystemFile { get; init; }
+    /// <summary>The machine as its hypervisor creates it (NixMox's Proxmox LXC settings), or null.</summary>
+    public MachineProvisioning? Provisioning { get; init; }
     public Origin Origin { get; init; } = Origin.None;
+}
+
+/// <summary>
+/// How a host's machine is created on its hypervisor (NixMox: <c>vmid</c>, <c>resources</c>,
+/// <c>onboot</c>, <c>start</c>, read for Proxmox by its Terraform). Flotilla shows it and keeps it
+/// for the infrastructure side. Immutable.
+/// </summary>
+public sealed record MachineProvisioning
+{
+    public int? Vmid { get; init; }
+    public int? Cores { get; init; }
+    public int? MemoryMiB { get; init; }
+    public int? DiskGiB { get; init; }
+    /// <summary>Started when the hypervisor boots (null: the hypervisor's default, on).</summary>
+    public bool? OnBoot { get; init; }
+    /// <summary>
+    /// Started once created (null: on). A host created stopped is not deployed or rebooted unless
+    /// it is named in the selection.
+    /// </summary>
+    public bool? Start { get; init; }
 }

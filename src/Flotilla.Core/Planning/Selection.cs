@@ -13,7 +13,7 @@ public sealed record Selection
     /// <summary>Host names, <c>@tag</c> (tags and groups alike) and globs (<c>*</c>, <c>?</c>, <c>[...]</c>), already split on commas.</summary>
     public ImmutableArray<string> On { get; init; } = [];
 
-    /// <summary>Services to deploy with everything they need (<c>dependsOn</c> and <c>auth.provider</c>, transitively); selects the hosts that run them.</summary>
+    /// <summary>Services to deploy with everything they need (activation and configuration dependencies: <c>dependsOn</c>, databases' <c>host</c>, <c>auth.provider</c>; transitively); selects the hosts that run them.</summary>
     public ImmutableArray<string> Services { get; init; } = [];
 
     /// <summary>Also select every host that depends, directly or not, on a selected host.</summary>

@@ -27,6 +27,7 @@ public static class FleetValidator
         UniquenessRules.Check(index, findings);
         HealthCheckRules.Check(fleet, findings);
         KeyRules.Check(fleet, findings);
+        DeploymentRules.Check(index, findings);
         CycleRules.Check(index, findings);
         return [.. fleet.Diagnostics, .. findings.Items];
     }

@@ -11,7 +11,8 @@ namespace Flotilla.Execution.Internal;
 /// -var-file=VARS [-target=T...]</c>, module paths relative to the inventory file:
 /// <list type="bullet">
 /// <item><c>tf:infra</c>: <c>terraform/infra</c> beside the inventory, when it exists.</item>
-/// <item><c>tf:auth-core</c>: the core services' modules (the database, the auth provider).</item>
+/// <item><c>tf:auth-core</c>: the modules of the services <c>deployment_phases.tf_auth_core</c>
+/// lists, else of every core service (the database, the auth provider).</item>
 /// <item><c>tf:service-infra:S</c>: S's modules; with <c>targets</c>, only init and validate, the
 /// targets being S's configuration, which needs S running.</item>
 /// <item><c>tf:service-config:S</c>: S's <c>targets</c>, once S is activated.</item>
@@ -40,7 +41,10 @@ internal sealed class TerraformDriver(string? binary)
                 work = [new Work(infra, new TerraformSpec(), Apply: true, Targeted: false)];
                 break;
             case PlanPhases.TerraformAuthCore:
-                work = [.. fleet.Services.Where(s => s.Tier == ServiceTier.Core && s.Terraform is not null)
+                // NixMox names the services whose Terraform runs here (deployment_phases.tf_auth_core);
+                // without that list, every core service's.
+                var authCore = fleet.Deployment.AuthCorePhase;
+                work = [.. fleet.Services.Where(s => (authCore.IsEmpty ? s.Tier == ServiceTier.Core : authCore.Contains(s.Name)) && s.Terraform is not null)
                     .SelectMany(s => s.Terraform!.Modules.Select(m => new Work(Path.GetFullPath(Path.Combine(directory, m)), s.Terraform, Apply: true, Targeted: true)))];
                 break;
             case PlanPhases.TerraformServiceInfra when service?.Terraform is { } spec:

@@ -116,7 +116,8 @@ public sealed class DeployPlanTests
             Assert.Equal("nix:service-config", PlanAssert.Step(plan, $"activate:{app}").Phase);
             Assert.Equal("nix:service-config", PlanAssert.Step(plan, $"build:{app}").Phase);
             Assert.Contains($"tf:service-infra:{app}", PlanAssert.Step(plan, $"activate:{app}").DependsOn);
-            Assert.Equal([$"activate:{app}"], PlanAssert.Step(plan, $"tf:service-config:{app}").DependsOn.ToArray());
+            // Its auth configuration also waits for its provider (a configuration dependency).
+            Assert.Equal([$"activate:{app}", "verify:authentik"], PlanAssert.Step(plan, $"tf:service-config:{app}").DependsOn.ToArray());
             var verify = PlanAssert.Step(plan, $"verify:{app}");
             Assert.Equal("verify", verify.Phase);
             Assert.Contains($"tf:service-config:{app}", verify.DependsOn);

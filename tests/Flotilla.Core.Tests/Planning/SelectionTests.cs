@@ -47,7 +47,14 @@ public sealed class SelectionTests
     [Fact]
     public void With_dependents_adds_hosts_that_depend_on_the_selection()
     {
-        Assert.Equal(["web01", "auth", "edge"], Hosts(new Selection { On = ["auth"], WithDependents = true }));
+        Assert.Equal(["web01", "db1", "auth", "edge"], Hosts(new Selection { On = ["db1"], WithDependents = true }));
+    }
+
+    [Fact]
+    public void With_dependents_leaves_out_services_that_only_authenticate_with_the_selection()
+    {
+        // wiki's auth configuration waits for authentik; wiki itself runs without it.
+        Assert.Equal(["auth"], Hosts(new Selection { On = ["auth"], WithDependents = true }));
     }
 
     [Fact]

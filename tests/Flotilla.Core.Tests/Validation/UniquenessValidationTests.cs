@@ -58,7 +58,7 @@ public sealed class UniquenessValidationTests
     public void Database_port_conflicts_with_another_service_port()
     {
         var fleet = new TestFleet().Host("h")
-            .Core("postgresql", "h").With(s => s with { Database = new DatabaseSpec { Name = "pg", Port = 5432 } })
+            .Core("postgresql", "h").With(s => s with { Databases = [new DatabaseSpec { Name = "pg", Port = 5432 }] })
             .App("other", "h").With(s => s with { Ports = [5432] })
             .Build();
 
@@ -71,8 +71,8 @@ public sealed class UniquenessValidationTests
     public void Database_of_a_needed_service_on_the_same_host_is_not_a_conflict()
     {
         var fleet = new TestFleet().Host("h")
-            .Core("postgresql", "h").With(s => s with { Database = new DatabaseSpec { Name = "pg", Port = 5432 } })
-            .App("nextcloud", "h", "postgresql").With(s => s with { Database = new DatabaseSpec { Name = "nextcloud", Port = 5432 } })
+            .Core("postgresql", "h").With(s => s with { Databases = [new DatabaseSpec { Name = "pg", Port = 5432 }] })
+            .App("nextcloud", "h", "postgresql").With(s => s with { Databases = [new DatabaseSpec { Name = "nextcloud", Port = 5432 }] })
             .Build();
 
         Assert.Empty(FleetValidator.Validate(fleet));

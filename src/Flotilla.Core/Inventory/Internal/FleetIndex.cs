@@ -51,7 +51,16 @@ internal sealed class FleetIndex
         }
 
         ServicesOnHost = new Digraph(perHost, onHost);
-        ServiceGraph = BuildServiceGraph();
+        HostByAddress = new Dictionary<string, int>(hosts.Length * 2, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            HostByAddress.TryAdd(hosts[i].Target.Address, i);
+            HostByAddress.TryAdd(hosts[i].Hostname, i);
+        }
+
+        Dependencies = ResolveDependencies();
+        ServiceGraph = BuildServiceGraph(DependencyKind.Activation);
+        ConfigurationGraph = BuildServiceGraph(DependencyKind.Configuration);
         HostGraph = BuildHostGraph();
         LiftedGraph = BuildLiftedGraph();
     }
@@ -68,8 +77,17 @@ internal sealed class FleetIndex
     /// <summary>"Successors" of host <c>h</c> are the indexes of the services it runs, in fleet order.</summary>
     public Digraph ServicesOnHost { get; }
 
-    /// <summary>Service to service: <c>dependsOn</c> and <c>auth.provider</c>.</summary>
+    /// <summary>Hosts by target address and by hostname (compared without case).</summary>
+    public Dictionary<string, int> HostByAddress { get; }
+
+    /// <summary>Every service's dependencies (<see cref="Service.Dependencies"/>), each with what it names in this fleet.</summary>
+    public ResolvedDependency[][] Dependencies { get; }
+
+    /// <summary>Service to service, activation dependencies: <c>dependsOn</c> and databases' <c>host</c>.</summary>
     public Digraph ServiceGraph { get; }
+
+    /// <summary>Service to service, configuration dependencies: <c>auth.provider</c> of other services.</summary>
+    public Digraph ConfigurationGraph { get; }
 
     /// <summary>Host to host: explicit <c>dependsOn</c> only.</summary>
     public Digraph HostGraph { get; }
@@ -79,18 +97,18 @@ internal sealed class FleetIndex
 
     public static FleetIndex Build(Fleet fleet) => new(fleet);
 
-    /// <summary>The services a service needs, by name: <c>dependsOn</c> then <c>auth.provider</c>.</summary>
-    public static IEnumerable<string> Needs(Service service)
+    /// <summary>The dependency that makes service <paramref name="from"/> need <paramref name="to"/> (of the given kind), or null.</summary>
+    public ServiceDependency? Reason(int from, int to, DependencyKind kind)
     {
-        foreach (var name in service.DependsOn)
+        foreach (var resolved in Dependencies[from])
         {
-            yield return name;
+            if (resolved.Service == to && resolved.Dependency.Kind == kind)
+            {
+                return resolved.Dependency;
+            }
         }
 
-        if (service.Auth?.Provider is { } provider)
-        {
-            yield return provider;
-        }
+        return null;
     }
 
     /// <summary>
@@ -126,34 +144,94 @@ internal sealed class FleetIndex
         return false;
     }
 
-    private Digraph BuildServiceGraph()
+    private ResolvedDependency[][] ResolveDependencies()
     {
         var services = Fleet.Services;
-        var builder = new DigraphBuilder(services.Length);
+        var result = new ResolvedDependency[services.Length][];
         for (var i = 0; i < services.Length; i++)
         {
-            builder.StartNode(i);
-            var service = services[i];
-            foreach (var name in service.DependsOn)
-            {
-                AddServiceEdge(builder, i, name);
-            }
+            result[i] = [.. services[i].Dependencies().Select(d => Resolve(i, d))];
+        }
 
-            if (service.Auth?.Provider is { } provider)
+        return result;
+    }
+
+    /// <summary>
+    /// What a dependency names: a service by its name; for a database's host also a host's name,
+    /// address or hostname, meaning the service on that host (the one listening on the database's
+    /// port when the host runs several). A database on the service's own host, or on a machine
+    /// outside the fleet, is no dependency.
+    /// </summary>
+    private ResolvedDependency Resolve(int from, ServiceDependency dependency)
+    {
+        var target = dependency.Target;
+        if (ServiceByName.TryGetValue(target, out var named))
+        {
+            return new ResolvedDependency(dependency, named, named == from ? Resolution.Self : Resolution.Service);
+        }
+
+        if (dependency.Source != DependencySource.DatabaseHost)
+        {
+            return new ResolvedDependency(dependency, -1, Resolution.Unknown);
+        }
+
+        if (target is "localhost" or "127.0.0.1" or "::1" or "[::1]")
+        {
+            return new ResolvedDependency(dependency, -1, Resolution.Self);
+        }
+
+        if (!HostByName.TryGetValue(target, out var host) && !HostByAddress.TryGetValue(target, out host))
+        {
+            return new ResolvedDependency(dependency, -1, Resolution.External);
+        }
+
+        if (host == ServiceHost[from])
+        {
+            return new ResolvedDependency(dependency, -1, Resolution.Self);
+        }
+
+        var candidates = ServicesOnHost.Successors(host);
+        if (candidates.Length == 1)
+        {
+            return new ResolvedDependency(dependency, candidates[0], Resolution.Service);
+        }
+
+        var port = Fleet.Services[from].Databases.FirstOrDefault(d => d.Host == target)?.Port;
+        var match = -1;
+        foreach (var candidate in candidates)
+        {
+            if (port is { } p && Fleet.Services[candidate].Ports.Contains(p))
             {
-                AddServiceEdge(builder, i, provider);
+                if (match >= 0)
+                {
+                    return new ResolvedDependency(dependency, -1, Resolution.Ambiguous);
+                }
+
+                match = candidate;
+            }
+        }
+
+        return match >= 0
+            ? new ResolvedDependency(dependency, match, Resolution.Service)
+            : new ResolvedDependency(dependency, -1, candidates.IsEmpty ? Resolution.External : Resolution.Ambiguous);
+    }
+
+    private Digraph BuildServiceGraph(DependencyKind kind)
+    {
+        var builder = new DigraphBuilder(Fleet.Services.Length);
+        for (var i = 0; i < Dependencies.Length; i++)
+        {
+            builder.StartNode(i);
+            foreach (var resolved in Dependencies[i])
+            {
+                if (resolved.State == Resolution.Service && resolved.Dependency.Kind == kind)
+                {
+                    builder.AddEdge(resolved.Service);
+                }
             }
         }
 
         return builder.Build();
-    }
-
-    private void AddServiceEdge(DigraphBuilder builder, int from, string name)
-    {
-        if (ServiceByName.TryGetValue(name, out var to) && to != from)
-        {
-            builder.AddEdge(to);
-        }
     }
 
     private Digraph BuildHostGraph()
@@ -202,3 +280,25 @@ internal sealed class FleetIndex
         return builder.Build();
     }
 }
+
+/// <summary>What a dependency names in the fleet.</summary>
+internal enum Resolution
+{
+    /// <summary>A service of the fleet (<see cref="ResolvedDependency.Service"/>).</summary>
+    Service,
+
+    /// <summary>The service itself, or its own host: nothing to wait for.</summary>
+    Self,
+
+    /// <summary>A name that is no service of the fleet (an error for depends_on and auth.provider).</summary>
+    Unknown,
+
+    /// <summary>A database host outside the fleet: nothing Flotilla deploys.</summary>
+    External,
+
+    /// <summary>A database host that runs several services, none of them told apart by the database's port.</summary>
+    Ambiguous,
+}
+
+/// <summary>A dependency and the service it names (an index into the fleet's services, or -1).</summary>
+internal readonly record struct ResolvedDependency(ServiceDependency Dependency, int Service, Resolution State);

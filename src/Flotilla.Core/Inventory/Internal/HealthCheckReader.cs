@@ -33,16 +33,18 @@ internal static class HealthCheckReader
     }
 
     /// <summary>
-    /// Reads NixMox's <c>interface.health</c>: <c>startup</c> and <c>liveness</c> commands that
-    /// share interval, timeout and retries.
+    /// Reads NixMox's <c>interface.health</c>: <c>startup</c>, <c>liveness</c> and <c>readiness</c>
+    /// commands that share interval, timeout and retries. Readiness (NixMox's orchestrator
+    /// document) is checked with liveness, after startup. A value the entry does not set comes from
+    /// the manifest's <c>retry_attempts</c> and <c>retry_delay</c> when it has them.
     /// </summary>
-    public static IEnumerable<HealthCheck> ReadManifestHealth(JsonObjectReader health)
+    public static IEnumerable<HealthCheck> ReadManifestHealth(JsonObjectReader health, DeploymentSettings defaults)
     {
-        var interval = health.Duration("interval") ?? TimeSpan.FromSeconds(30);
+        var interval = health.Duration("interval") ?? defaults.RetryDelay ?? TimeSpan.FromSeconds(30);
         var timeout = health.Duration("timeout") ?? TimeSpan.FromSeconds(60);
-        var retries = health.Int("retries") ?? 3;
+        var retries = health.Int("retries", 0, 1000) ?? defaults.RetryAttempts ?? 3;
         var checks = new List<HealthCheck>(2);
-        foreach (var (key, phase) in new[] { ("startup", HealthCheckPhase.Startup), ("liveness", HealthCheckPhase.Liveness) })
+        foreach (var (key, phase) in new[] { ("startup", HealthCheckPhase.Startup), ("liveness", HealthCheckPhase.Liveness), ("readiness", HealthCheckPhase.Liveness) })
         {
             if (health.String(key) is { } command)
             {

@@ -3,48 +3,143 @@ using System.Text.Json;
 
 namespace Flotilla.Inventory.Internal;
 
-/// <summary>Reads a service's proxy, db, auth, terraform, backup and container parts; one spelling for every source.</summary>
+/// <summary>
+/// Reads a service's proxy, db/dbs, auth, terraform, backup and container parts; one spelling for
+/// every source. The proxy and database keys are NixMox's, as its Caddy and PostgreSQL modules
+/// read them (devnullvoid/nixmox, nixos/modules).
+/// </summary>
 internal static class ServicePartsReader
 {
-    public static ProxySpec? Proxy(JsonObjectReader? reader)
+    /// <summary>The backup tools Flotilla drives.</summary>
+    public static readonly ImmutableArray<string> BackupTools = ["restic", "kopia"];
+
+    /// <summary>
+    /// <c>proxy</c>: one entry (<c>{ domain; path; upstream; }</c>) or several named ones
+    /// (<c>{ grafana = { domain; ... }; ... }</c>). As NixMox's Caddy module decides it: an
+    /// attribute set without <c>domain</c> whose values are all attribute sets holds named entries.
+    /// </summary>
+    public static ImmutableArray<ProxySpec> Proxies(JsonObjectReader parent, string key)
     {
-        if (reader is null)
+        if (parent.Raw(key) is not { } value)
         {
-            return null;
+            return [];
         }
 
+        if (value.ValueKind == JsonValueKind.Object && !value.TryGetProperty("domain", out _) && IsNamedEntries(value))
+        {
+            var proxies = ImmutableArray.CreateBuilder<ProxySpec>();
+            foreach (var (name, entry) in parent.Entries(key, "proxy entries"))
+            {
+                proxies.Add(Proxy(entry, name));
+            }
+
+            return proxies.ToImmutable();
+        }
+
+        return parent.Object(key) is { } single ? [Proxy(single, null)] : [];
+    }
+
+    private static bool IsNamedEntries(JsonElement value)
+    {
+        var any = false;
+        foreach (var property in value.EnumerateObject())
+        {
+            if (property.Value.ValueKind != JsonValueKind.Object)
+            {
+                return false;
+            }
+
+            any = true;
+        }
+
+        return any;
+    }
+
+    private static ProxySpec Proxy(JsonObjectReader reader, string? name)
+    {
         var domain = reader.String("domain");
         if (domain is null)
         {
             reader.Diagnostics.Error(reader.PathOf("domain"), "a proxy entry needs a domain", "set domain, for example \"app.example.lan\"");
         }
 
+        var headers = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        if (reader.Object("headers") is { } h)
+        {
+            foreach (var property in h.Element.EnumerateObject())
+            {
+                if (h.String(property.Name) is { } header)
+                {
+                    headers[property.Name] = header;
+                }
+            }
+        }
+
         var proxy = new ProxySpec
         {
+            Name = name,
             Domain = domain ?? "",
             Path = reader.String("path") ?? "/",
             Upstream = reader.String("upstream"),
+            Port = reader.Int("port", 1, 65535),
             Tls = reader.Bool("tls") ?? true,
             Authz = reader.Bool("authz") ?? false,
+            Aliases = reader.Strings("aliases"),
+            Headers = headers.ToImmutable(),
+            ExtraConfig = reader.String("extra_config"),
+            Auth = Auth(reader.Object("auth")),
+            SourcePath = reader.Path,
         };
         reader.ReportUnknown();
         return proxy;
     }
 
-    public static DatabaseSpec? Database(JsonObjectReader? reader)
+    /// <summary>A service's <c>db</c> and the entries of its <c>dbs</c>, in that order.</summary>
+    public static ImmutableArray<DatabaseSpec> Databases(JsonObjectReader parent, string serviceName)
     {
-        if (reader is null)
+        var databases = ImmutableArray.CreateBuilder<DatabaseSpec>();
+        if (parent.Object("db") is { } single)
         {
-            return null;
+            databases.Add(Database(single, null, serviceName));
         }
 
-        var name = reader.String("name");
-        if (name is null)
+        foreach (var (key, entry) in parent.Entries("dbs", "database entries"))
         {
-            reader.Diagnostics.Error(reader.PathOf("name"), "a database entry needs a name", "set name to the database's name");
+            databases.Add(Database(entry, key, key));
         }
 
-        var database = new DatabaseSpec { Name = name ?? "", Port = reader.Int("port", 1, 65535), Mode = reader.String("mode") ?? "standalone" };
+        return databases.ToImmutable();
+    }
+
+    /// <summary>
+    /// One database. As NixMox's PostgreSQL module reads it, the name and owner default to the
+    /// entry's key (the service's name for <c>db</c>); <c>database</c> and <c>role</c> are the
+    /// orchestrator document's spellings of the same.
+    /// </summary>
+    private static DatabaseSpec Database(JsonObjectReader reader, string? key, string defaultName)
+    {
+        var name = reader.String("name") ?? reader.String("database") ?? defaultName;
+        if (reader.Has("password"))
+        {
+            reader.Ignore("password");
+            reader.Diagnostics.Warning(reader.PathOf("password"), "a password written in the inventory ends up in the Nix store, readable by every user of the machines that evaluate it; Flotilla does not read it",
+                "keep the password in a secret (NixMox: the SOPS secret <service>/database_password) and remove it here");
+        }
+
+        var database = new DatabaseSpec
+        {
+            Key = key,
+            Name = name,
+            Host = reader.String("host"),
+            Owner = reader.String("owner") ?? reader.String("role") ?? name,
+            Port = reader.Int("port", 1, 65535),
+            Mode = reader.String("mode") ?? "standalone",
+            Extensions = reader.Strings("extensions"),
+            AdditionalDatabases = reader.Strings("additionaldbs"),
+            Superuser = reader.Bool("superuser") ?? false,
+            Migrations = reader.Strings("migrations"),
+            SourcePath = reader.Path,
+        };
         reader.ReportUnknown();
         return database;
     }
@@ -59,7 +154,7 @@ internal static class ServicePartsReader
         var type = reader.String("type");
         if (type is null)
         {
-            reader.Diagnostics.Error(reader.PathOf("type"), "an auth entry needs a type", "set type, for example \"oidc\"");
+            reader.Diagnostics.Error(reader.PathOf("type"), "an auth entry needs a type", "set type, for example \"oidc\" or \"forward_auth\"");
         }
 
         OidcSpec? oidc = null;
@@ -67,6 +162,8 @@ internal static class ServicePartsReader
         {
             oidc = new OidcSpec
             {
+                ClientId = o.String("client_id"),
+                ClientType = o.String("client_type"),
                 RedirectUris = o.Strings("redirect_uris"),
                 Scopes = o.Strings("scopes"),
                 UsernameClaim = o.String("username_claim"),
@@ -75,7 +172,14 @@ internal static class ServicePartsReader
             o.ReportUnknown();
         }
 
-        var auth = new AuthSpec { Type = type ?? "", Provider = reader.String("provider"), Oidc = oidc };
+        var auth = new AuthSpec
+        {
+            Type = type ?? "",
+            Provider = reader.String("provider"),
+            Oidc = oidc,
+            ForwardAuthUpstream = reader.String("forward_auth_upstream"),
+            SourcePath = reader.Path,
+        };
         reader.ReportUnknown();
         return auth;
     }
@@ -100,6 +204,7 @@ internal static class ServicePartsReader
         {
             Modules = reader.Strings("modules"),
             Targets = reader.Strings("targets"),
+            ApplyOrder = reader.Strings("apply_order"),
             Variables = variables.ToImmutable(),
         };
         reader.ReportUnknown();
@@ -113,10 +218,17 @@ internal static class ServicePartsReader
             return null;
         }
 
+        var tool = reader.String("tool") ?? "restic";
+        if (!BackupTools.Contains(tool))
+        {
+            reader.Diagnostics.Error(reader.PathOf("tool"), $"Flotilla does not drive the backup tool \"{tool}\"",
+                $"use one of {string.Join(", ", BackupTools.Select(t => "\"" + t + "\""))}, or back this service up outside Flotilla and remove its backup part");
+        }
+
         var backup = new BackupSpec
         {
             Paths = reader.Strings("paths"),
-            Tool = reader.String("tool") ?? "restic",
+            Tool = tool,
             Repository = reader.String("repository"),
             Schedule = reader.String("schedule"),
             PasswordKey = reader.String("passwordKey"),
@@ -162,6 +274,7 @@ internal static class ServicePartsReader
             Memory = reader.String("memory"),
             Cpus = reader.String("cpus"),
             Restart = reader.String("restart") ?? "on-failure",
+            SourcePath = reader.Path,
         };
         reader.ReportUnknown();
         return container;

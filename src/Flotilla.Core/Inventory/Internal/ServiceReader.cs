@@ -36,12 +36,13 @@ internal static class ServiceReader
             DependsOn = reader.Strings("dependsOn"),
             Ports = reader.Ints("ports", 1, 65535),
             HealthChecks = checks.ToImmutable(),
-            Proxy = ServicePartsReader.Proxy(reader.Object("proxy")),
-            Database = ServicePartsReader.Database(reader.Object("db")),
+            Proxies = ServicePartsReader.Proxies(reader, "proxy"),
+            Databases = ServicePartsReader.Databases(reader, name),
             Auth = ServicePartsReader.Auth(reader.Object("auth")),
             Terraform = ServicePartsReader.Terraform(reader.Object("terraform")),
             Backup = ServicePartsReader.Backup(reader.Object("backup")),
             Container = ServicePartsReader.Container(reader.Object("container")),
+            Version = reader.String("version"),
             Origin = new Origin(reader.Diagnostics.File, reader.Path),
         };
         reader.ReportUnknown();

@@ -12,13 +12,18 @@ namespace Flotilla.Planning.Internal;
 /// host; one running only app services is an app host. When the plan has both, <c>gate:core</c>
 /// waits for every core host's verify and every app host's activate waits for the gate.
 /// <para>
-/// When a selected service has Terraform, the plan takes NixMox's shape (seed 003):
+/// When a selected service has Terraform, or a NixMox manifest has deployment phases or a service
+/// that authenticates with another, the plan takes NixMox's shape (seed 003):
 /// <c>tf:infra</c> -> activate of core hosts (and hosts without services), all in phase
 /// <c>nix:core</c> -> <c>gate:core</c> -> <c>tf:auth-core</c> -> every app host's activate; and for
 /// each app service S with Terraform on host H:
 /// <c>tf:auth-core -> tf:service-infra:S -> activate:H -> tf:service-config:S -> verify:H</c>.
 /// App hosts' build, copy, keys and activate are in phase <c>nix:service-config</c> and their
 /// verify in <c>verify</c>. Terraform of core services belongs to tf:infra and tf:auth-core.
+/// An auth provider is a configuration dependency: tf:auth-core (core services' clients) comes
+/// after every core host is verified, and an app's tf:service-config waits for its providers;
+/// no activation waits for a provider. Core hosts listed in <c>deployment_phases.nix_core</c>
+/// activate one after the other in that order, where their dependencies allow.
 /// </para>
 /// </summary>
 internal static class DeployPlanner
@@ -34,7 +39,7 @@ internal static class DeployPlanner
     {
         var fleet = index.Fleet;
         var roles = new Role[hosts.Length];
-        var nixMox = false;
+        var nixMox = fleet.Format == InventoryFormat.Manifest && !(fleet.Deployment.InfraPhase.IsEmpty && fleet.Deployment.CorePhase.IsEmpty && fleet.Deployment.AuthCorePhase.IsEmpty);
         bool anyCore = false, anyApp = false;
         for (var i = 0; i < hosts.Length; i++)
         {
@@ -43,7 +48,8 @@ internal static class DeployPlanner
             foreach (var service in services)
             {
                 core |= fleet.Services[service].Tier == ServiceTier.Core;
-                nixMox |= fleet.Services[service].Terraform is not null;
+                nixMox |= fleet.Services[service].Terraform is not null
+                    || (fleet.Format == InventoryFormat.Manifest && !index.ConfigurationGraph.Successors(service).IsEmpty);
             }
 
             roles[i] = services.IsEmpty ? Role.Plain : core ? Role.Core : Role.App;
@@ -110,6 +116,8 @@ internal static class DeployPlanner
             }
         }
 
+        ChainCorePhase(index, hosts, dependsOn, activate, verify, graph);
+
         var gate = -1;
         if (anyCore && anyApp)
         {
@@ -138,6 +146,13 @@ internal static class DeployPlanner
     private static void AddTerraform(FleetIndex index, int[] hosts, Role[] roles, StepGraph graph, int infra, int gate, int[] activate, int[] verify)
     {
         var fleet = index.Fleet;
+        var local = new int[fleet.Hosts.Length];
+        Array.Fill(local, -1);
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            local[hosts[i]] = i;
+        }
+
         var authCore = graph.AddWithId("tf:auth-core", StepKinds.Terraform, PlanPhases.TerraformAuthCore, null, null, "create the authentication provider's core resources");
         var anyCore = false;
         for (var i = 0; i < hosts.Length; i++)
@@ -179,7 +194,70 @@ internal static class DeployPlanner
                 var serviceConfig = graph.AddWithId("tf:service-config:" + service.Name, StepKinds.Terraform, PlanPhases.TerraformServiceConfig, host, service.Name, $"resources of {service.Name} (applications, providers, outposts)");
                 graph.Depend(serviceConfig, activate[i]);
                 graph.Depend(verify[i], serviceConfig);
+
+                // Its auth configuration waits for its providers (a configuration dependency);
+                // one on its own host is verified with it.
+                foreach (var provider in index.ConfigurationGraph.Successors(s))
+                {
+                    var at = index.ServiceHost[provider] is var h and >= 0 ? local[h] : -1;
+                    if (at >= 0 && at != i)
+                    {
+                        graph.Depend(serviceConfig, verify[at]);
+                    }
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// NixMox deploys its core services one after the other in <c>deployment_phases.nix_core</c>'s
+    /// order: each selected host whose service is listed activates after the previous one is
+    /// verified. Where the list contradicts a dependency, the dependency wins (validation warns):
+    /// the chain follows a dependency order that keeps the list's order wherever it can.
+    /// </summary>
+    private static void ChainCorePhase(FleetIndex index, int[] hosts, Digraph dependsOn, int[] activate, int[] verify, StepGraph graph)
+    {
+        var phase = index.Fleet.Deployment.CorePhase;
+        if (phase.IsEmpty)
+        {
+            return;
+        }
+
+        var rank = new int[hosts.Length];
+        var listed = new bool[hosts.Length];
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            rank[i] = int.MaxValue;
+            foreach (var service in index.ServicesOnHost.Successors(hosts[i]))
+            {
+                var at = phase.IndexOf(index.Fleet.Services[service].Name);
+                if (at >= 0 && at < rank[i])
+                {
+                    rank[i] = at;
+                    listed[i] = true;
+                }
+            }
+        }
+
+        if (TopologicalOrder.Sort(dependsOn, rank) is not { } order)
+        {
+            return;
+        }
+
+        var previous = -1;
+        foreach (var i in order)
+        {
+            if (!listed[i])
+            {
+                continue;
+            }
+
+            if (previous >= 0)
+            {
+                graph.Depend(activate[i], verify[previous]);
+            }
+
+            previous = i;
         }
     }
 

@@ -6,7 +6,8 @@ namespace Flotilla.Planning.Internal;
 
 /// <summary>
 /// Resolves a <see cref="Selection"/> to host indexes in fleet order: names, <c>@tags</c>, globs
-/// and services (with what they need), then dependents when asked. A selector that matches
+/// and services (with what they need to run and to be configured), then dependents when asked.
+/// Hosts created stopped are left out unless named or needed. A selector that matches
 /// nothing is an error naming the closest host, service or the known tags. Linear in the fleet.
 /// </summary>
 internal static class HostSelection
@@ -20,7 +21,10 @@ internal static class HostSelection
         var on = selection.On.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray();
         if (on.Length == 0 && selection.Services.IsEmpty)
         {
-            Array.Fill(selected, true);
+            for (var i = 0; i < hostCount; i++)
+            {
+                selected[i] = !CreatedStopped(fleet.Hosts[i]);
+            }
         }
 
         foreach (var selector in on)
@@ -63,7 +67,7 @@ internal static class HostSelection
             var tag = selector[1..];
             for (var i = 0; i < hosts.Length; i++)
             {
-                if (hosts[i].Tags.Contains(tag))
+                if (hosts[i].Tags.Contains(tag) && !CreatedStopped(hosts[i]))
                 {
                     selected[i] = matched = true;
                 }
@@ -88,7 +92,7 @@ internal static class HostSelection
 
         for (var i = 0; i < hosts.Length; i++)
         {
-            if (Glob.Matches(selector, hosts[i].Name))
+            if (Glob.Matches(selector, hosts[i].Name) && !CreatedStopped(hosts[i]))
             {
                 selected[i] = matched = true;
             }
@@ -153,17 +157,27 @@ internal static class HostSelection
                     selected[index.ServiceHost[service]] = true;
                 }
 
-                foreach (var needed in index.ServiceGraph.Successors(service))
+                // What it needs running, and what its configuration needs (its auth provider).
+                foreach (var graph in (ReadOnlySpan<Graphs.Internal.Digraph>)[index.ServiceGraph, index.ConfigurationGraph])
                 {
-                    if (!seen[needed])
+                    foreach (var needed in graph.Successors(service))
                     {
-                        seen[needed] = true;
-                        pending.Push(needed);
+                        if (!seen[needed])
+                        {
+                            seen[needed] = true;
+                            pending.Push(needed);
+                        }
                     }
                 }
             }
         }
     }
+
+    /// <summary>
+    /// A host whose machine is created stopped (NixMox <c>start = false</c>) is deployed or
+    /// rebooted only when named or needed, never by "everything", a tag or a pattern.
+    /// </summary>
+    private static bool CreatedStopped(Inventory.Host host) => host.Provisioning?.Start == false;
 
     private static void AddDependents(FleetIndex index, bool[] selected)
     {

@@ -4,9 +4,10 @@ using Flotilla.Inventory.Internal;
 namespace Flotilla.Validation.Internal;
 
 /// <summary>
-/// Names that must point at something: a service's host, its dependencies and its auth provider,
-/// a host's dependencies. Also self-dependencies and core services that need app services
-/// (core services deploy first, so they cannot wait for an app).
+/// Names that must point at something: a service's host, its <c>dependsOn</c>, its auth
+/// providers (a provider may be the service itself) and its databases' hosts (a host outside the
+/// fleet is allowed), a host's dependencies. Also self-dependencies and core services that need
+/// app services (core services deploy and are configured first, so they cannot wait for an app).
 /// </summary>
 internal static class ReferenceRules
 {
@@ -30,49 +31,60 @@ internal static class ReferenceRules
             }
         }
 
-        foreach (var service in fleet.Services)
+        for (var i = 0; i < fleet.Services.Length; i++)
         {
+            var service = fleet.Services[i];
             if (!index.HostByName.ContainsKey(service.Host))
             {
                 findings.Error(service.Origin, service.Origin.Of("host"), $"service \"{service.Name}\" runs on \"{service.Host}\", which is not a host",
                     findings.DidYouMean(service.Host, index.HostByName.Keys, "set host to one of the fleet's hosts"));
             }
 
-            for (var i = 0; i < service.DependsOn.Length; i++)
+            foreach (var resolved in index.Dependencies[i])
             {
-                CheckNeed(index, findings, service, service.DependsOn[i], i, "depends on");
-            }
-
-            if (service.Auth?.Provider is { } provider)
-            {
-                CheckNeed(index, findings, service, provider, -1, "authenticates with");
+                CheckNeed(index, findings, service, resolved);
             }
         }
     }
 
-    /// <summary>Checks one name a service needs: <c>dependsOn[at]</c>, or <c>auth.provider</c> when <paramref name="at"/> is negative.</summary>
-    private static void CheckNeed(FleetIndex index, Findings findings, Service service, string name, int at, string verb)
+    /// <summary>Checks one reference of a service: it names something, and a core service never waits for an app.</summary>
+    private static void CheckNeed(FleetIndex index, Findings findings, Service service, ResolvedDependency resolved)
     {
-        // Paths are built only for findings: most names are fine.
-        string Path() => at >= 0 ? service.Origin.Of("dependsOn", at) : service.Origin.Of("auth.provider");
-
-        if (name == service.Name)
+        var dependency = resolved.Dependency;
+        var name = dependency.Target;
+        var verb = dependency.Source switch
         {
-            findings.Error(service.Origin, Path(), $"service \"{service.Name}\" {verb} itself", "remove the reference to itself");
-            return;
+            DependencySource.DependsOn => "depends on",
+            DependencySource.DatabaseHost => "keeps its database on",
+            _ => "authenticates with",
+        };
+        switch (resolved.State)
+        {
+            case Resolution.Self when dependency.Source == DependencySource.DependsOn:
+                findings.Error(service.Origin, dependency.Path, $"service \"{service.Name}\" {verb} itself", "remove the reference to itself");
+                return;
+            case Resolution.Unknown:
+                findings.Error(service.Origin, dependency.Path, $"service \"{service.Name}\" {verb} \"{name}\", which is not a service",
+                    findings.DidYouMean(name, index.ServiceByName.Keys.Where(n => n != service.Name), "name one of the fleet's services or remove the reference"));
+                return;
+            case Resolution.Ambiguous:
+                findings.Warning(service.Origin, dependency.Path, $"service \"{service.Name}\" keeps its database on \"{name}\", whose host runs several services, and none of them lists the database's port",
+                    "add the database's port to the ports of the service that serves it, or name that service in depends_on");
+                return;
+            case Resolution.Service:
+                break;
+            default:
+                // Itself (a provider that authenticates its own users), its own host, or outside the fleet.
+                return;
         }
 
-        if (!index.ServiceByName.TryGetValue(name, out var needed))
+        var needed = index.Fleet.Services[resolved.Service];
+        if (service.Tier == ServiceTier.Core && needed.Tier == ServiceTier.App)
         {
-            findings.Error(service.Origin, Path(), $"service \"{service.Name}\" {verb} \"{name}\", which is not a service",
-                findings.DidYouMean(name, index.ServiceByName.Keys.Where(n => n != service.Name), "name one of the fleet's services or remove the reference"));
-            return;
-        }
-
-        if (service.Tier == ServiceTier.Core && index.Fleet.Services[needed].Tier == ServiceTier.App)
-        {
-            findings.Error(service.Origin, Path(), $"core service \"{service.Name}\" {verb} app service \"{name}\"",
-                $"core services deploy before apps: make \"{name}\" a core service, make \"{service.Name}\" an app, or drop the dependency");
+            var what = dependency.Kind == DependencyKind.Activation ? "core services deploy before apps" : "core services are configured before apps deploy";
+            var label = dependency.Source == DependencySource.DependsOn ? "" : $" ({dependency.Label(service.Origin)})";
+            findings.Error(service.Origin, dependency.Path, $"core service \"{service.Name}\" {verb} app service \"{needed.Name}\"{label}",
+                $"{what}: make \"{needed.Name}\" a core service, make \"{service.Name}\" an app, or drop the reference");
         }
     }
 }
