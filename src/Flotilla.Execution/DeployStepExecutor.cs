@@ -228,7 +228,10 @@ public sealed class DeployStepExecutor : IStepExecutor
         return await GateAndConfirmAsync(activator, health, fleet, host, directory, output, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the health checks; then confirms the pending activation, or has the watchdog roll it back now.</summary>
+    /// <summary>
+    /// Runs the health checks; then confirms the pending activation, or has the watchdog roll it
+    /// back now (unless the inventory turns rollback off: then the failed system is kept).
+    /// </summary>
     internal static async Task<StepResult> GateAndConfirmAsync(HostActivator activator, HealthChecker health, Fleet fleet, Host host, string? activation, Action<string> output, CancellationToken cancellationToken)
     {
         var report = await health.CheckAsync(fleet, host, output, cancellationToken).ConfigureAwait(false);
@@ -246,6 +249,17 @@ public sealed class DeployStepExecutor : IStepExecutor
                 "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: health checks passed, but the watchdog rolled back (the confirm timeout passed first, or making the system the boot default failed)\n{confirmed.Tail(5)}"),
                 _ => StepResult.Failed($"verify:{host.Name}: health checks passed but confirming failed ({confirmed.Outcome}); the host rolls back by itself unless confirmed\n{confirmed.Tail(5)}"),
             };
+        }
+
+        if (!fleet.Deployment.RollbackOnFailure)
+        {
+            // The inventory asks to keep a failed system for inspection (NixMox enable_rollback = false):
+            // confirm it, so that the watchdog does not roll it back either, and fail the step.
+            output($"keeping {host.Name} on its new system: {report.Message}; the inventory turns rollback off");
+            var kept = await activator.ConfirmAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
+            return kept.Outcome == "confirmed"
+                ? StepResult.Failed($"verify:{host.Name}: {report.Message}; not rolled back, as the inventory asks (enable_rollback = false): {host.Name} stays on its new system")
+                : StepResult.NeedsAttention($"verify:{host.Name}: {report.Message}; keeping the new system (enable_rollback = false) failed ({kept.Outcome})\n{kept.Tail(5)}");
         }
 
         output($"rolling {host.Name} back: {report.Message}");

@@ -122,6 +122,28 @@ public sealed class DeployLabTests
     }
 
     [LabFact]
+    public async Task With_rollback_turned_off_an_unhealthy_host_fails_and_keeps_its_new_generation()
+    {
+        await using var lab = await ExecutionLab.StartAsync();
+        var previous = await lab.CurrentSystemAsync("host-1");
+        await lab.ConfigureAsync("host-1", "3.1", health: "unhealthy");
+        lab.UpdateFleet(f => f with { Deployment = f.Deployment with { RollbackOnFailure = false } });
+        var output = new RecordingOutput();
+        var executor = new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(20)));
+
+        var results = await lab.RunAsync(executor, lab.Plan("host-1"), output);
+
+        var last = results[^1];
+        Assert.True(last.Step.Kind == "verify" && last.Result.State == StepState.Failed, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.Contains("not rolled back", last.Result.Message, StringComparison.Ordinal);
+        // Confirmed, so the watchdog leaves it too: still on the new system after the confirm timeout.
+        await Task.Delay(TimeSpan.FromSeconds(25));
+        Assert.NotEqual(previous, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal(executor.ClosureOf("host-1")!.SystemPath, await lab.CurrentSystemAsync("host-1"));
+        Assert.Equal("system-2-link", await lab.GenerationAsync("host-1"));
+    }
+
+    [LabFact]
     public async Task A_host_with_build_on_target_builds_its_closure_on_the_target_and_activates_it()
     {
         await using var lab = await ExecutionLab.StartAsync();

@@ -60,6 +60,8 @@ internal sealed class ExecutionLab : IAsyncDisposable
 
     public string Address(string host) => Lab.GetHost(host).Address;
 
+    public void UpdateFleet(Func<Fleet, Fleet> change) => Fleet = change(Fleet);
+
     public void UpdateHost(string name, Func<Host, Host> change) =>
         Fleet = Fleet with { Hosts = [.. Fleet.Hosts.Select(h => h.Name == name ? change(h) : h)] };
 

@@ -61,6 +61,22 @@ public sealed class HealthCheckerTests
         Assert.False(report.Passed);
     }
 
+    [Fact]
+    public async Task The_inventory_s_health_gate_timeout_ends_checks_that_would_retry_for_longer()
+    {
+        using var server = new CountingServer(failures: 1000);
+        var (fleet, host) = Fleet(Check(server.Port, HealthCheckPhase.Startup, retries: 1000));
+        fleet = fleet with { Deployment = new DeploymentSettings { HealthTimeout = TimeSpan.FromSeconds(5) } };
+        var lines = new List<string>();
+
+        // The instant clock ends every wait of 10 s or less at once: the 5 s bound too.
+        var report = await new HealthChecker(new SshTransport(), new InstantTime()).CheckAsync(fleet, host, lines.Add, CancellationToken.None);
+
+        Assert.False(report.Passed);
+        Assert.Equal("the health checks of h did not all pass within 5 s (the inventory's health gate timeout)", report.Message);
+        Assert.True(server.Requests < 1000, $"{server.Requests} requests");
+    }
+
     private static HealthCheck Check(int port, HealthCheckPhase phase, int retries) => new()
     {
         Kind = HealthCheckKind.Http,

@@ -8,7 +8,8 @@ internal sealed record HealthReport(bool Passed, string Message);
 
 /// <summary>
 /// Runs a host's and its services' health checks: every startup check, then every liveness check,
-/// each with its timeout, retries and interval (waited on the injected clock). http and tcp
+/// each with its timeout, retries and interval (waited on the injected clock), all within the
+/// inventory's health gate timeout when it has one. http and tcp
 /// checks run from here against the host's address (localhost in a check means the host); command
 /// checks run on the host over ssh. Thread safe.
 /// </summary>
@@ -23,6 +24,28 @@ internal sealed class HealthChecker(SshTransport ssh, TimeProvider time)
     ];
 
     public async Task<HealthReport> CheckAsync(Fleet fleet, Host host, Action<string> onLine, CancellationToken cancellationToken)
+    {
+        // The inventory may bound the whole gate (NixMox's health_check_timeout).
+        if (fleet.Deployment.HealthTimeout is not { } bound)
+        {
+            return await CheckAllAsync(fleet, host, onLine, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var deadline = new CancellationTokenSource(bound, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await CheckAllAsync(fleet, host, onLine, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var message = $"the health checks of {host.Name} did not all pass within {bound.TotalSeconds:0.###} s (the inventory's health gate timeout)";
+            onLine("FAILED: " + message);
+            return new HealthReport(false, message);
+        }
+    }
+
+    private async Task<HealthReport> CheckAllAsync(Fleet fleet, Host host, Action<string> onLine, CancellationToken cancellationToken)
     {
         var checks = ChecksOf(fleet, host);
         foreach (var phase in new[] { HealthCheckPhase.Startup, HealthCheckPhase.Liveness })

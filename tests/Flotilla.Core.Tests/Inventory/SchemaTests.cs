@@ -62,8 +62,11 @@ public sealed class SchemaTests
         return result;
     }
 
+    /// <summary>A $ref's definition; for a oneOf, its first alternative (a proxy's single entry).</summary>
     private static JsonElement Resolve(JsonElement schema, JsonElement definitions) =>
         schema.TryGetProperty("$ref", out var reference)
             ? definitions.GetProperty(reference.GetString()!["#/$defs/".Length..])
-            : schema;
+            : schema.TryGetProperty("oneOf", out var alternatives)
+                ? Resolve(alternatives[0], definitions)
+                : schema;
 }

@@ -31,6 +31,34 @@ public sealed class SystemSourceTests
     }
 
     [Fact]
+    public async Task A_manifest_in_a_subdirectory_is_built_by_the_flake_at_its_repository_root()
+    {
+        // NixMox's layout: nixos/service-manifest.nix, and flake.nix (whose nixosConfigurations
+        // are the manifest's services) at the repository's root.
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "repo", ".git"));
+        dir.Write("repo/flake.nix", "{ outputs = _: { }; }");
+        var file = dir.Write("repo/nixos/service-manifest.nix", """{ core_services.dns = { enable = true; ip = "10.0.0.13"; }; }""");
+
+        var fleet = await InventoryLoader.LoadAsync(file, dir.Path);
+
+        Assert.Equal(Path.Combine(dir.Path, "repo"), fleet.FlakeDirectory);
+    }
+
+    [Fact]
+    public async Task A_flake_above_the_inventory_s_repository_is_not_taken()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("flake.nix", "{ outputs = _: { }; }");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "repo", ".git"));
+        var inRepository = dir.Write("repo/nixos/service-manifest.nix", """{ core_services.dns = { enable = true; ip = "10.0.0.13"; }; }""");
+        var outside = dir.Write("loose/fleet/service-manifest.nix", """{ core_services.dns = { enable = true; ip = "10.0.0.13"; }; }""");
+
+        Assert.Null((await InventoryLoader.LoadAsync(inRepository, dir.Path)).FlakeDirectory);
+        Assert.Null((await InventoryLoader.LoadAsync(outside, dir.Path)).FlakeDirectory);
+    }
+
+    [Fact]
     public async Task A_flake_directory_without_flake_nix_is_an_error_at_its_path()
     {
         using var dir = new TempDirectory();

@@ -13,6 +13,7 @@ internal static class DocumentNormaliser
         var services = ImmutableArray.CreateBuilder<Service>();
         NetworkSettings? network = null;
         string? flake = null;
+        var deployment = new DeploymentSettings();
         if (JsonObjectReader.Create(root, "", diagnostics, "an inventory") is { } reader)
         {
             reader.Ignore("$schema");
@@ -24,6 +25,7 @@ internal static class DocumentNormaliser
 
             var defaults = HostReader.ReadDefaults(reader.Object("defaults"));
             network = NetworkReader.ReadNormalised(reader.Object("network"));
+            deployment = ReadDeployment(reader.Object("deployment"));
             foreach (var (name, hostReader) in reader.Entries("hosts", "hosts"))
             {
                 var (host, nested) = HostReader.Read(name, hostReader, new Origin(file, hostReader.Path), defaults, null, null);
@@ -50,7 +52,25 @@ internal static class DocumentNormaliser
             Services = services.ToImmutable(),
             Network = network,
             FlakeDirectory = flake,
+            Deployment = deployment,
             Diagnostics = diagnostics.ToImmutable(),
         };
+    }
+
+    /// <summary><c>deployment</c>: <c>healthTimeout</c> and <c>rollbackOnFailure</c> (NixMox's <c>health_check_timeout</c>, <c>enable_rollback</c>).</summary>
+    private static DeploymentSettings ReadDeployment(JsonObjectReader? reader)
+    {
+        if (reader is null)
+        {
+            return new DeploymentSettings();
+        }
+
+        var settings = new DeploymentSettings
+        {
+            HealthTimeout = reader.Duration("healthTimeout"),
+            RollbackOnFailure = reader.Bool("rollbackOnFailure") ?? true,
+        };
+        reader.ReportUnknown();
+        return settings;
     }
 }

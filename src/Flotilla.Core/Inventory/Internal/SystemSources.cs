@@ -9,14 +9,16 @@ internal static class SystemSources
 {
     /// <summary>
     /// The inventory's <c>flake</c> (a directory relative to the inventory file, holding
-    /// <c>flake.nix</c>); without one, the inventory's own directory when it holds a <c>flake.nix</c>.
+    /// <c>flake.nix</c>); without one, the nearest directory from the inventory's own up to the root
+    /// of its git repository that holds a <c>flake.nix</c> (NixMox keeps its manifest in
+    /// <c>nixos/</c> and the flake that builds its hosts at the repository's root).
     /// </summary>
     public static string? ReadFlake(JsonObjectReader reader, string inventoryFile)
     {
         var directory = DirectoryOf(inventoryFile);
         if (reader.String("flake") is not { } given)
         {
-            return File.Exists(Path.Combine(directory, "flake.nix")) ? directory : null;
+            return NearestFlake(directory);
         }
 
         var flake = Path.GetFullPath(Path.Combine(directory, given));
@@ -56,6 +58,36 @@ internal static class SystemSources
         }
 
         return (full, attribute);
+    }
+
+    private static string? NearestFlake(string directory)
+    {
+        if (File.Exists(Path.Combine(directory, "flake.nix")))
+        {
+            return directory;
+        }
+
+        // Above the inventory's own directory only inside its repository: a flake.nix found
+        // anywhere higher up belongs to something else.
+        var repository = directory;
+        while (!Path.Exists(Path.Combine(repository, ".git")))
+        {
+            repository = Path.GetDirectoryName(repository);
+            if (repository is null)
+            {
+                return null;
+            }
+        }
+
+        for (var at = Path.GetDirectoryName(directory); at is not null && at.Length >= repository.Length; at = Path.GetDirectoryName(at))
+        {
+            if (File.Exists(Path.Combine(at, "flake.nix")))
+            {
+                return at;
+            }
+        }
+
+        return null;
     }
 
     private static string DirectoryOf(string inventoryFile) =>
