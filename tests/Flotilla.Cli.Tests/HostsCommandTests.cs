@@ -33,6 +33,22 @@ public sealed class HostsCommandTests
     }
 
     [Fact]
+    public async Task NixMox_s_proxmox_settings_are_shown_for_each_host()
+    {
+        var table = await CliRunner.RunAsync(Repository.Root, "hosts", "-f", "tests/Fixtures/nixmox/service-manifest.nix");
+        var json = await CliRunner.RunAsync(Repository.Root, "hosts", "-f", "tests/Fixtures/nixmox/service-manifest.nix", "--json");
+
+        Assert.True(table.ExitCode == 0, table.Error);
+        var lines = table.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith("VMID  CORES  MEMORY    DISK    ONBOOT  START", lines[0], StringComparison.Ordinal);
+        Assert.Matches(@"^postgresql .* 902 +4 +4096 MiB +64 GiB +yes +yes$", Assert.Single(lines, l => l.StartsWith("postgresql ", StringComparison.Ordinal)));
+        using var hosts = JsonDocument.Parse(json.Output);
+        var postgresql = hosts.RootElement.EnumerateArray().Single(h => h.GetProperty("name").GetString() == "postgresql").GetProperty("provisioning");
+        Assert.Equal(902, postgresql.GetProperty("vmid").GetInt32());
+        Assert.Equal(4096, postgresql.GetProperty("memoryMiB").GetInt32());
+    }
+
+    [Fact]
     public async Task A_missing_inventory_is_invalid_input_with_a_clear_message()
     {
         using var dir = new TempDirectory();

@@ -72,4 +72,38 @@ public sealed class PlanCommandTests
         Assert.StartsWith("digraph", run.Output, StringComparison.Ordinal);
         Assert.True(run.Output.IndexOf("\"reboot:hsb0\"", StringComparison.Ordinal) < run.Output.IndexOf("\"reboot:hsb1\"", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("deploy", "Deploy plan:")]
+    [InlineData("rollback", "Rollback plan:")]
+    [InlineData("reboot", "Reboot plan:")]
+    public async Task Dry_run_prints_the_plan_that_would_run_and_changes_nothing(string operation, string heading)
+    {
+        using var dir = new TempDirectory();
+        var state = Path.Combine(dir.Path, "state");
+        // Addresses nobody answers at (TEST-NET-1): a dry run must not try to reach them.
+        dir.Write("flotilla.json", """
+            { "hosts": { "db": { "target": "192.0.2.10" }, "web": { "target": "192.0.2.11", "dependsOn": ["db"] } } }
+            """);
+
+        var run = await CliRunner.RunAsync(dir.Path, operation, "--dry-run", "--state-dir", state);
+        var plan = await CliRunner.RunAsync(dir.Path, "plan", "--op", operation);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.StartsWith(heading, run.Output, StringComparison.Ordinal);
+        Assert.Equal(plan.Output, run.Output);
+        Assert.False(Directory.Exists(state), "a dry run wrote a journal");
+    }
+
+    [Fact]
+    public async Task Dry_run_with_json_prints_the_plan_as_json_for_nixmox_s_service_flag()
+    {
+        var run = await CliRunner.RunAsync(Repository.Root, "deploy", "-f", "tests/Fixtures/nixmox/service-manifest.nix", "--service", "vaultwarden", "--dry-run", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var hosts = json.RootElement.GetProperty("steps").EnumerateArray()
+            .Select(s => s.GetProperty("host").GetString()).OfType<string>().Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(["authentik", "caddy", "postgresql", "vaultwarden"], hosts);
+    }
 }

@@ -13,6 +13,9 @@ internal static class CommonOptions
     public static Option<bool> Json(string description) => new("--json") { Description = description };
 
     /// <summary><c>--json</c> for commands that run a plan: events as JSON lines instead of live progress.</summary>
+    /// <summary><c>--dry-run</c>: print the plan that would run (as <c>flotilla plan</c>; JSON with <c>--json</c>) and change nothing.</summary>
+    public static Option<bool> DryRun() => new("--dry-run") { Description = "Print the plan that would run (as flotilla plan does; --json prints it as JSON) and change nothing" };
+
     public static Option<bool> Events() => Json("Print one JSON object per line per event instead of live progress");
 
     public static Option<int> Parallel(string description, int defaultValue) => new("--parallel")

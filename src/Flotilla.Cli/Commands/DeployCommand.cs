@@ -33,14 +33,26 @@ internal static class DeployCommand
         var terraform = new Option<string?>("--terraform") { Description = "The OpenTofu or Terraform program for NixMox's terraform steps (default: tofu, else terraform, on PATH)", HelpName = "PATH" };
         var reboot = new Option<bool>("--reboot") { Description = "Deploy with goal boot, then reboot the deployed hosts in sequence (as flotilla reboot; the maintenance options below apply)" };
         var maintenance = new MaintenanceOptions();
+        var dryRun = CommonOptions.DryRun();
         var command = new Command("deploy", "Build, copy, activate and verify the selected hosts, in dependency order, rolling back what fails")
         {
-            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform, reboot,
+            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform, reboot, dryRun,
         };
         selection.AddTo(command);
         maintenance.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(dryRun))
+            {
+                if (parse.GetValue(resume) is not null)
+                {
+                    await context.Error.WriteLineAsync("deploy: --dry-run prints a new plan; to see a stopped run, use flotilla runs show RUN-ID").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+
+                return await PlanCommand.PrintAsync(context, parse.GetValue(file), Operation.Deploy, selection.Read(parse), parse.GetValue(json) ? PlanFormat.Json : PlanFormat.Text, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!Durations.TryParse(parse.GetValue(confirm)!, out var confirmTimeout) || confirmTimeout <= TimeSpan.Zero)
             {
                 await context.Error.WriteLineAsync("deploy: --confirm-timeout takes a duration such as 30s or 2m").ConfigureAwait(false);

@@ -43,9 +43,11 @@ internal static class InventoryCommands
         return [.. selected.Hosts.Select(name => fleet.FindHost(name)!)];
     }
 
+    /// <summary>Prints warnings, then errors (so that errors are the last lines a person sees), each in source order.</summary>
     public static void Print(CliContext context, IEnumerable<Diagnostic> diagnostics)
     {
-        foreach (var diagnostic in diagnostics)
+        var all = diagnostics.ToList();
+        foreach (var diagnostic in all.Where(d => !d.IsError).Concat(all.Where(d => d.IsError)))
         {
             context.Error.WriteLine(Relative(context, diagnostic).ToString());
         }

@@ -27,20 +27,6 @@ internal static class PlanCommand
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
-            if (fleet is null)
-            {
-                return ExitCodes.InvalidInput;
-            }
-
-            var op = Enum.Parse<Operation>(parse.GetValue(operation)!, ignoreCase: true);
-            var result = Planner.Build(fleet, op, selection.Read(parse));
-            if (result.Plan is null)
-            {
-                InventoryCommands.Print(context, result.Errors);
-                return ExitCodes.InvalidInput;
-            }
-
             var planFormat = parse.GetValue(format) switch
             {
                 "json" => PlanFormat.Json,
@@ -48,9 +34,32 @@ internal static class PlanCommand
                 "mermaid" => PlanFormat.Mermaid,
                 _ => PlanFormat.Text,
             };
-            await context.Output.WriteAsync(PlanRenderer.Render(result.Plan, planFormat)).ConfigureAwait(false);
-            return ExitCodes.Success;
+            var op = Enum.Parse<Operation>(parse.GetValue(operation)!, ignoreCase: true);
+            return await PrintAsync(context, parse.GetValue(file), op, selection.Read(parse), planFormat, cancellationToken).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Loads and validates the inventory and prints the plan of an operation; changes nothing.
+    /// What <c>plan</c> does, and what <c>deploy</c>, <c>rollback</c> and <c>reboot</c> do with <c>--dry-run</c>.
+    /// </summary>
+    public static async Task<int> PrintAsync(CliContext context, string? file, Operation operation, Selection selection, PlanFormat format, CancellationToken cancellationToken)
+    {
+        var fleet = await InventoryCommands.LoadValidAsync(context, file, cancellationToken).ConfigureAwait(false);
+        if (fleet is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        var result = Planner.Build(fleet, operation, selection);
+        if (result.Plan is null)
+        {
+            InventoryCommands.Print(context, result.Errors);
+            return ExitCodes.InvalidInput;
+        }
+
+        await context.Output.WriteAsync(PlanRenderer.Render(result.Plan, format)).ConfigureAwait(false);
+        return ExitCodes.Success;
     }
 }

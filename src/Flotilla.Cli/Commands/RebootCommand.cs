@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Flotilla.Execution;
+using Flotilla.Planning;
 
 namespace Flotilla.Cli.Commands;
 
@@ -19,14 +20,20 @@ internal static class RebootCommand
         var state = RunsCommand.StateDirectory();
         var onlyIfNeeded = new Option<bool>("--only-if-needed") { Description = "Reboot only hosts whose booted kernel, initrd or kernel modules differ from the current system's" };
         var maintenance = new MaintenanceOptions();
+        var dryRun = CommonOptions.DryRun();
         var command = new Command("reboot", "Reboot the selected hosts one at a time in order, each verified (new boot id, booted the default system, healthy) before the next")
         {
-            file, json, state, onlyIfNeeded,
+            file, json, state, onlyIfNeeded, dryRun,
         };
         selection.AddTo(command);
         maintenance.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(dryRun))
+            {
+                return await PlanCommand.PrintAsync(context, parse.GetValue(file), Operation.Reboot, selection.Read(parse), parse.GetValue(json) ? PlanFormat.Json : PlanFormat.Text, cancellationToken).ConfigureAwait(false);
+            }
+
             var settings = maintenance.Read(parse, context, "reboot");
             if (settings is null)
             {

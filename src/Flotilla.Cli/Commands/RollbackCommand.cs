@@ -22,13 +22,19 @@ internal static class RollbackCommand
         var state = RunsCommand.StateDirectory();
         var parallel = CommonOptions.Parallel("How many steps run at once", SchedulerOptions.DefaultParallel);
         var confirm = CommonOptions.ConfirmTimeout("How long a host waits for confirmation before it returns to the generation it had");
+        var dryRun = CommonOptions.DryRun();
         var command = new Command("rollback", "Switch the selected hosts to their previous generation, dependents first, with health gates")
         {
-            file, json, state, parallel, confirm,
+            file, json, state, parallel, confirm, dryRun,
         };
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(dryRun))
+            {
+                return await PlanCommand.PrintAsync(context, parse.GetValue(file), Operation.Rollback, selection.Read(parse), parse.GetValue(json) ? PlanFormat.Json : PlanFormat.Text, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!Durations.TryParse(parse.GetValue(confirm)!, out var confirmTimeout) || confirmTimeout <= TimeSpan.Zero)
             {
                 await context.Error.WriteLineAsync("rollback: --confirm-timeout takes a duration such as 30s or 2m").ConfigureAwait(false);
