@@ -87,4 +87,46 @@ public sealed class LabPlanTests
 
     [Fact]
     public void An_unknown_fault_name_is_not_read() => Assert.False(LabFaultNames.TryParse("meteor", out _));
+
+    [Fact]
+    public async Task The_lab_s_flake_keeps_database_hosts_as_dependencies_and_auth_providers_as_auth()
+    {
+        // A NixMox manifest: authentik's database is on postgresql by address; postgresql's pgAdmin
+        // logs in with authentik. The lab's flake must plan as the manifest does, without a cycle.
+        var fleet = await Flotilla.Inventory.InventoryLoader.LoadAsync(
+            Path.Combine(Flotilla.Tests.Support.Repository.Root, "tests", "Fixtures", "nixmox", "service-manifest.nix"));
+        using var dir = new Flotilla.Tests.Support.TempDirectory();
+        var planned = LabPlan.Make(fleet, 0);
+        var state = new LabState
+        {
+            Name = "plan",
+            Index = 1,
+            Prefix = "fl1",
+            Bridge = "fl1br",
+            Gateway = "10.77.1.254",
+            Directory = dir.Path,
+            CreatedAt = DateTimeOffset.UnixEpoch,
+            Hosts = [.. planned.Select((p, i) => new LabHost
+            {
+                Name = p.Name,
+                Number = i + 1,
+                Namespace = $"fl1-{i + 1}",
+                Interface = $"fl1v{i + 1}",
+                Address = $"10.77.1.{i + 1}",
+                Directory = Path.Combine(dir.Path, p.Name),
+                Services = p.Services,
+            })],
+        };
+
+        await LabInventory.WriteAsync(state, fleet, planned, CancellationToken.None);
+        var lab = await Flotilla.Inventory.InventoryLoader.LoadAsync(Path.Combine(LabPaths.Inventory(dir.Path), "flake.nix"));
+        var plan = Flotilla.Planning.Planner.Build(lab, Flotilla.Planning.Operation.Deploy, Flotilla.Planning.Selection.Everything);
+
+        Assert.Empty(Flotilla.Validation.FleetValidator.Validate(lab));
+        var steps = Assert.IsType<Flotilla.Planning.Plan>(plan.Plan).Steps.ToDictionary(s => s.Id);
+        Assert.Contains("verify:postgresql", steps["activate:authentik"].DependsOn);
+        Assert.DoesNotContain("verify:authentik", steps["activate:postgresql"].DependsOn);
+        Assert.Contains("verify:postgresql", steps["activate:media"].DependsOn);
+        Assert.Equal("authentik", lab.Services.Single(s => s.Name == "postgresql").Auth!.Provider);
+    }
 }

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flotilla.Inventory;
 
+using Needs = System.Collections.Immutable.ImmutableDictionary<string, System.Collections.Immutable.ImmutableArray<(string Service, Flotilla.Inventory.ServiceDependency Dependency)>>;
+
 namespace Flotilla.Lab.Internal;
 
 /// <summary>
@@ -46,10 +48,11 @@ internal static class LabInventory
         await File.WriteAllTextAsync(Path.Combine(directory, "flake.nix"), flake, cancellationToken).ConfigureAwait(false);
 
         var machines = new JsonObject();
+        var needs = fleet is null ? Needs.Empty : FleetDependencies.Resolve(fleet);
         foreach (var host in state.Hosts)
         {
             var source = planned.First(p => p.Name == host.Name).Source;
-            machines[host.Name] = Machine(state, fleet, host, source);
+            machines[host.Name] = Machine(state, fleet, needs, host, source);
             var configuration = new JsonObject
             {
                 ["version"] = "1",
@@ -67,7 +70,7 @@ internal static class LabInventory
         await File.WriteAllTextAsync(Path.Combine(directory, "machines.json"), machines.ToJsonString(Indented) + "\n", cancellationToken).ConfigureAwait(false);
     }
 
-    private static JsonObject Machine(LabState state, Fleet? fleet, LabHost host, Host? source)
+    private static JsonObject Machine(LabState state, Fleet? fleet, Needs needs, LabHost host, Host? source)
     {
         var machine = new JsonObject();
         if (source?.Role is { } role)
@@ -110,7 +113,7 @@ internal static class LabInventory
         machine["target"] = new JsonObject { ["address"] = host.Address, ["user"] = "root", ["port"] = 22 };
         if (source is not null && fleet is not null)
         {
-            machine["services"] = Services(state, fleet, source);
+            machine["services"] = Services(state, fleet, needs, source);
         }
 
         return machine;
@@ -118,26 +121,32 @@ internal static class LabInventory
 
     /// <summary>
     /// The services that run on the host, with tiers and dependencies, so plans over the lab's
-    /// flake keep the ordering of the source inventory. A service's auth provider is a dependency.
+    /// flake keep the ordering of the source inventory: its activation dependencies (what
+    /// <c>dependsOn</c> and databases' <c>host</c> name, as service names) and its auth provider
+    /// (a configuration dependency).
     /// </summary>
-    private static JsonObject Services(LabState state, Fleet fleet, Host host)
+    private static JsonObject Services(LabState state, Fleet fleet, Needs needs, Host host)
     {
         var services = new JsonObject();
         foreach (var service in fleet.Services.Where(s => s.Host == host.Name))
         {
-            var dependsOn = service.DependsOn.ToList();
-            if (service.Auth?.Provider is { } provider && !dependsOn.Contains(provider))
-            {
-                dependsOn.Add(provider);
-            }
-
-            services[service.Name] = new JsonObject
+            var dependsOn = needs.GetValueOrDefault(service.Name, [])
+                .Where(n => n.Dependency.Kind == DependencyKind.Activation)
+                .Select(n => n.Service)
+                .Distinct(StringComparer.Ordinal);
+            var json = new JsonObject
             {
                 ["tier"] = service.Tier.ToInventoryName(),
                 ["dependsOn"] = new JsonArray([.. dependsOn.Select(d => (JsonNode)JsonValue.Create(d))]),
                 ["ports"] = new JsonArray([.. service.Ports.Select(p => (JsonNode)JsonValue.Create(p))]),
                 ["healthChecks"] = new JsonArray([.. service.HealthChecks.Select(c => (JsonNode)Check(state, fleet, c))]),
             };
+            if (service.Auth is { Provider: { } provider } auth)
+            {
+                json["auth"] = new JsonObject { ["type"] = auth.Type, ["provider"] = provider };
+            }
+
+            services[service.Name] = json;
         }
 
         return services;
