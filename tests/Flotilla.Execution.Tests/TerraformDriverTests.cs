@@ -75,6 +75,27 @@ public sealed class TerraformDriverTests : IDisposable
         Assert.Contains($"terraform module {directory.Path}/terraform/vaultwarden does not exist", result.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Apply_order_applies_those_targets_one_at_a_time_first_then_the_rest()
+    {
+        var (fleet, terraform, log) = await FleetAsync(applyOrder: """ "apply_order": ["authentik_provider", "authentik_app"], """);
+        var executor = new DeployStepExecutor(new DeployOptions { Terraform = terraform });
+        var step = Planner.Build(fleet, Operation.Deploy, Selection.Everything).Plan!.Steps.Single(s => s.Id == "tf:service-config:vaultwarden");
+
+        var result = await executor.ExecuteAsync(step, new StepContext(fleet, null, new RecordingOutput()));
+
+        Assert.True(result.State == StepState.Succeeded, result.Message);
+        var applies = (await File.ReadAllLinesAsync(log)).Where(l => l.Contains(" apply ", StringComparison.Ordinal)).Select(MaskVarFile).ToList();
+        var root = directory.Path;
+        Assert.Equal(
+            [
+                $"-chdir={root}/terraform/vaultwarden apply -input=false -auto-approve -no-color -var-file=VARS -target=authentik_provider vars={{\"domain\":\"vault.lan\",\"scopes\":[\"openid\",\"email\"]}}",
+                $"-chdir={root}/terraform/vaultwarden apply -input=false -auto-approve -no-color -var-file=VARS -target=authentik_app vars={{\"domain\":\"vault.lan\",\"scopes\":[\"openid\",\"email\"]}}",
+                $"-chdir={root}/terraform/vaultwarden apply -input=false -auto-approve -no-color -var-file=VARS -target=authentik_outpost vars={{\"domain\":\"vault.lan\",\"scopes\":[\"openid\",\"email\"]}}",
+            ],
+            applies);
+    }
+
     private static string? VarFile(string line)
     {
         var start = line.IndexOf("-var-file=", StringComparison.Ordinal);
@@ -93,7 +114,7 @@ public sealed class TerraformDriverTests : IDisposable
         return line[..start] + "-var-file=VARS" + line[end..];
     }
 
-    private async Task<(Fleet Fleet, string Terraform, string Log)> FleetAsync(string? failIn = null)
+    private async Task<(Fleet Fleet, string Terraform, string Log)> FleetAsync(string? failIn = null, string? applyOrder = null)
     {
         var log = Path.Combine(directory.Path, "terraform.log");
         var terraform = directory.Write("bin/terraform", $$"""
@@ -113,14 +134,14 @@ public sealed class TerraformDriverTests : IDisposable
             Directory.CreateDirectory(Path.Combine(directory.Path, "terraform", module));
         }
 
-        var file = directory.Write("flotilla.json", """
+        var file = directory.Write("flotilla.json", $$"""
             {
               "hosts": { "auth": { "target": "10.0.0.2" }, "vault": { "target": "10.0.0.3" } },
               "services": {
                 "authentik": { "host": "auth", "tier": "core",
                                "terraform": { "modules": ["./terraform/authentik"], "variables": { "domain": "auth.lan" } } },
                 "vaultwarden": { "host": "vault", "dependsOn": ["authentik"],
-                                 "terraform": { "modules": ["./terraform/vaultwarden"], "targets": ["authentik_app", "authentik_provider"],
+                                 "terraform": { "modules": ["./terraform/vaultwarden"], "targets": ["authentik_app", "authentik_provider"{{(applyOrder is null ? "" : ", \"authentik_outpost\"")}}], {{applyOrder}}
                                                 "variables": { "domain": "vault.lan", "scopes": ["openid", "email"] } } }
               }
             }

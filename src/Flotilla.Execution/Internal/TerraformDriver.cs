@@ -15,7 +15,8 @@ namespace Flotilla.Execution.Internal;
 /// lists, else of every core service (the database, the auth provider).</item>
 /// <item><c>tf:service-infra:S</c>: S's modules; with <c>targets</c>, only init and validate, the
 /// targets being S's configuration, which needs S running.</item>
-/// <item><c>tf:service-config:S</c>: S's <c>targets</c>, once S is activated.</item>
+/// <item><c>tf:service-config:S</c>: S's <c>targets</c>, once S is activated (its
+/// <c>apply_order</c> targets first, one apply each, in that order).</item>
 /// </list>
 /// Variables go through a JSON var file (in a private directory, deleted afterwards), never the command line.
 /// Thread safe.
@@ -115,18 +116,46 @@ internal sealed class TerraformDriver(string? binary)
                 await JsonSerializer.SerializeAsync(stream, work.Spec.Variables, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            List<string> arguments = [chdir, "apply", "-input=false", "-auto-approve", "-no-color", "-var-file=" + file];
-            if (work.Targeted)
+            foreach (var targets in Applies(work))
             {
-                arguments.AddRange(work.Spec.Targets.Select(t => "-target=" + t));
+                List<string> arguments = [chdir, "apply", "-input=false", "-auto-approve", "-no-color", "-var-file=" + file, .. targets.Select(t => "-target=" + t)];
+                var apply = await ProcessRunner.RunAsync(program, arguments, null, null, output, cancellationToken).ConfigureAwait(false);
+                if (apply.ExitCode != 0)
+                {
+                    return Failure(step, program, "apply", work.Module, apply);
+                }
             }
 
-            var apply = await ProcessRunner.RunAsync(program, arguments, null, null, output, cancellationToken).ConfigureAwait(false);
-            return apply.ExitCode == 0 ? null : Failure(step, program, "apply", work.Module, apply);
+            return null;
         }
         finally
         {
             variables.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The applies of one module, each with its targets: one untargeted apply; or, targeted, each
+    /// <c>apply_order</c> target alone in that order (NixMox's sub-apply sequencing), then the
+    /// remaining targets together.
+    /// </summary>
+    private static IEnumerable<IReadOnlyList<string>> Applies(Work work)
+    {
+        if (!work.Targeted)
+        {
+            yield return [];
+            yield break;
+        }
+
+        foreach (var target in work.Spec.ApplyOrder)
+        {
+            yield return [target];
+        }
+
+        var rest = work.Spec.Targets.Where(t => !work.Spec.ApplyOrder.Contains(t)).ToList();
+        if (rest.Count > 0 || work.Spec.ApplyOrder.IsEmpty)
+        {
+            yield return rest;
         }
     }
 
