@@ -37,7 +37,7 @@ public sealed class SystemSourceTests
         // are the manifest's services) at the repository's root.
         using var dir = new TempDirectory();
         Directory.CreateDirectory(Path.Combine(dir.Path, "repo", ".git"));
-        dir.Write("repo/flake.nix", "{ outputs = _: { }; }");
+        dir.Write("repo/flake.nix", "{ outputs = _: { nixosConfigurations = builtins.mapAttrs (n: s: { }) (import ./nixos/service-manifest.nix).core_services; }; }");
         var file = dir.Write("repo/nixos/service-manifest.nix", """{ core_services.dns = { enable = true; ip = "10.0.0.13"; }; }""");
 
         var fleet = await InventoryLoader.LoadAsync(file, dir.Path);
@@ -46,11 +46,12 @@ public sealed class SystemSourceTests
     }
 
     [Fact]
-    public async Task A_flake_above_the_inventory_s_repository_is_not_taken()
+    public async Task A_flake_above_that_does_not_name_the_inventory_or_lies_outside_its_repository_is_not_taken()
     {
         using var dir = new TempDirectory();
-        dir.Write("flake.nix", "{ outputs = _: { }; }");
+        dir.Write("flake.nix", "{ outputs = _: { x = import ./repo/nixos/service-manifest.nix; y = import ./loose/fleet/service-manifest.nix; }; }");
         Directory.CreateDirectory(Path.Combine(dir.Path, "repo", ".git"));
+        dir.Write("repo/flake.nix", "{ outputs = _: { }; }");
         var inRepository = dir.Write("repo/nixos/service-manifest.nix", """{ core_services.dns = { enable = true; ip = "10.0.0.13"; }; }""");
         var outside = dir.Write("loose/fleet/service-manifest.nix", """{ core_services.dns = { enable = true; ip = "10.0.0.13"; }; }""");
 

@@ -9,16 +9,17 @@ internal static class SystemSources
 {
     /// <summary>
     /// The inventory's <c>flake</c> (a directory relative to the inventory file, holding
-    /// <c>flake.nix</c>); without one, the nearest directory from the inventory's own up to the root
-    /// of its git repository that holds a <c>flake.nix</c> (NixMox keeps its manifest in
-    /// <c>nixos/</c> and the flake that builds its hosts at the repository's root).
+    /// <c>flake.nix</c>); without one, the inventory's own directory when it holds a <c>flake.nix</c>,
+    /// else the nearest directory above it, up to the root of its git repository, whose
+    /// <c>flake.nix</c> names the inventory's file (NixMox keeps its manifest in <c>nixos/</c> and
+    /// the flake that imports it, and builds its hosts, at the repository's root).
     /// </summary>
     public static string? ReadFlake(JsonObjectReader reader, string inventoryFile)
     {
         var directory = DirectoryOf(inventoryFile);
         if (reader.String("flake") is not { } given)
         {
-            return NearestFlake(directory);
+            return NearestFlake(directory, inventoryFile);
         }
 
         var flake = Path.GetFullPath(Path.Combine(directory, given));
@@ -60,7 +61,7 @@ internal static class SystemSources
         return (full, attribute);
     }
 
-    private static string? NearestFlake(string directory)
+    private static string? NearestFlake(string directory, string inventoryFile)
     {
         if (File.Exists(Path.Combine(directory, "flake.nix")))
         {
@@ -81,13 +82,30 @@ internal static class SystemSources
 
         for (var at = Path.GetDirectoryName(directory); at is not null && at.Length >= repository.Length; at = Path.GetDirectoryName(at))
         {
-            if (File.Exists(Path.Combine(at, "flake.nix")))
+            if (File.Exists(Path.Combine(at, "flake.nix")) && Refers(Path.Combine(at, "flake.nix"), Path.GetRelativePath(at, inventoryFile)))
             {
                 return at;
             }
         }
 
         return null;
+    }
+
+    /// <summary>Whether a flake names the inventory (NixMox's imports <c>./nixos/service-manifest.nix</c>): it builds from it.</summary>
+    private static bool Refers(string flakeFile, string relativeInventory)
+    {
+        try
+        {
+            return File.ReadAllText(flakeFile).Contains(relativeInventory.Replace('\\', '/'), StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static string DirectoryOf(string inventoryFile) =>
