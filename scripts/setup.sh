@@ -9,6 +9,8 @@ packages=(nix-bin openssh-server openssh-client iproute2 git curl procps psmisc 
 # Login and dashboard: tools that make crypt(3) hashes and read QR codes (Flotilla.Security's
 # tests check against them), Debian's Chromium and fonts for the browser tests.
 packages+=(whois apache2-utils openssl zbar-tools chromium fonts-liberation)
+# Shell completion is tested in each shell it supports.
+packages+=(bash zsh fish)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -31,6 +31,7 @@ public static class FlotillaCli
             AgentCommand.Create(context),
             TokensCommand.Create(context),
             RemoteCommand.Create(context),
+            CompletionCommand.Create(context),
         };
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };

@@ -17,7 +17,7 @@ internal static class DeployCommand
     public static Command Create(CliContext context)
     {
         var file = CommonOptions.File();
-        var selection = new SelectionOptions();
+        var selection = new SelectionOptions(context);
         var json = CommonOptions.Events();
         var state = RunsCommand.StateDirectory();
         var goal = new Option<string>("--goal") { Description = "What activation does", DefaultValueFactory = _ => "switch" };

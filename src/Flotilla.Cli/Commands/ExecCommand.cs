@@ -17,7 +17,7 @@ internal static class ExecCommand
     public static Command Create(CliContext context)
     {
         var file = CommonOptions.File();
-        var selection = new SelectionOptions();
+        var selection = new SelectionOptions(context);
         var group = new Option<bool>("--group") { Description = "Print each host's output together when it finishes, instead of line by line" };
         var parallel = CommonOptions.Parallel("How many hosts at once", 64);
         var words = new Argument<string[]>("COMMAND") { Description = "The command, after --", Arity = ArgumentArity.OneOrMore };

@@ -9,7 +9,7 @@ internal static class PlanCommand
     public static Command Create(CliContext context)
     {
         var file = CommonOptions.File();
-        var selection = new SelectionOptions();
+        var selection = new SelectionOptions(context);
         var operation = new Option<string>("--op")
         {
             Description = "The operation to plan",

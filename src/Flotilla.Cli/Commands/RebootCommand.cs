@@ -15,7 +15,7 @@ internal static class RebootCommand
     public static Command Create(CliContext context)
     {
         var file = CommonOptions.File();
-        var selection = new SelectionOptions();
+        var selection = new SelectionOptions(context);
         var json = CommonOptions.Events();
         var state = RunsCommand.StateDirectory();
         var onlyIfNeeded = new Option<bool>("--only-if-needed") { Description = "Reboot only hosts whose booted kernel, initrd or kernel modules differ from the current system's" };

@@ -17,7 +17,7 @@ internal static class RollbackCommand
     public static Command Create(CliContext context)
     {
         var file = CommonOptions.File();
-        var selection = new SelectionOptions();
+        var selection = new SelectionOptions(context);
         var json = CommonOptions.Events();
         var state = RunsCommand.StateDirectory();
         var parallel = CommonOptions.Parallel("How many steps run at once", SchedulerOptions.DefaultParallel);

@@ -18,7 +18,7 @@ internal static class StatusCommand
     public static Command Create(CliContext context)
     {
         var file = CommonOptions.File();
-        var selection = new SelectionOptions();
+        var selection = new SelectionOptions(context);
         var json = CommonOptions.Json("Print a JSON list of host objects instead of a table");
         var substituters = CommonOptions.Substituters("evaluating what the inventory builds");
         var command = new Command("status", "Show each selected host's generation, whether it is current, needs a reboot, and is healthy") { file, json, substituters };

@@ -18,7 +18,7 @@ internal static class UpgradeCommand
     public static Command Create(CliContext context)
     {
         var file = CommonOptions.File();
-        var selection = new SelectionOptions();
+        var selection = new SelectionOptions(context);
         var json = CommonOptions.Events();
         var state = RunsCommand.StateDirectory();
         var commit = new Option<bool>("--commit") { Description = "Commit the updated flake.lock (nix flake update --commit-lock-file); by default nothing is committed" };
