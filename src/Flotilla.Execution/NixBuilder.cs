@@ -124,6 +124,12 @@ public sealed class NixBuilder(DeployOptions? options = null)
             var result = await SystemProbe.RunAsync(source, members, cancellationToken).ConfigureAwait(false);
             if (result is null)
             {
+                // A flake or file that does not evaluate at all fails every host: said once.
+                if (await SystemProbe.SourceErrorAsync(source, cancellationToken).ConfigureAwait(false) is { } sourceError)
+                {
+                    throw new NixBuildException($"evaluating the systems of {string.Join(", ", members.Select(h => h.Name))} in {source.File ?? fleet.FlakeDirectory} failed:\n{sourceError}");
+                }
+
                 // Something no tryEval catches (a missing attribute, a type error inside a system):
                 // each host alone, so the failure lands on the host it belongs to.
                 foreach (var host in members)

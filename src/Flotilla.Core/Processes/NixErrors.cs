@@ -77,7 +77,8 @@ public static class NixErrors
 
     /// <summary>
     /// Nix's message on one line, for a diagnostic: <see cref="Clean"/>, the leading
-    /// <c>error: </c> dropped and lines joined; at most <paramref name="maxLength"/> characters.
+    /// <c>error: </c> dropped, code frames left out (their positions stay) and lines joined; at
+    /// most <paramref name="maxLength"/> characters.
     /// </summary>
     public static string OneLine(string standardError, int maxLength = 400)
     {
@@ -86,9 +87,14 @@ public static class NixErrors
         foreach (var raw in clean.Split('\n'))
         {
             var line = raw.Trim();
-            if (line.Length == 0)
+            if (line.Length == 0 || IsFrameLine(line))
             {
                 continue;
+            }
+
+            if (line.StartsWith("at ", StringComparison.Ordinal) && line.EndsWith(':'))
+            {
+                line = line[..^1];
             }
 
             if (text.Length == 0 && line.StartsWith("error: ", StringComparison.Ordinal))

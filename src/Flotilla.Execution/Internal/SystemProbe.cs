@@ -80,6 +80,13 @@ internal static class SystemProbe
         return outcomes;
     }
 
+    /// <summary>Nix's message (cleaned) when the source's value itself does not evaluate (a syntax error in flake.nix), else null.</summary>
+    public static async Task<string?> SourceErrorAsync(SystemSource source, CancellationToken cancellationToken)
+    {
+        var result = await ProcessRunner.RunAsync("nix", [.. NixBuilder.NixFlakes, "eval", "--json", .. source.Arguments, "--apply", "root: builtins.seq root true"], null, cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0 ? null : NixErrors.Clean(result.StandardError) is { Length: > 0 } message ? message : $"nix exited with {result.ExitCode}";
+    }
+
     /// <summary>Nix's message for one host's system, on one line (its derivation is forced alone).</summary>
     public static async Task<string> MessageAsync(SystemSource source, Host host, CancellationToken cancellationToken)
     {
