@@ -1,3 +1,5 @@
+using Flotilla.Processes;
+
 namespace Flotilla.Tests.Support;
 
 /// <summary>
@@ -15,6 +17,24 @@ public static class NixFixtures
         Copy(Path.Combine(Directory, name), target.Path);
         Copy(Path.Combine(Directory, "nix"), Path.Combine(target.Path, "nix"));
         return target.Path;
+    }
+
+    /// <summary>
+    /// The agent modules as they are in nix/modules (copied to <c>modules/</c>), the stand-in module
+    /// system (<c>nix/</c>) and NixFleet users' settings (<c>nixfleet/</c>), for <see cref="EvaluateAsync"/>.
+    /// </summary>
+    public static void ModulesTo(TempDirectory target)
+    {
+        Copy(Repository.PathOf("nix", "modules"), Path.Combine(target.Path, "modules"));
+        Copy(Path.Combine(Directory, "nix"), Path.Combine(target.Path, "nix"));
+        Copy(Path.Combine(Directory, "nixfleet"), Path.Combine(target.Path, "nixfleet"));
+    }
+
+    /// <summary>Evaluates <paramref name="expression"/> (strictly, as JSON) in <paramref name="target"/>, where <see cref="ModulesTo"/> put the modules.</summary>
+    public static Task<ProcessResult> EvaluateAsync(TempDirectory target, string expression)
+    {
+        var file = target.Write("eval.nix", expression);
+        return ProcessRunner.RunAsync("nix-instantiate", ["--eval", "--strict", "--json", file]);
     }
 
     /// <summary>Home-lab's shape: writes (or replaces) <c>machines/NAME/configuration.nix</c>.</summary>
