@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
@@ -112,7 +111,7 @@ public sealed class NixBuilder(DeployOptions? options = null)
         foreach (var host in hosts.Where(h => h.SystemFile is null && fleet.FlakeDirectory is null))
         {
             problems[host.Name] =
-                $"{host.Name} has no system to build: name a flake in the inventory (\"flake\": \"DIR\", " +
+                $"{host.Name} has nothing to build: {fleet.SourcePath} names no flake and the host no Nix file; name a flake in the inventory (\"flake\": \"DIR\", " +
                 "or put the inventory beside a flake.nix) or a Nix file in the host's \"system\" (\"./machines.nix#ATTR\")";
         }
 

@@ -111,6 +111,7 @@ internal static class FlakeNormaliser
                         origin = origin.WithFieldName("target", spelled);
                     }
                 }
+
                 var (host, nested) = HostReader.Read(name, metadata, origin, defaults, hostname, SourcePath.Child(output, configuration.Name) + "." + system);
                 hosts.Add(host);
                 services.AddRange(nested);

@@ -87,7 +87,7 @@ internal sealed class JsonObjectReader
         }
         else if (value.TryGetProperty(FlakeEvaluationErrors.MessageProperty, out var message) && message.ValueKind == JsonValueKind.String)
         {
-            diagnostics.Error(path, "Nix could not evaluate this value: " + message.GetString(), "fix it in the host's configuration (Nix's message says what is wrong)");
+            diagnostics.Error(path, "Nix could not evaluate this value: " + message.GetString()!.TrimEnd('.'), "fix it in the host's configuration (Nix's message says what is wrong)");
         }
         else
         {
