@@ -1,6 +1,7 @@
-# home-manager module for macOS (and other home-manager hosts): `services.flotilla-agent` as a
-# launchd agent, like NixFleet's. The token stays in `tokenFile` on the machine, out of the Nix
-# store and out of the agent's arguments. Logs go to /tmp/flotilla-agent.log.
+# home-manager module: `services.flotilla-agent` as a launchd agent on macOS (like NixFleet's)
+# and a systemd user service on Linux. The token stays in `tokenFile` on the machine, out of the
+# Nix store and out of the agent's arguments. On macOS logs go to `logFile`; on Linux to the
+# user's journal (journalctl --user -u flotilla-agent).
 #
 #   services.flotilla-agent = {
 #     enable = true;
@@ -8,77 +9,79 @@
 #     tokenFile = "/Users/me/.config/flotilla/agent-token";
 #     repo = "/Users/me/Code/nixcfg";
 #   };
+#
+# NixFleet's settings carry over as in the NixOS module (docs/inventory.md, "NixFleet").
 { config, lib, pkgs, ... }:
 
 let
-  inherit (lib) concatMap mkEnableOption mkIf mkOption optionals types;
+  inherit (lib) mkEnableOption mkIf mkMerge mkOption types;
   cfg = config.services.flotilla-agent;
+  shared = import ./flotilla-agent-shared.nix { inherit lib; };
+  stateDirectory = "${config.home.homeDirectory}/.local/state/flotilla-agent/repo";
+  command = [ "${cfg.package}/bin/flotilla" "agent" "--token-file" cfg.tokenFile ] ++ shared.arguments { inherit cfg stateDirectory; };
+  path = "${pkgs.git}/bin:${config.home.profileDirectory}/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 in
 {
-  options.services.flotilla-agent = {
-    enable = mkEnableOption "the Flotilla agent (launchd)";
+  options.services.flotilla-agent = shared.options { inherit stateDirectory; } // {
+    enable = mkEnableOption "the Flotilla agent (launchd on macOS, a systemd user service on Linux)";
 
     package = mkOption {
       type = types.package;
       description = "The package providing bin/flotilla.";
     };
 
-    url = mkOption {
-      type = types.str;
-      example = "wss://fleet.example.org/ws";
-      description = "The control plane's agent endpoint (ws:// or wss://, path /ws).";
-    };
-
     tokenFile = mkOption {
       type = types.str;
-      description = "A file on this machine holding its token (from `flotilla hosts add NAME`).";
-    };
-
-    interval = mkOption {
-      type = types.ints.positive;
-      default = 5;
-      description = "Seconds between heartbeats.";
-    };
-
-    repo = mkOption {
-      type = types.nullOr types.str;
-      default = null;
-      description = "The flake repository for the pull, switch and test ops; its revision is reported.";
-    };
-
-    tags = mkOption {
-      type = types.listOf (types.strMatching "[A-Za-z0-9._-]{1,64}");
-      default = [ ];
-      example = [ "media" "rack-2" ];
-      description = "Tags the dashboard shows and filters on for this host, beside the inventory's.";
+      description = ''
+        A file on this machine holding its token (from `flotilla hosts add NAME`); a line
+        `NIXFLEET_TOKEN=...` works too. An absolute path (launchd does not expand ~).
+      '';
     };
 
     logFile = mkOption {
       type = types.str;
       default = "/tmp/flotilla-agent.log";
-      description = "Where launchd writes the agent's output.";
+      description = "Where launchd writes the agent's output (macOS).";
     };
   };
 
-  config = mkIf cfg.enable {
-    launchd.agents.flotilla-agent = {
-      enable = true;
-      config = {
-        Label = "org.flotilla.agent";
-        ProgramArguments = [
-          "${cfg.package}/bin/flotilla" "agent"
-          "--url" cfg.url
-          "--token-file" cfg.tokenFile
-          "--interval" (toString cfg.interval)
-        ] ++ optionals (cfg.repo != null) [ "--repo" cfg.repo ]
-          ++ concatMap (tag: [ "--tag" tag ]) cfg.tags;
-        RunAtLoad = true;
-        KeepAlive = true;
-        ThrottleInterval = 5;
-        StandardOutPath = cfg.logFile;
-        StandardErrorPath = cfg.logFile;
-        EnvironmentVariables.PATH = "${config.home.profileDirectory}/bin:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+  config = mkIf cfg.enable (mkMerge [
+    {
+      assertions = shared.assertions { inherit cfg; prefix = "services.flotilla-agent"; };
+    }
+
+    (mkIf pkgs.stdenv.isDarwin {
+      launchd.agents.flotilla-agent = {
+        enable = true;
+        config = {
+          Label = "org.flotilla.agent";
+          ProgramArguments = command;
+          RunAtLoad = true;
+          KeepAlive = true;
+          ThrottleInterval = 5;
+          StandardOutPath = cfg.logFile;
+          StandardErrorPath = cfg.logFile;
+          EnvironmentVariables.PATH = path;
+        };
       };
-    };
-  };
+    })
+
+    (mkIf pkgs.stdenv.isLinux {
+      systemd.user.services.flotilla-agent = {
+        Unit = {
+          Description = "Flotilla agent";
+          After = [ "network-online.target" ];
+        };
+        Service = {
+          ExecStart = lib.escapeShellArgs command;
+          Environment = [ "PATH=${path}" ];
+          # Exit code 75 after the restart-agent op: systemd starts it again, as after a crash.
+          Restart = "always";
+          RestartSec = 5;
+          KillMode = "control-group";
+        };
+        Install.WantedBy = [ "default.target" ];
+      };
+    })
+  ]);
 }

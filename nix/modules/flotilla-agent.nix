@@ -9,14 +9,21 @@
 #     tokenFile = "/var/lib/secrets/flotilla-agent-token";
 #     repo = "/home/me/Code/nixcfg";   # for the pull, switch and test ops
 #   };
+#
+# NixFleet's settings carry over (docs/inventory.md, "NixFleet"): move the attribute set of
+# `services.nixfleet-agent` to `services.flotilla-agent`; url (with or without /ws), tokenFile,
+# user, interval, repoUrl, branch, configRepo, hostname, logLevel, location and deviceType mean
+# what they meant there. themeColor, nixpkgsVersion, version and sshKeyFile fail with advice.
 { config, lib, pkgs, ... }:
 
 let
-  inherit (lib) concatMap mkEnableOption mkIf mkOption optionals types;
+  inherit (lib) mkEnableOption mkIf mkOption types;
   cfg = config.services.flotilla-agent;
+  shared = import ./flotilla-agent-shared.nix { inherit lib; };
+  stateDirectory = "/var/lib/flotilla-agent/repo";
 in
 {
-  options.services.flotilla-agent = {
+  options.services.flotilla-agent = shared.options { inherit stateDirectory; } // {
     enable = mkEnableOption "the Flotilla agent";
 
     package = mkOption {
@@ -24,23 +31,14 @@ in
       description = "The package providing bin/flotilla.";
     };
 
-    url = mkOption {
-      type = types.str;
-      example = "wss://fleet.example.org/ws";
-      description = "The control plane's agent endpoint (ws:// or wss://, path /ws).";
-    };
-
     tokenFile = mkOption {
       # A string, not a path: a path literal would copy the secret into the Nix store.
       type = types.str;
       example = "/var/lib/secrets/flotilla-agent-token";
-      description = "A file on the host holding this host's token (from `flotilla hosts add NAME`). Not copied to the Nix store.";
-    };
-
-    interval = mkOption {
-      type = types.ints.positive;
-      default = 5;
-      description = "Seconds between heartbeats.";
+      description = ''
+        A file on the host holding this host's token (from `flotilla hosts add NAME`); a line
+        `NIXFLEET_TOKEN=...`, as NixFleet's token files hold, works too. Not copied to the Nix store.
+      '';
     };
 
     user = mkOption {
@@ -48,23 +46,11 @@ in
       default = "root";
       description = "The user the agent (and so every command it runs) runs as; switch, rollback and reboot need root.";
     };
-
-    repo = mkOption {
-      type = types.nullOr types.str;
-      default = null;
-      example = "/home/me/Code/nixcfg";
-      description = "The flake repository for the pull, switch and test ops; its revision is reported.";
-    };
-
-    tags = mkOption {
-      type = types.listOf (types.strMatching "[A-Za-z0-9._-]{1,64}");
-      default = [ ];
-      example = [ "media" "rack-2" ];
-      description = "Tags the dashboard shows and filters on for this host, beside the inventory's.";
-    };
   };
 
   config = mkIf cfg.enable {
+    assertions = shared.assertions { inherit cfg; prefix = "services.flotilla-agent"; };
+
     systemd.services.flotilla-agent = {
       description = "Flotilla agent";
       wantedBy = [ "multi-user.target" ];
@@ -72,15 +58,13 @@ in
       after = [ "network-online.target" ];
       path = [ pkgs.git config.nix.package config.system.build.nixos-rebuild pkgs.systemd pkgs.util-linux ];
       serviceConfig = {
-        ExecStart = lib.escapeShellArgs ([
-          "${cfg.package}/bin/flotilla" "agent"
-          "--url" cfg.url
-          "--token-file" "%d/token"
-          "--interval" (toString cfg.interval)
-        ] ++ optionals (cfg.repo != null) [ "--repo" cfg.repo ]
-          ++ concatMap (tag: [ "--tag" tag ]) cfg.tags);
+        ExecStart = lib.escapeShellArgs ([ "${cfg.package}/bin/flotilla" "agent" "--token-file" "%d/token" ]
+          ++ shared.arguments { inherit cfg stateDirectory; });
         LoadCredential = [ "token:${cfg.tokenFile}" ];
         User = cfg.user;
+        # The clone of repoUrl lives here (systemd makes it, owned by User).
+        StateDirectory = "flotilla-agent";
+        StateDirectoryMode = "0700";
         # Exit code 75 after the restart-agent op: systemd starts it again, as after a crash.
         Restart = "always";
         RestartSec = 5;

@@ -11,8 +11,20 @@ public sealed class AgentOptions
 
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The flake repository the ops pull, switch and test use, and whose revision is reported.</summary>
+    /// <summary>
+    /// The flake repository the ops pull, switch and test use, and whose revision is reported;
+    /// with <see cref="RepositoryUrl"/>, where the agent keeps its clone.
+    /// </summary>
     public string? Repository { get; set; }
+
+    /// <summary>A git URL the agent clones into <see cref="Repository"/> (NixFleet's <c>repoUrl</c>); pull then follows <see cref="Branch"/>.</summary>
+    public string? RepositoryUrl { get; set; }
+
+    /// <summary>The branch of <see cref="RepositoryUrl"/> the agent's clone follows.</summary>
+    public string Branch { get; set; } = "main";
+
+    /// <summary>The host name the agent reports and switches to (<c>REPO#NAME</c>); null: the machine's name without its domain.</summary>
+    public string? Hostname { get; set; }
 
     /// <summary>Tags reported with the host's facts (the dashboard shows and filters on them, beside the inventory's).</summary>
     public IReadOnlyList<string> Tags { get; set; } = [];

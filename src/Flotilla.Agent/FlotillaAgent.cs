@@ -22,17 +22,24 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
     /// <summary>The heartbeat's load figures (it keeps the last CPU reading).</summary>
     private readonly HostProbe _load = new(null);
-    private readonly FactsReporter _facts = new(new HostProbe(options.Repository, options.Tags), options.TimeProvider, options.FactsRefresh);
+    private readonly FactsReporter _facts = new(new HostProbe(options.Repository, options.Tags, options.Hostname), options.TimeProvider, options.FactsRefresh);
+    private readonly RepositoryKeeper? _keeper = options.RepositoryUrl is { } url && options.Repository is { } directory ? new RepositoryKeeper(directory, url, options.Branch) : null;
     private readonly SemaphoreSlim _outboxChanged = new(0);
     private readonly TaskCompletionSource _restart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _seq;
 
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
     {
+        if (_keeper is not null)
+        {
+            await KeepRepositoryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var backoff = options.InitialBackoff;
         while (!cancellationToken.IsCancellationRequested)
         {
             var registered = false;
+            _refused = false;
             try
             {
                 registered = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -55,9 +62,18 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
             {
                 backoff = options.InitialBackoff;
             }
+            else if (_refused)
+            {
+                // The URL answers, but not as the agent endpoint (404, a login page) or the token
+                // is refused: a setting is wrong, and asking again soon cannot help. Wait long.
+                backoff = options.MaxBackoff;
+            }
 
             // Full jitter: many agents that lost one server do not come back at the same instant.
-            var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
+            // After a refusal, at least half the longest wait.
+            var delay = _refused
+                ? TimeSpan.FromMilliseconds((0.5 + (Random.Shared.NextDouble() / 2)) * backoff.TotalMilliseconds)
+                : TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
             LogReconnecting(logger, delay.TotalSeconds);
             try
             {
@@ -95,6 +111,13 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         catch (WebSocketException) when (socket.HttpStatusCode == HttpStatusCode.Unauthorized)
         {
             LogUnauthorized(logger, options.Url);
+            _refused = true;
+            return false;
+        }
+        catch (WebSocketException) when (socket.HttpStatusCode is var status && (int)status is > 0 and < 500 && status != HttpStatusCode.SwitchingProtocols)
+        {
+            LogNotAnAgentEndpoint(logger, options.Url, (int)status, status.ToString());
+            _refused = true;
             return false;
         }
 
@@ -156,6 +179,21 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     }
 
     private bool _registered;
+
+    /// <summary>The last connection was answered with a refusal (a status other than 101, below 500).</summary>
+    private bool _refused;
+
+    /// <summary>Clones the repository the agent keeps when it is not there yet; a failure is logged, and tried again by the ops that need it.</summary>
+    private async Task<string?> KeepRepositoryAsync(CancellationToken cancellationToken)
+    {
+        var error = await _keeper!.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            LogRepositoryFailed(logger, error);
+        }
+
+        return error;
+    }
 
     private async Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken cancellationToken)
     {
@@ -286,7 +324,12 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
             }
             else
             {
-                var (argv, error) = OpCommands.For(run.Op, run.Argv, HostProbe.Platform, HostProbe.Hostname, options.Repository);
+                var repositoryError = _keeper is not null && run.Op is Ops.Pull or Ops.Switch or Ops.Test
+                    ? await KeepRepositoryAsync(CancellationToken.None).ConfigureAwait(false)
+                    : null;
+                var (argv, error) = repositoryError is not null
+                    ? ([], repositoryError)
+                    : OpCommands.For(run.Op, run.Argv, HostProbe.Platform, options.Hostname ?? HostProbe.Hostname, options.Repository, _keeper?.Branch);
                 completed = error is not null
                     ? new CommandCompletedMessage(run.CommandId, CommandOutcome.FailedToStart, 0, null, error) { Seq = 0 }
                     : await process.RunAsync(
@@ -349,4 +392,10 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Running command {CommandId} ({Op})")]
     private static partial void LogRunning(ILogger logger, string commandId, string op);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "{Url} answered {Status} ({Reason}) where the agent expected the Flotilla control plane's agent endpoint to accept its WebSocket (101 Switching Protocols): check --url (the address flotilla serve listens on, path /ws); asking again after a long wait")]
+    private static partial void LogNotAnAgentEndpoint(ILogger logger, Uri url, int status, string reason);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "The repository the agent keeps: {Reason}")]
+    private static partial void LogRepositoryFailed(ILogger logger, string reason);
 }

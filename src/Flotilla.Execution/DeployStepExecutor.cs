@@ -36,7 +36,8 @@ public sealed class DeployStepExecutor : IStepExecutor
     /// <summary>
     /// Builds the closures of every host with a build step in <paramref name="plan"/> in one nix
     /// invocation, so the build steps that follow only look their result up. Optional: a build
-    /// step whose host was not prebuilt builds it alone.
+    /// step whose host was not prebuilt builds it alone. A host with nothing to build (or whose
+    /// system does not evaluate) is left out; its build step fails with that one line.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, HostClosure>> PrebuildAsync(Fleet fleet, Plan plan, Action<string>? onLine = null, CancellationToken cancellationToken = default)
     {
@@ -44,13 +45,18 @@ public sealed class DeployStepExecutor : IStepExecutor
         ArgumentNullException.ThrowIfNull(plan);
         var selected = plan.Steps.Where(s => s.Kind == StepKinds.Build && s.Host is not null)
             .Select(s => fleet.FindHost(s.Host!)).OfType<Host>().Distinct().ToList();
-        var closures = await builder.BuildAsync(fleet, selected, onLine, cancellationToken).ConfigureAwait(false);
-        foreach (var (name, closure) in closures)
+        var evaluation = await builder.BuildEvaluableAsync(fleet, selected, onLine, cancellationToken).ConfigureAwait(false);
+        foreach (var (name, closure) in evaluation.Closures)
         {
             Run(name).Closure = closure;
         }
 
-        return closures;
+        foreach (var (name, problem) in evaluation.Problems)
+        {
+            Run(name).Problem = problem;
+        }
+
+        return evaluation.Closures;
     }
 
     /// <summary>The closure built for a host in this run, or null.</summary>
@@ -99,6 +105,11 @@ public sealed class DeployStepExecutor : IStepExecutor
     private async Task<StepResult> BuildAsync(Fleet fleet, Host host, Action<string> output, CancellationToken cancellationToken)
     {
         var run = Run(host.Name);
+        if (run.Problem is { } problem)
+        {
+            return StepResult.Failed($"build:{host.Name}: {problem}");
+        }
+
         if (run.Closure is null)
         {
             var closures = await builder.BuildAsync(fleet, [host], output, cancellationToken).ConfigureAwait(false);
@@ -282,6 +293,8 @@ public sealed class DeployStepExecutor : IStepExecutor
     private sealed class HostRun
     {
         public volatile HostClosure? Closure;
+        /// <summary>Why the host has nothing to build, found by the prebuild.</summary>
+        public volatile string? Problem;
         public volatile bool UpToDate;
         public volatile string? ActivationDirectory;
     }

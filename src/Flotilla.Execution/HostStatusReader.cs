@@ -6,7 +6,8 @@ namespace Flotilla.Execution;
 /// <summary>
 /// What a host runs: its system profile's generation, the current and booted systems, whether
 /// booted and current kernel, initrd or kernel modules differ (a reboot is needed), and whether
-/// the current system is what the inventory builds now (null when not compared). Immutable.
+/// the current system is what the inventory builds now (null when not compared; then
+/// <see cref="SystemProblem"/> says why when the inventory builds nothing for the host). Immutable.
 /// </summary>
 public sealed record HostStatus(
     string Host,
@@ -15,7 +16,11 @@ public sealed record HostStatus(
     string? BootedSystem,
     bool NeedsReboot,
     bool? UpToDate,
-    string? Error = null);
+    string? Error = null)
+{
+    /// <summary>Why the host's system was not compared: the inventory has nothing to build for it, or its system does not evaluate (one line).</summary>
+    public string? SystemProblem { get; init; }
+}
 
 /// <summary>Reads <see cref="HostStatus"/> over ssh, one connection per host. Thread safe.</summary>
 public sealed class HostStatusReader(DeployOptions? options = null)
@@ -33,14 +38,22 @@ public sealed class HostStatusReader(DeployOptions? options = null)
 
     private readonly DeployOptions options = options ?? new DeployOptions();
 
-    /// <summary>The status of each host; with <paramref name="compareWithInventory"/>, one nix evaluation says what the inventory builds now.</summary>
+    /// <summary>
+    /// The status of each host; with <paramref name="compareWithInventory"/>, one nix evaluation
+    /// says what the inventory builds now. A host the inventory builds nothing for is still read
+    /// (reachability, generation), with <see cref="HostStatus.SystemProblem"/> saying why it was not compared.
+    /// </summary>
     public async Task<IReadOnlyList<HostStatus>> ReadAsync(Fleet fleet, IReadOnlyList<Host> hosts, bool compareWithInventory = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fleet);
-        IReadOnlyDictionary<string, HostClosure> expected = compareWithInventory && NixBuilder.CanBuild(fleet, hosts)
-            ? await new NixBuilder(options).EvaluateAsync(fleet, hosts, cancellationToken).ConfigureAwait(false)
-            : new Dictionary<string, HostClosure>();
-        return await Task.WhenAll(hosts.Select(h => ReadAsync(h, expected.TryGetValue(h.Name, out var c) ? c.SystemPath : null, cancellationToken))).ConfigureAwait(false);
+        var expected = compareWithInventory && NixBuilder.CanBuild(fleet, hosts)
+            ? await new NixBuilder(options).EvaluateSystemsAsync(fleet, hosts, cancellationToken).ConfigureAwait(false)
+            : new SystemEvaluation(new Dictionary<string, HostClosure>(), new Dictionary<string, string>());
+        return await Task.WhenAll(hosts.Select(async h =>
+        {
+            var status = await ReadAsync(h, expected.Closures.TryGetValue(h.Name, out var c) ? c.SystemPath : null, cancellationToken).ConfigureAwait(false);
+            return expected.Problems.TryGetValue(h.Name, out var problem) ? status with { SystemProblem = problem } : status;
+        })).ConfigureAwait(false);
     }
 
     public async Task<HostStatus> ReadAsync(Host host, string? expectedSystem, CancellationToken cancellationToken = default)

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
@@ -27,6 +26,7 @@ public sealed class NixBuilder(DeployOptions? options = null)
     public static string DefaultSystemAttribute(Host host) =>
         "nixosConfigurations." + NixExpression.String(host.Name) + ".config.system.build.toplevel";
 
+    /// <summary>Builds every one of <paramref name="hosts"/>; a host with nothing to build fails the whole call (one line per such host).</summary>
     public async Task<IReadOnlyDictionary<string, HostClosure>> BuildAsync(Fleet fleet, IReadOnlyList<Host> hosts, Action<string>? onLine = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fleet);
@@ -35,8 +35,27 @@ public sealed class NixBuilder(DeployOptions? options = null)
             return new Dictionary<string, HostClosure>();
         }
 
-        var closures = await EvaluateAsync(fleet, hosts, cancellationToken).ConfigureAwait(false);
+        var evaluation = await EvaluateSystemsAsync(fleet, hosts, cancellationToken).ConfigureAwait(false);
+        evaluation.ThrowIfIncomplete();
+        await BuildEvaluatedAsync(fleet, hosts, evaluation.Closures, onLine, cancellationToken).ConfigureAwait(false);
+        return evaluation.Closures;
+    }
 
+    /// <summary>
+    /// Builds every host whose system evaluates; the others are left out of the closures, each
+    /// with its one-line problem in <see cref="SystemEvaluation.Problems"/>.
+    /// </summary>
+    public async Task<SystemEvaluation> BuildEvaluableAsync(Fleet fleet, IReadOnlyList<Host> hosts, Action<string>? onLine = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(hosts);
+        var evaluation = await EvaluateSystemsAsync(fleet, hosts, cancellationToken).ConfigureAwait(false);
+        await BuildEvaluatedAsync(fleet, [.. hosts.Where(h => evaluation.Closures.ContainsKey(h.Name))], evaluation.Closures, onLine, cancellationToken).ConfigureAwait(false);
+        return evaluation;
+    }
+
+    private async Task BuildEvaluatedAsync(Fleet fleet, IReadOnlyList<Host> hosts, IReadOnlyDictionary<string, HostClosure> closures, Action<string>? onLine, CancellationToken cancellationToken)
+    {
         var local = hosts.Where(h => !h.BuildOnTarget && h.BuildHost is null).ToList();
         if (local.Count > 0)
         {
@@ -55,8 +74,6 @@ public sealed class NixBuilder(DeployOptions? options = null)
         {
             await BuildRemotelyAsync(host, closures[host.Name], onLine, cancellationToken).ConfigureAwait(false);
         }
-
-        return closures;
     }
 
     /// <summary>Whether the inventory says how to build every one of <paramref name="hosts"/>: a flake, or a Nix file per host.</summary>
@@ -66,49 +83,96 @@ public sealed class NixBuilder(DeployOptions? options = null)
         return fleet.FlakeDirectory is not null || hosts.All(h => h.SystemFile is not null);
     }
 
-    /// <summary>What the inventory builds now for each host (output and derivation paths), without building it.</summary>
+    /// <summary>
+    /// What the inventory builds now for each host (output and derivation paths), without building
+    /// it. Throws <see cref="NixBuildException"/>, one line per host, when a host has nothing to
+    /// build or its system cannot be evaluated; <see cref="EvaluateSystemsAsync"/> reports those
+    /// per host instead.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, HostClosure>> EvaluateAsync(Fleet fleet, IReadOnlyList<Host> hosts, CancellationToken cancellationToken = default)
+    {
+        var evaluation = await EvaluateSystemsAsync(fleet, hosts, cancellationToken).ConfigureAwait(false);
+        evaluation.ThrowIfIncomplete();
+        return evaluation.Closures;
+    }
+
+    /// <summary>
+    /// What the inventory builds now for each host, and for each host it builds nothing for, why
+    /// and what to add (one line, never the expression Flotilla hands to Nix). One <c>nix eval</c>
+    /// per attribute root of the flake and per Nix file; a host whose system throws is evaluated
+    /// again alone for Nix's message, and when an evaluation fails outright, each of its hosts is.
+    /// </summary>
+    public async Task<SystemEvaluation> EvaluateSystemsAsync(Fleet fleet, IReadOnlyList<Host> hosts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(hosts);
-        if (hosts.FirstOrDefault(h => h.SystemFile is null) is { } unbuildable && fleet.FlakeDirectory is null)
+        var closures = new Dictionary<string, HostClosure>(StringComparer.Ordinal);
+        var problems = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var host in hosts.Where(h => h.SystemFile is null && fleet.FlakeDirectory is null))
         {
-            throw new NixBuildException(
-                $"{fleet.SourcePath}: host {unbuildable.Name} has no system to build: name a flake in the inventory (\"flake\": \"DIR\", " +
-                "or put the inventory beside a flake.nix) or a Nix file in the host's \"system\" (\"./machines.nix#ATTR\")");
+            problems[host.Name] =
+                $"{host.Name} has nothing to build: {fleet.SourcePath} names no flake and the host no Nix file; name a flake in the inventory (\"flake\": \"DIR\", " +
+                "or put the inventory beside a flake.nix) or a Nix file in the host's \"system\" (\"./machines.nix#ATTR\")";
         }
 
-        var closures = new Dictionary<string, HostClosure>();
-        // One evaluation per attribute root of the flake (nixosConfigurations, …) and one per Nix file.
-        foreach (var group in hosts.GroupBy(h => h.SystemFile is { } file ? "file:" + file : "flake:" + NixExpression.SplitAttributePath(SystemAttribute(h))[0], StringComparer.Ordinal))
+        var buildable = hosts.Where(h => h.SystemFile is not null || fleet.FlakeDirectory is not null);
+        foreach (var group in buildable.GroupBy(h => h.SystemFile is { } file ? "file:" + file : "flake:" + NixExpression.SplitAttributePath(SystemAttribute(h))[0], StringComparer.Ordinal))
         {
-            var file = group.First().SystemFile;
-            var apply = new StringBuilder("root: {");
-            foreach (var host in group)
+            var members = group.ToList();
+            var source = SystemSource.Of(fleet, members[0]);
+            var result = await SystemProbe.RunAsync(source, members, cancellationToken).ConfigureAwait(false);
+            if (result is null)
             {
-                var path = file is null ? NixExpression.SplitAttributePath(SystemAttribute(host)).Skip(1) : host.SystemAttribute is { } attribute ? NixExpression.SplitAttributePath(attribute) : [];
-                var value = NixExpression.Select("root", path);
-                apply.Append(' ').Append(NixExpression.String(host.Name))
-                    .Append(" = { out = (").Append(value).Append(").outPath; drv = (").Append(value).Append(").drvPath; };");
+                // A flake or file that does not evaluate at all fails every host: said once.
+                if (await SystemProbe.SourceErrorAsync(source, cancellationToken).ConfigureAwait(false) is { } sourceError)
+                {
+                    throw new NixBuildException($"evaluating the systems of {string.Join(", ", members.Select(h => h.Name))} in {source.File ?? fleet.FlakeDirectory} failed:\n{sourceError}");
+                }
+
+                // Something no tryEval catches (a missing attribute, a type error inside a system):
+                // each host alone, so the failure lands on the host it belongs to.
+                foreach (var host in members)
+                {
+                    var alone = await SystemProbe.RunAsync(source, [host], cancellationToken).ConfigureAwait(false);
+                    if (alone is null)
+                    {
+                        problems[host.Name] = $"{host.Name}: evaluating its system ({source.Describe(host)}) failed: {await SystemProbe.MessageAsync(source, host, cancellationToken).ConfigureAwait(false)}";
+                    }
+                    else
+                    {
+                        await AddAsync(source, host, alone[host.Name], closures, problems, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                continue;
             }
 
-            apply.Append(" }");
-            string[] source = file is null ? [$"path:{fleet.FlakeDirectory}#{group.Key["flake:".Length..]}"] : ["--file", file];
-            var result = await ProcessRunner.RunAsync("nix", [.. NixFlakes, "eval", "--json", .. source, "--apply", apply.ToString()], null, cancellationToken).ConfigureAwait(false);
-            if (result.ExitCode != 0)
+            foreach (var host in members)
             {
-                throw new NixBuildException($"evaluating the systems of {string.Join(", ", group.Select(h => h.Name))} in {file ?? fleet.FlakeDirectory} failed (exit {result.ExitCode}):\n{Tail(result.StandardError)}");
-            }
-
-            using var document = JsonDocument.Parse(result.StandardOutput);
-            foreach (var host in group)
-            {
-                var entry = document.RootElement.GetProperty(host.Name);
-                closures[host.Name] = new HostClosure(host.Name, entry.GetProperty("out").GetString()!, entry.GetProperty("drv").GetString()!);
+                await AddAsync(source, host, result[host.Name], closures, problems, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        return closures;
+        return new SystemEvaluation(closures, problems);
+    }
+
+    private static async Task AddAsync(SystemSource source, Host host, SystemProbe.Outcome outcome, Dictionary<string, HostClosure> closures, Dictionary<string, string> problems, CancellationToken cancellationToken)
+    {
+        switch (outcome)
+        {
+            case SystemProbe.Outcome.Built built:
+                closures[host.Name] = new HostClosure(host.Name, built.Out, built.Drv);
+                break;
+            case SystemProbe.Outcome.Missing missing:
+                problems[host.Name] = source.NothingToBuild(host, missing.Found);
+                break;
+            case SystemProbe.Outcome.NotDerivation other:
+                problems[host.Name] = $"{host.Name} has nothing to build: {source.Describe(host)} is a {other.Type}, not a derivation; {source.WhatToAdd(host)}";
+                break;
+            default:
+                problems[host.Name] = $"{host.Name}: evaluating its system ({source.Describe(host)}) failed: {await SystemProbe.MessageAsync(source, host, cancellationToken).ConfigureAwait(false)}";
+                break;
+        }
     }
 
     private async Task BuildRemotelyAsync(Host host, HostClosure closure, Action<string>? onLine, CancellationToken cancellationToken)
@@ -145,7 +209,7 @@ public sealed class NixBuilder(DeployOptions? options = null)
     internal IEnumerable<string> SubstituterOptions() =>
         options.Substituters is { } substituters ? ["--option", "substituters", substituters] : [];
 
-    private static string SystemAttribute(Host host) => host.SystemAttribute ?? DefaultSystemAttribute(host);
+    internal static string SystemAttribute(Host host) => host.SystemAttribute ?? DefaultSystemAttribute(host);
 
     private static Target ParseDestination(string destination)
     {

@@ -26,7 +26,7 @@ public sealed class AgentTests
     {
         var (_, error) = OpCommands.For(Ops.Switch, [], "nixos", "web1", null);
 
-        Assert.Equal("op switch needs the agent's --repo (the flake repository)", error);
+        Assert.Equal("op switch needs the agent's --repo (the flake repository) or --repo-url", error);
     }
 
     [Fact]

@@ -185,6 +185,28 @@ public sealed class FleetTargetTests : IDisposable
     }
 
     [Fact]
+    public async Task Hosts_of_a_flake_with_metadata_and_no_systems_are_known_with_tags_and_no_system_and_no_error()
+    {
+        using var flake = new TempDirectory();
+        flake.Write("flake.nix", """
+            {
+              outputs = { self }: {
+                nixosConfigurations.hsb0 = { config = { networking.hostName = "hsb0"; lab.machine = { role = "dns"; groups = [ "home" ]; rebootOrder = 1; }; }; };
+                nixosConfigurations.csb0 = { config = { networking.hostName = "csb0"; lab.machine = { role = "proxy"; groups = [ "cloud" ]; rebootOrder = 2; }; }; };
+              };
+            }
+            """);
+        var (tracker, _) = Tracker(flake.Path, Path.Combine(_directory.Path, "state"));
+
+        Assert.True(await tracker.RefreshAsync(CancellationToken.None));
+
+        Assert.Null(tracker.Current.Error);
+        Assert.Equal(["csb0", "hsb0"], tracker.Current.Hosts.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["home"], tracker.Current.Hosts["hsb0"].Tags.ToArray());
+        Assert.All(tracker.Current.Hosts.Values, h => Assert.Null(h.SystemPath));
+    }
+
+    [Fact]
     public async Task Hosts_latest_verifications_come_from_the_run_journals_newest_last()
     {
         var inventory = (await FleetRepository.CreateAsync(Path.Combine(_directory.Path, "fleet"))).Inventory;

@@ -3,7 +3,10 @@ using Flotilla.Tests.Support;
 
 namespace Flotilla.Tests;
 
-/// <summary>The NixOS modules under nix/ are at least valid Nix (no nixpkgs here to evaluate them).</summary>
+/// <summary>
+/// The NixOS modules under nix/ are at least valid Nix (no nixpkgs here; the agent modules are
+/// evaluated on a stand-in module system in <see cref="AgentModuleTests"/>).
+/// </summary>
 public sealed class NixModuleTests
 {
     public static TheoryData<string> Modules()

@@ -7,11 +7,15 @@ using Flotilla.Protocol;
 namespace Flotilla.Agent.Internal;
 
 /// <summary>Reads the host's facts (systems, generation, versions, flake revision) and load (from /proc and statvfs).</summary>
-internal sealed partial class HostProbe(string? repository, IReadOnlyList<string>? tags = null)
+internal sealed partial class HostProbe(string? repository, IReadOnlyList<string>? tags = null, string? hostname = null)
 {
     private (long Busy, long Total)? _lastCpu;
 
+    /// <summary>This machine's name without its domain (NixFleet's agent reports the same).</summary>
     public static string Hostname => Environment.MachineName.Split('.')[0];
+
+    /// <summary>The name the agent reports: the one it was given (<c>--hostname</c>), else <see cref="Hostname"/>.</summary>
+    public string Name { get; } = hostname ?? Hostname;
 
     public static string Platform =>
         OperatingSystem.IsMacOS() ? "darwin" : File.Exists("/etc/NIXOS") ? "nixos" : OperatingSystem.IsLinux() ? "linux" : "unknown";
@@ -28,7 +32,7 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
         var current = LinkTarget("/run/current-system");
         var booted = LinkTarget("/run/booted-system");
         return new HostFacts(
-            Hostname,
+            Name,
             Platform,
             AgentVersion,
             osVersion,

@@ -12,17 +12,22 @@ internal static class AgentCommand
 
     public static Command Create(CliContext context)
     {
-        var url = new Option<string>("--url") { Description = "The server's agent endpoint: ws(s)://HOST[:PORT]/ws", Required = true, HelpName = "URL" };
+        var url = new Option<string>("--url") { Description = "The server's agent endpoint: ws(s)://HOST[:PORT]/ws (http(s):// and a URL without a path work too: /ws is added)", Required = true, HelpName = "URL" };
         var tokenFile = new Option<string>("--token-file") { Description = "A file holding this host's token (from flotilla hosts add)", Required = true, HelpName = "PATH" };
         var interval = new Option<double>("--interval") { Description = "Seconds between heartbeats", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
-        var repo = new Option<string?>("--repo") { Description = "The flake repository used by pull, switch and test, and whose revision is reported", HelpName = "PATH" };
+        var repo = new Option<string?>("--repo") { Description = "The flake repository used by pull, switch and test, and whose revision is reported; with --repo-url, where the agent keeps its clone", HelpName = "PATH" };
+        var repoUrl = new Option<string?>("--repo-url") { Description = "A git URL the agent clones and keeps for itself (in --repo, else $STATE_DIRECTORY/repo or ~/.local/state/flotilla-agent/repo); pull follows --branch", HelpName = "URL" };
+        var branch = new Option<string>("--branch") { Description = "The branch of --repo-url the agent's clone follows", DefaultValueFactory = _ => "main", HelpName = "BRANCH" };
+        var hostname = new Option<string?>("--hostname") { Description = "The host name the agent reports and switches to (REPO#NAME), instead of this machine's name without its domain", HelpName = "NAME" };
+        var logLevel = new Option<string>("--log-level") { Description = "What the agent logs: debug, info, warn or error", DefaultValueFactory = _ => "info", HelpName = "LEVEL" };
+        logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
         var tags = new Option<string[]>("--tag") { Description = "A tag the dashboard shows and filters on for this host (repeatable; the inventory's tags are shown too)", HelpName = "TAG", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, tags };
+        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, repoUrl, branch, hostname, logLevel, tags };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))
+            if (AgentEndpoint.Resolve(parse.GetValue(url)) is not { } uri)
             {
-                await context.Error.WriteLineAsync($"flotilla agent: --url {parse.GetValue(url)}: expected ws://HOST[:PORT]/ws or wss://...").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"flotilla agent: --url {parse.GetValue(url)}: expected ws://HOST[:PORT]/ws or wss://... (http:// and https:// are taken as ws:// and wss://)").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 
@@ -30,7 +35,7 @@ internal static class AgentCommand
             string token;
             try
             {
-                token = (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim();
+                token = TokenFileText(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -58,7 +63,23 @@ internal static class AgentCommand
                 return ExitCodes.InvalidInput;
             }
 
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+            var name = parse.GetValue(hostname);
+            if (name is not null && !ValidHostname(name))
+            {
+                await context.Error.WriteLineAsync($"flotilla agent: --hostname {name}: a host name is 1-63 letters, digits and '-' (no domain)").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            var cloneUrl = parse.GetValue(repoUrl) is { Length: > 0 } u ? u : null;
+            var repository = parse.GetValue(repo) is { } r ? Path.GetFullPath(r, context.WorkingDirectory) : cloneUrl is null ? null : DefaultCloneDirectory();
+            var level = parse.GetValue(logLevel) switch
+            {
+                "debug" => LogLevel.Debug,
+                "warn" => LogLevel.Warning,
+                "error" => LogLevel.Error,
+                _ => LogLevel.Information,
+            };
+            using var logging = LoggerFactory.Create(b => b.SetMinimumLevel(level).AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss ";
@@ -68,7 +89,10 @@ internal static class AgentCommand
                 Url = uri,
                 Token = token,
                 HeartbeatInterval = TimeSpan.FromSeconds(seconds),
-                Repository = parse.GetValue(repo) is { } r ? Path.GetFullPath(r, context.WorkingDirectory) : null,
+                Repository = repository,
+                RepositoryUrl = cloneUrl,
+                Branch = parse.GetValue(branch) ?? "main",
+                Hostname = name,
                 Tags = [.. tagList.Distinct(StringComparer.Ordinal)],
             };
             var exit = await new FlotillaAgent(options, logging.CreateLogger<FlotillaAgent>()).RunAsync(cancellationToken).ConfigureAwait(false);
@@ -76,6 +100,33 @@ internal static class AgentCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The token in a token file: the text, trimmed; a <c>NAME=</c> prefix of an environment file
+    /// (NixFleet's token files may hold <c>NIXFLEET_TOKEN=...</c>) is dropped.
+    /// </summary>
+    internal static string TokenFileText(string text)
+    {
+        var token = text.Trim();
+        foreach (var prefix in (string[])["NIXFLEET_TOKEN=", "FLOTILLA_TOKEN="])
+        {
+            if (token.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return token[prefix.Length..].Trim().Trim('"');
+            }
+        }
+
+        return token;
+    }
+
+    /// <summary>Where the agent keeps its clone of --repo-url when --repo names no place: the service's state directory (systemd's StateDirectory), else ~/.local/state.</summary>
+    private static string DefaultCloneDirectory() =>
+        Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } state
+            ? Path.Combine(state.Split(':')[0], "repo")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "flotilla-agent", "repo");
+
+    private static bool ValidHostname(string name) =>
+        name.Length is > 0 and <= 63 && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && name[0] != '-';
 
     private static bool ValidTag(string tag) =>
         tag.Length is > 0 and <= 64 && tag.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

@@ -56,6 +56,12 @@ internal static class StatusCommand
             return ExitCodes.Failed;
         }
 
+        // One line per host the inventory builds nothing for: it is still reachable, healthy or not.
+        foreach (var view in views.Where(v => v.SystemProblem is not null))
+        {
+            await context.Error.WriteLineAsync("status: " + view.SystemProblem).ConfigureAwait(false);
+        }
+
         if (json)
         {
             await context.Output.WriteLineAsync(JsonSerializer.Serialize(views, CliJsonContext.Default.IReadOnlyListStatusView)).ConfigureAwait(false);
@@ -89,7 +95,7 @@ internal static class StatusCommand
             var (host, status) = pair;
             if (status.Error is not null)
             {
-                return new StatusView(host.Name, null, false, false, false, false, null, null, null, status.Error);
+                return new StatusView(host.Name, null, false, false, false, false, null, null, null, status.Error, status.SystemProblem);
             }
 
             var checks = await health.CheckAsync(fleet, host, null, cancellationToken).ConfigureAwait(false);
@@ -103,7 +109,8 @@ internal static class StatusCommand
                 checks.Message,
                 status.CurrentSystem,
                 status.BootedSystem,
-                null);
+                null,
+                status.SystemProblem);
         })).ConfigureAwait(false);
     }
 }

@@ -3,7 +3,8 @@ namespace Flotilla.Cli.Output;
 /// <summary>
 /// One host as <c>flotilla status --json</c> prints it. <see cref="Current"/> is false when the
 /// host runs another closure than the inventory builds now, or when that could not be told
-/// (<see cref="Compared"/> false: an inventory without a flake, or the host was not reachable).
+/// (<see cref="Compared"/> false: an inventory without a flake, or the host was not reachable;
+/// <see cref="SystemProblem"/> says why when the inventory builds nothing for the host).
 /// </summary>
 internal sealed record StatusView(
     string Host,
@@ -15,4 +16,5 @@ internal sealed record StatusView(
     string? Health,
     string? System,
     string? BootedSystem,
-    string? Error);
+    string? Error,
+    string? SystemProblem = null);

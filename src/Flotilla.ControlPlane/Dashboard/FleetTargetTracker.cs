@@ -117,9 +117,16 @@ internal sealed partial class FleetTargetTracker(
             var root = fleet.FlakeDirectory ?? Path.GetDirectoryName(fleet.SourcePath) ?? ".";
             _watched = [.. new[] { Path.GetDirectoryName(fleet.SourcePath), fleet.FlakeDirectory }.OfType<string>().Distinct(StringComparer.Ordinal)];
             var buildable = fleet.Hosts.Where(h => fleet.FlakeDirectory is not null || h.SystemFile is not null).ToList();
-            var systems = buildable.Count == 0
-                ? new Dictionary<string, HostClosure>()
-                : await new NixBuilder().EvaluateAsync(fleet, buildable, cancellationToken).ConfigureAwait(false);
+            var evaluation = buildable.Count == 0
+                ? new SystemEvaluation(new Dictionary<string, HostClosure>(), new Dictionary<string, string>())
+                : await new NixBuilder().EvaluateSystemsAsync(fleet, buildable, cancellationToken).ConfigureAwait(false);
+            var systems = evaluation.Closures;
+            foreach (var problem in evaluation.Problems.Values)
+            {
+                // The host has no system to compare with: shown as not known, said once per evaluation.
+                LogNothingToCompare(logger, problem);
+            }
+
             var hosts = fleet.Hosts.ToImmutableDictionary(
                 h => h.Name,
                 h => new HostTarget(h.Tags, systems.GetValueOrDefault(h.Name)?.SystemPath),
@@ -256,6 +263,9 @@ internal sealed partial class FleetTargetTracker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "fleet target: looking at the inventory and the run journals failed; trying again at the next refresh")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fleet target: {Problem}")]
+    private static partial void LogNothingToCompare(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "fleet target: evaluating {Inventory} failed: {Message}")]
     private static partial void LogFailed(ILogger logger, string inventory, string message);

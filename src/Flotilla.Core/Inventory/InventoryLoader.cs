@@ -126,7 +126,8 @@ public static class InventoryLoader
             throw NixFailed(flakeFile, result);
         }
 
-        using var document = ParseJson(result.StandardOutput, flakeFile, "the flake's configurations");
+        var json = await FlakeEvaluationErrors.ExplainAsync(nix, result.StandardOutput, environment, cancellationToken).ConfigureAwait(false);
+        using var document = ParseJson(json, flakeFile, "the flake's configurations");
         return FlakeNormaliser.Normalise(document.RootElement, flakeFile, directory);
     }
 
@@ -158,7 +159,7 @@ public static class InventoryLoader
 
     private static InventoryException NixFailed(string file, ProcessResult result)
     {
-        var message = result.StandardError.Trim();
+        var message = NixErrors.Clean(result.StandardError);
         if (message.Length == 0)
         {
             message = $"exit code {result.ExitCode}";

@@ -9,8 +9,8 @@ namespace Flotilla.Validation;
 /// <summary>
 /// Checks a loaded <see cref="Fleet"/> for what its loader cannot see on one value alone: unknown
 /// references (with a "did you mean"), self-dependencies and cycles, duplicate names, addresses,
-/// hostnames and ports, core services that need apps, health checks that cannot run and key
-/// destinations. Linear in the size of the fleet; stateless and thread safe.
+/// hostnames and ports, core services that need apps, health checks that cannot run, key
+/// destinations, and reboot orders that dependencies contradict. Linear in the size of the fleet; stateless and thread safe.
 /// </summary>
 public static class FleetValidator
 {
@@ -28,6 +28,7 @@ public static class FleetValidator
         HealthCheckRules.Check(fleet, findings);
         KeyRules.Check(fleet, findings);
         DeploymentRules.Check(index, findings);
+        RebootOrderRules.Check(index, findings);
         CycleRules.Check(index, findings);
         return [.. fleet.Diagnostics, .. findings.Items];
     }

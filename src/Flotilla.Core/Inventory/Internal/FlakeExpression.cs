@@ -4,35 +4,57 @@ namespace Flotilla.Inventory.Internal;
 /// The one Nix expression that reads a whole fleet's metadata from a flake. The flake reference
 /// arrives through the environment (never spliced into the expression's text), and every value
 /// is forced under tryEval so one undefined option marks itself instead of failing the fleet.
+/// A marker holds the attribute path of the value that failed (from the flake's outputs down),
+/// so that <see cref="FlakeEvaluationErrors"/> can ask Nix for its message.
 /// </summary>
 internal static class FlakeExpression
 {
     public const string FlakeVariable = "FLOTILLA_FLAKE";
 
+    /// <summary>For <see cref="ValueText"/>: the attribute path to force, as a JSON list of names and list indices.</summary>
+    public const string PathVariable = "FLOTILLA_PATH";
+
     public const string Text = """
         let
           flake = builtins.getFlake (builtins.getEnv "FLOTILLA_FLAKE");
-          marker = { __flotillaEvaluationError = true; };
-          safe = v:
+          marker = path: { __flotillaEvaluationError = path; };
+          safe = path: v:
             let r = builtins.tryEval v; in
-            if !r.success || builtins.isFunction r.value then marker
+            if !r.success then marker path
+            else if builtins.isFunction r.value then marker path // { function = true; }
             else if builtins.isAttrs r.value then
-              (if (r.value.type or null) == "derivation" then r.value.outPath or null else builtins.mapAttrs (n: safe) r.value)
-            else if builtins.isList r.value then map safe r.value
+              (if (r.value.type or null) == "derivation" then r.value.outPath or null else builtins.mapAttrs (n: safe (path ++ [ n ])) r.value)
+            else if builtins.isList r.value then
+              builtins.genList (i: safe (path ++ [ i ]) (builtins.elemAt r.value i)) (builtins.length r.value)
             else r.value;
-          describe = c:
-            let config = builtins.tryEval c.config; in
-            if !config.success then { hostName = null; flotilla = marker; lab = null; }
+          describe = output: name: c:
+            let
+              config = builtins.tryEval c.config;
+              base = [ output name "config" ];
+            in
+            if !config.success then { hostName = null; flotilla = marker base; lab = null; }
             else {
-              hostName = safe (config.value.networking.hostName or null);
-              flotilla = safe (config.value.flotilla.machine or null);
-              lab = safe (config.value.lab.machine or null);
+              hostName = safe (base ++ [ "networking" "hostName" ]) (config.value.networking.hostName or null);
+              flotilla = safe (base ++ [ "flotilla" "machine" ]) (config.value.flotilla.machine or null);
+              lab = safe (base ++ [ "lab" "machine" ]) (config.value.lab.machine or null);
             };
-          pick = output: builtins.mapAttrs (n: describe) (flake.${output} or { });
+          pick = output: builtins.mapAttrs (describe output) (flake.${output} or { });
         in {
           nixos = pick "nixosConfigurations";
           darwin = pick "darwinConfigurations";
           home = pick "homeConfigurations";
         }
+        """;
+
+    /// <summary>
+    /// Forces one value of the flake (its path in <see cref="PathVariable"/>) so that Nix says why
+    /// it cannot be evaluated; evaluates to null when it can.
+    /// </summary>
+    public const string ValueText = """
+        let
+          flake = builtins.getFlake (builtins.getEnv "FLOTILLA_FLAKE");
+          path = builtins.fromJSON (builtins.getEnv "FLOTILLA_PATH");
+          at = v: k: if builtins.isInt k then builtins.elemAt v k else builtins.getAttr k v;
+        in builtins.seq (builtins.foldl' at flake path) null
         """;
 }

@@ -41,7 +41,13 @@ internal static class FlakeNormaliser
             case 0:
                 return null;
             case 1:
-                return new JsonObjectReader(layers[0].Value, layers[0].Path, diagnostics);
+                // Key parents even for one layer: the host's origin is then the configuration's
+                // `config`, so paths outside the metadata (networking.hostName) can be named too.
+                var (only, onlyPath) = layers[0];
+                return new JsonObjectReader(only, onlyPath, diagnostics)
+                {
+                    KeyParents = only.EnumerateObject().ToDictionary(p => p.Name, _ => onlyPath, StringComparer.Ordinal),
+                };
         }
 
         var parents = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -83,16 +89,29 @@ internal static class FlakeNormaliser
                 }
 
                 var value = configuration.Value;
+                var metadataPath = basePath + ".config";
                 string? hostname = null;
-                if (value.TryGetProperty("hostName", out var hn) && hn.ValueKind == JsonValueKind.String)
+                if (value.TryGetProperty("hostName", out var hn) && !JsonObjectReader.IsEvaluationError(hn, metadataPath + ".networking.hostName", diagnostics)
+                    && hn.ValueKind == JsonValueKind.String)
                 {
                     hostname = hn.GetString();
                 }
 
-                var metadataPath = basePath + ".config";
                 var metadata = ReadMetadata(value, metadataPath, diagnostics);
                 var defaults = new HostDefaults(User: user, Platform: platform);
-                var origin = new Origin(file, metadata is { KeyParents: not null } ? metadataPath : metadata?.Path ?? basePath);
+                var origin = new Origin(file, metadata is null ? basePath : metadataPath);
+                if (metadata is null || !metadata.Has("hostname"))
+                {
+                    // The hostname is networking.hostName's (or, where that is not set, where it
+                    // would be), and so is the address when no target names one.
+                    var spelled = metadata is null ? "config.networking.hostName" : "networking.hostName";
+                    origin = origin.WithFieldName("hostname", spelled);
+                    if (metadata is null || !metadata.Has("target"))
+                    {
+                        origin = origin.WithFieldName("target", spelled);
+                    }
+                }
+
                 var (host, nested) = HostReader.Read(name, metadata, origin, defaults, hostname, SourcePath.Child(output, configuration.Name) + "." + system);
                 hosts.Add(host);
                 services.AddRange(nested);

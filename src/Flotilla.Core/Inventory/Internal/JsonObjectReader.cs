@@ -76,13 +76,25 @@ internal sealed class JsonObjectReader
     /// </summary>
     public static bool IsEvaluationError(JsonElement value, string path, DiagnosticBag diagnostics)
     {
-        if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty(EvaluationErrorMarker, out _))
+        if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(EvaluationErrorMarker, out _))
         {
-            diagnostics.Error(path, "Nix could not evaluate this value (an option used but not defined, or a throw)", "define it in the host's configuration, or run nix eval on it to see Nix's message");
-            return true;
+            return false;
         }
 
-        return false;
+        if (value.TryGetProperty("function", out _))
+        {
+            diagnostics.Error(path, "this is a function, not a value", "set the value itself (a module function belongs in imports)");
+        }
+        else if (value.TryGetProperty(FlakeEvaluationErrors.MessageProperty, out var message) && message.ValueKind == JsonValueKind.String)
+        {
+            diagnostics.Error(path, "Nix could not evaluate this value: " + message.GetString()!.TrimEnd('.'), "fix it in the host's configuration (Nix's message says what is wrong)");
+        }
+        else
+        {
+            diagnostics.Error(path, "Nix could not evaluate this value (an option used but not defined, or a throw)", "define it in the host's configuration, or run nix eval on it to see Nix's message");
+        }
+
+        return true;
     }
 
     public const string EvaluationErrorMarker = "__flotillaEvaluationError";

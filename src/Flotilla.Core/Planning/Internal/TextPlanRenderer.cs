@@ -51,7 +51,52 @@ internal static class TextPlanRenderer
             }
         }
 
+        if (plan.Operation == Operation.Reboot)
+        {
+            text.Append('\n').Append(RebootTotal(plan)).Append('\n');
+        }
+
         return text.ToString();
+    }
+
+    /// <summary>
+    /// A reboot plan is one chain, so its waits add up: each host's rebootDelay, counted from the
+    /// moment the host before it is verified. Reboots and verifications take what they take.
+    /// </summary>
+    private static string RebootTotal(Plan plan)
+    {
+        var waits = plan.Steps.Where(s => s.Kind == StepKinds.Wait && s.Delay is { } d && d > TimeSpan.Zero).ToList();
+        var total = waits.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Delay!.Value);
+        var reboots = plan.Steps.Count(s => s.Kind == StepKinds.Reboot);
+        var parts = waits.Count == 0 ? "no rebootDelay" : string.Join(" + ", waits.Select(s => Printable(s.Host ?? s.Id) + " " + Duration(s.Delay!.Value)));
+        return $"total: {Human(total)} of waits ({parts}), plus the time {Count(reboots, "reboot")} and their verifications take";
+    }
+
+    /// <summary><c>45s</c>, <c>10m</c>, <c>1h 5m 30s</c>.</summary>
+    private static string Human(TimeSpan span)
+    {
+        if (span.TotalSeconds < 60 || span.TotalSeconds != Math.Floor(span.TotalSeconds))
+        {
+            return Duration(span);
+        }
+
+        var parts = new List<string>(3);
+        if ((long)span.TotalHours is var hours and > 0)
+        {
+            parts.Add(hours.ToString(CultureInfo.InvariantCulture) + "h");
+        }
+
+        if (span.Minutes > 0)
+        {
+            parts.Add(span.Minutes.ToString(CultureInfo.InvariantCulture) + "m");
+        }
+
+        if (span.Seconds > 0)
+        {
+            parts.Add(span.Seconds.ToString(CultureInfo.InvariantCulture) + "s");
+        }
+
+        return string.Join(' ', parts);
     }
 
     private static string Count(int count, string noun) =>

@@ -24,7 +24,8 @@ internal static class UniquenessRules
                 continue;
             }
 
-            if (!hostnames.TryAdd(host.Hostname, i))
+            var sameHostname = !hostnames.TryAdd(host.Hostname, i);
+            if (sameHostname)
             {
                 var other = fleet.Hosts[hostnames[host.Hostname]];
                 findings.Error(host.Origin, host.Origin.Of("hostname"),
@@ -32,8 +33,10 @@ internal static class UniquenessRules
                     "give every host its own hostname");
             }
 
-            // A home-manager host lives on a machine that is often another host of the fleet.
-            if (host.Platform != Platform.HomeManager && !addresses.TryAdd((host.Target.Address, host.Target.Port), i))
+            // A home-manager host lives on a machine that is often another host of the fleet. An
+            // address that is the hostname just reported is that same duplicate: said once.
+            var addressIsHostname = sameHostname && string.Equals(host.Target.Address, host.Hostname, StringComparison.OrdinalIgnoreCase);
+            if (host.Platform != Platform.HomeManager && !addressIsHostname && !addresses.TryAdd((host.Target.Address, host.Target.Port), i))
             {
                 var other = fleet.Hosts[addresses[(host.Target.Address, host.Target.Port)]];
                 findings.Error(host.Origin, AddressPath(host.Origin),
