@@ -71,6 +71,9 @@ in
         Unit = {
           Description = "Flotilla agent";
           After = [ "network-online.target" ];
+          # home-manager's switch must not restart the agent that runs it (it would kill the
+          # switch); the new agent starts at its next restart.
+          X-RestartIfChanged = false;
         };
         Service = {
           ExecStart = lib.escapeShellArgs command;

@@ -57,6 +57,10 @@ in
       wants = [ "network-online.target" ];
       after = [ "network-online.target" ];
       path = [ pkgs.git config.nix.package config.system.build.nixos-rebuild pkgs.systemd pkgs.util-linux ];
+      # The agent runs the switch that changes its own unit: restarting it then would kill that
+      # nixos-rebuild (KillMode=control-group). The new agent starts at the next restart (the
+      # restart-agent op, or a reboot).
+      restartIfChanged = false;
       serviceConfig = {
         ExecStart = lib.escapeShellArgs ([ "${cfg.package}/bin/flotilla" "agent" "--token-file" "%d/token" ]
           ++ shared.arguments { inherit cfg stateDirectory; });

@@ -30,6 +30,7 @@ public sealed class AgentModuleTests
           user = unit.serviceConfig.User;
           stateDirectory = unit.serviceConfig.StateDirectory;
           loadCredential = unit.serviceConfig.LoadCredential;
+          restartIfChanged = unit.restartIfChanged or true;
           system = system.config.system.build.toplevel.name;
         }
         """;
@@ -74,6 +75,19 @@ public sealed class AgentModuleTests
         Assert.Equal("flotilla-agent", json.RootElement.GetProperty("stateDirectory").GetString());
         Assert.Equal(["token:/run/agenix/nixfleet-token"], json.RootElement.GetProperty("loadCredential").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("nixos-system-nixos", json.RootElement.GetProperty("system").GetString()); // no assertion failed
+    }
+
+    [Fact]
+    public async Task A_switch_that_changes_the_agent_does_not_restart_it_under_the_rebuild_it_runs()
+    {
+        using var dir = new TempDirectory();
+        NixFixtures.ModulesTo(dir);
+
+        var result = await NixFixtures.EvaluateAsync(dir, NixOS("./nixfleet/csb0.nix"));
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        using var json = JsonDocument.Parse(result.StandardOutput);
+        Assert.False(json.RootElement.GetProperty("restartIfChanged").GetBoolean());
     }
 
     [Fact]
@@ -154,6 +168,7 @@ public sealed class AgentModuleTests
             "--repo /Users/yourname/.local/state/flotilla-agent/repo --repo-url git@github.com:you/nixcfg.git --branch main --hostname imac0 --tag home --tag desktop",
             service.GetProperty("Service").GetProperty("ExecStart").GetString());
         Assert.Equal("always", service.GetProperty("Service").GetProperty("Restart").GetString());
+        Assert.False(service.GetProperty("Unit").GetProperty("X-RestartIfChanged").GetBoolean());
         Assert.Equal(["default.target"], service.GetProperty("Install").GetProperty("WantedBy").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("home-manager-generation", json.RootElement.GetProperty("activation").GetString());
     }
