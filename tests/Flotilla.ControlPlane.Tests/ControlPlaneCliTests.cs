@@ -90,6 +90,27 @@ public sealed class ControlPlaneCliTests(SqliteTargets targets) : IClassFixture<
         Assert.Equal(2, (await FlotillaAsync(["tokens", "revoke", "nosuch", .. target.Arguments])).Code);
     }
 
+    [Theory]
+    [InlineData("web1\n")]
+    [InlineData("web1\r\n")]
+    [InlineData("web1 ")]
+    [InlineData("-web1")]
+    [InlineData("")]
+    public async Task Hosts_add_and_create_api_refuse_a_name_that_is_not_a_host_name_even_with_a_newline_at_its_end(string name)
+    {
+        var target = await targets.NewAsync();
+
+        var added = await FlotillaAsync(["hosts", "add", name, .. target.Arguments]);
+
+        Assert.Equal(2, added.Code);
+        Assert.Contains("is not a host name", added.Error, StringComparison.Ordinal);
+        var api = await FlotillaAsync(["tokens", "create-api", name, .. target.Arguments]);
+        Assert.Equal(2, api.Code);
+        Assert.Contains("is not a token name", api.Error, StringComparison.Ordinal);
+        await using var store = await target.OpenAsync();
+        Assert.Empty(await store.ListHostsAsync());
+    }
+
     [Fact]
     public async Task The_shared_enrolment_token_enrols_an_agent_under_its_hostname()
     {

@@ -138,6 +138,41 @@ public sealed class LoginHttpTests
     }
 
     [Fact]
+    public async Task With_a_keys_directory_a_login_form_opened_before_a_restart_posts_after_it_and_the_keys_are_private()
+    {
+        using var keys = new TempDirectory();
+        var directory = Path.Combine(keys.Path, "keys");
+        string page;
+        var cookies = new CookieContainer();
+        await using (var before = await DashboardHost.StartAsync(configure: o => o.KeysDirectory = directory))
+        {
+            using var client = new Browserless(before.Address);
+            page = await client.Http.GetStringAsync("/login");
+            foreach (Cookie cookie in client.Cookies.GetAllCookies())
+            {
+                cookies.Add(cookie);
+            }
+        }
+
+        await using var after = await DashboardHost.StartAsync(configure: o => o.KeysDirectory = directory);
+        using var again = new Browserless(after.Address);
+        foreach (Cookie cookie in cookies.GetAllCookies())
+        {
+            again.Cookies.Add(after.Address, new Cookie(cookie.Name, cookie.Value));
+        }
+
+        var response = await again.PostFormAsync("/login", ("__csrf", Browserless.FormToken(page)), ("Password", DashboardHost.Password), ("Code", after.Code()));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+            var key = Assert.Single(Directory.EnumerateFiles(directory));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        }
+    }
+
+    [Fact]
     public async Task Logging_out_ends_the_session_on_the_server()
     {
         await using var host = await DashboardHost.StartAsync();

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
 using Flotilla.ControlPlane;
+using Flotilla.Protocol;
 
 namespace Flotilla.Cli.Commands;
 
@@ -20,9 +22,9 @@ internal static class TokensCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var host = parse.GetValue(name)!;
-            if (!System.Text.RegularExpressions.Regex.IsMatch(host, "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"))
+            if (!HostNames.IsValid(host))
             {
-                await context.Error.WriteLineAsync($"flotilla hosts add: \"{host}\" is not a host name (letters, digits, . _ -; at most 63)").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"flotilla hosts add: {JsonSerializer.Serialize(host)} is not a host name ({HostNames.Rule})").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 
@@ -64,6 +66,12 @@ internal static class TokensCommand
         store.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!HostNames.IsValid(parse.GetValue(name)))
+            {
+                await context.Error.WriteLineAsync($"flotilla tokens create-api: {JsonSerializer.Serialize(parse.GetValue(name))} is not a token name ({HostNames.Rule})").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             await using var opened = await store.OpenAsync(context, parse, cancellationToken).ConfigureAwait(false);
             if (opened is null)
             {

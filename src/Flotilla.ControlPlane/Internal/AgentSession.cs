@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
@@ -17,7 +16,6 @@ namespace Flotilla.ControlPlane.Internal;
 /// </summary>
 internal sealed partial class AgentSession
 {
-    private static readonly Regex HostName = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
     private const int SmallBuffer = 4096;
     private readonly WebSocket _socket;
     private readonly string? _host;
@@ -79,9 +77,9 @@ internal sealed partial class AgentSession
                 }
 
                 var name = _host ?? register.Facts.Hostname;
-                if (!HostName.IsMatch(name))
+                if (!HostNames.IsValid(name))
                 {
-                    Close(WebSocketCloseStatus.PolicyViolation, "the hostname is not a valid host name");
+                    Close(WebSocketCloseStatus.PolicyViolation, "the hostname is not a valid host name (" + HostNames.Rule + ")");
                     return;
                 }
 
