@@ -134,7 +134,9 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         {
         }
 
-        if (socket.State == WebSocketState.Open)
+        // Open: the agent ends the connection; CloseReceived: the server closed it, and the close
+        // handshake is answered so the server need not wait for it.
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
