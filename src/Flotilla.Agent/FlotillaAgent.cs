@@ -293,7 +293,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
                     ? new CommandCompletedMessage(run.CommandId, CommandOutcome.FailedToStart, 0, null, error) { Seq = 0 }
                     : await process.RunAsync(
                         argv,
-                        TimeSpan.FromSeconds(Math.Max(run.TimeoutSeconds, 0.001)),
+                        run.TimeoutSeconds,
                         options.MaxLineLength,
                         (line, stream, text) => Emit(seq => new OutputMessage(run.CommandId, line, stream, text) { Seq = seq }),
                         CancellationToken.None).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using Flotilla.ControlPlane.Api;
+using Store = Flotilla.ControlPlane.Store;
 using Flotilla.Tests.Support;
 
 namespace Flotilla.Tests;
@@ -120,6 +121,32 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
 
         var expired = await plane.WaitForStateAsync(command.Id, "timed-out");
         Assert.Contains("expired", expired.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stored_command_with_a_timeout_no_sweep_can_add_to_does_not_stop_the_sweeps_for_the_others()
+    {
+        // A row an older server accepted: running, with a timeout next to TimeSpan.MaxValue.
+        var target = await targets.NewAsync();
+        var now = TimeProvider.System.GetUtcNow();
+        await using (var store = await target.OpenAsync())
+        {
+            Assert.True(await store.SetHostTokenAsync("bad", "hash-bad", now, replace: false));
+            Assert.True(await store.SetHostTokenAsync("web1", "hash-web1", now, replace: false));
+            await store.InsertCommandsAsync(
+            [
+                new Store.CommandRecord("c-bad", "b1", "bad", "exec", ["true"], Store.CommandState.Queued, null, now, null, null, now.AddDays(1), TimeSpan.MaxValue - TimeSpan.FromSeconds(1), null, "token:old"),
+                new Store.CommandRecord("c-expires", "b2", "web1", "exec", ["true"], Store.CommandState.Queued, null, now, null, null, now.AddSeconds(1), TimeSpan.FromMinutes(1), null, "token:old"),
+            ]);
+            await store.ApplyAsync(new Store.StoreBatch([], [new Store.CommandTransition("c-bad", [Store.CommandState.Queued], Store.CommandState.Running, now)], [], []));
+        }
+
+        await using var plane = await ControlPlaneHarness.StartAsync(target);
+
+        var expired = await plane.WaitForStateAsync("c-expires", "timed-out");
+        Assert.Contains("expired", expired.Message, StringComparison.Ordinal);
+        // The bad row's agent never comes back: it is lost, like any other.
+        await plane.WaitForStateAsync("c-bad", "lost");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Flotilla.Agent;
+using Flotilla.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.Cli.Commands;
@@ -45,9 +46,9 @@ internal static class AgentCommand
             }
 
             var seconds = parse.GetValue(interval);
-            if (seconds is <= 0 or > 3600)
+            if (Limits.HeartbeatIntervalSeconds.Check(seconds, "--interval") is { } outOfRange)
             {
-                await context.Error.WriteLineAsync("flotilla agent: --interval must be between 0 and 3600 seconds").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"flotilla agent: {outOfRange}").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 

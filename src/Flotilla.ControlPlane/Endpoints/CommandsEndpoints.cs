@@ -12,6 +12,9 @@ namespace Flotilla.ControlPlane.Endpoints;
 
 internal static class CommandsEndpoints
 {
+    /// <summary>The most commands one listing returns.</summary>
+    private const int MaxListed = 100_000;
+
     public static IEndpointRouteBuilder MapCommandsApi(this IEndpointRouteBuilder app)
     {
         var commands = app.MapGroup("/api/commands").RequireAuthorization(ApiAuthentication.Policy);
@@ -37,7 +40,12 @@ internal static class CommandsEndpoints
                 filter = parsed;
             }
 
-            var found = await store.ListCommandsAsync(new CommandQuery(batch, host, filter, Math.Clamp(limit ?? 1000, 1, 100_000)), cancellationToken).ConfigureAwait(false);
+            if (limit is < 1 or > MaxListed)
+            {
+                return TypedResults.BadRequest(new ErrorView($"limit must be between 1 and {MaxListed}, not {limit}"));
+            }
+
+            var found = await store.ListCommandsAsync(new CommandQuery(batch, host, filter, limit ?? 1000), cancellationToken).ConfigureAwait(false);
             IReadOnlyList<CommandView> views = [.. found.Select(CommandView.From)];
             return TypedResults.Ok(views);
         });
@@ -47,8 +55,13 @@ internal static class CommandsEndpoints
                 ? TypedResults.Ok(CommandView.From(command))
                 : TypedResults.NotFound());
 
-        commands.MapGet("/{id}/output", async Task<Results<Ok<IReadOnlyList<OutputLineView>>, NotFound>> (string id, long? after, IControlPlaneStore store, CancellationToken cancellationToken) =>
+        commands.MapGet("/{id}/output", async Task<Results<Ok<IReadOnlyList<OutputLineView>>, NotFound, BadRequest<ErrorView>>> (string id, long? after, IControlPlaneStore store, CancellationToken cancellationToken) =>
         {
+            if (after is < 0)
+            {
+                return TypedResults.BadRequest(new ErrorView($"after must be 0 or more (a line number), not {after}"));
+            }
+
             if (await store.GetCommandAsync(id, cancellationToken).ConfigureAwait(false) is not { } command)
             {
                 return TypedResults.NotFound();

@@ -108,6 +108,12 @@ internal sealed partial class AgentSession
                     return;
                 }
 
+                if (Limits.HeartbeatIntervalSeconds.Check(register.HeartbeatIntervalSeconds) is { } badInterval)
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, badInterval);
+                    return;
+                }
+
                 var name = _host ?? register.Facts.Hostname;
                 if (!HostNames.IsValid(name))
                 {
@@ -137,6 +143,12 @@ internal sealed partial class AgentSession
                 if (message is RegisterMessage)
                 {
                     Close(WebSocketCloseStatus.PolicyViolation, "register may be sent only once");
+                    break;
+                }
+
+                if (OutOfRange(message) is { } outOfRange)
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, outOfRange);
                     break;
                 }
 
@@ -178,6 +190,14 @@ internal sealed partial class AgentSession
             _hardStop.Dispose();
         }
     }
+
+    /// <summary>What is wrong with a message's numbers, or null: sequence and line numbers count from 1.</summary>
+    private static string? OutOfRange(AgentMessage message) => message switch
+    {
+        ReliableAgentMessage { Seq: < 1 } reliable => $"seq must be 1 or more, not {reliable.Seq}",
+        OutputMessage { Line: < 1 } output => $"line must be 1 or more, not {output.Line}",
+        _ => null,
+    };
 
     /// <summary>The next message, or null when the connection ended (closed by either side, or closed here for a bad frame).</summary>
     private async Task<AgentMessage?> ReceiveAsync(byte[] small, CancellationToken cancellationToken)
