@@ -173,6 +173,33 @@ public sealed class LoginHttpTests
     }
 
     [Fact]
+    public async Task Parallel_wrong_passwords_from_one_address_get_no_more_checks_than_the_limit()
+    {
+        // A real cost, so each check takes long enough for the others to arrive while it runs.
+        await using var host = await DashboardHost.StartAsync(passwordCost: 10);
+        var clients = Enumerable.Range(0, 20).Select(_ => new Browserless(host.Address)).ToList();
+        try
+        {
+            var forms = await Task.WhenAll(clients.Select(async c => Browserless.FormToken(await c.Http.GetStringAsync("/login"))));
+
+            var statuses = await Task.WhenAll(clients.Select(async (c, i) =>
+                (await c.PostFormAsync("/login", ("__csrf", forms[i]), ("Password", "wrong"), ("Code", host.Code()))).StatusCode));
+
+            var results = (await host.Get<IAuditLog>().ListAsync(100)).Select(e => e.Result).ToList();
+            Assert.Equal(20, results.Count);
+            Assert.Equal(5, results.Count(r => r == "wrong password"));
+            Assert.Equal(15, results.Count(r => r == "locked out"));
+            // The checked ones may answer 429 too: the address is locked out by the time they end.
+            Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, s.ToString()));
+            Assert.True(statuses.Count(s => s == HttpStatusCode.TooManyRequests) >= 16);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Logging_out_ends_the_session_on_the_server()
     {
         await using var host = await DashboardHost.StartAsync();
