@@ -45,6 +45,7 @@ public static class DashboardServiceCollectionExtensions
             provider.GetRequiredService<IOptions<DashboardOptions>>().Value.Totp));
         services.AddSingleton<LoginService>();
         services.AddSingleton<CommandSender>();
+        services.AddSingleton<ISessionCommandSender>(provider => provider.GetRequiredService<CommandSender>());
         services.AddSingleton<SessionSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<SessionSweeper>());
 

@@ -1,3 +1,5 @@
+using Flotilla.ControlPlane.Auth;
+
 namespace Flotilla.ControlPlane.Store;
 
 /// <summary>
@@ -26,12 +28,12 @@ public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
     Task<IReadOnlyDictionary<string, string?>> HostTokenHashesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>False when an API token with that name exists.</summary>
-    Task<bool> AddApiTokenAsync(string name, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default);
+    Task<bool> AddApiTokenAsync(string name, string tokenHash, DateTimeOffset now, ApiTokenScope scope = ApiTokenScope.Ops, CancellationToken cancellationToken = default);
 
     Task<bool> RevokeApiTokenAsync(string name, CancellationToken cancellationToken = default);
 
-    /// <summary>The name of the API token with this hash, unless revoked.</summary>
-    Task<string?> FindApiTokenAsync(string tokenHash, CancellationToken cancellationToken = default);
+    /// <summary>The API token with this hash (its name and scope), unless revoked.</summary>
+    Task<ApiTokenRecord?> FindApiTokenAsync(string tokenHash, CancellationToken cancellationToken = default);
 
     Task InsertCommandsAsync(IReadOnlyList<CommandRecord> commands, CancellationToken cancellationToken = default);
 
