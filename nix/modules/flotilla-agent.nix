@@ -80,6 +80,10 @@ in
         ] ++ optionals (cfg.repo != null) [ "--repo" cfg.repo ]
           ++ concatMap (tag: [ "--tag" tag ]) cfg.tags);
         LoadCredential = [ "token:${cfg.tokenFile}" ];
+        # /var/lib/flotilla-agent ($STATE_DIRECTORY, the agent's default --state-dir): the host's own
+        # token, when the server gave it one at enrolment with a shared enrolment token.
+        StateDirectory = "flotilla-agent";
+        StateDirectoryMode = "0700";
         User = cfg.user;
         # Exit code 75 after the restart-agent op: systemd starts it again, as after a crash.
         Restart = "always";

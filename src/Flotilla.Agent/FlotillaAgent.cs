@@ -27,6 +27,9 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly TaskCompletionSource _restart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _seq;
 
+    /// <summary>What the agent connects with: the token file's, or the host token it was given at enrolment.</summary>
+    private string _token = EnrolledToken.Resolve(options.StateDirectory, options.Token);
+
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
     {
         var backoff = options.InitialBackoff;
@@ -83,7 +86,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private async Task<bool> ConnectionAsync(CancellationToken cancellationToken)
     {
         using var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + options.Token);
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + _token);
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
         try
@@ -186,6 +189,11 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
                 case RegisteredMessage registered:
                     _registered = true;
                     LogRegistered(logger, registered.Host);
+                    if (registered.Token is { Length: > 0 } own)
+                    {
+                        KeepOwnToken(registered.Host, own);
+                    }
+
                     break;
                 case AckMessage ack:
                     lock (_gate)
@@ -212,6 +220,27 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
                 default:
                     break;
             }
+        }
+    }
+
+    /// <summary>Enrolled with the shared token: the host's own token is kept and used from now on.</summary>
+    private void KeepOwnToken(string host, string own)
+    {
+        var replaced = _token;
+        _token = own;
+        if (options.StateDirectory is not { } directory)
+        {
+            LogOwnTokenNotKept(logger, host, "the agent has no state directory (--state-dir)");
+            return;
+        }
+
+        try
+        {
+            LogOwnTokenKept(logger, host, EnrolledToken.Save(directory, own, replaced));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogOwnTokenNotKept(logger, host, e.Message);
         }
     }
 
@@ -351,4 +380,10 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Running command {CommandId} ({Op})")]
     private static partial void LogRunning(ILogger logger, string commandId, string op);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Enrolled as {Host}: the server gave the host its own token, kept in {Path}; the shared enrolment token is no longer used")]
+    private static partial void LogOwnTokenKept(ILogger logger, string host, string path);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "Enrolled as {Host}, but could not keep its own token ({Reason}): this agent uses it until it stops, then cannot connect again; give it the host's token with flotilla hosts add {Host} --replace")]
+    private static partial void LogOwnTokenNotKept(ILogger logger, string host, string reason);
 }

@@ -56,6 +56,21 @@ public sealed class AgentTests
     }
 
     [Fact]
+    public void The_token_kept_at_enrolment_replaces_the_shared_one_until_the_token_file_holds_another()
+    {
+        using var temp = new Support.TempDirectory();
+        var state = Path.Combine(temp.Path, "state");
+        Assert.Equal("shared", EnrolledToken.Resolve(state, "shared"));
+
+        EnrolledToken.Save(state, "flt_host_own", "shared");
+
+        Assert.Equal("flt_host_own", EnrolledToken.Resolve(state, "shared"));
+        Assert.Equal("flt_host_new", EnrolledToken.Resolve(state, "flt_host_new"));
+        Assert.Equal("shared", EnrolledToken.Resolve(null, "shared"));
+        Assert.DoesNotContain("shared", File.ReadAllText(Path.Combine(state, EnrolledToken.FileName)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_probe_reads_memory_load_and_disk_from_this_machine()
     {
         var metrics = new HostProbe(null).Metrics();

@@ -18,7 +18,12 @@ internal static class AgentCommand
         var interval = new Option<double>("--interval") { Description = "Seconds between heartbeats", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
         var repo = new Option<string?>("--repo") { Description = "The flake repository used by pull, switch and test, and whose revision is reported", HelpName = "PATH" };
         var tags = new Option<string[]>("--tag") { Description = "A tag the dashboard shows and filters on for this host (repeatable; the inventory's tags are shown too)", HelpName = "TAG", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, tags };
+        var state = new Option<string?>("--state-dir")
+        {
+            Description = "Where the agent keeps the host token the server gives it when it enrols with a shared enrolment token (default: $STATE_DIRECTORY, else ~/.local/state/flotilla/agent)",
+            HelpName = "DIR",
+        };
+        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, tags, state };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))
@@ -71,11 +76,29 @@ internal static class AgentCommand
                 HeartbeatInterval = TimeSpan.FromSeconds(seconds),
                 Repository = parse.GetValue(repo) is { } r ? Path.GetFullPath(r, context.WorkingDirectory) : null,
                 Tags = [.. tagList.Distinct(StringComparer.Ordinal)],
+                StateDirectory = Path.GetFullPath(parse.GetValue(state) ?? DefaultStateDirectory(), context.WorkingDirectory),
             };
             var exit = await new FlotillaAgent(options, logging.CreateLogger<FlotillaAgent>()).RunAsync(cancellationToken).ConfigureAwait(false);
             return exit == AgentExit.RestartRequested ? RestartExitCode : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>systemd's StateDirectory= (the first, when several), else $XDG_STATE_HOME/flotilla/agent, else ~/.local/state/flotilla/agent.</summary>
+    private static string DefaultStateDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } systemd)
+        {
+            return systemd.Split(':')[0];
+        }
+
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state))
+        {
+            state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        }
+
+        return Path.Combine(state, "flotilla", "agent");
     }
 
     private static bool ValidTag(string tag) =>

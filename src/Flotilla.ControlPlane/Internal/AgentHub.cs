@@ -31,11 +31,26 @@ internal sealed partial class AgentHub(
 
     private DateTimeOffset Now => options.TimeProvider.GetUtcNow();
 
-    public async Task<HostPresence> RegisterAsync(AgentSession session, RegisterMessage register, bool enrolled, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers a connection as its host. One that came with the shared enrolment token creates
+    /// its host with a token of its own, sent back in <c>registered</c>; it never takes over a host
+    /// that exists (null then: the connection is refused).
+    /// </summary>
+    public async Task<HostPresence?> RegisterAsync(AgentSession session, RegisterMessage register, bool enrolled, CancellationToken cancellationToken)
     {
+        string? issued = null;
         if (enrolled)
         {
-            await store.EnsureHostAsync(session.Host, Now, cancellationToken).ConfigureAwait(false);
+            issued = Tokens.NewHostToken();
+            var hash = Tokens.Hash(issued);
+            if (!await store.SetHostTokenAsync(session.Host, hash, Now, replace: false, cancellationToken).ConfigureAwait(false))
+            {
+                LogTakeOverRefused(logger, session.Host);
+                return null;
+            }
+
+            session.Enrolled(hash);
+            LogEnrolled(logger, session.Host);
         }
 
         var presence = fleet.Host(session.Host);
@@ -55,7 +70,7 @@ internal sealed partial class AgentHub(
 
         replaced?.Abort("replaced by a newer connection of the same host");
         writer.Enqueue(new WriteItem { Facts = (session.Host, register.Facts), Seen = new HostSeen(session.Host, now, null) });
-        session.Send(new RegisteredMessage(ProtocolVersion.Current, session.Host));
+        session.Send(new RegisteredMessage(ProtocolVersion.Current, session.Host, issued));
         LogRegistered(logger, session.Host, register.Facts.AgentVersion);
         events.Publish(new HostStatusChanged(now, session.Host, Online: true));
 
@@ -308,6 +323,12 @@ internal sealed partial class AgentHub(
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Agent {Host} disconnected")]
     private static partial void LogDisconnected(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Agent {Host} enrolled with the shared token: the host was added with a token of its own, sent to the agent")]
+    private static partial void LogEnrolled(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Refused an agent presenting the shared enrolment token as {Host}: the host exists (it enrols new hosts only; give the agent the host's own token, flotilla hosts add {Host} --replace)")]
+    private static partial void LogTakeOverRefused(ILogger logger, string host);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "Command {CommandId} of host {Host} cannot be swept (a bad stored value); the sweeps go on with the others")]
     private static partial void LogBadCommand(ILogger logger, string commandId, string host, Exception exception);

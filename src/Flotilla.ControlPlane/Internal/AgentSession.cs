@@ -19,7 +19,6 @@ internal sealed partial class AgentSession
     private const int SmallBuffer = 4096;
     private readonly WebSocket _socket;
     private readonly string? _host;
-    private readonly string? _tokenHash;
     private readonly AgentHub _hub;
     private readonly Channel<ServerMessage> _outbox = Channel.CreateUnbounded<ServerMessage>(new UnboundedChannelOptions { SingleReader = true });
     /// <summary>Cancels the receive, which aborts the socket: only when the agent does not answer a close frame in time.</summary>
@@ -36,13 +35,17 @@ internal sealed partial class AgentSession
     {
         _socket = socket;
         _host = host;
-        _tokenHash = tokenHash;
+        TokenHash = tokenHash;
         _hub = hub;
     }
 
     public string Host { get; private set; } = "";
 
-    public string? TokenHash => _tokenHash;
+    /// <summary>The hash of the host token this connection stands for (for revocation); set at enrolment to the token made then.</summary>
+    public string? TokenHash { get; private set; }
+
+    /// <summary>The connection enrolled with the shared token and the host was given a token of its own.</summary>
+    public void Enrolled(string tokenHash) => TokenHash = tokenHash;
 
     public void Send(ServerMessage message) => _outbox.Writer.TryWrite(message);
 
@@ -123,6 +126,11 @@ internal sealed partial class AgentSession
 
                 Host = name;
                 presence = await _hub.RegisterAsync(this, register, _host is null, linked.Token).ConfigureAwait(false);
+                if (presence is null)
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, $"host {name} exists: the shared enrolment token only enrols new hosts; use the host's own token");
+                    return;
+                }
             }
 
             while (true)

@@ -14,7 +14,7 @@ public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
     /// <summary>Adds a host with a token hash, or gives an existing host a new one. False when the host exists and <paramref name="replace"/> is false.</summary>
     Task<bool> SetHostTokenAsync(string name, string tokenHash, DateTimeOffset now, bool replace, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds a host without a token (enrolled with the shared token); nothing when it exists.</summary>
+    /// <summary>Adds a host without a token; nothing when it exists. (Enrolment gives a host its own token at once, with <see cref="SetHostTokenAsync"/>.)</summary>
     Task EnsureHostAsync(string name, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the host's token: its agent can no longer connect. False when there is no such host.</summary>

@@ -110,9 +110,10 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         return _directory.Write($"tokens/{name}", added.LastLine + "\n");
     }
 
-    public AgentProcess StartAgent(string tokenFile, double intervalSeconds = 0.5)
+    /// <summary>A real agent; its state (a token the server gives it at enrolment) in <paramref name="stateDirectory"/>, else in this harness's directory.</summary>
+    public AgentProcess StartAgent(string tokenFile, double intervalSeconds = 0.5, string? stateDirectory = null)
     {
-        var agent = AgentProcess.Start(AgentUrl, tokenFile, intervalSeconds);
+        var agent = AgentProcess.Start(AgentUrl, tokenFile, intervalSeconds, extraArguments: ["--state-dir", stateDirectory ?? Path.Combine(_directory.Path, "agent-state-" + _agents.Count)]);
         _agents.Add(agent);
         return agent;
     }
