@@ -46,7 +46,7 @@ internal static class ControlPlaneBenchmark
                 }
 
                 apiToken = Tokens.NewApiToken();
-                await store.AddApiTokenAsync("bench-" + Guid.NewGuid().ToString("N")[..6], Tokens.Hash(apiToken), now, cancellationToken);
+                await store.AddApiTokenAsync("bench-" + Guid.NewGuid().ToString("N")[..6], Tokens.Hash(apiToken), now, Flotilla.ControlPlane.Auth.ApiTokenScope.Exec, cancellationToken);
             }
 
             var port = FreePort();

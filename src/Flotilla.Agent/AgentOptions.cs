@@ -6,8 +6,15 @@ public sealed class AgentOptions
     /// <summary>The server's agent endpoint: <c>ws://HOST:PORT/ws</c> or <c>wss://...</c>.</summary>
     public required Uri Url { get; set; }
 
-    /// <summary>The host token (read from a file by the CLI, never from argv).</summary>
+    /// <summary>The host token, or the shared enrolment token (read from a file by the CLI, never from argv).</summary>
     public required string Token { get; set; }
+
+    /// <summary>
+    /// Where the agent keeps the host token the server gives it when it enrols with the shared
+    /// enrolment token (<c>host-token</c>, 0600); it connects with that one from then on. Null:
+    /// nowhere, so an enrolled agent could not connect again after it stops.
+    /// </summary>
+    public string? StateDirectory { get; set; }
 
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -28,6 +28,9 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly TaskCompletionSource _restart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _seq;
 
+    /// <summary>What the agent connects with: the token file's, or the host token it was given at enrolment.</summary>
+    private string _token = EnrolledToken.Resolve(options.StateDirectory, options.Token);
+
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
     {
         if (_keeper is not null)
@@ -99,7 +102,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private async Task<bool> ConnectionAsync(CancellationToken cancellationToken)
     {
         using var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + options.Token);
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + _token);
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
         try
@@ -157,7 +160,9 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         {
         }
 
-        if (socket.State == WebSocketState.Open)
+        // Open: the agent ends the connection; CloseReceived: the server closed it, and the close
+        // handshake is answered so the server need not wait for it.
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
@@ -222,6 +227,11 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
                 case RegisteredMessage registered:
                     _registered = true;
                     LogRegistered(logger, registered.Host);
+                    if (registered.Token is { Length: > 0 } own)
+                    {
+                        KeepOwnToken(registered.Host, own);
+                    }
+
                     break;
                 case AckMessage ack:
                     lock (_gate)
@@ -248,6 +258,27 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
                 default:
                     break;
             }
+        }
+    }
+
+    /// <summary>Enrolled with the shared token: the host's own token is kept and used from now on.</summary>
+    private void KeepOwnToken(string host, string own)
+    {
+        var replaced = _token;
+        _token = own;
+        if (options.StateDirectory is not { } directory)
+        {
+            LogOwnTokenNotKept(logger, host, "the agent has no state directory (--state-dir)");
+            return;
+        }
+
+        try
+        {
+            LogOwnTokenKept(logger, host, EnrolledToken.Save(directory, own, replaced));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogOwnTokenNotKept(logger, host, e.Message);
         }
     }
 
@@ -334,7 +365,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
                     ? new CommandCompletedMessage(run.CommandId, CommandOutcome.FailedToStart, 0, null, error) { Seq = 0 }
                     : await process.RunAsync(
                         argv,
-                        TimeSpan.FromSeconds(Math.Max(run.TimeoutSeconds, 0.001)),
+                        run.TimeoutSeconds,
                         options.MaxLineLength,
                         (line, stream, text) => Emit(seq => new OutputMessage(run.CommandId, line, stream, text) { Seq = seq }),
                         CancellationToken.None).ConfigureAwait(false);
@@ -398,4 +429,10 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "The repository the agent keeps: {Reason}")]
     private static partial void LogRepositoryFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Enrolled as {Host}: the server gave the host its own token, kept in {Path}; the shared enrolment token is no longer used")]
+    private static partial void LogOwnTokenKept(ILogger logger, string host, string path);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Enrolled as {Host}, but could not keep its own token ({Reason}): this agent uses it until it stops, then cannot connect again; give it the host's token with flotilla hosts add {Host} --replace")]
+    private static partial void LogOwnTokenNotKept(ILogger logger, string host, string reason);
 }

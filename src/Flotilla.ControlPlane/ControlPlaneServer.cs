@@ -106,13 +106,16 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
         services.AddSingleton<AgentHub>();
         services.AddSingleton<CommandService>();
+        services.AddSingleton<ApiCommandGate>();
         services.AddSingleton<OutputStreaming>();
         services.AddHostedService<Sweeper>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        var sessionScheme = options.Dashboard is null ? null : DashboardServiceCollectionExtensions.SessionScheme;
         services.AddAuthentication(ApiAuthentication.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiAuthentication.Scheme, null);
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiAuthentication.Scheme, null)
+            .AddPolicyScheme(ApiAuthentication.RequestScheme, null, scheme => scheme.ForwardDefaultSelector = context => ApiAuthentication.SchemeFor(context.Request, sessionScheme));
         services.AddAuthorization(authorization => authorization.AddPolicy(ApiAuthentication.Policy, policy =>
-            policy.AddAuthenticationSchemes([.. ControlPlaneDashboard.ApiSchemes(options.Dashboard is not null)]).RequireAuthenticatedUser()));
+            policy.AddAuthenticationSchemes(ApiAuthentication.RequestScheme).RequireAuthenticatedUser()));
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled or the host stops (SIGTERM, Ctrl-C).</summary>

@@ -6,7 +6,14 @@ namespace Flotilla.Dashboard;
 /// <param name="Operation">One of <see cref="CommandOperations"/> (the protocol's op names).</param>
 /// <param name="Argv">For <see cref="CommandOperations.Exec"/>: the argument list (from the dashboard's command box: <c>/bin/sh -c LINE</c>); empty otherwise.</param>
 /// <param name="RequestedBy">The account that asked (for the audit log and the command's record).</param>
-public sealed record CommandRequest(ImmutableArray<string> Hosts, string Operation, ImmutableArray<string> Argv, string RequestedBy);
+public sealed record CommandRequest(ImmutableArray<string> Hosts, string Operation, ImmutableArray<string> Argv, string RequestedBy)
+{
+    /// <summary>How long each command may run, in seconds; null: the operation's default. The control plane bounds it.</summary>
+    public double? TimeoutSeconds { get; init; }
+
+    /// <summary>How long each command waits for an offline host, in seconds; null: the server's queue expiry.</summary>
+    public double? ExpiresInSeconds { get; init; }
+}
 
 /// <summary>The operations NixFleet offers, and an arbitrary command; the names are the agent protocol's ops.</summary>
 public static class CommandOperations

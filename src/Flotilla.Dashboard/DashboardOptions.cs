@@ -27,7 +27,7 @@ public sealed class DashboardOptions
     /// Where ASP.NET's data protection keys (antiforgery tokens, TempData) are kept, e.g. under the
     /// server's data directory; null keeps them in memory, so forms opened before a restart need a
     /// reload after it. Sessions do not depend on them (they are signed with the session secret).
-    /// Read once, when <c>AddFlotillaDashboard</c> runs.
+    /// Read once, when <c>AddFlotillaDashboard</c> runs. The directory is created 0700 and each key file written 0600.
     /// </summary>
     public string? KeysDirectory { get; set; }
 

@@ -3,6 +3,7 @@ using Flotilla.Execution;
 using Flotilla.Security;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,21 +45,16 @@ public static class DashboardServiceCollectionExtensions
             provider.GetRequiredService<IOptions<DashboardOptions>>().Value.Totp));
         services.AddSingleton<LoginService>();
         services.AddSingleton<CommandSender>();
+        services.AddSingleton<ISessionCommandSender>(provider => provider.GetRequiredService<CommandSender>());
         services.AddSingleton<SessionSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<SessionSweeper>());
 
         var configured = new DashboardOptions();
         configure?.Invoke(configured);
-        var dataProtection = services.AddDataProtection().SetApplicationName("Flotilla");
-        if (configured.KeysDirectory is { } keys)
-        {
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
-        }
-        else
-        {
-            // Never ~/.aspnet: nothing is written outside the server's own directories.
-            services.Configure<KeyManagementOptions>(options => options.XmlRepository = new MemoryXmlRepository());
-        }
+        services.AddDataProtection().SetApplicationName("Flotilla");
+        // Never ~/.aspnet: nothing is written outside the server's own directories, and keys are 0600.
+        IXmlRepository keys = configured.KeysDirectory is { } directory ? new PrivateFileXmlRepository(directory) : new MemoryXmlRepository();
+        services.Configure<KeyManagementOptions>(options => options.XmlRepository = keys);
 
         services.AddAuthentication(SessionScheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionScheme, null);

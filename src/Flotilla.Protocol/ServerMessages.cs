@@ -12,7 +12,12 @@ namespace Flotilla.Protocol;
 public abstract record ServerMessage;
 
 /// <summary>The answer to <see cref="RegisterMessage"/>: the host name the server knows the agent by.</summary>
-public sealed record RegisteredMessage(int Protocol, string Host) : ServerMessage;
+/// <param name="Token">
+/// Only when the agent enrolled with the shared enrolment token: the host's own token, made for it
+/// now. The agent keeps it and connects with it from then on (the shared token cannot take over a
+/// host that has a token of its own).
+/// </param>
+public sealed record RegisteredMessage(int Protocol, string Host, string? Token = null) : ServerMessage;
 
 /// <summary>
 /// Run a command: an <paramref name="Op"/> the agent maps to a fixed argument list (see

@@ -3,7 +3,9 @@ namespace Flotilla.Security;
 /// <summary>
 /// Per-client (per IP address) login rate limiting with lockout: <see cref="LoginThrottleOptions.MaxFailures"/>
 /// failures within the window lock the client out; lockouts in a row double. A success clears the
-/// client. Pure logic over a <see cref="TimeProvider"/>; thread safe.
+/// client. An attempt is reserved with <see cref="TryBegin"/> before the password is checked, so
+/// parallel attempts count before any of them is answered. Pure logic over a
+/// <see cref="TimeProvider"/>; thread safe.
 /// </summary>
 public sealed class LoginThrottle(TimeProvider time, LoginThrottleOptions? options = null)
 {
@@ -25,42 +27,75 @@ public sealed class LoginThrottle(TimeProvider time, LoginThrottleOptions? optio
         }
     }
 
-    /// <summary>Counts a failed login; the answer says whether the client is now locked out.</summary>
-    public LoginThrottleDecision RecordFailure(string client)
+    /// <summary>
+    /// Reserves an attempt before the (slow) password check: it counts as a failure at once, so
+    /// attempts made in parallel see each other, and <see cref="RecordSuccess"/> clears it when the
+    /// password was right. Refused while the client is locked out; the attempt that reaches the
+    /// limit may still go on (as the last failure allowed), and locks the client out.
+    /// </summary>
+    public LoginThrottleDecision TryBegin(string client)
     {
         var now = time.GetUtcNow();
         lock (_lock)
         {
-            if (!_clients.TryGetValue(client, out var state))
-            {
-                MakeRoom(now);
-                state = new Client();
-                _clients[client] = state;
-            }
-
+            var state = Tracked(client, now);
             if (state.LockedUntil > now)
             {
                 return new LoginThrottleDecision(false, state.LockedUntil - now);
             }
 
-            state.Failures.RemoveAll(t => now - t >= _options.Window);
-            state.Failures.Add(now);
-            state.LastFailure = now;
-            if (state.Failures.Count < _options.MaxFailures)
+            CountFailure(state, now);
+            return LoginThrottleDecision.Allow;
+        }
+    }
+
+    /// <summary>Counts a failed login (not reserved with <see cref="TryBegin"/>); the answer says whether the client is now locked out.</summary>
+    public LoginThrottleDecision RecordFailure(string client)
+    {
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            var state = Tracked(client, now);
+            if (state.LockedUntil > now)
             {
-                return LoginThrottleDecision.Allow;
+                return new LoginThrottleDecision(false, state.LockedUntil - now);
             }
 
-            // A lockout soon after the previous one ended doubles it.
-            var inARow = state.LockedUntil != DateTimeOffset.MinValue && now - state.LockedUntil < _options.Window;
-            state.Lockouts = inARow ? state.Lockouts + 1 : 1;
-            var lockout = TimeSpan.FromTicks(Math.Min(
-                _options.MaxLockout.Ticks,
-                _options.Lockout.Ticks * (1L << Math.Min(state.Lockouts - 1, 20))));
-            state.LockedUntil = now + lockout;
-            state.Failures.Clear();
-            return new LoginThrottleDecision(false, lockout);
+            return CountFailure(state, now);
         }
+    }
+
+    private Client Tracked(string client, DateTimeOffset now)
+    {
+        if (!_clients.TryGetValue(client, out var state))
+        {
+            MakeRoom(now);
+            state = new Client();
+            _clients[client] = state;
+        }
+
+        return state;
+    }
+
+    private LoginThrottleDecision CountFailure(Client state, DateTimeOffset now)
+    {
+        state.Failures.RemoveAll(t => now - t >= _options.Window);
+        state.Failures.Add(now);
+        state.LastFailure = now;
+        if (state.Failures.Count < _options.MaxFailures)
+        {
+            return LoginThrottleDecision.Allow;
+        }
+
+        // A lockout soon after the previous one ended doubles it.
+        var inARow = state.LockedUntil != DateTimeOffset.MinValue && now - state.LockedUntil < _options.Window;
+        state.Lockouts = inARow ? state.Lockouts + 1 : 1;
+        var lockout = TimeSpan.FromTicks(Math.Min(
+            _options.MaxLockout.Ticks,
+            _options.Lockout.Ticks * (1L << Math.Min(state.Lockouts - 1, 20))));
+        state.LockedUntil = now + lockout;
+        state.Failures.Clear();
+        return new LoginThrottleDecision(false, lockout);
     }
 
     /// <summary>A successful login forgets the client's failures.</summary>

@@ -36,6 +36,40 @@ public sealed class AgentTests
         Assert.NotNull(OpCommands.For("format", [], "nixos", "h", null).Error);
     }
 
+    [Theory]
+    [InlineData(60 * 86_400.0)]
+    [InlineData(0.0)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NaN)]
+    public async Task A_timeout_out_of_range_fails_the_command_before_its_process_starts(double seconds)
+    {
+        using var temp = new Support.TempDirectory();
+        var started = Path.Combine(temp.Path, "started");
+        var process = new CommandProcess("c1", TimeProvider.System);
+
+        var completed = await process.RunAsync(["sh", "-c", "touch \"$0\"; sleep 600", started], seconds, 1024, (_, _, _) => { }, CancellationToken.None);
+
+        Assert.Equal(CommandOutcome.FailedToStart, completed.Outcome);
+        Assert.StartsWith("timeoutSeconds must be between 0.001 and 604800 seconds", completed.Message, StringComparison.Ordinal);
+        await Task.Delay(200);
+        Assert.False(File.Exists(started), "the process started");
+    }
+
+    [Fact]
+    public void The_token_kept_at_enrolment_replaces_the_shared_one_until_the_token_file_holds_another()
+    {
+        using var temp = new Support.TempDirectory();
+        var state = Path.Combine(temp.Path, "state");
+        Assert.Equal("shared", EnrolledToken.Resolve(state, "shared"));
+
+        EnrolledToken.Save(state, "flt_host_own", "shared");
+
+        Assert.Equal("flt_host_own", EnrolledToken.Resolve(state, "shared"));
+        Assert.Equal("flt_host_new", EnrolledToken.Resolve(state, "flt_host_new"));
+        Assert.Equal("shared", EnrolledToken.Resolve(null, "shared"));
+        Assert.DoesNotContain("shared", File.ReadAllText(Path.Combine(state, EnrolledToken.FileName)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_probe_reads_memory_load_and_disk_from_this_machine()
     {

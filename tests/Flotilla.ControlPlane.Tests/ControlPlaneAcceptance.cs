@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using Flotilla.ControlPlane.Api;
+using Store = Flotilla.ControlPlane.Store;
 using Flotilla.Tests.Support;
 
 namespace Flotilla.Tests;
@@ -13,7 +14,8 @@ namespace Flotilla.Tests;
 /// </summary>
 public abstract class ControlPlaneAcceptance(IStoreTargets targets)
 {
-    private async Task<ControlPlaneHarness> StartAsync() => await ControlPlaneHarness.StartAsync(await targets.NewAsync());
+    private async Task<ControlPlaneHarness> StartAsync(Action<Flotilla.ControlPlane.ControlPlaneOptions>? configure = null) =>
+        await ControlPlaneHarness.StartAsync(await targets.NewAsync(), configure);
 
     [Fact]
     public async Task An_agent_registers_with_its_facts_and_heartbeats_with_its_load()
@@ -119,6 +121,32 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
 
         var expired = await plane.WaitForStateAsync(command.Id, "timed-out");
         Assert.Contains("expired", expired.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stored_command_with_a_timeout_no_sweep_can_add_to_does_not_stop_the_sweeps_for_the_others()
+    {
+        // A row an older server accepted: running, with a timeout next to TimeSpan.MaxValue.
+        var target = await targets.NewAsync();
+        var now = TimeProvider.System.GetUtcNow();
+        await using (var store = await target.OpenAsync())
+        {
+            Assert.True(await store.SetHostTokenAsync("bad", "hash-bad", now, replace: false));
+            Assert.True(await store.SetHostTokenAsync("web1", "hash-web1", now, replace: false));
+            await store.InsertCommandsAsync(
+            [
+                new Store.CommandRecord("c-bad", "b1", "bad", "exec", ["true"], Store.CommandState.Queued, null, now, null, null, now.AddDays(1), TimeSpan.MaxValue - TimeSpan.FromSeconds(1), null, "token:old"),
+                new Store.CommandRecord("c-expires", "b2", "web1", "exec", ["true"], Store.CommandState.Queued, null, now, null, null, now.AddSeconds(1), TimeSpan.FromMinutes(1), null, "token:old"),
+            ]);
+            await store.ApplyAsync(new Store.StoreBatch([], [new Store.CommandTransition("c-bad", [Store.CommandState.Queued], Store.CommandState.Running, now)], [], []));
+        }
+
+        await using var plane = await ControlPlaneHarness.StartAsync(target);
+
+        var expired = await plane.WaitForStateAsync("c-expires", "timed-out");
+        Assert.Contains("expired", expired.Message, StringComparison.Ordinal);
+        // The bad row's agent never comes back: it is lost, like any other.
+        await plane.WaitForStateAsync("c-bad", "lost");
     }
 
     [Fact]
@@ -247,6 +275,40 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
     }
 
     [Fact]
+    public async Task Revoking_a_token_closes_its_agents_connection_with_a_close_frame_that_says_why()
+    {
+        await using var plane = await StartAsync();
+        var token = File.ReadAllText(await plane.AddHostAsync("web1")).Trim();
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        await socket.ConnectAsync(new Uri(plane.AgentUrl), CancellationToken.None);
+        var (register, _) = Fuzz.Register();
+        await socket.SendAsync(register, WebSocketMessageType.Text, true, CancellationToken.None);
+        await plane.WaitForStatusAsync("web1", "online");
+
+        await plane.CliAsync("tokens", "revoke", "web1");
+
+        var (status, reason) = await ReadUntilCloseAsync(socket);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
+        Assert.Equal("the host's token was revoked", reason);
+    }
+
+    [Fact]
+    public async Task An_agent_that_does_not_register_in_time_is_closed_with_a_close_frame_that_says_why()
+    {
+        await using var plane = await StartAsync(o => o.RegisterTimeout = TimeSpan.FromSeconds(1));
+        var token = File.ReadAllText(await plane.AddHostAsync("web1")).Trim();
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        await socket.ConnectAsync(new Uri(plane.AgentUrl), CancellationToken.None);
+
+        var (status, reason) = await ReadUntilCloseAsync(socket);
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
+        Assert.Equal("no register message within 1 s", reason);
+    }
+
+    [Fact]
     public async Task Thousands_of_random_frames_close_only_their_own_connections()
     {
         await using var plane = await StartAsync();
@@ -369,6 +431,21 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return true;
+        }
+    }
+
+    /// <summary>Reads until the server's close frame; a connection that breaks without one fails the test (WebSocketException).</summary>
+    private static async Task<(WebSocketCloseStatus?, string)> ReadUntilCloseAsync(ClientWebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return (result.CloseStatus, result.CloseStatusDescription ?? "");
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
 using Flotilla.Cli;
 using Flotilla.ControlPlane.Api;
 using Flotilla.Tests.Support;
@@ -90,6 +92,27 @@ public sealed class ControlPlaneCliTests(SqliteTargets targets) : IClassFixture<
         Assert.Equal(2, (await FlotillaAsync(["tokens", "revoke", "nosuch", .. target.Arguments])).Code);
     }
 
+    [Theory]
+    [InlineData("web1\n")]
+    [InlineData("web1\r\n")]
+    [InlineData("web1 ")]
+    [InlineData("-web1")]
+    [InlineData("")]
+    public async Task Hosts_add_and_create_api_refuse_a_name_that_is_not_a_host_name_even_with_a_newline_at_its_end(string name)
+    {
+        var target = await targets.NewAsync();
+
+        var added = await FlotillaAsync(["hosts", "add", name, .. target.Arguments]);
+
+        Assert.Equal(2, added.Code);
+        Assert.Contains("is not a host name", added.Error, StringComparison.Ordinal);
+        var api = await FlotillaAsync(["tokens", "create-api", name, .. target.Arguments]);
+        Assert.Equal(2, api.Code);
+        Assert.Contains("is not a token name", api.Error, StringComparison.Ordinal);
+        await using var store = await target.OpenAsync();
+        Assert.Empty(await store.ListHostsAsync());
+    }
+
     [Fact]
     public async Task The_shared_enrolment_token_enrols_an_agent_under_its_hostname()
     {
@@ -100,6 +123,107 @@ public sealed class ControlPlaneCliTests(SqliteTargets targets) : IClassFixture<
 
         var hostname = Environment.MachineName.Split('.')[0];
         await plane.WaitForStatusAsync(hostname, "online");
+    }
+
+    [Fact]
+    public async Task The_shared_enrolment_token_cannot_take_over_a_host_that_has_its_own_token()
+    {
+        const string Shared = "nixfleet-style-shared-secret";
+        await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync(), o => o.EnrolmentToken = Shared);
+        var own = await plane.AddHostAsync("web1");
+        var queued = Assert.Single((await plane.RunAsync("web1", "echo", "for web1 only")).Commands);
+        using var impostor = new ClientWebSocket();
+        impostor.Options.SetRequestHeader("Authorization", "Bearer " + Shared);
+        await impostor.ConnectAsync(new Uri(plane.AgentUrl), CancellationToken.None);
+
+        await impostor.SendAsync(Encoding.UTF8.GetBytes(Register("web1")), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        var (received, status, reason) = await ReadUntilCloseAsync(impostor);
+        Assert.Empty(received);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
+        Assert.Contains("web1", reason, StringComparison.Ordinal);
+        Assert.Equal("offline", (await plane.HostAsync("web1"))!.Status);
+        Assert.Equal("queued", (await plane.CommandAsync(queued.Id)).State);
+
+        // The host's own agent still gets its command.
+        plane.StartAgent(own);
+        await plane.WaitForStateAsync(queued.Id, "succeeded");
+    }
+
+    [Fact]
+    public async Task Enrolment_refuses_a_hostname_that_ends_in_a_newline()
+    {
+        const string Shared = "nixfleet-style-shared-secret";
+        await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync(), o => o.EnrolmentToken = Shared);
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + Shared);
+        await socket.ConnectAsync(new Uri(plane.AgentUrl), CancellationToken.None);
+
+        await socket.SendAsync(Encoding.UTF8.GetBytes(Register("web2\\n")), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        var (received, status, reason) = await ReadUntilCloseAsync(socket);
+        Assert.Empty(received);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
+        Assert.StartsWith("the hostname is not a valid host name", reason, StringComparison.Ordinal);
+        Assert.Empty(await plane.HostsAsync());
+    }
+
+    [Fact]
+    public async Task An_enrolled_agent_gets_its_own_token_stores_it_and_stops_using_the_shared_one()
+    {
+        const string Shared = "nixfleet-style-shared-secret";
+        await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync(), o => o.EnrolmentToken = Shared);
+        using var dir = new TempDirectory();
+        var sharedFile = dir.Write("shared", Shared);
+        var state = Path.Combine(dir.Path, "state");
+        var hostname = Environment.MachineName.Split('.')[0];
+        var agent = plane.StartAgent(sharedFile, stateDirectory: state);
+        await plane.WaitForStatusAsync(hostname, "online");
+
+        // The host has a token of its own, and the agent keeps it (0600), not the shared one.
+        await Eventually.WaitAsync(() => Task.FromResult(File.Exists(Path.Combine(state, "host-token"))), () => "the agent kept no token: " + plane.AgentLogs);
+        await using (var store = await plane.Target.OpenAsync())
+        {
+            var stored = File.ReadAllText(Path.Combine(state, "host-token"));
+            var own = stored.Split('\n')[0];
+            Assert.StartsWith("flt_host_", own, StringComparison.Ordinal);
+            Assert.Equal(Flotilla.ControlPlane.Tokens.Hash(own), (await store.HostTokenHashesAsync())[hostname]);
+            Assert.DoesNotContain(Shared, stored, StringComparison.Ordinal);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(state, "host-token")));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(state));
+            }
+        }
+
+        // Started again with the same token file, it connects with its own token: the shared one
+        // cannot take over a host that has a token, so it would be refused.
+        agent.KillHard();
+        await plane.WaitForStatusAsync(hostname, "offline");
+        plane.StartAgent(sharedFile, stateDirectory: state);
+        await plane.WaitForStatusAsync(hostname, "online");
+        Assert.DoesNotContain("closed the connection", plane.AgentLogs, StringComparison.Ordinal);
+    }
+
+    private static string Register(string hostname) =>
+        "{\"type\":\"register\",\"protocol\":1,\"facts\":{\"hostname\":\"" + hostname + "\",\"platform\":\"linux\",\"agentVersion\":\"1\"},\"heartbeatIntervalSeconds\":1,\"commands\":[]}";
+
+    /// <summary>The messages the server sent before its close frame, and the close frame's status and reason.</summary>
+    private static async Task<(List<string> Received, WebSocketCloseStatus? Status, string Reason)> ReadUntilCloseAsync(ClientWebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var buffer = new byte[65536];
+        var received = new List<string>();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return (received, result.CloseStatus, result.CloseStatusDescription ?? "");
+            }
+
+            received.Add(Encoding.UTF8.GetString(buffer, 0, result.Count));
+        }
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Flotilla.ControlPlane;
+using Flotilla.ControlPlane.Auth;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Protocol;
 using Flotilla.Tests.Support;
@@ -50,12 +51,16 @@ public abstract class StoreContract(IStoreTargets targets)
     }
 
     [Fact]
-    public async Task Api_tokens_are_found_until_revoked_and_names_are_unique()
+    public async Task Api_tokens_are_found_with_their_scope_until_revoked_and_names_are_unique()
     {
         await using var store = await OpenAsync();
         Assert.True(await store.AddApiTokenAsync("ci", "hash-ci", Now));
-        Assert.False(await store.AddApiTokenAsync("ci", "other", Now));
-        Assert.Equal("ci", await store.FindApiTokenAsync("hash-ci"));
+        Assert.False(await store.AddApiTokenAsync("ci", "other", Now, ApiTokenScope.Exec));
+        Assert.True(await store.AddApiTokenAsync("grafana", "hash-grafana", Now, ApiTokenScope.Read));
+        Assert.True(await store.AddApiTokenAsync("runner", "hash-runner", Now, ApiTokenScope.Exec));
+        Assert.Equal(new ApiTokenRecord("ci", ApiTokenScope.Ops), await store.FindApiTokenAsync("hash-ci"));
+        Assert.Equal(new ApiTokenRecord("grafana", ApiTokenScope.Read), await store.FindApiTokenAsync("hash-grafana"));
+        Assert.Equal(new ApiTokenRecord("runner", ApiTokenScope.Exec), await store.FindApiTokenAsync("hash-runner"));
 
         Assert.True(await store.RevokeApiTokenAsync("ci"));
         Assert.Null(await store.FindApiTokenAsync("hash-ci"));

@@ -138,6 +138,68 @@ public sealed class LoginHttpTests
     }
 
     [Fact]
+    public async Task With_a_keys_directory_a_login_form_opened_before_a_restart_posts_after_it_and_the_keys_are_private()
+    {
+        using var keys = new TempDirectory();
+        var directory = Path.Combine(keys.Path, "keys");
+        string page;
+        var cookies = new CookieContainer();
+        await using (var before = await DashboardHost.StartAsync(configure: o => o.KeysDirectory = directory))
+        {
+            using var client = new Browserless(before.Address);
+            page = await client.Http.GetStringAsync("/login");
+            foreach (Cookie cookie in client.Cookies.GetAllCookies())
+            {
+                cookies.Add(cookie);
+            }
+        }
+
+        await using var after = await DashboardHost.StartAsync(configure: o => o.KeysDirectory = directory);
+        using var again = new Browserless(after.Address);
+        foreach (Cookie cookie in cookies.GetAllCookies())
+        {
+            again.Cookies.Add(after.Address, new Cookie(cookie.Name, cookie.Value));
+        }
+
+        var response = await again.PostFormAsync("/login", ("__csrf", Browserless.FormToken(page)), ("Password", DashboardHost.Password), ("Code", after.Code()));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+            var key = Assert.Single(Directory.EnumerateFiles(directory));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        }
+    }
+
+    [Fact]
+    public async Task Parallel_wrong_passwords_from_one_address_get_no_more_checks_than_the_limit()
+    {
+        // A real cost, so each check takes long enough for the others to arrive while it runs.
+        await using var host = await DashboardHost.StartAsync(passwordCost: 10);
+        var clients = Enumerable.Range(0, 20).Select(_ => new Browserless(host.Address)).ToList();
+        try
+        {
+            var forms = await Task.WhenAll(clients.Select(async c => Browserless.FormToken(await c.Http.GetStringAsync("/login"))));
+
+            var statuses = await Task.WhenAll(clients.Select(async (c, i) =>
+                (await c.PostFormAsync("/login", ("__csrf", forms[i]), ("Password", "wrong"), ("Code", host.Code()))).StatusCode));
+
+            var results = (await host.Get<IAuditLog>().ListAsync(100)).Select(e => e.Result).ToList();
+            Assert.Equal(20, results.Count);
+            Assert.Equal(5, results.Count(r => r == "wrong password"));
+            Assert.Equal(15, results.Count(r => r == "locked out"));
+            // The checked ones may answer 429 too: the address is locked out by the time they end.
+            Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, s.ToString()));
+            Assert.True(statuses.Count(s => s == HttpStatusCode.TooManyRequests) >= 16);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Logging_out_ends_the_session_on_the_server()
     {
         await using var host = await DashboardHost.StartAsync();

@@ -31,6 +31,32 @@ public sealed class LoginThrottleTests
     }
 
     [Fact]
+    public void Attempts_begun_before_any_ends_count_so_only_the_limit_goes_on()
+    {
+        var throttle = Throttle();
+
+        var begun = Enumerable.Range(0, 20).Select(_ => throttle.TryBegin("192.0.2.1")).ToList();
+
+        Assert.Equal(3, begun.Count(d => d.Allowed));
+        Assert.Equal(TimeSpan.FromMinutes(5), begun[3].RetryAfter);
+        Assert.False(throttle.Check("192.0.2.1").Allowed);
+    }
+
+    [Fact]
+    public void A_begun_attempt_that_succeeds_is_not_counted()
+    {
+        var throttle = Throttle();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(throttle.TryBegin("c").Allowed);
+            throttle.RecordSuccess("c");
+        }
+
+        Assert.True(throttle.Check("c").Allowed);
+        Assert.Equal(0, throttle.TrackedClients);
+    }
+
+    [Fact]
     public void Other_clients_are_not_affected()
     {
         var throttle = Throttle();

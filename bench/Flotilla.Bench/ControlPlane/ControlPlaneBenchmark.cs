@@ -149,7 +149,7 @@ internal static class ControlPlaneBenchmark
                     throw new InvalidOperationException($"bench: host {host.Name} exists in a fresh store");
                 }
             }).ConfigureAwait(false);
-            if (!await store.AddApiTokenAsync("bench", Tokens.Hash(apiToken), now, cancellationToken).ConfigureAwait(false))
+            if (!await store.AddApiTokenAsync("bench", Tokens.Hash(apiToken), now, Flotilla.ControlPlane.Auth.ApiTokenScope.Exec, cancellationToken).ConfigureAwait(false))
             {
                 throw new InvalidOperationException("bench: the API token exists in a fresh store");
             }

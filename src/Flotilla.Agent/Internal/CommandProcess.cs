@@ -25,15 +25,25 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
         _kill.Cancel();
     }
 
-    /// <summary>Runs the program; <paramref name="onLine"/> gets every line (numbered over both streams) as it is printed.</summary>
+    /// <summary>
+    /// Runs the program; <paramref name="onLine"/> gets every line (numbered over both streams) as
+    /// it is printed. A timeout out of <see cref="Limits.CommandTimeoutSeconds"/> fails the command
+    /// before anything starts: a process must never run without the timer that can kill it.
+    /// </summary>
     public async Task<CommandCompletedMessage> RunAsync(
         IReadOnlyList<string> argv,
-        TimeSpan timeout,
+        double timeoutSeconds,
         int maxLineLength,
         Action<long, OutputStream, string> onLine,
         CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        if (Limits.CommandTimeoutSeconds.Check(timeoutSeconds) is { } outOfRange)
+        {
+            return Completed(CommandOutcome.FailedToStart, null, started, outOfRange);
+        }
+
+        var timeout = TimeSpan.FromSeconds(timeoutSeconds);
         var useSetsid = OperatingSystem.IsLinux() && File.Exists(Setsid);
         var startInfo = new ProcessStartInfo(useSetsid ? Setsid : argv[0])
         {
@@ -49,6 +59,9 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
             startInfo.ArgumentList.Add(argument);
         }
 
+        // The timer first: it can kill whatever starts.
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_kill.Token, timer.Token, cancellationToken);
         using var process = new Process { StartInfo = startInfo };
         try
         {
@@ -60,8 +73,6 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
         }
 
         process.StandardInput.Close();
-        using var timer = new CancellationTokenSource(timeout, time);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_kill.Token, timer.Token, cancellationToken);
         var stdout = PumpAsync(process.StandardOutput, OutputStream.Stdout, maxLineLength, onLine);
         var stderr = PumpAsync(process.StandardError, OutputStream.Stderr, maxLineLength, onLine);
         try

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Flotilla.Agent;
+using Flotilla.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.Cli.Commands;
@@ -22,7 +23,12 @@ internal static class AgentCommand
         var logLevel = new Option<string>("--log-level") { Description = "What the agent logs: debug, info, warn or error", DefaultValueFactory = _ => "info", HelpName = "LEVEL" };
         logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
         var tags = new Option<string[]>("--tag") { Description = "A tag the dashboard shows and filters on for this host (repeatable; the inventory's tags are shown too)", HelpName = "TAG", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, repoUrl, branch, hostname, logLevel, tags };
+        var state = new Option<string?>("--state-dir")
+        {
+            Description = "Where the agent keeps the host token the server gives it when it enrols with a shared enrolment token (default: $STATE_DIRECTORY, else ~/.local/state/flotilla/agent)",
+            HelpName = "DIR",
+        };
+        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, repoUrl, branch, hostname, logLevel, tags, state };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (AgentEndpoint.Resolve(parse.GetValue(url)) is not { } uri)
@@ -50,9 +56,9 @@ internal static class AgentCommand
             }
 
             var seconds = parse.GetValue(interval);
-            if (seconds is <= 0 or > 3600)
+            if (Limits.HeartbeatIntervalSeconds.Check(seconds, "--interval") is { } outOfRange)
             {
-                await context.Error.WriteLineAsync("flotilla agent: --interval must be between 0 and 3600 seconds").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"flotilla agent: {outOfRange}").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 
@@ -64,9 +70,9 @@ internal static class AgentCommand
             }
 
             var name = parse.GetValue(hostname);
-            if (name is not null && !ValidHostname(name))
+            if (name is not null && !Protocol.HostNames.IsValid(name))
             {
-                await context.Error.WriteLineAsync($"flotilla agent: --hostname {name}: a host name is 1-63 letters, digits and '-' (no domain)").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"flotilla agent: --hostname {name}: a host name is {Protocol.HostNames.Rule}").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 
@@ -94,6 +100,7 @@ internal static class AgentCommand
                 Branch = parse.GetValue(branch) ?? "main",
                 Hostname = name,
                 Tags = [.. tagList.Distinct(StringComparer.Ordinal)],
+                StateDirectory = Path.GetFullPath(parse.GetValue(state) ?? DefaultStateDirectory(), context.WorkingDirectory),
             };
             var exit = await new FlotillaAgent(options, logging.CreateLogger<FlotillaAgent>()).RunAsync(cancellationToken).ConfigureAwait(false);
             return exit == AgentExit.RestartRequested ? RestartExitCode : ExitCodes.Success;
@@ -125,8 +132,22 @@ internal static class AgentCommand
             ? Path.Combine(state.Split(':')[0], "repo")
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "flotilla-agent", "repo");
 
-    private static bool ValidHostname(string name) =>
-        name.Length is > 0 and <= 63 && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && name[0] != '-';
+    /// <summary>systemd's StateDirectory= (the first, when several), else $XDG_STATE_HOME/flotilla/agent, else ~/.local/state/flotilla/agent.</summary>
+    private static string DefaultStateDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } systemd)
+        {
+            return systemd.Split(':')[0];
+        }
+
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state))
+        {
+            state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        }
+
+        return Path.Combine(state, "flotilla", "agent");
+    }
 
     private static bool ValidTag(string tag) =>
         tag.Length is > 0 and <= 64 && tag.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

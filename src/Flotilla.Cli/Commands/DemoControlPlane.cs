@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Flotilla.ControlPlane;
+using Flotilla.ControlPlane.Auth;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Security;
 
@@ -75,7 +76,8 @@ internal static class DemoControlPlane
                 hostTokens[host.Name] = token;
             }
 
-            await store.AddApiTokenAsync("demo-" + now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), Tokens.Hash(apiToken), now, cancellationToken).ConfigureAwait(false);
+            // The demo's server allows commands, and its printed example runs one (remote run -- uptime).
+            await store.AddApiTokenAsync("demo-" + now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), Tokens.Hash(apiToken), now, ApiTokenScope.Exec, cancellationToken).ConfigureAwait(false);
         }
 
         var apiTokenFile = Path.Combine(directory, ApiTokenFileName);

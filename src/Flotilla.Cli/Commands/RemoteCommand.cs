@@ -134,6 +134,12 @@ internal static class RemoteCommand
         connection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(timeout) is { } seconds && Limits.CommandTimeoutSeconds.Check(seconds, "--timeout") is { } outOfRange)
+            {
+                await context.Error.WriteLineAsync($"flotilla remote run: {outOfRange}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             using var client = await connection.ClientAsync(context, parse, cancellationToken).ConfigureAwait(false);
             if (client is null)
             {

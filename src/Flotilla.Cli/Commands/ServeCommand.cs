@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Dashboard;
+using Flotilla.Protocol;
 using Flotilla.Security;
 
 namespace Flotilla.Cli.Commands;
@@ -10,6 +11,9 @@ internal static class ServeCommand
 {
     public const string EnrolmentVariable = "FLOTILLA_ENROLMENT_TOKEN";
     public const string NixFleetVariable = "NIXFLEET_AGENT_TOKEN";
+
+    /// <summary>How often the inventory may be looked at: once a second to once a day.</summary>
+    private static readonly NumberRange TargetRefreshSeconds = new("--target-refresh", 1, 86_400);
 
     public static Command Create(CliContext context)
     {
@@ -45,6 +49,13 @@ internal static class ServeCommand
         store.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var outOfRange = Limits.QueueExpirySeconds.Check(parse.GetValue(queueExpiry), "--queue-expiry") ?? TargetRefreshSeconds.Check(parse.GetValue(refresh), "--target-refresh");
+            if (outOfRange is not null)
+            {
+                await context.Error.WriteLineAsync($"flotilla serve: {outOfRange}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             var (directory, database) = store.Read(parse);
             string? shared = null;
             if (parse.GetValue(enrolment) is { } path)
@@ -114,9 +125,9 @@ internal static class ServeCommand
                 Database = database,
                 EnrolmentToken = shared,
                 AllowArbitraryCommands = parse.GetValue(allowCommands),
-                QueueExpiry = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(queueExpiry))),
+                QueueExpiry = TimeSpan.FromSeconds(parse.GetValue(queueExpiry)),
                 Inventory = inventoryPath,
-                TargetRefresh = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(refresh), 1, 86_400)),
+                TargetRefresh = TimeSpan.FromSeconds(parse.GetValue(refresh)),
             };
             ControlPlaneServer server;
             try

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.Text.Json;
 using Flotilla.ControlPlane;
+using Flotilla.ControlPlane.Auth;
+using Flotilla.Protocol;
 
 namespace Flotilla.Cli.Commands;
 
@@ -20,9 +23,9 @@ internal static class TokensCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var host = parse.GetValue(name)!;
-            if (!System.Text.RegularExpressions.Regex.IsMatch(host, "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"))
+            if (!HostNames.IsValid(host))
             {
-                await context.Error.WriteLineAsync($"flotilla hosts add: \"{host}\" is not a host name (letters, digits, . _ -; at most 63)").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"flotilla hosts add: {JsonSerializer.Serialize(host)} is not a host name ({HostNames.Rule})").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 
@@ -60,10 +63,28 @@ internal static class TokensCommand
     {
         var store = new StoreOptions();
         var name = new Argument<string>("NAME") { Description = "What the token is for (a person or a script)" };
-        var command = new Command("create-api", "Create an API token and print it (once, as the last line)") { name };
+        var scope = new Option<string>("--scope")
+        {
+            Description = "What the token may do: read (read only), ops (also the fixed ops and kills), exec (also arbitrary commands, when the server allows them)",
+            DefaultValueFactory = _ => "ops",
+            HelpName = "read|ops|exec",
+        };
+        var command = new Command("create-api", "Create an API token and print it (once, as the last line)") { name, scope };
         store.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!HostNames.IsValid(parse.GetValue(name)))
+            {
+                await context.Error.WriteLineAsync($"flotilla tokens create-api: {JsonSerializer.Serialize(parse.GetValue(name))} is not a token name ({HostNames.Rule})").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            if (!ApiTokenScopes.TryParse(parse.GetValue(scope), out var granted))
+            {
+                await context.Error.WriteLineAsync($"flotilla tokens create-api: --scope {parse.GetValue(scope)}: expected read, ops or exec").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             await using var opened = await store.OpenAsync(context, parse, cancellationToken).ConfigureAwait(false);
             if (opened is null)
             {
@@ -71,13 +92,13 @@ internal static class TokensCommand
             }
 
             var token = Tokens.NewApiToken();
-            if (!await opened.AddApiTokenAsync(parse.GetValue(name)!, Tokens.Hash(token), TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+            if (!await opened.AddApiTokenAsync(parse.GetValue(name)!, Tokens.Hash(token), TimeProvider.System.GetUtcNow(), granted, cancellationToken).ConfigureAwait(false))
             {
                 await context.Error.WriteLineAsync($"flotilla tokens create-api: an API token named {parse.GetValue(name)} exists; revoke it or pick another name").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 
-            await context.Output.WriteLineAsync($"Created API token {parse.GetValue(name)} (shown once; send it as Authorization: Bearer TOKEN):").ConfigureAwait(false);
+            await context.Output.WriteLineAsync($"Created API token {parse.GetValue(name)} with scope {granted.ToName()} (shown once; send it as Authorization: Bearer TOKEN):").ConfigureAwait(false);
             await context.Output.WriteLineAsync(token).ConfigureAwait(false);
             return ExitCodes.Success;
         });

@@ -9,13 +9,18 @@ namespace Flotilla.ControlPlane.Api;
 /// <summary>A host in <c>GET /api/hosts</c>: <c>status</c> is <c>online</c> or <c>offline</c>.</summary>
 public sealed record HostView(string Name, string Status, DateTimeOffset? LastSeen, HostFacts? Facts, HostMetrics? Metrics);
 
-/// <summary><c>POST /api/commands</c>: <c>on</c> is a selector (names, globs, <c>all</c>; comma separated).</summary>
+/// <summary>
+/// <c>POST /api/commands</c>: <c>on</c> is a selector (names, globs, <c>all</c>; comma separated).
+/// <c>secondFactor</c> is for a dashboard session sending a dangerous op (reboot, rollback, exec):
+/// a fresh TOTP code (the password without TOTP); API tokens do not use it.
+/// </summary>
 public sealed record CreateCommandsRequest(
     string On,
     string Op = Ops.Exec,
     IReadOnlyList<string>? Argv = null,
     double? TimeoutSeconds = null,
-    double? ExpiresInSeconds = null);
+    double? ExpiresInSeconds = null,
+    string? SecondFactor = null);
 
 public sealed record CommandView(
     string Id,

@@ -7,9 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Flotilla.ControlPlane.Dashboard;
 
 /// <summary>
-/// Completes the audit trail of commands sent from the dashboard: when one ends, a
-/// <c>command-result</c> entry says how (who sent it, which host, what, and the result). Commands
-/// sent with API tokens (requested by <c>token:NAME</c>) are in the commands table already.
+/// Completes the audit trail of commands: when one ends, a <c>command-result</c> entry says how
+/// (who sent it, a person or <c>token:NAME</c>; which host, what, and the result).
 /// </summary>
 internal sealed partial class CommandResultAudit(ControlPlaneEvents events, IControlPlaneStore store, ILogger<CommandResultAudit> logger) : BackgroundService
 {
@@ -30,7 +29,7 @@ internal sealed partial class CommandResultAudit(ControlPlaneEvents events, ICon
                 try
                 {
                     var command = await store.GetCommandAsync(changed.CommandId, stoppingToken).ConfigureAwait(false);
-                    if (command is null || command.RequestedBy.StartsWith("token:", StringComparison.Ordinal))
+                    if (command is null)
                     {
                         continue;
                     }

@@ -39,7 +39,9 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
         var api = new CreateCommandsRequest(
             string.Join(',', request.Hosts.Distinct(StringComparer.Ordinal)),
             request.Operation,
-            request.Argv.IsDefaultOrEmpty ? null : [.. request.Argv]);
+            request.Argv.IsDefaultOrEmpty ? null : [.. request.Argv],
+            request.TimeoutSeconds,
+            request.ExpiresInSeconds);
         var (response, error) = await commands.CreateAsync(api, request.RequestedBy, cancellationToken).ConfigureAwait(false);
         if (response is null)
         {

@@ -3,6 +3,7 @@ using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
 using Flotilla.Security;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,8 +13,9 @@ namespace Flotilla.ControlPlane.Dashboard;
 /// <summary>
 /// Puts the dashboard into the control plane's Kestrel app: its stores are the control plane's
 /// database, its fleet and commands the hub and the command service, its runs the run journals.
-/// The JSON API then takes a dashboard session as well as an API token; a state-changing API call
-/// made with the session cookie (no Authorization header) must carry the antiforgery token.
+/// The JSON API then takes a dashboard session as well as an API token (one per request, see
+/// <see cref="ApiAuthentication"/>); a state-changing API call the session cookie authenticates
+/// must carry the antiforgery token.
 /// </summary>
 internal static class ControlPlaneDashboard
 {
@@ -34,13 +36,11 @@ internal static class ControlPlaneDashboard
         services.AddFlotillaDashboard(settings.Credentials, settings.Configure);
     }
 
-    /// <summary>The API policy's schemes with the dashboard: API tokens and sessions.</summary>
-    public static IReadOnlyList<string> ApiSchemes(bool withDashboard) =>
-        withDashboard ? [.. ApiAuthentication.Schemes, DashboardServiceCollectionExtensions.SessionScheme] : [.. ApiAuthentication.Schemes];
-
     /// <summary>
     /// A browser's session cookie rides along on any request to the server, so a POST to the API
-    /// authenticated by it alone must prove it comes from a dashboard page (the X-CSRF-Token header).
+    /// that the cookie authenticates must prove it comes from a dashboard page (the X-CSRF-Token
+    /// header). Which scheme authenticates is asked of the API's own scheme, so this check and the
+    /// API cannot disagree (an Authorization header beside the cookie makes it a token request).
     /// </summary>
     public static void UseApiAntiforgery(WebApplication app)
     {
@@ -49,8 +49,8 @@ internal static class ControlPlaneDashboard
             var request = context.Request;
             if (request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
                 && !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
-                && string.IsNullOrEmpty(request.Headers.Authorization)
-                && context.User.Identity is { IsAuthenticated: true })
+                && (await context.AuthenticateAsync(ApiAuthentication.RequestScheme).ConfigureAwait(false)).Principal?.Identity is
+                    { IsAuthenticated: true, AuthenticationType: DashboardServiceCollectionExtensions.SessionScheme })
             {
                 var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
                 if (!await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false))

@@ -12,17 +12,17 @@ namespace Flotilla.ControlPlane.Endpoints;
 
 internal static class CommandsEndpoints
 {
+    /// <summary>The most commands one listing returns.</summary>
+    private const int MaxListed = 100_000;
+
     public static IEndpointRouteBuilder MapCommandsApi(this IEndpointRouteBuilder app)
     {
         var commands = app.MapGroup("/api/commands").RequireAuthorization(ApiAuthentication.Policy);
 
-        commands.MapPost("/", async Task<Results<Created<CreateCommandsResponse>, BadRequest<ErrorView>>> (CreateCommandsRequest request, ClaimsPrincipal user, CommandService service, CancellationToken cancellationToken) =>
-        {
-            var (response, error) = await service.CreateAsync(request, user.Identity?.Name ?? "unknown", cancellationToken).ConfigureAwait(false);
-            return response is null
-                ? TypedResults.BadRequest(new ErrorView(error!))
-                : TypedResults.Created($"/api/commands?batch={response.BatchId}", response);
-        });
+        // Sending and killing go through the gate: a token within its scope, a session with its
+        // second factor for a dangerous op; audited either way.
+        commands.MapPost("/", (CreateCommandsRequest request, HttpContext context, ApiCommandGate gate) =>
+            gate.SendAsync(request, ApiCaller.From(context.User), Client(context), context.RequestAborted));
 
         commands.MapGet("/", async Task<Results<Ok<IReadOnlyList<CommandView>>, BadRequest<ErrorView>>> (string? batch, string? host, string? state, int? limit, IControlPlaneStore store, CancellationToken cancellationToken) =>
         {
@@ -37,7 +37,12 @@ internal static class CommandsEndpoints
                 filter = parsed;
             }
 
-            var found = await store.ListCommandsAsync(new CommandQuery(batch, host, filter, Math.Clamp(limit ?? 1000, 1, 100_000)), cancellationToken).ConfigureAwait(false);
+            if (limit is < 1 or > MaxListed)
+            {
+                return TypedResults.BadRequest(new ErrorView($"limit must be between 1 and {MaxListed}, not {limit}"));
+            }
+
+            var found = await store.ListCommandsAsync(new CommandQuery(batch, host, filter, limit ?? 1000), cancellationToken).ConfigureAwait(false);
             IReadOnlyList<CommandView> views = [.. found.Select(CommandView.From)];
             return TypedResults.Ok(views);
         });
@@ -47,8 +52,13 @@ internal static class CommandsEndpoints
                 ? TypedResults.Ok(CommandView.From(command))
                 : TypedResults.NotFound());
 
-        commands.MapGet("/{id}/output", async Task<Results<Ok<IReadOnlyList<OutputLineView>>, NotFound>> (string id, long? after, IControlPlaneStore store, CancellationToken cancellationToken) =>
+        commands.MapGet("/{id}/output", async Task<Results<Ok<IReadOnlyList<OutputLineView>>, NotFound, BadRequest<ErrorView>>> (string id, long? after, IControlPlaneStore store, CancellationToken cancellationToken) =>
         {
+            if (after is < 0)
+            {
+                return TypedResults.BadRequest(new ErrorView($"after must be 0 or more (a line number), not {after}"));
+            }
+
             if (await store.GetCommandAsync(id, cancellationToken).ConfigureAwait(false) is not { } command)
             {
                 return TypedResults.NotFound();
@@ -65,19 +75,12 @@ internal static class CommandsEndpoints
         commands.MapGet("/stream", (string batch, OutputStreaming streaming, HttpContext context) =>
             streaming.StreamAsync(context, commandId: null, batchId: batch));
 
-        commands.MapPost("/{id}/kill", async Task<Results<Accepted<ErrorView>, NotFound, Conflict<ErrorView>>> (string id, CommandService service, CancellationToken cancellationToken) =>
-        {
-            var (found, error) = await service.KillAsync(id, cancellationToken).ConfigureAwait(false);
-            if (!found)
-            {
-                return TypedResults.NotFound();
-            }
-
-            return error is not null && error.StartsWith("the command is already", StringComparison.Ordinal)
-                ? TypedResults.Conflict(new ErrorView(error))
-                : TypedResults.Accepted((string?)null, new ErrorView(error ?? "kill sent"));
-        });
+        commands.MapPost("/{id}/kill", (string id, HttpContext context, ApiCommandGate gate) =>
+            gate.KillAsync(id, ApiCaller.From(context.User), Client(context), context.RequestAborted));
 
         return app;
     }
+
+    /// <summary>The client's address (after trusted proxies' X-Forwarded-For), for the audit log.</summary>
+    private static string Client(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

@@ -31,11 +31,26 @@ internal sealed partial class AgentHub(
 
     private DateTimeOffset Now => options.TimeProvider.GetUtcNow();
 
-    public async Task<HostPresence> RegisterAsync(AgentSession session, RegisterMessage register, bool enrolled, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers a connection as its host. One that came with the shared enrolment token creates
+    /// its host with a token of its own, sent back in <c>registered</c>; it never takes over a host
+    /// that exists (null then: the connection is refused).
+    /// </summary>
+    public async Task<HostPresence?> RegisterAsync(AgentSession session, RegisterMessage register, bool enrolled, CancellationToken cancellationToken)
     {
+        string? issued = null;
         if (enrolled)
         {
-            await store.EnsureHostAsync(session.Host, Now, cancellationToken).ConfigureAwait(false);
+            issued = Tokens.NewHostToken();
+            var hash = Tokens.Hash(issued);
+            if (!await store.SetHostTokenAsync(session.Host, hash, Now, replace: false, cancellationToken).ConfigureAwait(false))
+            {
+                LogTakeOverRefused(logger, session.Host);
+                return null;
+            }
+
+            session.Enrolled(hash);
+            LogEnrolled(logger, session.Host);
         }
 
         var presence = fleet.Host(session.Host);
@@ -55,7 +70,7 @@ internal sealed partial class AgentHub(
 
         replaced?.Abort("replaced by a newer connection of the same host");
         writer.Enqueue(new WriteItem { Facts = (session.Host, register.Facts), Seen = new HostSeen(session.Host, now, null) });
-        session.Send(new RegisteredMessage(ProtocolVersion.Current, session.Host));
+        session.Send(new RegisteredMessage(ProtocolVersion.Current, session.Host, issued));
         LogRegistered(logger, session.Host, register.Facts.AgentVersion);
         events.Publish(new HostStatusChanged(now, session.Host, Online: true));
 
@@ -247,29 +262,60 @@ internal sealed partial class AgentHub(
         }
     }
 
+    /// <summary>
+    /// Queued commands that expired, running ones past their timeout or whose agent went away. A
+    /// command that cannot be judged (a bad stored row) is logged once and skipped: it never stops
+    /// the sweep for the others.
+    /// </summary>
     public ImmutableArray<CommandTransition> OverdueCommands()
     {
         var now = Now;
         var overdue = ImmutableArray.CreateBuilder<CommandTransition>();
         foreach (var command in fleet.Commands.Values)
         {
-            fleet.Hosts.TryGetValue(command.Host, out var presence);
-            var grace = (presence?.Interval ?? TimeSpan.FromSeconds(5)) * options.MissedHeartbeats;
-            if (command.State == CommandState.Queued && command.ExpiresAt <= now)
+            try
             {
-                overdue.Add(new CommandTransition(command.Id, [CommandState.Queued], CommandState.TimedOut, now, Message: "expired before the host took it"));
+                if (Overdue(command, now) is { } transition)
+                {
+                    overdue.Add(transition);
+                }
             }
-            else if (command.State == CommandState.Running && command.StartedAt is { } started && now - started > command.Timeout + grace + TimeSpan.FromSeconds(5))
+            catch (Exception e) when (e is ArithmeticException or ArgumentException)
             {
-                overdue.Add(new CommandTransition(command.Id, [CommandState.Running], CommandState.TimedOut, now, Message: "the agent did not report an end within the timeout"));
-            }
-            else if (command.State == CommandState.Running && presence is { Session: null, DisconnectedAt: { } gone } && now - gone > grace)
-            {
-                overdue.Add(new CommandTransition(command.Id, [CommandState.Running], CommandState.Lost, now, Message: "the host's agent went away while the command ran"));
+                if (_badCommands.TryAdd(command.Id, 0))
+                {
+                    LogBadCommand(logger, command.Id, command.Host, e);
+                }
             }
         }
 
         return overdue.ToImmutable();
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _badCommands = new(StringComparer.Ordinal);
+
+    private CommandTransition? Overdue(ActiveCommand command, DateTimeOffset now)
+    {
+        fleet.Hosts.TryGetValue(command.Host, out var presence);
+        var grace = (presence?.Interval ?? TimeSpan.FromSeconds(5)) * options.MissedHeartbeats;
+        if (command.State == CommandState.Queued && command.ExpiresAt <= now)
+        {
+            return new CommandTransition(command.Id, [CommandState.Queued], CommandState.TimedOut, now, Message: "expired before the host took it");
+        }
+
+        // Subtracted from the time it ran, not added to its timeout: a timeout as large as a
+        // TimeSpan goes (stored by an older server) cannot overflow.
+        if (command.State == CommandState.Running && command.StartedAt is { } started && now - started - grace - TimeSpan.FromSeconds(5) > command.Timeout)
+        {
+            return new CommandTransition(command.Id, [CommandState.Running], CommandState.TimedOut, now, Message: "the agent did not report an end within the timeout");
+        }
+
+        if (command.State == CommandState.Running && presence is { Session: null, DisconnectedAt: { } gone } && now - gone > grace)
+        {
+            return new CommandTransition(command.Id, [CommandState.Running], CommandState.Lost, now, Message: "the host's agent went away while the command ran");
+        }
+
+        return null;
     }
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Agent {Host} registered (agent {AgentVersion})")]
@@ -277,4 +323,13 @@ internal sealed partial class AgentHub(
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Agent {Host} disconnected")]
     private static partial void LogDisconnected(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Agent {Host} enrolled with the shared token: the host was added with a token of its own, sent to the agent")]
+    private static partial void LogEnrolled(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Refused an agent presenting the shared enrolment token as {Host}: the host exists (it enrols new hosts only; give the agent the host's own token, flotilla hosts add {Host} --replace)")]
+    private static partial void LogTakeOverRefused(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "Command {CommandId} of host {Host} cannot be swept (a bad stored value); the sweeps go on with the others")]
+    private static partial void LogBadCommand(ILogger logger, string commandId, string host, Exception exception);
 }

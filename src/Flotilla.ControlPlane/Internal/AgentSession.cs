@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
@@ -17,44 +16,72 @@ namespace Flotilla.ControlPlane.Internal;
 /// </summary>
 internal sealed partial class AgentSession
 {
-    private static readonly Regex HostName = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
     private const int SmallBuffer = 4096;
     private readonly WebSocket _socket;
     private readonly string? _host;
-    private readonly string? _tokenHash;
     private readonly AgentHub _hub;
     private readonly Channel<ServerMessage> _outbox = Channel.CreateUnbounded<ServerMessage>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _aborted = new();
+    /// <summary>Cancels the receive, which aborts the socket: only when the agent does not answer a close frame in time.</summary>
+    private readonly CancellationTokenSource _hardStop = new();
+    private int _closing;
     private string? _closeReason;
     private (WebSocketCloseStatus Status, string Reason)? _pendingClose;
-    private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
+
+    /// <summary>How long the agent has to answer the server's close frame before the connection is dropped.</summary>
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     /// <param name="host">The host its token names; null when it enrolled with the shared token (then the hostname it reports).</param>
     public AgentSession(WebSocket socket, string? host, string? tokenHash, AgentHub hub)
     {
         _socket = socket;
         _host = host;
-        _tokenHash = tokenHash;
+        TokenHash = tokenHash;
         _hub = hub;
     }
 
     public string Host { get; private set; } = "";
 
-    public string? TokenHash => _tokenHash;
+    /// <summary>The hash of the host token this connection stands for (for revocation); set at enrolment to the token made then.</summary>
+    public string? TokenHash { get; private set; }
+
+    /// <summary>The connection enrolled with the shared token and the host was given a token of its own.</summary>
+    public void Enrolled(string tokenHash) => TokenHash = tokenHash;
 
     public void Send(ServerMessage message) => _outbox.Writer.TryWrite(message);
 
-    /// <summary>Ends the connection with a reason the agent sees in the close frame.</summary>
+    /// <summary>
+    /// Ends the connection with a close frame whose reason the agent sees (revocation, missed
+    /// heartbeats, no register message in time, a newer connection, the server stopping): nothing
+    /// more is sent or handled, the close frame goes out, and the connection is dropped if the
+    /// agent does not answer it within a few seconds. Cancelling the receive instead would reset it.
+    /// </summary>
     public void Abort(string reason, WebSocketCloseStatus status = WebSocketCloseStatus.PolicyViolation)
     {
-        _closeReason ??= reason;
-        _closeStatus = status;
-        _aborted.Cancel();
+        if (Interlocked.Exchange(ref _closing, 1) == 1)
+        {
+            return;
+        }
+
+        _closeReason = reason;
+        Close(status, reason);
+        // The send loop stops at the pending close and sends the close frame.
+        _outbox.Writer.TryComplete();
+        try
+        {
+            _hardStop.CancelAfter(CloseHandshakeTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection has ended already.
+        }
     }
+
+    private bool Closing => Volatile.Read(ref _closing) == 1;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _hardStop.Token);
+        using var stopping = cancellationToken.Register(() => Abort("the server is stopping", WebSocketCloseStatus.EndpointUnavailable));
         using var stopSending = new CancellationTokenSource();
         var sender = SendLoopAsync(stopSending.Token);
         // Small per connection (thousands are open); a larger message borrows a bigger buffer.
@@ -62,10 +89,16 @@ internal sealed partial class AgentSession
         HostPresence? presence = null;
         try
         {
-            using (var registerTimeout = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
+            var registerTimeout = _hub.Options.RegisterTimeout;
+            using (var timer = _hub.Options.TimeProvider.CreateTimer(_ => Abort($"no register message within {registerTimeout.TotalSeconds:0.###} s"), null, registerTimeout, Timeout.InfiniteTimeSpan))
             {
-                registerTimeout.CancelAfter(_hub.Options.RegisterTimeout);
-                var first = await ReceiveAsync(buffer, registerTimeout.Token).ConfigureAwait(false);
+                var first = await ReceiveAsync(buffer, _hardStop.Token).ConfigureAwait(false);
+                await timer.DisposeAsync().ConfigureAwait(false);
+                if (Closing)
+                {
+                    return;
+                }
+
                 if (first is not RegisterMessage register)
                 {
                     Close(WebSocketCloseStatus.PolicyViolation, first is null ? _closeReason ?? "no register message" : "the first message must be register");
@@ -78,23 +111,41 @@ internal sealed partial class AgentSession
                     return;
                 }
 
-                var name = _host ?? register.Facts.Hostname;
-                if (!HostName.IsMatch(name))
+                if (Limits.HeartbeatIntervalSeconds.Check(register.HeartbeatIntervalSeconds) is { } badInterval)
                 {
-                    Close(WebSocketCloseStatus.PolicyViolation, "the hostname is not a valid host name");
+                    Close(WebSocketCloseStatus.PolicyViolation, badInterval);
+                    return;
+                }
+
+                var name = _host ?? register.Facts.Hostname;
+                if (!HostNames.IsValid(name))
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, "the hostname is not a valid host name (" + HostNames.Rule + ")");
                     return;
                 }
 
                 Host = name;
                 presence = await _hub.RegisterAsync(this, register, _host is null, linked.Token).ConfigureAwait(false);
+                if (presence is null)
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, $"host {name} exists: the shared enrolment token only enrols new hosts; use the host's own token");
+                    return;
+                }
             }
 
-            while (!linked.IsCancellationRequested)
+            while (true)
             {
-                var message = await ReceiveAsync(buffer, linked.Token).ConfigureAwait(false);
+                var message = await ReceiveAsync(buffer, _hardStop.Token).ConfigureAwait(false);
                 if (message is null)
                 {
                     break;
+                }
+
+                if (Closing)
+                {
+                    // Closed by the server (revoked, replaced...): what the agent sends before it
+                    // sees the close frame is not handled (reliable messages come again elsewhere).
+                    continue;
                 }
 
                 if (message is RegisterMessage)
@@ -103,16 +154,19 @@ internal sealed partial class AgentSession
                     break;
                 }
 
+                if (OutOfRange(message) is { } outOfRange)
+                {
+                    Close(WebSocketCloseStatus.PolicyViolation, outOfRange);
+                    break;
+                }
+
                 _hub.Handle(this, presence, message);
             }
         }
-        catch (OperationCanceledException) when (_aborted.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_hardStop.IsCancellationRequested || cancellationToken.IsCancellationRequested)
         {
-            Close(_closeStatus, _closeReason ?? "the server is stopping");
-        }
-        catch (OperationCanceledException)
-        {
-            Close(WebSocketCloseStatus.PolicyViolation, "no register message in time");
+            // The agent did not answer the close frame in time (the socket is aborted), or the
+            // server is stopping while registering.
         }
         catch (WebSocketException)
         {
@@ -141,9 +195,17 @@ internal sealed partial class AgentSession
                 await CloseQuietlyAsync(close.Status, close.Reason).ConfigureAwait(false);
             }
 
-            _aborted.Dispose();
+            _hardStop.Dispose();
         }
     }
+
+    /// <summary>What is wrong with a message's numbers, or null: sequence and line numbers count from 1.</summary>
+    private static string? OutOfRange(AgentMessage message) => message switch
+    {
+        ReliableAgentMessage { Seq: < 1 } reliable => $"seq must be 1 or more, not {reliable.Seq}",
+        OutputMessage { Line: < 1 } output => $"line must be 1 or more, not {output.Line}",
+        _ => null,
+    };
 
     /// <summary>The next message, or null when the connection ended (closed by either side, or closed here for a bad frame).</summary>
     private async Task<AgentMessage?> ReceiveAsync(byte[] small, CancellationToken cancellationToken)
@@ -243,16 +305,22 @@ internal sealed partial class AgentSession
         }
     }
 
+    /// <summary>The one sender: queued messages in order until a close is pending, then the close frame.</summary>
     private async Task SendLoopAsync(CancellationToken cancellationToken)
     {
         await foreach (var message in _outbox.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             if (_socket.State != WebSocketState.Open || _pendingClose is not null)
             {
-                return;
+                break;
             }
 
             await _socket.SendAsync(ProtocolSerializer.Serialize(message), WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_pendingClose is { } close)
+        {
+            await CloseQuietlyAsync(close.Status, close.Reason).ConfigureAwait(false);
         }
     }
 

@@ -40,9 +40,11 @@ internal sealed class CommandService(
             return (null, $"op \"{request.Op}\" takes no argv: the agent runs a fixed command for it");
         }
 
-        if (request.TimeoutSeconds is <= 0 || request.ExpiresInSeconds is <= 0)
+        var outOfRange = (request.TimeoutSeconds is { } timeoutSeconds ? Limits.CommandTimeoutSeconds.Check(timeoutSeconds) : null)
+            ?? (request.ExpiresInSeconds is { } expirySeconds ? Limits.QueueExpirySeconds.Check(expirySeconds) : null);
+        if (outOfRange is not null)
         {
-            return (null, "timeoutSeconds and expiresInSeconds must be positive");
+            return (null, outOfRange);
         }
 
         var known = (await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal);

@@ -51,9 +51,10 @@ internal sealed partial class Sweeper(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                try
+                // Each part on its own: one that fails does not keep the others from running.
+                Sweep("presence", hub.SweepPresence);
+                Sweep("commands", () =>
                 {
-                    hub.SweepPresence();
                     foreach (var transition in hub.OverdueCommands())
                     {
                         if (fleet.Commands.TryGetValue(transition.CommandId, out var command) && !command.Finishing)
@@ -62,17 +63,20 @@ internal sealed partial class Sweeper(
                             writer.Enqueue(new WriteItem { Transition = transition });
                         }
                     }
+                });
 
-                    var now = options.TimeProvider.GetUtcNow();
-                    if (now - lastRevocationCheck >= RevocationCheckEvery)
+                var now = options.TimeProvider.GetUtcNow();
+                if (now - lastRevocationCheck >= RevocationCheckEvery)
+                {
+                    lastRevocationCheck = now;
+                    try
                     {
-                        lastRevocationCheck = now;
                         await hub.CloseRevokedAsync(stoppingToken).ConfigureAwait(false);
                     }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogSweepFailed(logger, e);
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        LogSweepFailed(logger, "revocations", e);
+                    }
                 }
             }
         }
@@ -81,6 +85,18 @@ internal sealed partial class Sweeper(
         }
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Error, Message = "A sweep failed; the next one tries again")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+    private void Sweep(string part, Action sweep)
+    {
+        try
+        {
+            sweep();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSweepFailed(logger, part, e);
+        }
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Error, Message = "The sweep of {Part} failed; the next one tries again")]
+    private static partial void LogSweepFailed(ILogger logger, string part, Exception exception);
 }

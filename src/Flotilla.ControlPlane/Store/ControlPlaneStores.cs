@@ -1,4 +1,5 @@
 using Flotilla.ControlPlane.Store.Internal;
+using Flotilla.Security;
 using Npgsql;
 
 namespace Flotilla.ControlPlane.Store;
@@ -23,7 +24,8 @@ public static class ControlPlaneStores
     /// <summary>
     /// <paramref name="database"/> (a <c>postgres://</c> or <c>postgresql://</c> URL, or an Npgsql
     /// connection string) wins; otherwise SQLite in <paramref name="dataDirectory"/>. The schema is
-    /// migrated before the store is returned.
+    /// migrated before the store is returned. A data directory it creates is 0700, and the database 0600
+    /// (<see cref="PrivateFiles"/>).
     /// </summary>
     public static async Task<IControlPlaneStore> OpenAsync(string? dataDirectory, string? database, CancellationToken cancellationToken = default)
     {
@@ -35,8 +37,10 @@ public static class ControlPlaneStores
         else
         {
             var directory = Path.GetFullPath(dataDirectory ?? DefaultDataDirectory());
-            Directory.CreateDirectory(directory);
-            store = new SqliteStore(Path.Combine(directory, SqliteFileName));
+            PrivateFiles.CreateDirectory(directory);
+            var path = Path.Combine(directory, SqliteFileName);
+            PrivateFiles.PrepareDatabase(path);
+            store = new SqliteStore(path);
         }
 
         try

@@ -1,3 +1,5 @@
+using Flotilla.ControlPlane.Auth;
+
 namespace Flotilla.ControlPlane.Store;
 
 /// <summary>
@@ -12,7 +14,7 @@ public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
     /// <summary>Adds a host with a token hash, or gives an existing host a new one. False when the host exists and <paramref name="replace"/> is false.</summary>
     Task<bool> SetHostTokenAsync(string name, string tokenHash, DateTimeOffset now, bool replace, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds a host without a token (enrolled with the shared token); nothing when it exists.</summary>
+    /// <summary>Adds a host without a token; nothing when it exists. (Enrolment gives a host its own token at once, with <see cref="SetHostTokenAsync"/>.)</summary>
     Task EnsureHostAsync(string name, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the host's token: its agent can no longer connect. False when there is no such host.</summary>
@@ -26,12 +28,12 @@ public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
     Task<IReadOnlyDictionary<string, string?>> HostTokenHashesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>False when an API token with that name exists.</summary>
-    Task<bool> AddApiTokenAsync(string name, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default);
+    Task<bool> AddApiTokenAsync(string name, string tokenHash, DateTimeOffset now, ApiTokenScope scope = ApiTokenScope.Ops, CancellationToken cancellationToken = default);
 
     Task<bool> RevokeApiTokenAsync(string name, CancellationToken cancellationToken = default);
 
-    /// <summary>The name of the API token with this hash, unless revoked.</summary>
-    Task<string?> FindApiTokenAsync(string tokenHash, CancellationToken cancellationToken = default);
+    /// <summary>The API token with this hash (its name and scope), unless revoked.</summary>
+    Task<ApiTokenRecord?> FindApiTokenAsync(string tokenHash, CancellationToken cancellationToken = default);
 
     Task InsertCommandsAsync(IReadOnlyList<CommandRecord> commands, CancellationToken cancellationToken = default);
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Flotilla.ControlPlane.Auth;
 using Flotilla.Protocol;
 
 namespace Flotilla.ControlPlane.Store;
@@ -11,6 +12,9 @@ public sealed record HostRecord(
     DateTimeOffset? LastSeen,
     HostFacts? Facts,
     HostMetrics? Metrics);
+
+/// <summary>An unrevoked API token: its name (commands and the audit log say <c>token:NAME</c>) and what it may do.</summary>
+public sealed record ApiTokenRecord(string Name, ApiTokenScope Scope);
 
 /// <summary>One command on one host, as stored.</summary>
 public sealed record CommandRecord(

@@ -2,41 +2,46 @@ using System.Collections.Immutable;
 
 namespace Flotilla.Dashboard.Internal;
 
-/// <summary>Sends commands for the pages: dangerous ones only with a fresh second factor, every one audited.</summary>
-internal sealed class CommandSender(ICommandService commands, LoginService login, IAuditLog audit, TimeProvider time)
+/// <summary>
+/// The one way a logged-in person's commands are sent, from the pages and from the control plane's
+/// API alike: dangerous ones only with a fresh second factor, every attempt audited.
+/// </summary>
+internal sealed class CommandSender(ICommandService commands, LoginService login, IAuditLog audit, TimeProvider time) : ISessionCommandSender
 {
-    public sealed record Outcome(bool Sent, string Message, ImmutableArray<CommandRecord> Commands)
+    /// <summary>From a page's form: a typed command line runs as <c>/bin/sh -c LINE</c>.</summary>
+    public Task<SessionCommandOutcome> SendAsync(string user, ImmutableArray<string> hosts, string operation, string? commandLine, string? secondFactor, string client, CancellationToken cancellationToken)
     {
-        /// <summary>Refused because the fresh second factor was missing or wrong.</summary>
-        public bool StepUpFailed { get; init; }
+        if (operation == CommandOperations.Exec && string.IsNullOrWhiteSpace(commandLine))
+        {
+            return Task.FromResult(new SessionCommandOutcome(false, "Type the command to run.", []));
+        }
+
+        var argv = operation == CommandOperations.Exec ? CommandOperations.ShellArgv(commandLine!) : [];
+        return SendAsync(new CommandRequest(hosts, operation, argv, user), secondFactor, client, cancellationToken);
     }
 
-    public async Task<Outcome> SendAsync(string user, ImmutableArray<string> hosts, string operation, string? commandLine, string? secondFactor, string client, CancellationToken cancellationToken)
+    public async Task<SessionCommandOutcome> SendAsync(CommandRequest request, string? secondFactor, string client, CancellationToken cancellationToken = default)
     {
-        if (hosts.IsEmpty)
+        ArgumentNullException.ThrowIfNull(request);
+        var (hosts, operation, user) = (request.Hosts, request.Operation, request.RequestedBy);
+        if (hosts.IsDefaultOrEmpty)
         {
-            return new Outcome(false, "Select at least one host.", []);
+            return new SessionCommandOutcome(false, "Select at least one host.", []);
         }
 
         if (!CommandOperations.All.Contains(operation))
         {
-            return new Outcome(false, $"Unknown operation \"{operation}\".", []);
+            return new SessionCommandOutcome(false, $"Unknown operation \"{operation}\".", []);
         }
 
-        if (operation == CommandOperations.Exec && string.IsNullOrWhiteSpace(commandLine))
-        {
-            return new Outcome(false, "Type the command to run.", []);
-        }
-
-        var argv = operation == CommandOperations.Exec ? CommandOperations.ShellArgv(commandLine!) : [];
-        var what = CommandOperations.Describe(operation, argv);
+        var what = CommandOperations.Describe(operation, request.Argv);
         var target = string.Join(',', hosts);
         if (CommandOperations.IsDangerous(operation))
         {
             var stepUp = await login.StepUpAsync(user, secondFactor, what + " on " + target, client, cancellationToken).ConfigureAwait(false);
             if (!stepUp.Succeeded)
             {
-                return new Outcome(false, stepUp.Reason == "locked out"
+                return new SessionCommandOutcome(false, stepUp.Reason == "locked out"
                     ? "Too many wrong codes: wait a few minutes."
                     : $"{Describe(operation)} needs a fresh code from your authenticator app (a code works once).", []) { StepUpFailed = true };
             }
@@ -45,19 +50,19 @@ internal sealed class CommandSender(ICommandService commands, LoginService login
         ImmutableArray<CommandRecord> sent;
         try
         {
-            sent = await commands.SendAsync(new CommandRequest(hosts, operation, argv, user), cancellationToken).ConfigureAwait(false);
+            sent = await commands.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
         {
             await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), user, AuditActions.Command, target, what, "refused: " + e.Message, client), cancellationToken).ConfigureAwait(false);
-            return new Outcome(false, e.Message, []);
+            return new SessionCommandOutcome(false, e.Message, []);
         }
 
         await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), user, AuditActions.Command, target, what, "queued " + string.Join(',', sent.Select(c => c.Id)), client), cancellationToken).ConfigureAwait(false);
-        return new Outcome(true, $"Sent {what} to {sent.Length} host{(sent.Length == 1 ? "" : "s")}.", sent);
+        return new SessionCommandOutcome(true, $"Sent {what} to {sent.Length} host{(sent.Length == 1 ? "" : "s")}.", sent);
     }
 
-    public async Task<bool> KillAsync(string user, string commandId, string client, CancellationToken cancellationToken)
+    public async Task<bool> KillAsync(string user, string commandId, string client, CancellationToken cancellationToken = default)
     {
         var killed = await commands.KillAsync(commandId, user, cancellationToken).ConfigureAwait(false);
         await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), user, AuditActions.Kill, commandId, null, killed ? "ok" : "already finished", client), cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,8 @@ internal sealed partial class LoginService(
 
     public async Task<LoginOutcome> LoginAsync(string? password, string? code, string client, CancellationToken cancellationToken)
     {
-        var decision = throttle.Check(client);
+        // Reserved before the password is hashed: parallel attempts count before any is answered.
+        var decision = throttle.TryBegin(client);
         if (!decision.Allowed)
         {
             LogLockedOut(client, decision.RetryAfter);
@@ -49,7 +50,7 @@ internal sealed partial class LoginService(
         };
         if (failure is not null)
         {
-            var after = throttle.RecordFailure(client);
+            var after = throttle.Check(client);
             LogFailed(client, failure);
             await AuditAsync(account?.Name ?? "-", AuditActions.Login, failure, client, cancellationToken).ConfigureAwait(false);
             return new LoginOutcome(false, failure, null, after.Allowed ? TimeSpan.Zero : after.RetryAfter);
@@ -81,7 +82,7 @@ internal sealed partial class LoginService(
     public async Task<StepUpResult> StepUpAsync(string user, string? secondFactor, string what, string client, CancellationToken cancellationToken)
     {
         var key = "step-up:" + user;
-        var decision = throttle.Check(key);
+        var decision = throttle.TryBegin(key);
         var account = credentials.Account;
         string? failure;
         if (!decision.Allowed)
@@ -110,11 +111,6 @@ internal sealed partial class LoginService(
         {
             throttle.RecordSuccess(key);
             return StepUpResult.Ok;
-        }
-
-        if (decision.Allowed)
-        {
-            throttle.RecordFailure(key);
         }
 
         await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), user, AuditActions.StepUp, null, what, failure, client), cancellationToken).ConfigureAwait(false);

@@ -5,6 +5,7 @@ using Flotilla.Cli;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Store;
+using Microsoft.AspNetCore.Builder;
 
 namespace Flotilla.Tests.Support;
 
@@ -18,12 +19,14 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     private readonly TempDirectory _directory = new();
     private readonly List<AgentProcess> _agents = [];
     private readonly Action<ControlPlaneOptions>? _configure;
+    private readonly Action<WebApplicationBuilder>? _build;
     private ControlPlaneServer? _server;
 
-    private ControlPlaneHarness(StoreTarget target, Action<ControlPlaneOptions>? configure)
+    private ControlPlaneHarness(StoreTarget target, Action<ControlPlaneOptions>? configure, Action<WebApplicationBuilder>? build)
     {
         _target = target;
         _configure = configure;
+        _build = build;
     }
 
     public int Port { get; private set; }
@@ -40,12 +43,13 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
 
     public ControlPlaneServer Server => _server ?? throw new InvalidOperationException("the server is stopped");
 
-    public static async Task<ControlPlaneHarness> StartAsync(StoreTarget target, Action<ControlPlaneOptions>? configure = null)
+    /// <param name="build">Changes to the server's services (after the control plane's), e.g. <see cref="DashboardLogin.Build"/>.</param>
+    public static async Task<ControlPlaneHarness> StartAsync(StoreTarget target, Action<ControlPlaneOptions>? configure = null, Action<WebApplicationBuilder>? build = null)
     {
-        var harness = new ControlPlaneHarness(target, configure);
+        var harness = new ControlPlaneHarness(target, configure, build);
         try
         {
-            var created = await harness.CliAsync("tokens", "create-api", "tests");
+            var created = await harness.CliAsync("tokens", "create-api", "tests", "--scope", "exec");
             harness.ApiToken = created.LastLine;
             await harness.StartServerAsync("http://127.0.0.1:0");
             harness.Api.BaseAddress = new Uri(harness.BaseUrl);
@@ -71,7 +75,7 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
         };
         _configure?.Invoke(options);
-        _server = await ControlPlaneServer.StartAsync(options);
+        _server = await ControlPlaneServer.StartAsync(options, _build);
         Port = new Uri(_server.Urls[0]).Port;
     }
 
@@ -106,9 +110,10 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
         return _directory.Write($"tokens/{name}", added.LastLine + "\n");
     }
 
-    public AgentProcess StartAgent(string tokenFile, double intervalSeconds = 0.5)
+    /// <summary>A real agent; its state (a token the server gives it at enrolment) in <paramref name="stateDirectory"/>, else in this harness's directory.</summary>
+    public AgentProcess StartAgent(string tokenFile, double intervalSeconds = 0.5, string? stateDirectory = null)
     {
-        var agent = AgentProcess.Start(AgentUrl, tokenFile, intervalSeconds);
+        var agent = AgentProcess.Start(AgentUrl, tokenFile, intervalSeconds, extraArguments: ["--state-dir", stateDirectory ?? Path.Combine(_directory.Path, "agent-state-" + _agents.Count)]);
         _agents.Add(agent);
         return agent;
     }

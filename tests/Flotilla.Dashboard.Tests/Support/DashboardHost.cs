@@ -43,11 +43,12 @@ public sealed class DashboardHost : IAsyncDisposable
     /// <summary>The code for now, or for the step <paramref name="steps"/> away from now.</summary>
     public string Code(int steps = 0) => Security.Totp.Code(Totp, Security.Totp.Step(Get<TimeProvider>().GetUtcNow(), TotpOptions.Default) + steps, TotpOptions.Default);
 
-    public static async Task<DashboardHost> StartAsync(bool withUser = true, bool withTotp = true, Action<DashboardOptions>? configure = null, TimeProvider? time = null)
+    /// <param name="passwordCost">The bcrypt cost of the user's password hash (4 is fast; real ones are 10 or more).</param>
+    public static async Task<DashboardHost> StartAsync(bool withUser = true, bool withTotp = true, Action<DashboardOptions>? configure = null, TimeProvider? time = null, int passwordCost = 4)
     {
         var totp = TotpSecret.Generate();
         var account = withUser
-            ? new LoginAccount("admin", PasswordHash.Create(Password, PasswordHashAlgorithm.Bcrypt, cost: 4), withTotp ? totp : null)
+            ? new LoginAccount("admin", PasswordHash.Create(Password, PasswordHashAlgorithm.Bcrypt, cost: passwordCost), withTotp ? totp : null)
             : null;
         var credentials = new CredentialSettings(account, SessionSecret.Generate(), ImmutableArray<string>.Empty);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions

@@ -85,5 +85,10 @@ internal static class Migrations
                 step BIGINT NOT NULL)
             """,
         ]),
+        (3,
+        [
+            // API tokens get a scope (read, ops, exec); tokens made before have the default, ops.
+            "ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'ops'",
+        ]),
     ];
 }

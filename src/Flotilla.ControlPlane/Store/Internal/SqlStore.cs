@@ -3,6 +3,7 @@ using System.Data;
 using System.Data.Common;
 using System.Text;
 using System.Text.Json;
+using Flotilla.ControlPlane.Auth;
 using Flotilla.Protocol;
 
 namespace Flotilla.ControlPlane.Store.Internal;
@@ -135,14 +136,14 @@ internal abstract partial class SqlStore : IControlPlaneStore
         return hashes;
     }
 
-    public async Task<bool> AddApiTokenAsync(string name, string tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<bool> AddApiTokenAsync(string name, string tokenHash, DateTimeOffset now, ApiTokenScope scope = ApiTokenScope.Ops, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ExecuteAsync(
             connection,
             null,
-            "INSERT INTO api_tokens (name, token_hash, created_at) VALUES (@name, @hash, @now) ON CONFLICT DO NOTHING",
-            [("name", name), ("hash", tokenHash), ("now", now.ToUnixTimeMilliseconds())],
+            "INSERT INTO api_tokens (name, token_hash, created_at, scope) VALUES (@name, @hash, @now, @scope) ON CONFLICT DO NOTHING",
+            [("name", name), ("hash", tokenHash), ("now", now.ToUnixTimeMilliseconds()), ("scope", scope.ToName())],
             cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -152,10 +153,18 @@ internal abstract partial class SqlStore : IControlPlaneStore
         return await ExecuteAsync(connection, null, "UPDATE api_tokens SET revoked = 1 WHERE name = @name", [("name", name)], cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    public async Task<string?> FindApiTokenAsync(string tokenHash, CancellationToken cancellationToken = default)
+    public async Task<ApiTokenRecord?> FindApiTokenAsync(string tokenHash, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await ScalarAsync(connection, null, "SELECT name FROM api_tokens WHERE token_hash = @hash AND revoked = 0", [("hash", tokenHash)], cancellationToken).ConfigureAwait(false) as string;
+        await using var command = Command(connection, null, "SELECT name, scope FROM api_tokens WHERE token_hash = @hash AND revoked = 0", [("hash", tokenHash)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        // A scope this version does not know grants the least.
+        return new ApiTokenRecord(reader.GetString(0), ApiTokenScopes.TryParse(reader.GetString(1), out var scope) ? scope : ApiTokenScope.Read);
     }
 
     public async Task InsertCommandsAsync(IReadOnlyList<CommandRecord> commands, CancellationToken cancellationToken = default)

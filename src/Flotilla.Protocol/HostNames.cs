@@ -1,0 +1,23 @@
+namespace Flotilla.Protocol;
+
+/// <summary>
+/// The one rule for host names the control plane accepts, on every path that takes one (hosts
+/// add, enrolment, API token names): 1 to 63 ASCII letters, digits, '.', '_' or '-', starting with
+/// a letter or digit. The whole string is checked, so nothing may follow the name, not even a
+/// newline (which a regular expression's <c>$</c> would let through).
+/// </summary>
+public static class HostNames
+{
+    public const int MaxLength = 63;
+
+    /// <summary>The rule in words, for error messages.</summary>
+    public const string Rule = "1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+    public static bool IsValid(string? name) =>
+        name is { Length: > 0 and <= MaxLength }
+        && char.IsAsciiLetterOrDigit(name[0])
+        && name.AsSpan(1).IndexOfAnyExcept(Allowed) < 0;
+
+    private static readonly System.Buffers.SearchValues<char> Allowed =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+}
