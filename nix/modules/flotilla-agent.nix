@@ -65,12 +65,10 @@ in
         ExecStart = lib.escapeShellArgs ([ "${cfg.package}/bin/flotilla" "agent" "--token-file" "%d/token" ]
           ++ shared.arguments { inherit cfg stateDirectory; });
         LoadCredential = [ "token:${cfg.tokenFile}" ];
-        # /var/lib/flotilla-agent ($STATE_DIRECTORY, the agent's default --state-dir): the host's own
-        # token, when the server gave it one at enrolment with a shared enrolment token.
-        StateDirectory = "flotilla-agent";
-        StateDirectoryMode = "0700";
         User = cfg.user;
-        # The clone of repoUrl lives here (systemd makes it, owned by User).
+        # /var/lib/flotilla-agent ($STATE_DIRECTORY, the agent's default --state-dir, owned by
+        # User): the host's own token, when the server gave it one at enrolment with a shared
+        # enrolment token, and the clone of repoUrl.
         StateDirectory = "flotilla-agent";
         StateDirectoryMode = "0700";
         # Exit code 75 after the restart-agent op: systemd starts it again, as after a crash.

@@ -4,6 +4,8 @@ using Flotilla.Tests.Support;
 namespace Flotilla.Tests;
 
 /// <summary>The .NET tool package, installed as a user installs it: from the packed file, into a clean HOME.</summary>
+// Builds with the .NET SDK: one at a time (each alone already loads both cores for minutes).
+[Collection(DotnetBuildCollection.Name)]
 public sealed class PackagingTests
 {
     [Fact]

@@ -4,6 +4,8 @@ using Flotilla.Tests.Support;
 namespace Flotilla.Tests;
 
 /// <summary>The repository's <c>./flotilla</c> script builds the CLI when needed and runs it.</summary>
+// Builds with the .NET SDK: one at a time (each alone already loads both cores for minutes).
+[Collection(DotnetBuildCollection.Name)]
 public sealed class WrapperTests
 {
     [Fact]
