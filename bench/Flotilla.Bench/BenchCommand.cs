@@ -21,6 +21,8 @@ internal static class BenchCommand
         {
             case "control-plane":
                 return await ControlPlane.ControlPlaneBenchmark.MainAsync(args.Skip(1), cancellation.Token).ConfigureAwait(false);
+            case "control-plane-flood":
+                return await ControlPlane.FloodBenchmark.MainAsync(args.Skip(1), cancellation.Token).ConfigureAwait(false);
             case "control-plane-server":
                 return await ControlPlane.BenchServerHost.RunAsync([.. args.Skip(1)], cancellation.Token).ConfigureAwait(false);
             default:
@@ -41,7 +43,7 @@ internal static class BenchCommand
 
     private static int Unknown(string name)
     {
-        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec, control-plane");
+        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec, control-plane, control-plane-flood");
         return 2;
     }
 }

@@ -46,6 +46,13 @@ public sealed class AgentOptions
     /// <summary>The longest output line sent; longer lines are cut (and say so).</summary>
     public int MaxLineLength { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// How many bytes of output the agent keeps until the server acknowledges them; past it, it
+    /// stops reading the command's output (so the command waits on its pipe) until the server
+    /// has stored more: a server that holds the agent back slows the command, not its memory.
+    /// </summary>
+    public long MaxUnacknowledgedBytes { get; set; } = 1024 * 1024;
+
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }
 

@@ -12,7 +12,10 @@ namespace Flotilla.Agent;
 /// The host daemon: connects to the server's <c>/ws</c> (reconnecting with jittered backoff),
 /// registers with the host's facts, heartbeats, and runs commands with their output streamed
 /// line by line. Reliable messages (started, output, completed) stay in an outbox until the
-/// server acknowledges them, and are sent again after a reconnect.
+/// server acknowledges them, and are sent again after a reconnect. The outbox is bounded
+/// (<see cref="AgentOptions.MaxUnacknowledgedBytes"/>): past it, a command's output is not read
+/// until the server has stored more. A server that refuses it (503) is left alone for as long as
+/// it asks (<c>Retry-After</c>).
 /// </summary>
 public sealed partial class FlotillaAgent(AgentOptions options, ILogger<FlotillaAgent> logger)
 {
@@ -25,6 +28,9 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly FactsReporter _facts = new(new HostProbe(options.Repository, options.Tags, options.Hostname), options.TimeProvider, options.FactsRefresh);
     private readonly RepositoryKeeper? _keeper = options.RepositoryUrl is { } url && options.Repository is { } directory ? new RepositoryKeeper(directory, url, options.Branch) : null;
     private readonly SemaphoreSlim _outboxChanged = new(0);
+    private long _outboxBytes;
+    private TaskCompletionSource? _outboxRoom;
+    private TimeSpan? _retryAfter;
     private readonly TaskCompletionSource _restart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _seq;
 
@@ -73,10 +79,14 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
             }
 
             // Full jitter: many agents that lost one server do not come back at the same instant.
-            // After a refusal, at least half the longest wait.
-            var delay = _refused
-                ? TimeSpan.FromMilliseconds((0.5 + (Random.Shared.NextDouble() / 2)) * backoff.TotalMilliseconds)
-                : TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
+            // A server at its agent limit asked for a wait: at least that, spread over as much
+            // again. After another refusal, at least half the longest wait.
+            var delay = _retryAfter is { } asked
+                ? asked + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * asked.TotalMilliseconds)
+                : _refused
+                    ? TimeSpan.FromMilliseconds((0.5 + (Random.Shared.NextDouble() / 2)) * backoff.TotalMilliseconds)
+                    : TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
+            _retryAfter = null;
             LogReconnecting(logger, delay.TotalSeconds);
             try
             {
@@ -121,6 +131,17 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         {
             LogNotAnAgentEndpoint(logger, options.Url, (int)status, status.ToString());
             _refused = true;
+            return false;
+        }
+        catch (WebSocketException) when (socket.HttpStatusCode == HttpStatusCode.ServiceUnavailable)
+        {
+            var headers = socket.HttpResponseHeaders;
+            var why = headers?.TryGetValue("X-Flotilla-Refused", out var refused) == true ? string.Join(' ', refused) : "no reason given";
+            _retryAfter = headers?.TryGetValue("Retry-After", out var after) == true
+                && int.TryParse(after.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                ? TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 3600))
+                : options.MaxBackoff;
+            LogRefused(logger, options.Url, why);
             return false;
         }
 
@@ -234,11 +255,20 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
 
                     break;
                 case AckMessage ack:
+                    TaskCompletionSource? room;
                     lock (_gate)
                     {
+                        foreach (var acknowledged in _outbox.TakeWhile(m => m.Seq <= ack.Seq))
+                        {
+                            _outboxBytes -= SizeOf(acknowledged);
+                        }
+
                         _outbox.RemoveAll(m => m.Seq <= ack.Seq);
+                        room = _outboxRoom;
+                        _outboxRoom = null;
                     }
 
+                    room?.TrySetResult();
                     break;
                 case RunCommandMessage run:
                     Start(run);
@@ -324,11 +354,38 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     {
         lock (_gate)
         {
-            _outbox.Add(create(++_seq));
+            var message = create(++_seq);
+            _outbox.Add(message);
+            _outboxBytes += SizeOf(message);
         }
 
         _outboxChanged.Release();
     }
+
+    /// <summary>Emits an output line once the outbox has room (the command's pipe waits meanwhile).</summary>
+    private async ValueTask EmitOutputAsync(string commandId, long line, OutputStream stream, string text)
+    {
+        while (true)
+        {
+            Task room;
+            lock (_gate)
+            {
+                if (_outboxBytes < options.MaxUnacknowledgedBytes)
+                {
+                    break;
+                }
+
+                room = (_outboxRoom ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+
+            await room.ConfigureAwait(false);
+        }
+
+        Emit(seq => new OutputMessage(commandId, line, stream, text) { Seq = seq });
+    }
+
+    /// <summary>About what a message holds in the outbox.</summary>
+    private static long SizeOf(ReliableAgentMessage message) => message is OutputMessage output ? 100 + (2L * output.Text.Length) : 100;
 
     private void Start(RunCommandMessage run)
     {
@@ -367,7 +424,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
                         argv,
                         run.TimeoutSeconds,
                         options.MaxLineLength,
-                        (line, stream, text) => Emit(seq => new OutputMessage(run.CommandId, line, stream, text) { Seq = seq }),
+                        (line, stream, text) => EmitOutputAsync(run.CommandId, line, stream, text),
                         CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -411,6 +468,9 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "{Url} rejected the token (401): check the token file, or add the host again with flotilla hosts add")]
     private static partial void LogUnauthorized(ILogger logger, Uri url);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "{Url} refused the connection (503): {Reason}")]
+    private static partial void LogRefused(ILogger logger, Uri url, string reason);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Connected and registered as {Host}")]
     private static partial void LogRegistered(ILogger logger, string host);

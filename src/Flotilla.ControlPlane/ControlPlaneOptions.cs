@@ -26,6 +26,43 @@ public sealed class ControlPlaneOptions
     /// <summary>The largest agent message; a bigger one closes that connection.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// The most agents connected at once: one more is refused with 503 before the WebSocket
+    /// upgrade (with a reason and <c>Retry-After</c>). Null: derived from the process's open-file
+    /// limit (<see cref="AgentLimits.FromOpenFileLimit"/>).
+    /// </summary>
+    public int? MaxAgents { get; set; }
+
+    /// <summary>The most output a command stores (UTF-8 bytes of its lines); past it a marker line says so, and the rest is counted, not stored.</summary>
+    public long MaxCommandOutputBytes { get; set; } = 10L * 1024 * 1024;
+
+    /// <summary>
+    /// Per agent connection: how many bytes of messages that are stored (output lines, command
+    /// progress, facts) the server takes per second; past it (and <see cref="AgentBurstBytes"/>)
+    /// it reads that connection more slowly, so the agent waits. 0: no limit.
+    /// </summary>
+    public long AgentBytesPerSecond { get; set; } = 256 * 1024;
+
+    /// <summary>How many bytes an agent may send at once above <see cref="AgentBytesPerSecond"/> (the token bucket's size).</summary>
+    public long AgentBurstBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Per agent connection: bytes received and not yet stored; past it, the server stops reading that connection until the store catches up.</summary>
+    public long AgentReceiveWindowBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Every connection together: bytes received and not yet stored; past it, a connection with anything of its own pending waits.</summary>
+    public long StoreQueueBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// Per event-stream reader (the API's Server-Sent Events): events waiting to be sent; past it
+    /// the reader is dropped and resumes with Last-Event-ID. Keep it above <see cref="MaxBatch"/>
+    /// and <see cref="SubscriberQueueBytes"/> above twice <see cref="MaxBatchBytes"/>: the writer
+    /// publishes a batch at once, and a reader must be able to take one.
+    /// </summary>
+    public int SubscriberQueueEvents { get; set; } = 10_000;
+
+    /// <summary>Per event-stream reader: bytes of events waiting to be sent; past it the reader is dropped.</summary>
+    public long SubscriberQueueBytes { get; set; } = 4L * 1024 * 1024;
+
     /// <summary>How long a command waits for an offline host before it expires (state timed-out).</summary>
     public TimeSpan QueueExpiry { get; set; } = TimeSpan.FromHours(1);
 
@@ -40,6 +77,9 @@ public sealed class ControlPlaneOptions
 
     /// <summary>The most commands the writer puts in one store transaction.</summary>
     public int MaxBatch { get; set; } = 2000;
+
+    /// <summary>The most bytes of agents' messages the writer puts in one store transaction (a batch is published to event streams at once).</summary>
+    public long MaxBatchBytes { get; set; } = 1024 * 1024;
 
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
 

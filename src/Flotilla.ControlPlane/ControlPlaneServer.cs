@@ -42,6 +42,9 @@ public sealed class ControlPlaneServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The most agents this server takes at once, and where that number came from.</summary>
+    public (int Max, string Source) AgentLimit => (_app.Services.GetRequiredService<AgentAdmission>().Max, _app.Services.GetRequiredService<AgentAdmission>().Source);
+
     public static async Task<ControlPlaneServer> StartAsync(ControlPlaneOptions options, Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null, CancellationToken cancellationToken = default)
     {
         var store = await ControlPlaneStores.OpenAsync(options.DataDirectory, options.Database, cancellationToken).ConfigureAwait(false);
@@ -49,6 +52,9 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            // What Kestrel reads ahead of the server per connection (it stops reading past it):
+            // an agent's connection the server holds back buffers no more than this there.
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBufferSize = 64 * 1024);
             builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             AddControlPlane(builder.Services, options, store);
@@ -83,6 +89,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
             map?.Invoke(app);
             // The exporter listens from the start, so its counters count everything.
             app.Services.GetRequiredService<PrometheusExporter>();
+            app.Services.GetRequiredService<AgentAdmission>();
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             return new ControlPlaneServer(app, store);
         }
@@ -105,6 +112,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         services.AddSingleton<StoreWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
         services.AddSingleton<AgentHub>();
+        services.AddSingleton<AgentAdmission>();
         services.AddSingleton<CommandService>();
         services.AddSingleton<ApiCommandGate>();
         services.AddSingleton<OutputStreaming>();

@@ -47,7 +47,7 @@ public sealed class AgentTests
         var started = Path.Combine(temp.Path, "started");
         var process = new CommandProcess("c1", TimeProvider.System);
 
-        var completed = await process.RunAsync(["sh", "-c", "touch \"$0\"; sleep 600", started], seconds, 1024, (_, _, _) => { }, CancellationToken.None);
+        var completed = await process.RunAsync(["sh", "-c", "touch \"$0\"; sleep 600", started], seconds, 1024, (_, _, _) => ValueTask.CompletedTask, CancellationToken.None);
 
         Assert.Equal(CommandOutcome.FailedToStart, completed.Outcome);
         Assert.StartsWith("timeoutSeconds must be between 0.001 and 604800 seconds", completed.Message, StringComparison.Ordinal);

@@ -24,6 +24,13 @@ internal sealed class AgentSwarm : IAsyncDisposable
     private long _lastStored;
     private long _lastReceived;
     private TaskCompletionSource _allStored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<string> _refusals = new();
+    private readonly CancellationTokenSource _stopRetrying = new();
+    private readonly List<Task> _retries = [];
+    private Uri? _ws;
+    private int _refused;
+    private int _retried;
+    private int _lateAdmitted;
 
     public AgentSwarm(TimeSpan interval, int lines)
     {
@@ -44,6 +51,17 @@ internal sealed class AgentSwarm : IAsyncDisposable
 
     public int OpenCount => _agents.Count(a => a.Open);
 
+    /// <summary>Agents the server refused with 503 when they first connected (they retry as the server asks, as real agents do).</summary>
+    public int RefusedCount => Volatile.Read(ref _refused);
+
+    /// <summary>Refused agents' later attempts, and how many of those were taken.</summary>
+    public (int Attempts, int Admitted) Retries => (Volatile.Read(ref _retried), Volatile.Read(ref _lateAdmitted));
+
+    /// <summary>The reasons the server gave, one per refusal (the first 10,000).</summary>
+    public IEnumerable<string> Refusals => _refusals;
+
+    public IEnumerable<SimulatedAgent> AdmittedAgents => _agents.Where(a => a.Admitted);
+
     public int CommandsReceived => Volatile.Read(ref _commandsReceived);
 
     public int CommandsStored => Volatile.Read(ref _commandsStored);
@@ -52,6 +70,7 @@ internal sealed class AgentSwarm : IAsyncDisposable
     public async Task ConnectAsync(Uri server, IReadOnlyList<(string Name, string Token)> hosts, int parallel, CancellationToken cancellationToken)
     {
         var ws = new UriBuilder(server) { Scheme = "ws", Path = "/ws" }.Uri;
+        _ws = ws;
         var agents = hosts.Select(h => new SimulatedAgent(this, h.Name, h.Token)).ToList();
         _agents.AddRange(agents);
         await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken }, async (agent, token) =>
@@ -62,11 +81,54 @@ internal sealed class AgentSwarm : IAsyncDisposable
             {
                 await agent.ConnectAsync(ws, _invoker, timeout.Token).ConfigureAwait(false);
             }
+            catch (AgentRefusedException refused)
+            {
+                Interlocked.Increment(ref _refused);
+                if (_refusals.Count < 10_000)
+                {
+                    _refusals.Enqueue(refused.Reason);
+                }
+
+                lock (_retries)
+                {
+                    _retries.Add(RetryAsync(agent, refused.RetryAfter));
+                }
+            }
             catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException or InvalidOperationException or HttpRequestException && !cancellationToken.IsCancellationRequested)
             {
                 Failed(agent, "connect: " + e.Message);
             }
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>As the real agent: waits what the server asked for and as much again at random, then tries again.</summary>
+    private async Task RetryAsync(SimulatedAgent agent, TimeSpan after)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(after + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * after.TotalMilliseconds), _stopRetrying.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _retried);
+                try
+                {
+                    await agent.ConnectAsync(_ws!, _invoker, _stopRetrying.Token).ConfigureAwait(false);
+                    Interlocked.Increment(ref _lateAdmitted);
+                    return;
+                }
+                catch (AgentRefusedException refused)
+                {
+                    after = refused.RetryAfter;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Net.WebSockets.WebSocketException or HttpRequestException or InvalidOperationException)
+        {
+            if (!_stopRetrying.IsCancellationRequested)
+            {
+                Failed(agent, "retry: " + e.Message);
+            }
+        }
     }
 
     /// <summary>Starts counting a fan-out of <paramref name="expected"/> commands.</summary>
@@ -121,6 +183,15 @@ internal sealed class AgentSwarm : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopRetrying.CancelAsync().ConfigureAwait(false);
+        Task[] retries;
+        lock (_retries)
+        {
+            retries = [.. _retries];
+        }
+
+        await Task.WhenAll(retries).ConfigureAwait(false);
+        _stopRetrying.Dispose();
         // Abort, not close: 5,000 close handshakes would measure nothing.
         await Parallel.ForEachAsync(_agents, async (agent, _) => await agent.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         _agents.Clear();

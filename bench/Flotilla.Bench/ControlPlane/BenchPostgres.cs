@@ -32,7 +32,7 @@ internal sealed class BenchPostgres : IAsyncDisposable
 
     public string Version => Path.GetFileName(Path.GetDirectoryName(_bin)) ?? "";
 
-    private string DataDirectory => Path.Combine(_root, "data");
+    public string DataDirectory => Path.Combine(_root, "data");
 
     /// <summary>The postmaster's process id (its backends are its children).</summary>
     public int PostmasterPid =>

@@ -21,9 +21,13 @@ internal sealed class ControlPlaneApi : IDisposable
         await _http.GetFromJsonAsync("/api/hosts", ApiJsonContext.Default.IReadOnlyListHostView, cancellationToken).ConfigureAwait(false)
         ?? throw new InvalidOperationException("bench: GET /api/hosts answered null");
 
-    public async Task<CreateCommandsResponse> RunOnAllAsync(ImmutableArray<string> argv, CancellationToken cancellationToken)
+    public Task<CreateCommandsResponse> RunOnAllAsync(ImmutableArray<string> argv, CancellationToken cancellationToken) =>
+        RunOnAsync("all", argv, cancellationToken);
+
+    /// <summary><c>POST /api/commands</c> with <paramref name="on"/> as the selector (names, globs, <c>all</c>).</summary>
+    public async Task<CreateCommandsResponse> RunOnAsync(string on, ImmutableArray<string> argv, CancellationToken cancellationToken, double timeoutSeconds = 60)
     {
-        using var response = await _http.PostAsJsonAsync("/api/commands", new CreateCommandsRequest("all", "exec", argv, TimeoutSeconds: 60), ApiJsonContext.Default.CreateCommandsRequest, cancellationToken).ConfigureAwait(false);
+        using var response = await _http.PostAsJsonAsync("/api/commands", new CreateCommandsRequest(on, "exec", argv, TimeoutSeconds: timeoutSeconds), ApiJsonContext.Default.CreateCommandsRequest, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"bench: POST /api/commands answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
@@ -40,8 +44,12 @@ internal sealed class ControlPlaneApi : IDisposable
             ?? throw new InvalidOperationException("bench: GET /api/commands answered null");
     }
 
-    public async Task<IReadOnlyList<OutputLineView>> OutputAsync(string commandId, CancellationToken cancellationToken) =>
-        await _http.GetFromJsonAsync($"/api/commands/{Uri.EscapeDataString(commandId)}/output", ApiJsonContext.Default.IReadOnlyListOutputLineView, cancellationToken).ConfigureAwait(false)
+    public Task<IReadOnlyList<OutputLineView>> OutputAsync(string commandId, CancellationToken cancellationToken) =>
+        OutputAsync(commandId, 0, cancellationToken);
+
+    /// <summary>Stored lines after line <paramref name="after"/> (at most 100,000 per call).</summary>
+    public async Task<IReadOnlyList<OutputLineView>> OutputAsync(string commandId, long after, CancellationToken cancellationToken) =>
+        await _http.GetFromJsonAsync($"/api/commands/{Uri.EscapeDataString(commandId)}/output?after={after.ToString(CultureInfo.InvariantCulture)}", ApiJsonContext.Default.IReadOnlyListOutputLineView, cancellationToken).ConfigureAwait(false)
         ?? throw new InvalidOperationException("bench: GET /api/commands/ID/output answered null");
 
     /// <summary>The unlabelled gauges and counters of <c>/metrics</c> (a labelled series is keyed by its full name with labels).</summary>

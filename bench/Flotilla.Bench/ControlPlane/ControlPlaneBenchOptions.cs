@@ -11,7 +11,9 @@ namespace Flotilla.Bench.ControlPlane;
 /// opened at once (64), <c>--fanouts N</c> commands fanned out one after the other (3), <c>--stores sqlite,postgres</c>, <c>--cli PATH</c> (the built CLI) and
 /// <c>--server cli|bench-host</c> (the CLI's <c>serve</c>, or this program hosting the same
 /// server class in a process of its own); <c>--perf DIR</c> records the server with Linux perf
-/// during the fan-out (a diagnosis aid: perf.data and the JIT's symbol map land in DIR). Immutable.
+/// during the fan-out (a diagnosis aid: perf.data and the JIT's symbol map land in DIR);
+/// <c>--server-nofile N</c> runs the server under an open-file limit of N (to see it refuse
+/// agents past what the limit allows, with fewer agents than the machine's own limit). Immutable.
 /// </summary>
 internal sealed record ControlPlaneBenchOptions(
     int Agents,
@@ -24,7 +26,8 @@ internal sealed record ControlPlaneBenchOptions(
     string CliPath,
     string Server,
     string? PerfDirectory,
-    int FanOuts)
+    int FanOuts,
+    int? ServerOpenFiles = null)
 {
     public static ControlPlaneBenchOptions Parse(IEnumerable<string> args)
     {
@@ -52,7 +55,7 @@ internal sealed record ControlPlaneBenchOptions(
             throw new ArgumentException($"{pending} needs a value");
         }
 
-        var known = new[] { "--agents", "--lines", "--duration", "--interval", "--poll", "--connect-parallel", "--stores", "--cli", "--server", "--perf", "--fanouts" };
+        var known = new[] { "--agents", "--lines", "--duration", "--interval", "--poll", "--connect-parallel", "--stores", "--cli", "--server", "--perf", "--fanouts", "--server-nofile" };
         foreach (var key in values.Keys.Where(k => !known.Contains(k)))
         {
             throw new ArgumentException($"unknown option {key}; options: {string.Join(", ", known)}");
@@ -83,7 +86,13 @@ internal sealed record ControlPlaneBenchOptions(
             Path.GetFullPath(values.GetValueOrDefault("--cli", BenchOptions.DefaultCliPath)),
             server,
             values.TryGetValue("--perf", out var perf) ? Path.GetFullPath(perf) : null,
-            Int("--fanouts", 3));
+            Int("--fanouts", 3),
+            values.ContainsKey("--server-nofile") ? Int("--server-nofile", 0) : null);
+        if (options.ServerOpenFiles is < 64)
+        {
+            throw new ArgumentException("--server-nofile needs at least 64 files (the server cannot start with fewer)");
+        }
+
         if (options.Agents < 1 || options.Lines < 0 || options.DurationSeconds <= 0 || options.IntervalSeconds <= 0 || options.PollSeconds <= 0 || options.ConnectParallel < 1 || options.FanOuts < 1)
         {
             throw new ArgumentException("--agents, --connect-parallel, --fanouts must be at least 1; --lines at least 0; --duration, --interval, --poll positive");

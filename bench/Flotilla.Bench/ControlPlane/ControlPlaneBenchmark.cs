@@ -171,12 +171,29 @@ internal static class ControlPlaneBenchmark
         CancellationToken cancellationToken)
     {
         run.RssIdle = ProcStats.Memory(server.Pid).Rss;
+        var limits = await api.MetricsAsync(cancellationToken).ConfigureAwait(false);
+        run.AgentLimit = (int)limits.GetValueOrDefault("flotilla_agents_max", double.NaN);
+        run.OpenFilesLimit = limits.GetValueOrDefault("flotilla_open_files_limit", double.NaN);
         var watch = Stopwatch.StartNew();
         await swarm.ConnectAsync(server.Url, hosts, options.ConnectParallel, cancellationToken).ConfigureAwait(false);
+        run.Refused = swarm.RefusedCount;
+        run.Admitted = options.Agents - swarm.RefusedCount;
         if (swarm.FailureCount > 0)
         {
             run.Errors.Add($"{swarm.FailureCount} agents failed to connect or dropped; first: {string.Join("; ", swarm.Failures.Take(5))}");
             return;
+        }
+
+        if (run.Refused > 0)
+        {
+            // Past the server's agent limit: every agent up to it is taken, every one past it refused with a reason.
+            run.RefusalReason = swarm.Refusals.First();
+            Log(run.Store, $"{run.Refused} agents refused with 503 (\"{run.RefusalReason}\"); {run.Admitted} taken; the server's agent limit is {run.AgentLimit}");
+            if (run.Admitted != run.AgentLimit || swarm.Refusals.Any(r => string.IsNullOrWhiteSpace(r)))
+            {
+                run.Errors.Add($"{run.Admitted} agents were taken and {run.Refused} refused; the server's limit is {run.AgentLimit}");
+                return;
+            }
         }
 
         // Every agent has its "registered"; the API must show every host online too.
@@ -184,7 +201,7 @@ internal static class ControlPlaneBenchmark
         while (watch.Elapsed < TimeSpan.FromSeconds(300))
         {
             online = (await api.HostsAsync(cancellationToken).ConfigureAwait(false)).Count(h => h.Status == "online");
-            if (online == options.Agents)
+            if (online == run.Admitted)
             {
                 break;
             }
@@ -194,9 +211,9 @@ internal static class ControlPlaneBenchmark
 
         run.ConnectSeconds = watch.Elapsed.TotalSeconds;
         run.Connected = online;
-        if (online != options.Agents)
+        if (online != run.Admitted)
         {
-            run.Errors.Add($"only {online} of {options.Agents} hosts are online in GET /api/hosts");
+            run.Errors.Add($"{online} hosts are online in GET /api/hosts, not the {run.Admitted} agents taken");
             return;
         }
 
@@ -236,9 +253,25 @@ internal static class ControlPlaneBenchmark
             run.Errors.Add($"{swarm.FailureCount} agents failed; first: {string.Join("; ", swarm.Failures.Take(5))}");
         }
 
+        run.Retries = swarm.Retries;
+        run.ServerUp = !server.HasExited && await HealthyAsync(server, cancellationToken).ConfigureAwait(false);
         if (server.HasExited)
         {
             run.Errors.Add("the server exited during the benchmark:\n" + server.Tail());
+        }
+    }
+
+    private static async Task<bool> HealthyAsync(ServerProcess server, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            using var response = await http.GetAsync(new Uri(server.Url, "/healthz"), cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
         }
     }
 
@@ -322,7 +355,7 @@ internal static class ControlPlaneBenchmark
         run.BenchCpuPercent = 100 * (ProcStats.CpuSeconds(Environment.ProcessId) - benchCpu) / elapsed;
         run.PostgresCpuPercent = postgres is null ? null : 100 * (ProcStats.CpuSecondsWithChildren(postgres.PostmasterPid) - postgresCpu) / elapsed;
         run.Heartbeats = Latencies.Of(latencies);
-        run.HeartbeatsExpected = (int)(options.Agents * elapsed / options.IntervalSeconds);
+        run.HeartbeatsExpected = (int)(run.Admitted * elapsed / options.IntervalSeconds);
         polls.Sort();
         run.HostsPollMedianMs = polls.Count == 0 ? double.NaN : polls[polls.Count / 2];
         run.HeldByAgents = swarm.OpenCount;
@@ -330,9 +363,9 @@ internal static class ControlPlaneBenchmark
         run.HeldByServer = metricsNow.GetValueOrDefault("flotilla_agent_connections", double.NaN);
         run.MessagesPerSecond = metricsNow.GetValueOrDefault("flotilla_agent_messages_per_second", double.NaN);
         run.OnlineInApi = (await api.HostsAsync(cancellationToken).ConfigureAwait(false)).Count(h => h.Status == "online");
-        if (run.HeldByAgents != options.Agents || (int)run.HeldByServer != options.Agents || run.OnlineInApi != options.Agents)
+        if (run.HeldByAgents != run.Admitted || (int)run.HeldByServer != run.Admitted || run.OnlineInApi != run.Admitted)
         {
-            run.Errors.Add($"connections held after the steady window: {run.HeldByAgents} open agents, {run.HeldByServer} server connections, {run.OnlineInApi} hosts online; expected {options.Agents}");
+            run.Errors.Add($"connections held after the steady window: {run.HeldByAgents} open agents, {run.HeldByServer} server connections, {run.OnlineInApi} hosts online; expected {run.Admitted}");
         }
     }
 
@@ -347,17 +380,19 @@ internal static class ControlPlaneBenchmark
         // Start from a quiet server: what the previous fan-out left (verification reads) is done.
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
         var postgresCpu = postgres is null ? 0 : ProcStats.CpuSecondsWithChildren(postgres.PostmasterPid);
-        var allStored = swarm.ExpectCommands(options.Agents);
+        var allStored = swarm.ExpectCommands(run.Admitted);
         var perf = options.PerfDirectory is null ? null : StartPerf(options.PerfDirectory, run.Store, server.Pid);
         var serverCpu = ProcStats.CpuSeconds(server.Pid);
         var benchCpu = ProcStats.CpuSeconds(Environment.ProcessId);
         var start = Stopwatch.GetTimestamp();
-        var response = await api.RunOnAllAsync(["echo", "hello from flotilla"], cancellationToken).ConfigureAwait(false);
+        // Past the agent limit, to the agents taken (the others' commands would wait for them).
+        var on = run.Refused == 0 ? "all" : string.Join(',', swarm.AdmittedAgents.Select(a => a.Name));
+        var response = await api.RunOnAsync(on, ["echo", "hello from flotilla"], cancellationToken).ConfigureAwait(false);
         var post = Stopwatch.GetElapsedTime(start).TotalSeconds;
         double stored = double.NaN, received = double.NaN;
-        if (response.Commands.Length != options.Agents)
+        if (response.Commands.Length != run.Admitted)
         {
-            run.Errors.Add($"POST /api/commands on all made {response.Commands.Length} commands, not {options.Agents}");
+            run.Errors.Add($"POST /api/commands made {response.Commands.Length} commands, not {run.Admitted}");
             return;
         }
 
@@ -371,7 +406,7 @@ internal static class ControlPlaneBenchmark
         }
         catch (TimeoutException)
         {
-            run.Errors.Add($"after 120 s, {swarm.CommandsReceived} agents had the command and {swarm.CommandsStored} had their completion stored, of {options.Agents}");
+            run.Errors.Add($"after 120 s, {swarm.CommandsReceived} agents had the command and {swarm.CommandsStored} had their completion stored, of {run.Admitted}");
         }
 
         var apiConfirmed = await confirmed.ConfigureAwait(false);
@@ -446,10 +481,10 @@ internal static class ControlPlaneBenchmark
         var commands = await api.CommandsAsync(batch, null, options.Agents + 100, cancellationToken).ConfigureAwait(false);
         var succeeded = commands.Count(c => c.State == "succeeded" && c.ExitCode == 0);
         run.CommandsSucceeded += succeeded;
-        if (commands.Count != options.Agents || succeeded != options.Agents)
+        if (commands.Count != run.Admitted || succeeded != run.Admitted)
         {
             var states = string.Join(", ", commands.GroupBy(c => c.State).Select(g => $"{g.Count()} {g.Key}"));
-            run.Errors.Add($"the batch has {commands.Count} commands ({states}); expected {options.Agents} succeeded");
+            run.Errors.Add($"the batch has {commands.Count} commands ({states}); expected {run.Admitted} succeeded");
         }
 
         var hosts = commands.Select(c => c.Host).Distinct(StringComparer.Ordinal).Count();
@@ -471,10 +506,10 @@ internal static class ControlPlaneBenchmark
             }
         }).ConfigureAwait(false);
         run.LinesStored += stored;
-        run.LinesExpected += (long)options.Agents * options.Lines;
-        if (!wrong.IsEmpty || stored != (long)options.Agents * options.Lines)
+        run.LinesExpected += (long)run.Admitted * options.Lines;
+        if (!wrong.IsEmpty || stored != (long)run.Admitted * options.Lines)
         {
-            run.Errors.Add($"{stored} output lines stored of {(long)options.Agents * options.Lines}; {wrong.Count} commands with missing or wrong lines, e.g. {string.Join("; ", wrong.Take(3))}");
+            run.Errors.Add($"{stored} output lines stored of {(long)run.Admitted * options.Lines}; {wrong.Count} commands with missing or wrong lines, e.g. {string.Join("; ", wrong.Take(3))}");
         }
     }
 
@@ -490,6 +525,8 @@ internal static class ControlPlaneBenchmark
         {
             ("hosts enrolled (store API), s", r => F(r.EnrolSeconds, "F1")),
             ("agents connected + online, s", r => F(r.ConnectSeconds, "F1")),
+            ("server open-file limit / agent limit (/metrics)", r => $"{F(r.OpenFilesLimit, "F0")} / {r.AgentLimit}"),
+            ("agents taken / refused with 503 (refused agents' retries, taken later)", r => $"{r.Admitted} / {r.Refused} ({r.Retries.Attempts}, {r.Retries.Admitted})"),
             ("connections held (agents / server /metrics / online in API)", r => $"{r.HeldByAgents} / {F(r.HeldByServer, "F0")} / {r.OnlineInApi}"),
             ("server RSS idle, MiB", r => F(r.RssIdle / 1048576.0, "F0")),
             ("server RSS all connected, MiB", r => F(r.RssConnected / 1048576.0, "F0")),
@@ -515,8 +552,9 @@ internal static class ControlPlaneBenchmark
             ("machine load average at the fan-outs (median)", r => F(r.Median(f => f.Load), "F1")),
             ("commands succeeded", r => r.CommandsSucceeded.ToString(CultureInfo.InvariantCulture)),
             ("output lines stored / expected", r => $"{r.LinesStored} / {r.LinesExpected}"),
-            ($"target: {options.Agents} held with RSS <= 1 GiB", r => r.HeldByAgents == options.Agents && r.RssPeak > 0 && r.RssPeak <= RssTarget ? "met" : "MISSED"),
-            ($"target: fan-out stored <= {FanOutTarget} s", r => r.FanOuts.Count == options.FanOuts && r.CommandsSucceeded == options.Agents * options.FanOuts && r.LinesStored == r.LinesExpected && r.Median(f => f.Stored) <= FanOutTarget ? "met (median)" : "MISSED"),
+            ("target: every agent taken held with RSS <= 1 GiB", r => r.HeldByAgents == r.Admitted && r.RssPeak > 0 && r.RssPeak <= RssTarget ? "met" : "MISSED"),
+            ($"target: fan-out stored <= {FanOutTarget} s", r => r.FanOuts.Count == options.FanOuts && r.CommandsSucceeded == r.Admitted * options.FanOuts && r.LinesStored == r.LinesExpected && r.Median(f => f.Stored) <= FanOutTarget ? "met (median)" : "MISSED"),
+            ("target: past the agent limit, the server stays up and refuses the rest with 503", r => r.Refused == 0 ? "- (none refused)" : r.ServerUp && r.Admitted == r.AgentLimit && r.Refused == options.Agents - r.AgentLimit ? "met" : "MISSED"),
             ("errors", r => r.Errors.Count == 0 ? "none" : r.Errors.Count.ToString(CultureInfo.InvariantCulture)),
         };
         Console.WriteLine();
@@ -529,5 +567,10 @@ internal static class ControlPlaneBenchmark
 
         Console.WriteLine();
         Console.WriteLine("The load generator shares the machine's cores with the server (and PostgreSQL): its CPU is listed; it is what 5,000 real agents would spend on their own hosts.");
+        foreach (var run in runs)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"control-plane [{run.Store}]: ran with {options.Agents} agents: {run.Admitted} taken, {run.Refused} refused with 503 (server open-file limit {F(run.OpenFilesLimit, "F0")}, agent limit {run.AgentLimit}); server {(run.ServerUp ? "up" : "DOWN")} at the end; {(run.Errors.Count == 0 ? "no errors" : $"{run.Errors.Count} errors")}"));
+        }
     }
 }

@@ -33,6 +33,20 @@ internal static class ProcStats
         return (rss, peak);
     }
 
+    /// <summary>Bytes the process caused to be written to storage so far (/proc/PID/io's write_bytes; 0 when it is gone).</summary>
+    public static long WriteBytes(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/io").FirstOrDefault(l => l.StartsWith("write_bytes:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>User plus system CPU seconds the process used so far (0 when it is gone).</summary>
     public static double CpuSeconds(int pid)
     {

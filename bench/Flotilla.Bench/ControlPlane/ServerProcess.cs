@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -36,11 +37,29 @@ internal sealed class ServerProcess : IAsyncDisposable
     public string CommandLine { get; private init; } = "";
 
     /// <summary>Starts the server on SQLite in <paramref name="dataDirectory"/> or on <paramref name="database"/> (passed in FLOTILLA_DATABASE, not argv).</summary>
-    public static async Task<ServerProcess> StartAsync(ControlPlaneBenchOptions options, string? dataDirectory, string? database, string logPath, CancellationToken cancellationToken)
+    public static Task<ServerProcess> StartAsync(ControlPlaneBenchOptions options, string? dataDirectory, string? database, string logPath, CancellationToken cancellationToken) =>
+        StartAsync(options.CliPath, options.Server, options.PerfDirectory, options.ServerOpenFiles, [], dataDirectory, database, logPath, cancellationToken);
+
+    /// <summary>
+    /// Starts the server (<paramref name="server"/>: <c>cli</c> or <c>bench-host</c>) with
+    /// <paramref name="extraArguments"/> after the usual ones; with <paramref name="openFiles"/>,
+    /// under that open-file limit (soft and hard, set by util-linux's <c>prlimit</c>, which then
+    /// runs the server in its place).
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(
+        string cliPath,
+        string server,
+        string? perfDirectory,
+        int? openFiles,
+        IReadOnlyList<string> extraArguments,
+        string? dataDirectory,
+        string? database,
+        string logPath,
+        CancellationToken cancellationToken)
     {
         var port = FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(openFiles is null ? "dotnet" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -48,8 +67,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        List<string> arguments = options.Server == "cli"
-            ? [options.CliPath, "serve"]
+        List<string> arguments = server == "cli"
+            ? [cliPath, "serve"]
             : [Path.Combine(AppContext.BaseDirectory, "Flotilla.Bench.dll"), "control-plane-server"];
         arguments.AddRange(["--urls", url.ToString().TrimEnd('/'), "--allow-commands"]);
         if (dataDirectory is not null)
@@ -57,7 +76,13 @@ internal sealed class ServerProcess : IAsyncDisposable
             arguments.AddRange(["--data-dir", dataDirectory]);
         }
 
-        if (options.PerfDirectory is not null)
+        arguments.AddRange(extraArguments);
+        if (openFiles is { } limit)
+        {
+            arguments.InsertRange(0, [string.Create(CultureInfo.InvariantCulture, $"--nofile={limit}:{limit}"), "--", "dotnet"]);
+        }
+
+        if (perfDirectory is not null)
         {
             // perf resolves JIT-compiled frames through /tmp/perf-PID.map; without W^X's double
             // mapping and with ReadyToRun code re-JIT-compiled, every managed frame is in it.
@@ -92,15 +117,15 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         var pumps = Task.WhenAll(PumpAsync(process.StandardOutput), PumpAsync(process.StandardError))
             .ContinueWith(_ => log.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        var server = new ServerProcess(process, pumps, url, logPath) { CommandLine = "dotnet " + string.Join(' ', arguments) };
+        var started = new ServerProcess(process, pumps, url, logPath) { CommandLine = startInfo.FileName + " " + string.Join(' ', arguments) };
         try
         {
-            await server.WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
-            return server;
+            await started.WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
+            return started;
         }
         catch
         {
-            await server.DisposeAsync().ConfigureAwait(false);
+            await started.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }

@@ -19,7 +19,8 @@ internal sealed class SimulatedAgent : IAsyncDisposable
 {
     private const int SentRing = 64;
     private readonly AgentSwarm _swarm;
-    private readonly ClientWebSocket _socket = new();
+    private readonly string _token;
+    private ClientWebSocket _socket = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,9 +38,14 @@ internal sealed class SimulatedAgent : IAsyncDisposable
     {
         _swarm = swarm;
         Name = name;
-        _socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
-        _socket.Options.SetBuffer(4096, 4096);
+        _token = token;
     }
+
+    /// <summary>When set, every command this agent runs prints lines as fast as the connection takes them until this flood stops.</summary>
+    public Flood? Flooding { get; set; }
+
+    /// <summary>Whether the server took this agent (false: refused with 503, or not connected yet).</summary>
+    public bool Admitted { get; private set; }
 
     public string Name { get; }
 
@@ -49,9 +55,27 @@ internal sealed class SimulatedAgent : IAsyncDisposable
     public long LastSampled { get; set; }
 
     /// <summary>Connects, registers and waits for the server's <c>registered</c>; then heartbeats in the background.</summary>
+    /// <exception cref="AgentRefusedException">The server answered 503 (its agent limit): the reason and when to try again.</exception>
     public async Task ConnectAsync(Uri ws, HttpMessageInvoker invoker, CancellationToken cancellationToken)
     {
-        await _socket.ConnectAsync(ws, invoker, cancellationToken).ConfigureAwait(false);
+        _socket.Dispose();
+        _socket = new ClientWebSocket();
+        _socket.Options.SetRequestHeader("Authorization", "Bearer " + _token);
+        _socket.Options.SetBuffer(4096, 4096);
+        _socket.Options.CollectHttpResponseDetails = true;
+        try
+        {
+            await _socket.ConnectAsync(ws, invoker, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebSocketException) when (_socket.HttpStatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            var headers = _socket.HttpResponseHeaders;
+            var reason = headers?.TryGetValue("X-Flotilla-Refused", out var refused) == true ? string.Join(' ', refused) : "(no reason given)";
+            var after = headers?.TryGetValue("Retry-After", out var retry) == true && int.TryParse(retry.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : 30;
+            throw new AgentRefusedException(reason, TimeSpan.FromSeconds(after));
+        }
+
+        Admitted = true;
         _receive = Task.Run(ReceiveLoopAsync, CancellationToken.None);
         var facts = new HostFacts(
             Name,
@@ -212,14 +236,29 @@ internal sealed class SimulatedAgent : IAsyncDisposable
         }
     }
 
-    /// <summary>What a real agent sends for a command that prints <c>lines</c> lines and exits 0.</summary>
+    /// <summary>What a real agent sends for a command that prints <c>lines</c> lines (or floods, <see cref="Flooding"/>) and exits 0.</summary>
     private async Task RunAsync(RunCommandMessage run)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
             await SendAsync(new CommandStartedMessage(run.CommandId) { Seq = NextSeq() }, _stop.Token).ConfigureAwait(false);
-            for (var line = 1; line <= _swarm.Lines; line++)
+            if (Flooding is { } flood)
+            {
+                await flood.Go.WaitAsync(_stop.Token).ConfigureAwait(false);
+                long line = 0;
+                while (!flood.Stop.IsCancellationRequested)
+                {
+                    line++;
+                    var text = flood.Text(Name, line);
+                    await SendAsync(new OutputMessage(run.CommandId, line, OutputStream.Stdout, text) { Seq = NextSeq() }, _stop.Token).ConfigureAwait(false);
+                    flood.Sent(text.Length);
+                }
+
+                flood.Finished(Name, run.CommandId, line);
+            }
+
+            for (var line = 1; Flooding is null && line <= _swarm.Lines; line++)
             {
                 await SendAsync(new OutputMessage(run.CommandId, line, OutputStream.Stdout, ExpectedLine(Name, line)) { Seq = NextSeq() }, _stop.Token).ConfigureAwait(false);
             }
@@ -271,4 +310,54 @@ internal sealed class SimulatedAgent : IAsyncDisposable
         _sendLock.Dispose();
         _stop.Dispose();
     }
+}
+
+/// <summary>The server refused the agent with 503: its reason and how long it asked the agent to wait.</summary>
+internal sealed class AgentRefusedException(string reason, TimeSpan retryAfter) : Exception($"refused (503): {reason}")
+{
+    public string Reason { get; } = reason;
+
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>
+/// Agents that print as fast as their connection takes lines, until <see cref="Stop"/>; each
+/// line's text is a function of the host and the line number, so every stored line can be
+/// checked. Counts what was sent. Thread safe.
+/// </summary>
+internal sealed class Flood(int lineBytes, CancellationToken stop)
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string CommandId, long Lines)> _finished = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _go = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lines;
+    private long _bytes;
+
+    public CancellationToken Stop { get; } = stop;
+
+    /// <summary>Completes when the flood may begin (the agents have started their commands and wait for it).</summary>
+    public Task Go => _go.Task;
+
+    public void Start() => _go.TrySetResult();
+
+    public long Lines => Interlocked.Read(ref _lines);
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Per host: the command it flooded and how many lines it sent.</summary>
+    public IReadOnlyDictionary<string, (string CommandId, long Lines)> Commands => _finished;
+
+    /// <summary>Line <paramref name="line"/> of <paramref name="host"/>: its name and number, padded to the flood's line size.</summary>
+    public string Text(string host, long line)
+    {
+        var head = string.Create(CultureInfo.InvariantCulture, $"{host} flood line {line} ");
+        return head.Length >= lineBytes ? head : head + new string((char)('a' + (line % 26)), lineBytes - head.Length);
+    }
+
+    public void Sent(int bytes)
+    {
+        Interlocked.Increment(ref _lines);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+
+    public void Finished(string host, string commandId, long lines) => _finished[host] = (commandId, lines);
 }

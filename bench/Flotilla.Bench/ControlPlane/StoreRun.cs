@@ -45,6 +45,13 @@ internal sealed class StoreRun(string store)
     public int CommandsSucceeded { get; set; }
     public long LinesStored { get; set; }
     public long LinesExpected { get; set; }
+    public int Admitted { get; set; }
+    public int Refused { get; set; }
+    public string? RefusalReason { get; set; }
+    public (int Attempts, int Admitted) Retries { get; set; }
+    public int AgentLimit { get; set; }
+    public double OpenFilesLimit { get; set; } = double.NaN;
+    public bool ServerUp { get; set; }
 
     /// <summary>The median of a figure over the fan-outs (NaN when there were none).</summary>
     public double Median(Func<FanOut, double> figure)

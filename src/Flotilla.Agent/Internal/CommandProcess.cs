@@ -27,14 +27,15 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
 
     /// <summary>
     /// Runs the program; <paramref name="onLine"/> gets every line (numbered over both streams) as
-    /// it is printed. A timeout out of <see cref="Limits.CommandTimeoutSeconds"/> fails the command
-    /// before anything starts: a process must never run without the timer that can kill it.
+    /// it is printed, and the next line is read once it returns. A timeout out of
+    /// <see cref="Limits.CommandTimeoutSeconds"/> fails the command before anything starts: a
+    /// process must never run without the timer that can kill it.
     /// </summary>
     public async Task<CommandCompletedMessage> RunAsync(
         IReadOnlyList<string> argv,
         double timeoutSeconds,
         int maxLineLength,
-        Action<long, OutputStream, string> onLine,
+        Func<long, OutputStream, string, ValueTask> onLine,
         CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
@@ -108,12 +109,12 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
     private CommandCompletedMessage Completed(CommandOutcome outcome, int? exitCode, long started, string? message) => new(
         CommandId, outcome, (long)time.GetElapsedTime(started).TotalMilliseconds, exitCode, message) { Seq = 0 };
 
-    private async Task PumpAsync(StreamReader reader, OutputStream stream, int maxLineLength, Action<long, OutputStream, string> onLine)
+    private async Task PumpAsync(StreamReader reader, OutputStream stream, int maxLineLength, Func<long, OutputStream, string, ValueTask> onLine)
     {
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             var text = line.Length > maxLineLength ? line[..maxLineLength] + " [line cut]" : line;
-            onLine(Interlocked.Increment(ref _line), stream, text);
+            await onLine(Interlocked.Increment(ref _line), stream, text).ConfigureAwait(false);
         }
     }
 

@@ -179,40 +179,70 @@ internal static class RemoteCommand
     {
         var width = batch.Commands.Max(c => c.Host.Length);
         var states = new Dictionary<string, CommandStateView>(StringComparer.Ordinal);
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/commands/stream?batch={Uri.EscapeDataString(batch.BatchId)}");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (!await CheckAsync(context, response, cancellationToken).ConfigureAwait(false))
+        // A stream that ends without "end" was dropped (the server drops readers that fall behind,
+        // or the connection broke): reconnect with the last event's id, which resumes after it.
+        string? lastEventId = null;
+        var ended = false;
+        for (var quiet = 0; !ended && quiet < 10; quiet++)
         {
-            return ExitCodes.Failed;
-        }
-
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
-        string? eventName = null;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-        {
-            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            if (lastEventId is not null || quiet > 0)
             {
-                eventName = line["event: ".Length..];
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(quiet, 5)), cancellationToken).ConfigureAwait(false);
             }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"api/commands/stream?batch={Uri.EscapeDataString(batch.BatchId)}");
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            if (lastEventId is not null)
             {
-                var data = line["data: ".Length..];
-                if (eventName == "output")
+                request.Headers.Add("Last-Event-ID", lastEventId);
+            }
+
+            try
+            {
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                if (!await CheckAsync(context, response, cancellationToken).ConfigureAwait(false))
                 {
-                    var output = JsonSerializer.Deserialize(data, ApiJsonContext.Default.OutputLineView)!;
-                    var writer = output.Stream == "stderr" ? context.Error : context.Output;
-                    await writer.WriteLineAsync($"{output.Host.PadRight(width)} | {output.Text}").ConfigureAwait(false);
+                    return ExitCodes.Failed;
                 }
-                else if (eventName == "state")
+
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+                string? eventName = null;
+                while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
                 {
-                    var state = JsonSerializer.Deserialize(data, ApiJsonContext.Default.CommandStateView)!;
-                    states[state.CommandId] = state;
+                    if (line.StartsWith("id: ", StringComparison.Ordinal))
+                    {
+                        lastEventId = line["id: ".Length..];
+                        quiet = -1;
+                    }
+                    else if (line.StartsWith("event: ", StringComparison.Ordinal))
+                    {
+                        eventName = line["event: ".Length..];
+                    }
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                    {
+                        var data = line["data: ".Length..];
+                        if (eventName == "output")
+                        {
+                            var output = JsonSerializer.Deserialize(data, ApiJsonContext.Default.OutputLineView)!;
+                            var writer = output.Stream == "stderr" ? context.Error : context.Output;
+                            await writer.WriteLineAsync($"{output.Host.PadRight(width)} | {output.Text}").ConfigureAwait(false);
+                        }
+                        else if (eventName == "state")
+                        {
+                            var state = JsonSerializer.Deserialize(data, ApiJsonContext.Default.CommandStateView)!;
+                            states[state.CommandId] = state;
+                        }
+                        else if (eventName == "end")
+                        {
+                            ended = true;
+                            break;
+                        }
+                    }
                 }
-                else if (eventName == "end")
-                {
-                    break;
-                }
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                // The connection broke: reconnect as for a dropped stream.
             }
         }
 

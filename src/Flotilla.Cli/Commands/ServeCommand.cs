@@ -47,6 +47,8 @@ internal static class ServeCommand
             urls, enrolment, allowCommands, queueExpiry, credentialsFile, noDashboard, state, inventory, refresh,
         };
         store.AddTo(command);
+        var bounds = new ServeBoundsOptions();
+        bounds.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var outOfRange = Limits.QueueExpirySeconds.Check(parse.GetValue(queueExpiry), "--queue-expiry") ?? TargetRefreshSeconds.Check(parse.GetValue(refresh), "--target-refresh");
@@ -129,6 +131,12 @@ internal static class ServeCommand
                 Inventory = inventoryPath,
                 TargetRefresh = TimeSpan.FromSeconds(parse.GetValue(refresh)),
             };
+            if (bounds.Apply(parse, options) is { } wrong)
+            {
+                await context.Error.WriteLineAsync($"flotilla serve: {wrong}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             ControlPlaneServer server;
             try
             {
@@ -143,6 +151,8 @@ internal static class ServeCommand
             await using (server.ConfigureAwait(false))
             {
                 await context.Output.WriteLineAsync($"flotilla serve: listening on {string.Join(' ', server.Urls)} (agents: /ws; API: /api; {(dashboard is null ? "no dashboard" : "dashboard: /")}; {(shared is null ? "per-host tokens only" : "shared enrolment token accepted")})").ConfigureAwait(false);
+                var (maxAgents, source) = server.AgentLimit;
+                await context.Output.WriteLineAsync($"flotilla serve: bounds: at most {maxAgents} agents ({source}); {ServeBoundsOptions.Format(options.MaxCommandOutputBytes)} of output kept per command; {(options.AgentBytesPerSecond > 0 ? ServeBoundsOptions.Format(options.AgentBytesPerSecond) + "/s" : "no rate limit")} per agent").ConfigureAwait(false);
                 if (inventoryPath is not null && dashboard is not null)
                 {
                     await context.Output.WriteLineAsync($"flotilla serve: the dashboard compares hosts with {inventoryPath} (looked at every {options.TargetRefresh.TotalSeconds:0.#} s)").ConfigureAwait(false);

@@ -85,7 +85,15 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
     public async IAsyncEnumerable<Ui.OutputLine> ReadOutputAsync(string commandId, long afterSequence, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Subscribe first: a line stored after the store is read is then in the queue.
-        using var subscription = follow ? events.Subscribe(100_000) : null;
+        // Only this command's events, bounded: a slow page loses its oldest, and the gap is read from the store.
+        using var subscription = follow
+            ? events.Subscribe(new SubscriptionOptions
+            {
+                Capacity = 100_000,
+                MaxBytes = 4L * 1024 * 1024,
+                Filter = e => e is CommandOutput o ? o.Line.CommandId == commandId : e is Events.CommandChanged c && c.CommandId == commandId,
+            })
+            : null;
         var command = await store.GetCommandAsync(commandId, cancellationToken).ConfigureAwait(false);
         if (command is null)
         {

@@ -61,7 +61,7 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
     public async IAsyncEnumerable<FleetChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Subscribe, then snapshot: a change in between is in both, which is harmless.
-        using var subscription = events.Subscribe(10_000);
+        using var subscription = events.Subscribe(new SubscriptionOptions { Capacity = 10_000, Filter = e => e is not CommandOutput });
         var reader = subscription.Reader;
         var lastSeen = Snapshot();
         foreach (var host in await ListHostsAsync(cancellationToken).ConfigureAwait(false))

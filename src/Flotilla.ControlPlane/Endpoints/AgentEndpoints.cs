@@ -45,7 +45,35 @@ internal static class AgentEndpoints
             using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             var session = new AgentSession(socket, host, enrolled ? null : hash, hub);
             await session.RunAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
-        });
+        }).AddEndpointFilter(AdmitAsync);
         return app;
+    }
+
+    /// <summary>
+    /// Before anything else on <c>/ws</c>: past the agent limit (<see cref="AgentAdmission"/>),
+    /// 503 with the reason in <c>X-Flotilla-Refused</c> and the body, and <c>Retry-After</c>; the
+    /// place an admitted connection takes is given back when it ends.
+    /// </summary>
+    private static async ValueTask<object?> AdmitAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var admission = context.RequestServices.GetRequiredService<AgentAdmission>();
+        var (admitted, reason, _) = admission.TryAdmit();
+        if (!admitted)
+        {
+            context.Response.Headers.Connection = "close";
+            context.Response.Headers.RetryAfter = ((int)AgentAdmission.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers["X-Flotilla-Refused"] = reason;
+            return TypedResults.Text(reason + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        try
+        {
+            return await next(invocation).ConfigureAwait(false);
+        }
+        finally
+        {
+            admission.Leave();
+        }
     }
 }

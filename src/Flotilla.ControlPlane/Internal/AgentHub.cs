@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net.WebSockets;
+using System.Text;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Protocol;
@@ -28,6 +29,8 @@ internal sealed partial class AgentHub(
     public ControlPlaneMetrics Metrics => metrics;
 
     public ILogger Logger => logger;
+
+    public StoreWriter Writer => writer;
 
     private DateTimeOffset Now => options.TimeProvider.GetUtcNow();
 
@@ -94,9 +97,16 @@ internal sealed partial class AgentHub(
         return presence;
     }
 
-    public void Handle(AgentSession session, HostPresence presence, AgentMessage message)
+    /// <param name="bytes">The message's size: a write it makes takes that much of the session's receive window until it is stored.</param>
+    public void Handle(AgentSession session, HostPresence presence, AgentMessage message, int bytes = 0)
     {
         var now = Now;
+        void Enqueue(WriteItem item)
+        {
+            session.Charge(bytes);
+            writer.Enqueue(item with { From = session, Bytes = bytes });
+        }
+
         switch (message)
         {
             case HeartbeatMessage heartbeat:
@@ -126,29 +136,29 @@ internal sealed partial class AgentHub(
                 break;
             case FactsMessage facts:
                 presence.Facts = facts.Facts;
-                writer.Enqueue(new WriteItem { Facts = (presence.Name, facts.Facts) });
+                Enqueue(new WriteItem { Facts = (presence.Name, facts.Facts) });
                 break;
             case CommandStartedMessage started:
-                writer.Enqueue(new WriteItem
+                Enqueue(new WriteItem
                 {
-                    Transition = Owned(session, started.CommandId) ? new CommandTransition(started.CommandId, [CommandState.Queued], CommandState.Running, now) : null,
+                    Transition = Owned(session, started.CommandId, out _) ? new CommandTransition(started.CommandId, [CommandState.Queued], CommandState.Running, now) : null,
                     AckTo = session,
                     Seq = started.Seq,
                 });
                 break;
             case OutputMessage output:
-                writer.Enqueue(new WriteItem
+                Enqueue(new WriteItem
                 {
-                    Output = Owned(session, output.CommandId) ? new OutputLine(output.CommandId, output.Line, output.Stream, output.Text, now) : null,
+                    Output = Owned(session, output.CommandId, out var printing) ? Capped(printing, output, now) : null,
                     OutputHost = session.Host,
                     AckTo = session,
                     Seq = output.Seq,
                 });
                 break;
             case CommandCompletedMessage completed:
-                writer.Enqueue(new WriteItem
+                Enqueue(new WriteItem
                 {
-                    Transition = Owned(session, completed.CommandId) ? Completion(completed, now) : null,
+                    Transition = Owned(session, completed.CommandId, out var ended) ? Completion(ended, completed, now) : null,
                     AckTo = session,
                     Seq = completed.Seq,
                 });
@@ -159,10 +169,47 @@ internal sealed partial class AgentHub(
     }
 
     /// <summary>Only the host a command is for may report on it; anything else is acknowledged and dropped.</summary>
-    private bool Owned(AgentSession session, string commandId) =>
-        fleet.Commands.TryGetValue(commandId, out var command) && command.Host == session.Host;
+    private bool Owned(AgentSession session, string commandId, out ActiveCommand command) =>
+        fleet.Commands.TryGetValue(commandId, out command!) && command.Host == session.Host;
 
-    private static CommandTransition Completion(CommandCompletedMessage completed, DateTimeOffset now)
+    /// <summary>
+    /// The line to store, within the command's output cap: past it, the first line over is
+    /// stored as a marker that says so, and the rest only counted (a resent line is decided as
+    /// it was the first time).
+    /// </summary>
+    private OutputLine? Capped(ActiveCommand command, OutputMessage output, DateTimeOffset now)
+    {
+        var cap = options.MaxCommandOutputBytes;
+        lock (command.Gate)
+        {
+            if (output.Line <= command.LastCountedLine)
+            {
+                return command.FirstDroppedLine is { } first && output.Line >= first ? null : new OutputLine(output.CommandId, output.Line, output.Stream, output.Text, now);
+            }
+
+            command.LastCountedLine = output.Line;
+            var bytes = Encoding.UTF8.GetByteCount(output.Text);
+            if (command.FirstDroppedLine is null && command.StoredBytes + bytes <= cap)
+            {
+                command.StoredBytes += bytes;
+                return new OutputLine(output.CommandId, output.Line, output.Stream, output.Text, now);
+            }
+
+            command.DroppedLines++;
+            command.DroppedBytes += bytes;
+            metrics.OutputDropped(bytes, first: command.FirstDroppedLine is null);
+            if (command.FirstDroppedLine is not null)
+            {
+                return null;
+            }
+
+            command.FirstDroppedLine = output.Line;
+            LogTruncated(logger, command.Id, command.Host, cap);
+            return new OutputLine(output.CommandId, output.Line, OutputStream.Stderr, $"[flotilla] output truncated: this command printed more than the server keeps ({cap} bytes); further lines are counted, not stored", now);
+        }
+    }
+
+    private CommandTransition Completion(ActiveCommand command, CommandCompletedMessage completed, DateTimeOffset now)
     {
         var (state, message) = completed.Outcome switch
         {
@@ -172,7 +219,7 @@ internal sealed partial class AgentHub(
             CommandOutcome.TimedOut => (CommandState.TimedOut, completed.Message ?? "ran past its timeout and was killed"),
             _ => (CommandState.Failed, completed.Message ?? "could not be started"),
         };
-        return new CommandTransition(completed.CommandId, CommandStates.Active, state, now, completed.ExitCode, message);
+        return new CommandTransition(completed.CommandId, CommandStates.Active, state, now, completed.ExitCode, command.WithTruncation(message, options.MaxCommandOutputBytes));
     }
 
     public void Disconnected(AgentSession session, HostPresence presence)
@@ -247,7 +294,11 @@ internal sealed partial class AgentHub(
             AgentSession? stale = null;
             lock (presence.Gate)
             {
-                if (presence.Online && presence.LastSeen is { } seen && now - seen > presence.Interval * options.MissedHeartbeats)
+                // A connection the server holds back (its store or its rate) cannot send heartbeats
+                // through: the silence is the server's doing. Any message shows the agent is there.
+                var limit = presence.Interval * options.MissedHeartbeats;
+                if (presence.Online && presence.LastSeen is { } seen && now - seen > limit
+                    && presence.Session is not { HeldBack: true } && (presence.Session is not { } session || now - session.LastMessageAt > limit))
                 {
                     presence.Online = false;
                     stale = presence.Session;
@@ -292,6 +343,9 @@ internal sealed partial class AgentHub(
         return overdue.ToImmutable();
     }
 
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Command {CommandId} on {Host} printed more than {Cap} bytes: the rest of its output is counted, not stored")]
+    private static partial void LogTruncated(ILogger logger, string commandId, string host, long cap);
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _badCommands = new(StringComparer.Ordinal);
 
     private CommandTransition? Overdue(ActiveCommand command, DateTimeOffset now)
@@ -307,12 +361,12 @@ internal sealed partial class AgentHub(
         // TimeSpan goes (stored by an older server) cannot overflow.
         if (command.State == CommandState.Running && command.StartedAt is { } started && now - started - grace - TimeSpan.FromSeconds(5) > command.Timeout)
         {
-            return new CommandTransition(command.Id, [CommandState.Running], CommandState.TimedOut, now, Message: "the agent did not report an end within the timeout");
+            return new CommandTransition(command.Id, [CommandState.Running], CommandState.TimedOut, now, Message: command.WithTruncation("the agent did not report an end within the timeout", options.MaxCommandOutputBytes));
         }
 
         if (command.State == CommandState.Running && presence is { Session: null, DisconnectedAt: { } gone } && now - gone > grace)
         {
-            return new CommandTransition(command.Id, [CommandState.Running], CommandState.Lost, now, Message: "the host's agent went away while the command ran");
+            return new CommandTransition(command.Id, [CommandState.Running], CommandState.Lost, now, Message: command.WithTruncation("the host's agent went away while the command ran", options.MaxCommandOutputBytes));
         }
 
         return null;

@@ -12,7 +12,10 @@ namespace Flotilla.ControlPlane.Internal;
 /// <summary>
 /// One agent's WebSocket: reads its messages (bounded in size, parsed strictly; anything else
 /// closes this connection with a reason), hands durable ones to the <see cref="StoreWriter"/>,
-/// and sends through one queue (a WebSocket allows one sender at a time).
+/// and sends through one queue (a WebSocket allows one sender at a time). It reads no further
+/// while its messages not yet stored pass its receive window (or the writer's whole queue is
+/// full and it has some of its own there), and no faster than its byte rate: the agent's sends
+/// then wait in TCP, and the agent stops reading its command's output.
 /// </summary>
 internal sealed partial class AgentSession
 {
@@ -26,6 +29,15 @@ internal sealed partial class AgentSession
     private int _closing;
     private string? _closeReason;
     private (WebSocketCloseStatus Status, string Reason)? _pendingClose;
+    /// <summary>Ends a wait for the store or the rate when the connection is closed by the server.</summary>
+    private readonly CancellationTokenSource _stopHolding = new();
+    private readonly Lock _flow = new();
+    private TaskCompletionSource? _roomWaiter;
+    private long _unstored;
+    private double _tokens;
+    private long _refilledAt;
+    private long _lastMessageTicks;
+    private volatile bool _heldBack;
 
     /// <summary>How long the agent has to answer the server's close frame before the connection is dropped.</summary>
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
@@ -46,6 +58,29 @@ internal sealed partial class AgentSession
 
     /// <summary>The connection enrolled with the shared token and the host was given a token of its own.</summary>
     public void Enrolled(string tokenHash) => TokenHash = tokenHash;
+
+    /// <summary>The server is not reading this connection now (its store or its rate holds it back): silence from the agent is the server's doing.</summary>
+    public bool HeldBack => _heldBack;
+
+    /// <summary>When the last message arrived (the hub's clock).</summary>
+    public DateTimeOffset LastMessageAt => new(Interlocked.Read(ref _lastMessageTicks), TimeSpan.Zero);
+
+    /// <summary>A message of <paramref name="bytes"/> from this connection waits to be stored.</summary>
+    public void Charge(int bytes) => Interlocked.Add(ref _unstored, bytes);
+
+    /// <summary>The writer stored (or gave up on) <paramref name="bytes"/> of this connection's messages.</summary>
+    public void Stored(int bytes)
+    {
+        Interlocked.Add(ref _unstored, -bytes);
+        TaskCompletionSource? waiter;
+        lock (_flow)
+        {
+            waiter = _roomWaiter;
+            _roomWaiter = null;
+        }
+
+        waiter?.TrySetResult();
+    }
 
     public void Send(ServerMessage message) => _outbox.Writer.TryWrite(message);
 
@@ -68,6 +103,7 @@ internal sealed partial class AgentSession
         _outbox.Writer.TryComplete();
         try
         {
+            _stopHolding.Cancel();
             _hardStop.CancelAfter(CloseHandshakeTimeout);
         }
         catch (ObjectDisposedException)
@@ -87,12 +123,15 @@ internal sealed partial class AgentSession
         // Small per connection (thousands are open); a larger message borrows a bigger buffer.
         var buffer = new byte[SmallBuffer];
         HostPresence? presence = null;
+        _tokens = _hub.Options.AgentBurstBytes;
+        _refilledAt = _hub.Options.TimeProvider.GetTimestamp();
+        using var holding = CancellationTokenSource.CreateLinkedTokenSource(_hardStop.Token, _stopHolding.Token);
         try
         {
             var registerTimeout = _hub.Options.RegisterTimeout;
             using (var timer = _hub.Options.TimeProvider.CreateTimer(_ => Abort($"no register message within {registerTimeout.TotalSeconds:0.###} s"), null, registerTimeout, Timeout.InfiniteTimeSpan))
             {
-                var first = await ReceiveAsync(buffer, _hardStop.Token).ConfigureAwait(false);
+                var (first, _) = await ReceiveAsync(buffer, _hardStop.Token).ConfigureAwait(false);
                 await timer.DisposeAsync().ConfigureAwait(false);
                 if (Closing)
                 {
@@ -135,7 +174,7 @@ internal sealed partial class AgentSession
 
             while (true)
             {
-                var message = await ReceiveAsync(buffer, _hardStop.Token).ConfigureAwait(false);
+                var (message, bytes) = await ReceiveAsync(buffer, _hardStop.Token).ConfigureAwait(false);
                 if (message is null)
                 {
                     break;
@@ -160,7 +199,19 @@ internal sealed partial class AgentSession
                     break;
                 }
 
-                _hub.Handle(this, presence, message);
+                _hub.Handle(this, presence, message, bytes);
+                if (message is not HeartbeatMessage)
+                {
+                    try
+                    {
+                        await ThrottleAsync(bytes, holding.Token).ConfigureAwait(false);
+                        await WaitForStoreAsync(holding.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (Closing)
+                    {
+                        // Closed by the server while held back: read on until the agent answers the close frame.
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (_hardStop.IsCancellationRequested || cancellationToken.IsCancellationRequested)
@@ -196,6 +247,7 @@ internal sealed partial class AgentSession
             }
 
             _hardStop.Dispose();
+            _stopHolding.Dispose();
         }
     }
 
@@ -207,8 +259,90 @@ internal sealed partial class AgentSession
         _ => null,
     };
 
-    /// <summary>The next message, or null when the connection ended (closed by either side, or closed here for a bad frame).</summary>
-    private async Task<AgentMessage?> ReceiveAsync(byte[] small, CancellationToken cancellationToken)
+    /// <summary>Waits while this connection's messages not yet stored pass its window, or the writer's queue is full and some of them are in it.</summary>
+    private async ValueTask WaitForStoreAsync(CancellationToken cancellationToken)
+    {
+        var window = _hub.Options.AgentReceiveWindowBytes;
+        var queue = _hub.Options.StoreQueueBytes;
+        bool Full()
+        {
+            var unstored = Interlocked.Read(ref _unstored);
+            return unstored > window || (unstored > 0 && _hub.Writer.QueuedBytes > queue);
+        }
+
+        if (!Full())
+        {
+            return;
+        }
+
+        _heldBack = true;
+        _hub.Metrics.Paused(ControlPlaneMetrics.PauseReason.Store, +1);
+        try
+        {
+            while (true)
+            {
+                Task room;
+                lock (_flow)
+                {
+                    if (!Full())
+                    {
+                        return;
+                    }
+
+                    room = (_roomWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+
+                await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _heldBack = false;
+            _hub.Metrics.Paused(ControlPlaneMetrics.PauseReason.Store, -1);
+        }
+    }
+
+    /// <summary>A token bucket of <see cref="ControlPlaneOptions.AgentBytesPerSecond"/>: past it, waits until the bucket is no longer in debt.</summary>
+    private async ValueTask ThrottleAsync(int bytes, CancellationToken cancellationToken)
+    {
+        var rate = _hub.Options.AgentBytesPerSecond;
+        if (rate <= 0)
+        {
+            return;
+        }
+
+        var time = _hub.Options.TimeProvider;
+        Refill();
+        _tokens -= bytes;
+        if (_tokens >= 0)
+        {
+            return;
+        }
+
+        _heldBack = true;
+        _hub.Metrics.Paused(ControlPlaneMetrics.PauseReason.Rate, +1);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(-_tokens / rate), time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _heldBack = false;
+            _hub.Metrics.Paused(ControlPlaneMetrics.PauseReason.Rate, -1);
+        }
+
+        Refill();
+
+        void Refill()
+        {
+            var now = time.GetTimestamp();
+            _tokens = Math.Min(_hub.Options.AgentBurstBytes, _tokens + (time.GetElapsedTime(_refilledAt, now).TotalSeconds * rate));
+            _refilledAt = now;
+        }
+    }
+
+    /// <summary>The next message and its size, or null when the connection ended (closed by either side, or closed here for a bad frame).</summary>
+    private async Task<(AgentMessage? Message, int Bytes)> ReceiveAsync(byte[] small, CancellationToken cancellationToken)
     {
         var max = _hub.Options.MaxMessageBytes;
         var buffer = small;
@@ -234,20 +368,20 @@ internal sealed partial class AgentSession
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     Close(WebSocketCloseStatus.NormalClosure, "bye");
-                    return null;
+                    return (null, 0);
                 }
 
                 if (result.MessageType != WebSocketMessageType.Text)
                 {
                     Close(WebSocketCloseStatus.InvalidMessageType, "messages must be JSON text frames");
-                    return null;
+                    return (null, 0);
                 }
 
                 count += result.Count;
                 if (count > max)
                 {
                     Close(WebSocketCloseStatus.MessageTooBig, $"a message may have at most {max} bytes");
-                    return null;
+                    return (null, 0);
                 }
 
                 if (result.EndOfMessage)
@@ -257,14 +391,15 @@ internal sealed partial class AgentSession
             }
 
             _hub.Metrics.MessageReceived();
+            Interlocked.Exchange(ref _lastMessageTicks, _hub.Options.TimeProvider.GetUtcNow().UtcTicks);
             try
             {
-                return ProtocolSerializer.DeserializeAgentMessage(buffer.AsSpan(0, count));
+                return (ProtocolSerializer.DeserializeAgentMessage(buffer.AsSpan(0, count)), count);
             }
             catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException or FormatException)
             {
                 Close(WebSocketCloseStatus.InvalidPayloadData, "malformed message: " + e.Message);
-                return null;
+                return (null, 0);
             }
         }
         finally

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
+using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Flotilla.ControlPlane.Internal;
 
@@ -12,6 +14,9 @@ internal sealed class ControlPlaneMetrics : IDisposable
     public const string MeterName = "Flotilla.ControlPlane";
     private const int WindowSeconds = 10;
     private readonly Meter _meter = new(MeterName);
+
+    /// <summary>This server's meter (several servers in one process each have their own).</summary>
+    public Meter Meter => _meter;
     private readonly Counter<long> _messages;
     private readonly Counter<long> _finished;
     private readonly Counter<long> _batches;
@@ -20,8 +25,22 @@ internal sealed class ControlPlaneMetrics : IDisposable
     private readonly FleetState _fleet;
     private readonly long[] _perSecond = new long[WindowSeconds];
     private readonly long[] _second = new long[WindowSeconds];
+    private readonly Counter<long> _refused;
+    private readonly Counter<long> _truncated;
+    private readonly Counter<long> _droppedLines;
+    private readonly Counter<long> _droppedBytes;
+    private readonly int[] _paused = new int[2];
 
-    public ControlPlaneMetrics(FleetState fleet, ControlPlaneOptions options)
+    /// <summary>Why the server is not reading an agent's connection.</summary>
+    public enum PauseReason
+    {
+        /// <summary>Its messages not yet stored fill its window (or the writer's queue).</summary>
+        Store,
+        /// <summary>It sent more than its byte rate allows.</summary>
+        Rate,
+    }
+
+    public ControlPlaneMetrics(FleetState fleet, ControlPlaneOptions options, IServiceProvider services)
     {
         _time = options.TimeProvider;
         _fleet = fleet;
@@ -34,6 +53,46 @@ internal sealed class ControlPlaneMetrics : IDisposable
         _meter.CreateObservableGauge("flotilla_agent_connections", () => fleet.ConnectionCount, description: "Open agent WebSocket connections");
         _meter.CreateObservableGauge("flotilla_commands", ActiveCommands, description: "Commands queued or running, by state");
         _meter.CreateObservableGauge("flotilla_agent_messages_per_second", MessagesPerSecond, description: $"Agent messages per second over the last {WindowSeconds} s");
+        _refused = _meter.CreateCounter<long>("flotilla_agent_connections_refused_total", description: "Agent connections refused with 503 before the upgrade, by reason (max-agents, open-files)");
+        _truncated = _meter.CreateCounter<long>("flotilla_output_truncated_commands_total", description: "Commands whose output passed the per-command cap");
+        _droppedLines = _meter.CreateCounter<long>("flotilla_output_dropped_lines_total", description: "Output lines past the per-command cap: counted, not stored");
+        _droppedBytes = _meter.CreateCounter<long>("flotilla_output_dropped_bytes_total", description: "Bytes of output past the per-command cap");
+        _meter.CreateObservableGauge("flotilla_agent_connections_paused", Paused, description: "Agent connections the server is not reading now, by reason: store (its messages wait to be stored) or rate (past its byte rate)");
+        // Resolved when observed: the writer and the event stream depend on these metrics.
+        _meter.CreateObservableGauge("flotilla_store_queue_bytes", () => services.GetService<StoreWriter>()?.QueuedBytes ?? 0, description: "Bytes of agents' messages received and waiting to be stored");
+        _meter.CreateObservableCounter("flotilla_event_subscribers_dropped_total", () => services.GetService<ControlPlaneEvents>()?.SubscribersDropped ?? 0, description: "Event-stream readers dropped because they read too slowly (they resume with Last-Event-ID)");
+    }
+
+    /// <summary>Gauges of <see cref="AgentAdmission"/>: the agent limit and the open files it watches.</summary>
+    public void ObserveAdmission(AgentAdmission admission)
+    {
+        _meter.CreateObservableGauge("flotilla_agents_max", () => admission.Max, description: "The most agents connected at once (--max-agents, or derived from the open-file limit)");
+        _meter.CreateObservableGauge("flotilla_open_files", () => admission.OpenFiles, description: "Files the server process has open (sampled every few seconds)");
+        if (admission.OpenFileLimit is { } limit)
+        {
+            _meter.CreateObservableGauge("flotilla_open_files_limit", () => limit, description: "The process's open-file limit (RLIMIT_NOFILE)");
+        }
+    }
+
+    public void AgentRefused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void OutputDropped(long bytes, bool first)
+    {
+        if (first)
+        {
+            _truncated.Add(1);
+        }
+
+        _droppedLines.Add(1);
+        _droppedBytes.Add(bytes);
+    }
+
+    public void Paused(PauseReason reason, int delta) => Interlocked.Add(ref _paused[(int)reason], delta);
+
+    private IEnumerable<Measurement<int>> Paused()
+    {
+        yield return new Measurement<int>(Volatile.Read(ref _paused[(int)PauseReason.Store]), new KeyValuePair<string, object?>("reason", "store"));
+        yield return new Measurement<int>(Volatile.Read(ref _paused[(int)PauseReason.Rate]), new KeyValuePair<string, object?>("reason", "rate"));
     }
 
     public void MessageReceived()

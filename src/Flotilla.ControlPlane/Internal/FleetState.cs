@@ -34,6 +34,33 @@ internal sealed class ActiveCommand(CommandRecord record)
     public DateTimeOffset? StartedAt { get; set; } = record.StartedAt;
     public bool Finishing { get; set; }
 
+    /// <summary>Guards the output cap's count below.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>The output cap's count: bytes stored, the highest line counted, the first line not stored, and what was not stored.</summary>
+    public long StoredBytes { get; set; }
+    public long LastCountedLine { get; set; }
+    public long? FirstDroppedLine { get; set; }
+    public long DroppedLines { get; set; }
+    public long DroppedBytes { get; set; }
+
+    /// <summary>The command's final message, with what its output cap left out when it left anything out.</summary>
+    public string? WithTruncation(string? message, long cap)
+    {
+        string note;
+        lock (Gate)
+        {
+            if (DroppedLines == 0)
+            {
+                return message;
+            }
+
+            note = $"output truncated at {cap} bytes: {DroppedLines} more lines ({DroppedBytes} bytes) were not stored";
+        }
+
+        return message is null ? note : message + "; " + note;
+    }
+
     public RunCommandMessage ToMessage() => new(Id, Op, Argv, Timeout.TotalSeconds);
 }
 

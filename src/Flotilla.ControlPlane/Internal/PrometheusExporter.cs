@@ -18,11 +18,12 @@ internal sealed class PrometheusExporter : IDisposable
     private readonly ConcurrentDictionary<Instrument, byte> _instruments = new();
     private readonly Lock _scrape = new();
 
-    public PrometheusExporter()
+    public PrometheusExporter(ControlPlaneMetrics metrics)
     {
+        // This server's instruments only: another server in the same process (tests) has its own.
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == ControlPlaneMetrics.MeterName)
+            if (instrument.Meter == metrics.Meter)
             {
                 _instruments[instrument] = 0;
                 listener.EnableMeasurementEvents(instrument);
@@ -57,7 +58,8 @@ internal sealed class PrometheusExporter : IDisposable
             var text = new StringBuilder();
             foreach (var instrument in _instruments.Keys.OrderBy(i => i.Name, StringComparer.Ordinal))
             {
-                var type = instrument.IsObservable ? "gauge" : "counter";
+                var gauge = instrument.IsObservable && instrument.GetType().GetGenericTypeDefinition() != typeof(ObservableCounter<>);
+                var type = gauge ? "gauge" : "counter";
                 text.Append("# HELP ").Append(instrument.Name).Append(' ').Append(instrument.Description).Append('\n');
                 text.Append("# TYPE ").Append(instrument.Name).Append(' ').Append(type).Append('\n');
                 var samples = instrument.IsObservable

@@ -18,6 +18,10 @@ internal sealed record WriteItem
 
     /// <summary>The agent connection to acknowledge <see cref="Seq"/> to once stored.</summary>
     public AgentSession? AckTo { get; init; }
+
+    /// <summary>The agent connection whose receive window this write takes <see cref="Bytes"/> of until it is stored.</summary>
+    public AgentSession? From { get; init; }
+    public int Bytes { get; init; }
     public long Seq { get; init; }
     public TaskCompletionSource<bool>? Done { get; init; }
 }
@@ -25,7 +29,10 @@ internal sealed record WriteItem
 /// <summary>
 /// The single writer: drains a channel into batches, writes each batch in one transaction, and
 /// only then acknowledges to agents, applies state changes in memory and publishes events
-/// ("store before ack": a restart loses nothing acknowledged). Thread safe.
+/// ("store before ack": a restart loses nothing acknowledged). It numbers output lines in the
+/// order it stores them (<see cref="OutputLine.Seq"/>), and counts the bytes agents' messages
+/// hold while they wait (<see cref="QueuedBytes"/>): connections stop reading past their share
+/// (<see cref="AgentSession"/>), so the queue is bounded. Thread safe.
 /// </summary>
 internal sealed partial class StoreWriter(
     IControlPlaneStore store,
@@ -36,13 +43,41 @@ internal sealed partial class StoreWriter(
     ILogger<StoreWriter> logger) : BackgroundService
 {
     private readonly Channel<WriteItem> _channel = Channel.CreateUnbounded<WriteItem>(new UnboundedChannelOptions { SingleReader = true });
+    private long _queuedBytes;
+    private long _lastSeq;
+    private long _committedSeq;
+
+    /// <summary>Bytes of agents' messages received and not stored yet.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>The highest <see cref="OutputLine.Seq"/> committed: every line numbered up to it is stored (or never will be: its batch failed).</summary>
+    public long CommittedSeq => Interlocked.Read(ref _committedSeq);
 
     public void Enqueue(WriteItem item)
     {
+        Interlocked.Add(ref _queuedBytes, item.Bytes);
         if (!_channel.Writer.TryWrite(item))
         {
+            Release(item);
             item.Done?.TrySetException(new InvalidOperationException("the server is stopping"));
         }
+    }
+
+    private void Release(WriteItem item)
+    {
+        if (item.Bytes != 0)
+        {
+            Interlocked.Add(ref _queuedBytes, -item.Bytes);
+            item.From?.Stored(item.Bytes);
+        }
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Numbering goes on from the store's: event streams resume by these numbers.
+        _lastSeq = await store.MaxOutputSeqAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _committedSeq, _lastSeq);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Changes a command's state and returns whether it took effect, once stored.</summary>
@@ -66,9 +101,11 @@ internal sealed partial class StoreWriter(
         while (await _channel.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             items.Clear();
-            while (items.Count < options.MaxBatch && _channel.Reader.TryRead(out var item))
+            long bytes = 0;
+            while (items.Count < options.MaxBatch && bytes < options.MaxBatchBytes && _channel.Reader.TryRead(out var item))
             {
                 items.Add(item);
+                bytes += item.Bytes;
             }
 
             await WriteAsync(items).ConfigureAwait(false);
@@ -78,14 +115,17 @@ internal sealed partial class StoreWriter(
     private async Task WriteAsync(List<WriteItem> items)
     {
         var output = new List<OutputLine>();
+        var numbered = new OutputLine?[items.Count];
         var transitions = new List<CommandTransition>();
         var seen = new Dictionary<string, HostSeen>(StringComparer.Ordinal);
         var facts = new List<(string, HostFacts)>();
-        foreach (var item in items)
+        for (var i = 0; i < items.Count; i++)
         {
+            var item = items[i];
             if (item.Output is { } line)
             {
-                output.Add(line);
+                numbered[i] = line with { Seq = ++_lastSeq };
+                output.Add(numbered[i]!);
             }
 
             if (item.Transition is { } transition)
@@ -114,6 +154,7 @@ internal sealed partial class StoreWriter(
             LogWriteFailed(logger, items.Count, e);
             foreach (var item in items)
             {
+                Release(item);
                 item.Done?.TrySetException(e);
                 // Unacknowledged: the agent sends it again when it reconnects.
                 item.AckTo?.Abort("the server could not store a message");
@@ -122,7 +163,18 @@ internal sealed partial class StoreWriter(
             return;
         }
 
+        Interlocked.Exchange(ref _committedSeq, _lastSeq);
         metrics.StoreBatch(items.Count);
+        // Lines before state changes: a follower that sees a command end has seen all its output.
+        for (var i = 0; i < items.Count; i++)
+        {
+            Release(items[i]);
+            if (numbered[i] is { } line)
+            {
+                events.Publish(new CommandOutput(line.At, items[i].OutputHost ?? "", line));
+            }
+        }
+
         var appliedSet = new HashSet<CommandTransition>(applied, ReferenceEqualityComparer.Instance);
         foreach (var transition in applied)
         {
@@ -131,11 +183,6 @@ internal sealed partial class StoreWriter(
 
         foreach (var item in items)
         {
-            if (item.Output is { } line)
-            {
-                events.Publish(new CommandOutput(line.At, item.OutputHost ?? "", line));
-            }
-
             item.Done?.TrySetResult(item.Transition is not null && appliedSet.Contains(item.Transition));
         }
 

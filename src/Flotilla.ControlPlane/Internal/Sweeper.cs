@@ -14,6 +14,7 @@ internal sealed partial class Sweeper(
     FleetState fleet,
     AgentHub hub,
     StoreWriter writer,
+    AgentAdmission admission,
     ControlPlaneOptions options,
     ILogger<Sweeper> logger) : BackgroundService
 {
@@ -35,7 +36,14 @@ internal sealed partial class Sweeper(
         {
             foreach (var command in await store.ListCommandsAsync(new CommandQuery(State: state, Limit: int.MaxValue), cancellationToken).ConfigureAwait(false))
             {
-                fleet.Commands[command.Id] = new ActiveCommand(command);
+                var active = new ActiveCommand(command);
+                if (state == CommandState.Running)
+                {
+                    // The output cap counts what was stored before the restart too.
+                    active.StoredBytes = await store.OutputBytesAsync(command.Id, cancellationToken).ConfigureAwait(false);
+                }
+
+                fleet.Commands[command.Id] = active;
                 fleet.Host(command.Host).DisconnectedAt ??= now;
             }
         }
@@ -71,6 +79,7 @@ internal sealed partial class Sweeper(
                     lastRevocationCheck = now;
                     try
                     {
+                        admission.SampleOpenFiles();
                         await hub.CloseRevokedAsync(stoppingToken).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)

@@ -46,6 +46,18 @@ public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
     Task<IReadOnlyList<OutputLine>> ReadOutputAsync(string commandId, long afterLine = 0, int limit = 10_000, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// A command's lines numbered (<see cref="OutputLine.Seq"/>) after <paramref name="afterSeq"/>
+    /// and up to <paramref name="throughSeq"/>, past line <paramref name="afterLine"/>, in line order.
+    /// </summary>
+    Task<IReadOnlyList<OutputLine>> ReadOutputBetweenAsync(string commandId, long afterSeq, long throughSeq, long afterLine, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The highest <see cref="OutputLine.Seq"/> stored (0 when there is no output).</summary>
+    Task<long> MaxOutputSeqAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>How many bytes (UTF-8) of a command's output are stored.</summary>
+    Task<long> OutputBytesAsync(string commandId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Writes a batch in one transaction (an output line already stored is left as it is) and
     /// returns the transitions that took effect.
     /// </summary>

@@ -34,7 +34,11 @@ public sealed record CommandRecord(
     string RequestedBy);
 
 /// <summary>One stored output line of a command.</summary>
-public sealed record OutputLine(string CommandId, long Line, OutputStream Stream, string Text, DateTimeOffset At);
+public sealed record OutputLine(string CommandId, long Line, OutputStream Stream, string Text, DateTimeOffset At)
+{
+    /// <summary>Where the line is in the order the server stored lines (over all commands; the store writer numbers them).</summary>
+    public long Seq { get; init; }
+}
 
 /// <summary>Which commands to list; null fields do not filter.</summary>
 public sealed record CommandQuery(string? BatchId = null, string? Host = null, CommandState? State = null, int Limit = 1000);

@@ -5,6 +5,7 @@ using Flotilla.Cli;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Store;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Builder;
 
 namespace Flotilla.Tests.Support;
@@ -41,6 +42,9 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
 
     public StoreTarget Target => _target;
 
+    /// <summary>What the server logged (at the harness's level, Warning and above unless configured).</summary>
+    public CapturedLog Log { get; } = new();
+
     public ControlPlaneServer Server => _server ?? throw new InvalidOperationException("the server is stopped");
 
     /// <param name="build">Changes to the server's services (after the control plane's), e.g. <see cref="DashboardLogin.Build"/>.</param>
@@ -75,7 +79,11 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
         };
         _configure?.Invoke(options);
-        _server = await ControlPlaneServer.StartAsync(options, _build);
+        _server = await ControlPlaneServer.StartAsync(options, builder =>
+        {
+            builder.Logging.AddProvider(Log);
+            _build?.Invoke(builder);
+        });
         Port = new Uri(_server.Urls[0]).Port;
     }
 
@@ -139,12 +147,28 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     public async Task<CommandView> WaitForStateAsync(string id, params string[] states)
     {
         CommandView? last = null;
-        await Eventually.WaitAsync(async () => Array.IndexOf(states, (last = await CommandAsync(id)).State) >= 0, () => $"command {id} is {last?.State} ({last?.Message}), expected {string.Join('|', states)}; agents:\n{AgentLogs}");
+        await Eventually.WaitAsync(async () => Array.IndexOf(states, (last = await CommandAsync(id)).State) >= 0, () => $"command {id} is {last?.State} ({last?.Message}), expected {string.Join('|', states)}; agents:\n{AgentLogs}\nserver:\n{Log.Text}");
         return last!;
     }
 
     public Task WaitForStatusAsync(string host, string status) =>
         Eventually.WaitAsync(async () => (await HostAsync(host))?.Status == status, () => $"host {host} never became {status}; agents:\n{AgentLogs}");
+
+    /// <summary>The samples of <c>/metrics</c> by series (name with its labels): value.</summary>
+    public async Task<IReadOnlyDictionary<string, double>> MetricsAsync()
+    {
+        var text = await Api.GetStringAsync("/metrics");
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')))
+        {
+            var space = line.LastIndexOf(' ');
+            values[line[..space]] = double.Parse(line[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return values;
+    }
+
+    public async Task<double> MetricAsync(string series) => (await MetricsAsync()).GetValueOrDefault(series);
 
     public string AgentLogs => string.Join("\n---\n", _agents.Select(a => a.Log));
 

@@ -90,5 +90,17 @@ internal static class Migrations
             // API tokens get a scope (read, ops, exec); tokens made before have the default, ops.
             "ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'ops'",
         ]),
+        (4,
+        [
+            // Where a line is in the order lines were stored (the event streams' Last-Event-ID);
+            // lines stored before this column existed are numbered in the order they arrived.
+            "ALTER TABLE output ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+            """
+            UPDATE output SET seq = numbered.n
+            FROM (SELECT command_id, line, ROW_NUMBER() OVER (ORDER BY at, command_id, line) AS n FROM output) AS numbered
+            WHERE output.command_id = numbered.command_id AND output.line = numbered.line
+            """,
+            "CREATE INDEX output_seq ON output (seq)",
+        ]),
     ];
 }

@@ -262,14 +262,24 @@ internal abstract partial class SqlStore : IControlPlaneStore
     private static DateTimeOffset? Time(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 
-    public async Task<IReadOnlyList<OutputLine>> ReadOutputAsync(string commandId, long afterLine = 0, int limit = 10_000, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OutputLine>> ReadOutputAsync(string commandId, long afterLine = 0, int limit = 10_000, CancellationToken cancellationToken = default) =>
+        QueryOutputAsync(
+            commandId,
+            "SELECT line, stream, text, at, seq FROM output WHERE command_id = @id AND line > @after ORDER BY line LIMIT @limit",
+            [("id", commandId), ("after", afterLine), ("limit", (long)limit)],
+            cancellationToken);
+
+    public Task<IReadOnlyList<OutputLine>> ReadOutputBetweenAsync(string commandId, long afterSeq, long throughSeq, long afterLine, int limit, CancellationToken cancellationToken = default) =>
+        QueryOutputAsync(
+            commandId,
+            "SELECT line, stream, text, at, seq FROM output WHERE command_id = @id AND line > @after AND seq > @from AND seq <= @through ORDER BY line LIMIT @limit",
+            [("id", commandId), ("after", afterLine), ("from", afterSeq), ("through", throughSeq), ("limit", (long)limit)],
+            cancellationToken);
+
+    private async Task<IReadOnlyList<OutputLine>> QueryOutputAsync(string commandId, string sql, IReadOnlyList<(string, object?)> parameters, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(
-            connection,
-            null,
-            "SELECT line, stream, text, at FROM output WHERE command_id = @id AND line > @after ORDER BY line LIMIT @limit",
-            [("id", commandId), ("after", afterLine), ("limit", (long)limit)]);
+        await using var command = Command(connection, null, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var lines = new List<OutputLine>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -279,10 +289,27 @@ internal abstract partial class SqlStore : IControlPlaneStore
                 reader.GetInt64(0),
                 reader.GetString(1) == "stderr" ? OutputStream.Stderr : OutputStream.Stdout,
                 reader.GetString(2),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)))
+            {
+                Seq = reader.GetInt64(4),
+            });
         }
 
         return lines;
+    }
+
+    public async Task<long> MaxOutputSeqAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var max = await ScalarAsync(connection, null, "SELECT MAX(seq) FROM output", [], cancellationToken).ConfigureAwait(false);
+        return max is null or DBNull ? 0 : Convert.ToInt64(max, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task<long> OutputBytesAsync(string commandId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var sum = await ScalarAsync(connection, null, "SELECT SUM(octet_length(text)) FROM output WHERE command_id = @id", [("id", commandId)], cancellationToken).ConfigureAwait(false);
+        return sum is null or DBNull ? 0 : Convert.ToInt64(sum, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async Task<IReadOnlyList<CommandTransition>> ApplyAsync(StoreBatch batch, CancellationToken cancellationToken = default)
@@ -293,8 +320,8 @@ internal abstract partial class SqlStore : IControlPlaneStore
             connection,
             transaction,
             batch.Output,
-            count => "INSERT INTO output (command_id, line, stream, text, at) VALUES "
-                + string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@c{i}, @l{i}, @s{i}, @t{i}, @a{i})"))
+            count => "INSERT INTO output (command_id, line, stream, text, at, seq) VALUES "
+                + string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@c{i}, @l{i}, @s{i}, @t{i}, @a{i}, @q{i})"))
                 + " ON CONFLICT DO NOTHING",
             (line, i) =>
             [
@@ -303,6 +330,7 @@ internal abstract partial class SqlStore : IControlPlaneStore
                 ($"s{i}", line.Stream == OutputStream.Stderr ? "stderr" : "stdout"),
                 ($"t{i}", line.Text),
                 ($"a{i}", line.At.ToUnixTimeMilliseconds()),
+                ($"q{i}", line.Seq),
             ],
             null,
             cancellationToken).ConfigureAwait(false);
