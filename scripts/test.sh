@@ -28,5 +28,11 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(count failed) + $(count error) + $(count timeout)))
   skipped=$((skipped + $(count notExecuted)))
 done
+# The failed tests by name, so the last lines of a CI log say which ones.
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\)"[^>]*' "$trx" \
+    | sed -n 's/.* testName="\([^"]*\)".*/failed: \1/p' || true
+done
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status
