@@ -107,20 +107,98 @@ public sealed record BackupSpec
     public ImmutableArray<string> Exclude { get; init; } = [];
 }
 
-/// <summary>An OCI container that implements a service (seed 000/001: podman units, nixarr).</summary>
+/// <summary>Where a container is declared (for messages, and for what Flotilla may change).</summary>
+public enum ContainerSource
+{
+    /// <summary>The inventory's <c>container</c> part (JSON, YAML, a NixMox manifest).</summary>
+    Inventory,
+
+    /// <summary>A NixOS host's <c>virtualisation.oci-containers.containers.NAME</c> (compose2nix writes these).</summary>
+    OciContainers,
+
+    /// <summary>Flotilla's NixOS module: <c>flotilla.containers.NAME</c> (it also declares the oci-containers entry).</summary>
+    FlotillaModule,
+
+    /// <summary>Seed 000's <c>services.dagger.NAME</c>.</summary>
+    Dagger,
+
+    /// <summary>Seed 001's <c>services.dagger.nixarr.NAME</c>.</summary>
+    DaggerNixarr,
+}
+
+/// <summary>
+/// A secret a container reads: written on its host to <see cref="ContainerSpec.SecretsDirectory"/>
+/// (default <c>/run/flotilla-secrets/CONTAINER</c>) as <c>NAME</c>, mode <see cref="Mode"/> and
+/// owned by the container's user, mounted read-only at <see cref="MountPath"/>; never an
+/// environment variable, an argument, a store path or a log line. Immutable.
+/// </summary>
+public sealed record ContainerSecret
+{
+    public required string Name { get; init; }
+    /// <summary>An age-encrypted file (<c>.age</c>), a SOPS file (<c>.yaml</c>/<c>.json</c>/<c>.env</c> with <see cref="SopsKey"/>) or a plain file, on the machine that deploys.</summary>
+    public required string File { get; init; }
+    public SecretFormat Format { get; init; } = SecretFormat.Age;
+    /// <summary>For SOPS files: the key whose value is the secret (<c>nixarr/sonarr/api-key</c>); null: the whole file.</summary>
+    public string? SopsKey { get; init; }
+    public string Mode { get; init; } = "0440";
+    /// <summary>Where the container sees it; default <c>/run/secrets/NAME</c>.</summary>
+    public string? MountPath { get; init; }
+    public string SourcePath { get; init; } = "";
+}
+
+/// <summary>How a <see cref="ContainerSecret"/>'s file is encrypted.</summary>
+public enum SecretFormat
+{
+    Age,
+    Sops,
+    /// <summary>Not encrypted: a file readable only by the deploying user.</summary>
+    Plain,
+}
+
+/// <summary>
+/// An OCI container that implements a service (seeds 000/001: podman units, nixarr), with the
+/// options NixOS's <c>virtualisation.oci-containers</c> has, spelled as it spells them, and what
+/// Flotilla adds (limits, secrets, auto-update). Immutable.
+/// </summary>
 public sealed record ContainerSpec
 {
     public required string Image { get; init; }
+    /// <summary>An image archive to load instead of pulling (oci-containers <c>imageFile</c>, a store path).</summary>
+    public string? ImageFile { get; init; }
     /// <summary>Port mappings as written (<c>8989:8989</c>, <c>127.0.0.1:80:80/tcp</c>).</summary>
     public ImmutableArray<string> Ports { get; init; } = [];
     public ImmutableArray<string> Volumes { get; init; } = [];
     public ImmutableSortedDictionary<string, string> Environment { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
     /// <summary>Files with environment variables (secrets bridged to a runtime dir), not their contents.</summary>
     public ImmutableArray<string> EnvironmentFiles { get; init; } = [];
+    public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    /// <summary>Options for <c>podman run</c> as written (<c>--network=host</c>, <c>--dns=1.1.1.1</c>, <c>--cap-add=NET_ADMIN</c>).</summary>
+    public ImmutableArray<string> ExtraOptions { get; init; } = [];
+    /// <summary>The container's network: <c>host</c>, <c>bridge</c>, a named network, or null for podman's default.</summary>
+    public string? Network { get; init; }
+    public string LogDriver { get; init; } = "journald";
+    /// <summary><c>UID:GID</c> or a name, as podman's <c>--user</c> takes it.</summary>
     public string? User { get; init; }
+    public bool AutoStart { get; init; } = true;
+    public ImmutableArray<string> Command { get; init; } = [];
+    public string? Entrypoint { get; init; }
+    public ImmutableArray<string> Devices { get; init; } = [];
+    public bool Privileged { get; init; }
+    /// <summary>Podman's <c>--memory</c> (<c>512m</c>, <c>2g</c>); seed 000's <c>MemoryMax</c>.</summary>
     public string? Memory { get; init; }
+    /// <summary>Podman's <c>--cpus</c> (<c>1.5</c>); seed 000's <c>CPUQuota = 200%</c> is 2.</summary>
     public string? Cpus { get; init; }
+    /// <summary>Podman's <c>--pids-limit</c>; seed 000's <c>TasksMax</c>.</summary>
+    public int? TasksMax { get; init; }
     public string Restart { get; init; } = "on-failure";
+    /// <summary>Podman's auto-update policy (<c>registry</c> or <c>local</c>; the <c>io.containers.autoupdate</c> label, or seed 000's <c>enableAutoUpdate</c>); null: never.</summary>
+    public string? AutoUpdate { get; init; }
+    public ImmutableArray<ContainerSecret> Secrets { get; init; } = [];
+    /// <summary>Where the host keeps the container's secrets; null: <c>/run/flotilla-secrets/NAME</c> (seed 000: <c>services.dagger.secrets.runtime.secretsDir</c>).</summary>
+    public string? SecretsDirectory { get; init; }
+    /// <summary>The service's data on the host (seed 000's <c>dataDir</c>), for backups and migration.</summary>
+    public string? DataDirectory { get; init; }
+    public ContainerSource Source { get; init; } = ContainerSource.Inventory;
     /// <summary>Where the container part is written, for messages.</summary>
     public string SourcePath { get; init; } = "";
 }

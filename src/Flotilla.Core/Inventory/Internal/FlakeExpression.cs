@@ -26,7 +26,44 @@ internal static class FlakeExpression
               (if (r.value.type or null) == "derivation" then r.value.outPath or null else builtins.mapAttrs (n: safe (path ++ [ n ])) r.value)
             else if builtins.isList r.value then
               builtins.genList (i: safe (path ++ [ i ]) (builtins.elemAt r.value i)) (builtins.length r.value)
+            else if builtins.isPath r.value then toString r.value
             else r.value;
+          # Only the named attributes of a set, each forced on its own: an option this tool does
+          # not read cannot fail the host, and a Nix path stays a path (never copied to the store).
+          fields = names: path: v:
+            let r = builtins.tryEval v; in
+            if !r.success then marker path
+            else if !builtins.isAttrs r.value then safe path r.value
+            else builtins.mapAttrs (n: safe (path ++ [ n ])) (builtins.intersectAttrs names r.value);
+          each = f: path: v:
+            let r = builtins.tryEval v; in
+            if !r.success then marker path
+            else if !builtins.isAttrs r.value then safe path r.value
+            else builtins.mapAttrs (n: f (path ++ [ n ])) r.value;
+          flag = names: builtins.listToAttrs (map (name: { inherit name; value = true; }) names);
+          ociFields = flag [ "image" "imageFile" "imageStream" "serviceName" "ports" "volumes" "environment" "environmentFiles"
+            "dependsOn" "labels" "extraOptions" "log-driver" "user" "autoStart" "cmd" "entrypoint" "workdir" "hostname"
+            "networks" "devices" "privileged" "capabilities" "pull" ];
+          flotillaContainerFields = ociFields // flag [ "enable" "health" "resources" "secrets" "secretsDir" "backup" "autoUpdate" "tags" ];
+          daggerServiceFields = flag [ "enable" "image" "dataDir" "port" "childBridgePorts" "portRange" "enableAutoUpdate"
+            "enableBackup" "enableMonitoring" "network" ];
+          nixarrServices = [ "sonarr" "radarr" "prowlarr" "bazarr" "transmission" "jellyfin" ];
+          # seed 000's services.dagger: its services are the attributes that are sets with an image.
+          dagger = path: d:
+            let
+              r = builtins.tryEval d;
+              # An option that cannot be evaluated is not a service (the base module's own settings).
+              isService = n: v: let t = builtins.tryEval (builtins.isAttrs v && v ? image); in t.success && t.value;
+              names = builtins.filter (n: isService n r.value.${n}) (builtins.attrNames r.value);
+            in
+            if !r.success then marker path
+            else if r.value == null || !builtins.isAttrs r.value then null
+            else {
+              services = builtins.listToAttrs (map (n: { name = n; value = fields daggerServiceFields (path ++ [ n ]) r.value.${n}; }) names);
+              secrets = fields (flag [ "enable" "runtime" ]) (path ++ [ "secrets" ]) (r.value.secrets or null);
+              storage = fields (flag [ "persistRoot" "mediaRoot" "stateRoot" ]) (path ++ [ "storage" ]) (r.value.storage or null);
+              nixarr = fields (flag ([ "enable" "mediaDir" "stateDir" "storage" ] ++ nixarrServices)) (path ++ [ "nixarr" ]) (r.value.nixarr or null);
+            };
           describe = output: name: c:
             let
               config = builtins.tryEval c.config;
@@ -37,6 +74,12 @@ internal static class FlakeExpression
               hostName = safe (base ++ [ "networking" "hostName" ]) (config.value.networking.hostName or null);
               flotilla = safe (base ++ [ "flotilla" "machine" ]) (config.value.flotilla.machine or null);
               lab = safe (base ++ [ "lab" "machine" ]) (config.value.lab.machine or null);
+              containers = {
+                backend = safe (base ++ [ "virtualisation" "oci-containers" "backend" ]) (config.value.virtualisation.oci-containers.backend or null);
+                oci = each (fields ociFields) (base ++ [ "virtualisation" "oci-containers" "containers" ]) (config.value.virtualisation.oci-containers.containers or { });
+                flotilla = each (fields flotillaContainerFields) (base ++ [ "flotilla" "containers" ]) (config.value.flotilla.containers or { });
+                dagger = dagger (base ++ [ "services" "dagger" ]) (config.value.services.dagger or null);
+              };
             };
           pick = output: builtins.mapAttrs (describe output) (flake.${output} or { });
         in {

@@ -70,6 +70,7 @@ internal static class FlakeNormaliser
         var diagnostics = new DiagnosticBag(file);
         var hosts = ImmutableArray.CreateBuilder<Host>();
         var services = ImmutableArray.CreateBuilder<Service>();
+        var containers = ImmutableArray.CreateBuilder<Service>();
         foreach (var (section, output, platform, system) in Sections)
         {
             if (!root.TryGetProperty(section, out var configurations) || configurations.ValueKind != JsonValueKind.Object)
@@ -115,6 +116,33 @@ internal static class FlakeNormaliser
                 var (host, nested) = HostReader.Read(name, metadata, origin, defaults, hostname, SourcePath.Child(output, configuration.Name) + "." + system);
                 hosts.Add(host);
                 services.AddRange(nested);
+                if (value.TryGetProperty("containers", out var declared))
+                {
+                    foreach (var container in ContainerReader.FromConfiguration(declared, host.Name, metadataPath, diagnostics))
+                    {
+                        // A service the metadata declares with the container's name is that container's service.
+                        var index = -1;
+                        for (var i = 0; i < services.Count && index < 0; i++)
+                        {
+                            index = services[i].Host == host.Name && services[i].Name == container.Name ? i : -1;
+                        }
+
+                        if (index < 0)
+                        {
+                            containers.Add(container);
+                        }
+                        else if (services[index].Container is null)
+                        {
+                            services[index] = services[index] with
+                            {
+                                Container = container.Container,
+                                DependsOn = services[index].DependsOn.IsEmpty ? container.DependsOn : services[index].DependsOn,
+                                HealthChecks = services[index].HealthChecks.IsEmpty ? container.HealthChecks : services[index].HealthChecks,
+                                Backup = services[index].Backup ?? container.Backup,
+                            };
+                        }
+                    }
+                }
             }
         }
 
@@ -123,7 +151,7 @@ internal static class FlakeNormaliser
             SourcePath = file,
             Format = InventoryFormat.Flake,
             Hosts = hosts.ToImmutable(),
-            Services = services.ToImmutable(),
+            Services = [.. services, .. ContainerReader.Qualify(containers.ToImmutable(), services.Select(s => s.Name))],
             FlakeDirectory = flakeDirectory,
             Diagnostics = diagnostics.ToImmutable(),
         };

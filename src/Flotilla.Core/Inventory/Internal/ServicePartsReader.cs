@@ -245,37 +245,7 @@ internal static class ServicePartsReader
             return null;
         }
 
-        var image = reader.String("image");
-        if (image is null)
-        {
-            reader.Diagnostics.Error(reader.PathOf("image"), "a container needs an image", "set image, for example \"lscr.io/linuxserver/sonarr:latest\"");
-        }
-
-        var environment = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        if (reader.Object("environment") is { } env)
-        {
-            foreach (var property in env.Element.EnumerateObject())
-            {
-                if (env.String(property.Name) is { } value)
-                {
-                    environment[property.Name] = value;
-                }
-            }
-        }
-
-        var container = new ContainerSpec
-        {
-            Image = image ?? "",
-            Ports = reader.Strings("ports"),
-            Volumes = reader.Strings("volumes"),
-            Environment = environment.ToImmutable(),
-            EnvironmentFiles = reader.Strings("environmentFiles"),
-            User = reader.String("user"),
-            Memory = reader.String("memory"),
-            Cpus = reader.String("cpus"),
-            Restart = reader.String("restart") ?? "on-failure",
-            SourcePath = reader.Path,
-        };
+        var container = ContainerReader.Read(reader, ContainerSource.Inventory);
         reader.ReportUnknown();
         return container;
     }

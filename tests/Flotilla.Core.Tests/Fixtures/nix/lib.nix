@@ -52,6 +52,7 @@ let
         check = v: isInt v && v >= lowest && v <= highest;
       };
     };
+    port = ints.between 0 65535 // { name = "port"; description = "16 bit unsigned integer; between 0 and 65535 (both inclusive)"; };
     enum = values: mkType {
       name = "enum";
       description = "one of ${concatStringsSep ", " (map show values)}";

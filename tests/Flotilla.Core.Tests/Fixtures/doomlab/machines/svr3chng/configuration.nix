@@ -1,0 +1,8 @@
+{...}: {
+  imports = [
+    ./../../services/homebridge.nix
+    ./../../services/scrypted.nix
+  ];
+
+  networking.hostName = "svr3chng";
+}
