@@ -1,4 +1,5 @@
 using Flotilla.Inventory;
+using Flotilla.Processes;
 using Flotilla.Tests.Support;
 using Flotilla.Validation;
 
@@ -178,5 +179,66 @@ public sealed class DoomlabFlakeTests
         Assert.StartsWith("nixosConfigurations.svr3chng.config.virtualisation.oci-containers.containers.homebridge.image: ", error, StringComparison.Ordinal);
         Assert.Contains("homebridge: pick an image tag first", error, StringComparison.Ordinal);
         Assert.Equal("ghcr.io/koush/scrypted", fleet.Services.Single(s => s.Name == "scrypted").Container!.Image);
+    }
+
+    [Fact]
+    public async Task Flotilla_s_container_module_declares_the_oci_container_and_flotilla_reads_its_health_limits_secrets_and_backup()
+    {
+        using var dir = new TempDirectory();
+        NixFixtures.CopyTo(dir, "doomlab");
+        File.Copy(Repository.PathOf("nix", "modules", "flotilla-containers.nix"), Path.Combine(dir.Path, "modules", "flotilla-containers.nix"));
+        Directory.Delete(Path.Combine(dir.Path, "machines", "svr2chng"), recursive: true); // its nixarr set has a sonarr and a prowlarr too
+        NixFixtures.Machine(dir, "svr3chng", """
+            {...}: {
+              imports = [ ./../../modules/flotilla-containers.nix ];
+              flotilla.containers = {
+                prowlarr = { image = "lscr.io/linuxserver/prowlarr:latest"; ports = [ "9696:9696" ]; };
+                sonarr = {
+                  image = "lscr.io/linuxserver/sonarr:latest";
+                  ports = [ "8989:8989" ];
+                  user = "568:568";
+                  dependsOn = [ "prowlarr" "db" ];
+                  health = [ { type = "http"; url = "http://localhost:8989/ping"; } ];
+                  resources = { memory = "2g"; cpus = "2"; tasksMax = 1000; };
+                  secrets.api-key = { file = "/etc/flotilla/secrets/sonarr-api-key.age"; };
+                  backup = { paths = [ "/var/lib/nixarr/sonarr" ]; tool = "restic"; repository = "/srv/backup"; };
+                  autoUpdate = "registry";
+                };
+                old = { enable = false; image = "docker.io/library/busybox"; };
+              };
+              networking.hostName = "svr3chng";
+            }
+            """);
+        NixFixtures.Machine(dir, "svr1chng", """
+            {...}: {
+              virtualisation.oci-containers.containers.db.image = "docker.io/library/postgres:16";
+              networking.hostName = "svr1chng";
+            }
+            """);
+
+        var fleet = await InventoryLoader.LoadAsync(dir.Path, dir.Path);
+        var oci = await ProcessRunner.RunAsync("nix", ["--extra-experimental-features", "nix-command flakes", "eval", "--json",
+            "path:" + dir.Path + "#nixosConfigurations.svr3chng.config.virtualisation.oci-containers.containers.sonarr"]);
+
+        Assert.Equal("", string.Join("\n", fleet.Diagnostics.Select(d => $"{d.Path}: {d.Message}")));
+        Assert.Equal(["prowlarr", "sonarr"], fleet.Services.Where(s => s.Host == "svr3chng").Select(s => s.Name).Order(StringComparer.Ordinal));
+        var sonarr = fleet.Services.Single(s => s.Name == "sonarr");
+        Assert.Equal(["prowlarr", "db"], sonarr.DependsOn.ToArray()); // db runs on svr1chng: Flotilla orders it, systemd does not
+        Assert.Equal("http://localhost:8989/ping", Assert.Single(sonarr.HealthChecks).Url);
+        Assert.Equal(("restic", "/srv/backup"), (sonarr.Backup!.Tool, sonarr.Backup.Repository));
+        var container = sonarr.Container!;
+        Assert.Equal((ContainerSource.FlotillaModule, "2g", "2", (int?)1000, "registry", "568:568"), (container.Source, container.Memory, container.Cpus, container.TasksMax, container.AutoUpdate, container.User));
+        var secret = Assert.Single(container.Secrets);
+        Assert.Equal(("api-key", "/etc/flotilla/secrets/sonarr-api-key.age", SecretFormat.Age, "0440"), (secret.Name, secret.File, secret.Format, secret.Mode));
+        Assert.Empty(FleetValidator.Validate(fleet).Where(d => d.IsError));
+
+        Assert.True(oci.ExitCode == 0, oci.StandardError);
+        using var declared = System.Text.Json.JsonDocument.Parse(oci.StandardOutput);
+        string[] Strings(string key) => [.. declared.RootElement.GetProperty(key).EnumerateArray().Select(e => e.GetString()!)];
+        Assert.Equal(["--memory=2g", "--cpus=2", "--pids-limit=1000"], Strings("extraOptions"));
+        Assert.Equal(["prowlarr"], Strings("dependsOn"));
+        Assert.Equal(["/run/flotilla-secrets/sonarr/api-key:/run/secrets/api-key:ro"], Strings("volumes"));
+        Assert.Equal("registry", declared.RootElement.GetProperty("labels").GetProperty("io.containers.autoupdate").GetString());
+        Assert.DoesNotContain("sonarr-api-key", oci.StandardOutput, StringComparison.Ordinal);
     }
 }

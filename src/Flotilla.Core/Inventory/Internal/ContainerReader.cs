@@ -103,7 +103,7 @@ internal static class ContainerReader
             {
                 if (reader.Bool("enable") == false)
                 {
-                    reader.ReportUnknown();
+                    // Left out whole, as a disabled service is; its other options are not checked.
                     continue;
                 }
 

@@ -44,7 +44,7 @@ internal static class FlakeExpression
           ociFields = flag [ "image" "imageFile" "imageStream" "serviceName" "ports" "volumes" "environment" "environmentFiles"
             "dependsOn" "labels" "extraOptions" "log-driver" "user" "autoStart" "cmd" "entrypoint" "workdir" "hostname"
             "networks" "devices" "privileged" "capabilities" "pull" ];
-          flotillaContainerFields = ociFields // flag [ "enable" "health" "resources" "secrets" "secretsDir" "backup" "autoUpdate" "tags" ];
+          flotillaContainerFields = ociFields // flag [ "network" "enable" "health" "resources" "secrets" "secretsDir" "backup" "autoUpdate" "tags" ];
           daggerServiceFields = flag [ "enable" "image" "dataDir" "port" "childBridgePorts" "portRange" "enableAutoUpdate"
             "enableBackup" "enableMonitoring" "network" ];
           nixarrServices = [ "sonarr" "radarr" "prowlarr" "bazarr" "transmission" "jellyfin" ];
