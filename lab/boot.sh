@@ -23,6 +23,30 @@ mkdir -p "$dir/etc-nix" /etc/nix || exit 1
 { [ -f /etc/nix/nix.conf ] && cat /etc/nix/nix.conf; echo "substituters ="; echo "sandbox = false"; } > "$dir/etc-nix/nix.conf"
 mount --bind "$dir/etc-nix" /etc/nix || exit 1
 mkdir -p /run/sshd /run/lab/faults /nix/var/nix/profiles /nix/var/lab
+if [ -d "$dir/containers" ]; then
+  # A host that runs containers: its own podman storage and configuration (registries.conf sends
+  # the inventory's registries to the lab's), and the cgroup hierarchies that `ip netns exec`'s
+  # fresh /sys lacks (runc needs them).
+  mkdir -p "$dir/containers/storage" /var/lib/containers /etc/containers || exit 1
+  mount --bind "$dir/containers/storage" /var/lib/containers || exit 1
+  mount --bind "$dir/containers/etc" /etc/containers || exit 1
+  if ! grep -q ' /sys/fs/cgroup[/ ]' /proc/self/mountinfo; then
+    if [ "$(grep -vc '^0::' /proc/self/cgroup)" = 0 ]; then
+      mount -t cgroup2 lab-cgroup2 /sys/fs/cgroup || echo "boot: cgroup2 not mounted"
+    else
+      mount -t tmpfs -o mode=755 lab-cgroup /sys/fs/cgroup || exit 1
+      while IFS=: read -r id controllers path; do
+        case "$controllers" in
+          "") ;; # hybrid: runc uses the v1 hierarchies
+          name=*) mkdir -p "/sys/fs/cgroup/${controllers#name=}" && mount -t cgroup -o "none,$controllers" cgroup "/sys/fs/cgroup/${controllers#name=}" ;;
+          *) mkdir -p "/sys/fs/cgroup/$controllers" && mount -t cgroup -o "$controllers" cgroup "/sys/fs/cgroup/$controllers" ;;
+        esac || echo "boot: cgroup $controllers not mounted"
+      done < /proc/self/cgroup
+    fi
+  fi
+  # Containers whose restart policy says so start at boot, as podman-restart.service does.
+  podman start --all --filter restart-policy=always >/dev/null 2>&1 &
+fi
 # `systemctl reboot` (and `reboot`) on the host run this: reboot.sh, beside this script, does
 # what the lab's reboot fault does, from inside the host.
 printf '#!/bin/sh\nexec /bin/sh %s %s\n' "${0%/*}/reboot.sh" "$dir" > /run/lab/reboot

@@ -142,6 +142,9 @@ public sealed partial class Lab
 
     private async Task RebootAsync(LabHost host, TimeSpan sshdDelay, CancellationToken cancellationToken)
     {
+        // A reboot ends the containers too (theirs are not the host namespace's processes);
+        // those with restart policy always start again at boot.
+        await LabContainers.StopAllAsync(host, cancellationToken).ConfigureAwait(false);
         await LabMachines.KillAllAsync(host, time, cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(LabPaths.BootId(host.Directory), Guid.NewGuid().ToString() + "\n", cancellationToken).ConfigureAwait(false);
         await LabMachines.BootAsync(state, host, (int)Math.Ceiling(sshdDelay.TotalSeconds), cancellationToken).ConfigureAwait(false);

@@ -186,6 +186,8 @@ public sealed partial class Lab
             await Task.WhenAll(state.Hosts.Select(h => SshConnectionSharing.CloseAsync(new Target(h.Address, "root"), null, cancellationToken))).ConfigureAwait(false);
             foreach (var host in state.Hosts)
             {
+                // A container's processes are outside the host's network namespace: podman removes them first.
+                await LabContainers.RemoveAllAsync(host, cancellationToken).ConfigureAwait(false);
                 await LabMachines.KillAllAsync(host, TimeProvider.System, cancellationToken).ConfigureAwait(false);
                 if (namespaces.Contains(host.Namespace))
                 {
@@ -197,6 +199,8 @@ public sealed partial class Lab
 
             await LabNetwork.DeleteLinkAsync(state.Bridge, cancellationToken).ConfigureAwait(false);
         }
+
+        LabContainers.StopRegistry(directory);
 
         if (System.IO.Directory.Exists(directory))
         {
@@ -295,6 +299,8 @@ public sealed partial class Lab
         await LabInventory.WriteAsync(state, options.Fleet, planned, cancellationToken).ConfigureAwait(false);
         var systems = await BuildAsync([.. state.Hosts.Select(h => h.Name)], cancellationToken).ConfigureAwait(false);
 
+        var containerHosts = ContainerHostsOf(options, state.Hosts.Select(h => h.Name));
+        var registries = LabContainers.ContainerServices(options.Fleet).Select(s => ImageReference.Parse(s.Container!.Image).Registry).ToHashSet(StringComparer.Ordinal);
         using var gate = new SemaphoreSlim(4);
         await Task.WhenAll(state.Hosts.Select(async (host, i) =>
         {
@@ -302,6 +308,11 @@ public sealed partial class Lab
             try
             {
                 await LabMachines.PrepareAsync(state, host, systems[i], cancellationToken).ConfigureAwait(false);
+                if (containerHosts.Contains(host.Name))
+                {
+                    await LabContainers.WriteHostConfigurationAsync(state, host, registries, cancellationToken).ConfigureAwait(false);
+                }
+
                 await LabNetwork.CreateHostAsync(state, host, cancellationToken).ConfigureAwait(false);
                 await LabMachines.BootAsync(state, host, 0, cancellationToken).ConfigureAwait(false);
             }
@@ -313,6 +324,10 @@ public sealed partial class Lab
 
         await WriteSshFilesAsync(cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(state.Hosts.Select(h => LabMachines.WaitForSshAsync(h, options.BootTimeout, time, cancellationToken))).ConfigureAwait(false);
+        if (containerHosts.Count > 0)
+        {
+            await StartContainersAsync(options, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -22,6 +22,12 @@ public sealed class LabOptions
 
     public string StateRoot { get; init; } = DefaultStateRoot;
 
+    /// <summary>
+    /// Whether hosts run podman (with the lab's registry and stand-in images): null, the hosts of
+    /// <see cref="Fleet"/>'s container services; true, every host; false, none.
+    /// </summary>
+    public bool? Containers { get; init; }
+
     /// <summary>How long a host may take to boot (sshd answering) before <see cref="Lab.UpAsync"/> fails.</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

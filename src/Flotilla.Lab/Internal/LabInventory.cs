@@ -146,10 +146,75 @@ internal static class LabInventory
                 json["auth"] = new JsonObject { ["type"] = auth.Type, ["provider"] = provider };
             }
 
+            if (service.Container is { } container)
+            {
+                json["container"] = Container(container);
+            }
+
             services[service.Name] = json;
         }
 
         return services;
+    }
+
+    /// <summary>The container as the inventory's <c>container</c> part spells it: the lab's hosts run it with the lab's stand-in image of that name.</summary>
+    private static JsonObject Container(ContainerSpec container)
+    {
+        static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)JsonValue.Create(v))]);
+        static JsonObject Map(IEnumerable<KeyValuePair<string, string>> values) => new(values.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value))));
+        var json = new JsonObject
+        {
+            ["image"] = container.Image,
+            ["ports"] = Strings(container.Ports),
+            ["volumes"] = Strings(container.Volumes),
+            ["environment"] = Map(container.Environment),
+            ["environmentFiles"] = Strings(container.EnvironmentFiles),
+            ["labels"] = Map(container.Labels),
+            ["extraOptions"] = Strings(container.ExtraOptions),
+            ["log-driver"] = container.LogDriver,
+            ["autoStart"] = container.AutoStart,
+            ["cmd"] = Strings(container.Command),
+            ["devices"] = Strings(container.Devices),
+            ["privileged"] = container.Privileged,
+            ["restart"] = container.Restart,
+        };
+        foreach (var (key, value) in new (string, string?)[]
+        {
+            ("imageFile", container.ImageFile), ("network", container.Network), ("user", container.User), ("entrypoint", container.Entrypoint),
+            ("memory", container.Memory), ("cpus", container.Cpus), ("autoUpdate", container.AutoUpdate), ("secretsDir", container.SecretsDirectory),
+            ("dataDir", container.DataDirectory),
+        })
+        {
+            if (value is not null)
+            {
+                json[key] = value;
+            }
+        }
+
+        if (container.TasksMax is { } tasks)
+        {
+            json["tasksMax"] = tasks;
+        }
+
+        var secrets = new JsonObject();
+        foreach (var secret in container.Secrets)
+        {
+            var entry = new JsonObject { ["file"] = secret.File, ["format"] = secret.Format.ToString().ToLowerInvariant(), ["mode"] = secret.Mode };
+            if (secret.SopsKey is { } key)
+            {
+                entry["sopsKey"] = key;
+            }
+
+            if (secret.MountPath is { } mount)
+            {
+                entry["mountPath"] = mount;
+            }
+
+            secrets[secret.Name] = entry;
+        }
+
+        json["secrets"] = secrets;
+        return json;
     }
 
     private static JsonObject Check(LabState state, Fleet fleet, HealthCheck check)

@@ -68,7 +68,8 @@ internal static partial class LabPlan
             }
         }
 
-        foreach (var service in fleet.Services)
+        // A container service's ports are served by its container (a stand-in image), not by the host.
+        foreach (var service in fleet.Services.Where(s => s.Container is null))
         {
             if (fleet.FindHost(service.Host) is not { } owner)
             {

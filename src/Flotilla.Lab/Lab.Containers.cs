@@ -1,0 +1,103 @@
+using Flotilla.Inventory;
+using Flotilla.Lab.Internal;
+
+namespace Flotilla.Lab;
+
+/// <summary>Containers in the lab: podman in the hosts that run containers, a registry, stand-in images.</summary>
+public sealed partial class Lab
+{
+    /// <summary>The lab's registry (<c>GATEWAY:5000</c>); every registry the hosts pull from is sent there.</summary>
+    public string RegistryAddress => LabContainers.RegistryAddress(state);
+
+    /// <summary>Hosts that run podman (their own storage under <c>HOSTDIR/containers</c>).</summary>
+    public IReadOnlyList<string> ContainerHosts => [.. state.Hosts.Where(LabContainers.Runs).Select(h => h.Name)];
+
+    /// <summary>Builds a stand-in image and pushes it to the lab's registry; returns its digest (<c>sha256:...</c>).</summary>
+    public Task<string> PushImageAsync(LabImage image, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return LabContainers.PushAsync(state, image, cancellationToken);
+    }
+
+    /// <summary>Makes a running container unhealthy, kills it, or heals it.</summary>
+    public async Task ContainerFaultAsync(string host, string container, LabContainerFault fault, CancellationToken cancellationToken = default)
+    {
+        var enter = EnterCommand(host);
+        IReadOnlyList<string> command = fault switch
+        {
+            LabContainerFault.Unhealthy => ["podman", "exec", container, "touch", "/tmp/lab-unhealthy"],
+            LabContainerFault.Healed => ["podman", "exec", container, "rm", "-f", "/tmp/lab-unhealthy"],
+            _ => ["podman", "kill", container],
+        };
+        await LabProcess.RunCheckedAsync(enter[0], [.. enter.Skip(1), .. command], null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs podman in a host (its storage, its registries.conf) and returns what it printed.</summary>
+    public Task<string> PodmanAsync(string host, IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
+    {
+        var enter = EnterCommand(host);
+        return LabProcess.RunCheckedAsync(enter[0], [.. enter.Skip(1), "podman", .. arguments], null, cancellationToken);
+    }
+
+    /// <summary>Which hosts run containers: those with container services, or every host when <see cref="LabOptions.Containers"/> says so.</summary>
+    private static HashSet<string> ContainerHostsOf(LabOptions options, IEnumerable<string> hosts) =>
+        options.Containers == true
+            ? [.. hosts]
+            : options.Containers == false ? [] : [.. LabContainers.ContainerServices(options.Fleet).Select(s => s.Host)];
+
+    private async Task StartContainersAsync(LabOptions options, CancellationToken cancellationToken)
+    {
+        await LabContainers.StartRegistryAsync(state, time, cancellationToken).ConfigureAwait(false);
+        foreach (var image in StandInImages(options.Fleet))
+        {
+            await LabContainers.PushAsync(state, image, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One image per name the fleet's containers use, serving the ports their services are checked on.</summary>
+    private static IEnumerable<LabImage> StandInImages(Fleet? fleet)
+    {
+        foreach (var group in LabContainers.ContainerServices(fleet).GroupBy(s => s.Container!.Image, StringComparer.Ordinal))
+        {
+            var ports = new SortedSet<int>();
+            var kind = "http";
+            foreach (var service in group)
+            {
+                foreach (var check in service.HealthChecks)
+                {
+                    if (check.Kind == HealthCheckKind.Tcp && check.Port is { } port)
+                    {
+                        ports.Add(port);
+                        kind = "tcp";
+                    }
+                    else if (check.Kind == HealthCheckKind.Http && Uri.TryCreate(check.Url, UriKind.Absolute, out var url))
+                    {
+                        ports.Add(url.Port);
+                    }
+                }
+
+                foreach (var mapping in service.Container!.Ports)
+                {
+                    if (PortMapping.TryParse(mapping, out var parsed) && !parsed.Udp && parsed.ContainerFirst == parsed.ContainerLast)
+                    {
+                        ports.Add(parsed.ContainerFirst);
+                    }
+                }
+
+                if (ports.Count == 0 && !service.Ports.IsEmpty)
+                {
+                    ports.Add(service.Ports[0]);
+                }
+            }
+
+            yield return new LabImage
+            {
+                Name = group.Key,
+                ServiceName = group.First().Name,
+                Ports = [.. ports.Take(8)],
+                Kind = kind,
+                Version = "1",
+            };
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using Flotilla.Inventory;
+using Flotilla.Lab.Internal;
+
+namespace Flotilla.Lab.Tests;
+
+/// <summary>Real podman (runc) in lab hosts, pulling the inventory's images from the lab's own registry.</summary>
+public sealed class LabContainerTests
+{
+    private const string Media = """
+        {
+          "version": 1,
+          "hosts": {
+            "media": { "target": "root@192.168.50.20" },
+            "home":  { "target": "root@192.168.50.21" },
+            "plain": { "target": "root@192.168.50.22" }
+          },
+          "services": {
+            "sonarr": { "host": "media", "healthChecks": [ { "type": "http", "url": "http://localhost:8989/ping" } ],
+                        "container": { "image": "lscr.io/linuxserver/sonarr:latest", "ports": [ "8989:8989" ], "user": "568:568" } },
+            "homebridge": { "host": "home", "ports": [ 8581 ],
+                            "container": { "image": "ghcr.io/homebridge/homebridge", "extraOptions": [ "--network=host" ] } }
+          }
+        }
+        """;
+
+    [LabFact]
+    public async Task A_host_with_containers_pulls_the_inventory_s_images_from_the_lab_registry_and_runs_them_with_runc()
+    {
+        var fleet = await Inventories.LoadAsync(Media);
+        await using var lab = await TestLab.StartAsync(fleet);
+        var media = lab.Host("media");
+
+        Assert.Equal(["home", "media"], lab.Lab.ContainerHosts.Order(StringComparer.Ordinal));
+        // Over real SSH, as a deploy will: registries.conf sends lscr.io to the lab's registry.
+        await lab.SshCheckedAsync("media", "podman run -d --name sonarr -p 8989:8989 --user 568:568 --memory 256m --pids-limit 100 lscr.io/linuxserver/sonarr:latest");
+        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(media.Address, 8989, "/ping") == HttpStatusCode.OK, "sonarr answering on media:8989");
+        var inspect = await lab.SshCheckedAsync("media", "podman inspect sonarr --format '{{.Config.User}} {{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.State.Status}}'");
+        Assert.Equal("568:568 268435456 100 running", inspect);
+
+        // The lab's container faults, for real.
+        await lab.Lab.ContainerFaultAsync("media", "sonarr", LabContainerFault.Unhealthy);
+        Assert.Equal(HttpStatusCode.InternalServerError, await TestLab.GetAsync(media.Address, 8989, "/ping"));
+        await lab.Lab.ContainerFaultAsync("media", "sonarr", LabContainerFault.Healed);
+        Assert.Equal(HttpStatusCode.OK, await TestLab.GetAsync(media.Address, 8989, "/ping"));
+        await lab.Lab.ContainerFaultAsync("media", "sonarr", LabContainerFault.Killed);
+        Assert.StartsWith("exited", await lab.SshCheckedAsync("media", "podman inspect sonarr --format '{{.State.Status}}'"), StringComparison.Ordinal);
+
+        // Host networking on the other host; its storage is its own (media's image is not there).
+        await lab.SshCheckedAsync("home", "podman run -d --name homebridge --network=host ghcr.io/homebridge/homebridge");
+        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("home").Address, 8581, "/") == HttpStatusCode.OK, "homebridge answering on home:8581");
+        Assert.DoesNotContain("sonarr", await lab.SshCheckedAsync("home", "podman images --format '{{.Repository}}'"), StringComparison.Ordinal);
+    }
+
+    [LabFact]
+    public async Task A_new_image_pushed_to_the_lab_registry_has_a_new_digest_and_the_health_it_was_built_with()
+    {
+        var fleet = await Inventories.LoadAsync(Media);
+        await using var lab = await TestLab.StartAsync(fleet);
+        var before = await lab.SshCheckedAsync("media", "podman pull -q lscr.io/linuxserver/sonarr:latest >/dev/null && podman image inspect lscr.io/linuxserver/sonarr:latest --format '{{.Digest}}'");
+
+        var digest = await lab.Lab.PushImageAsync(new LabImage { Name = "lscr.io/linuxserver/sonarr:latest", ServiceName = "sonarr", Ports = [8989], Health = "unhealthy", Version = "2" });
+        await lab.SshCheckedAsync("media", "podman pull -q lscr.io/linuxserver/sonarr:latest >/dev/null && podman run -d --name sonarr -p 8989:8989 lscr.io/linuxserver/sonarr:latest");
+        var after = await lab.SshCheckedAsync("media", "podman image inspect lscr.io/linuxserver/sonarr:latest --format '{{.Digest}}'");
+
+        Assert.StartsWith("sha256:", digest, StringComparison.Ordinal);
+        Assert.NotEqual(before, after);
+        Assert.Equal(digest, after);
+        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("media").Address, 8989, "/ping") == HttpStatusCode.InternalServerError, "the new image answering 500");
+    }
+
+    [LabFact]
+    public async Task Down_leaves_no_container_process_and_no_registry()
+    {
+        var fleet = await Inventories.LoadAsync(Media);
+        var lab = await TestLab.StartAsync(fleet);
+        string registry;
+        try
+        {
+            await lab.SshCheckedAsync("media", "podman run -d --name sonarr -p 8989:8989 lscr.io/linuxserver/sonarr:latest");
+            registry = lab.Lab.RegistryAddress;
+            Assert.True(await LabMachines.IsListeningAsync(lab.Lab.Gateway, LabContainers.RegistryPort, TimeProvider.System, default));
+        }
+        finally
+        {
+            await lab.DisposeAsync();
+        }
+
+        Assert.DoesNotContain(Processes(), p => p.Contains("/lab/serve.sh", StringComparison.Ordinal) || p.Contains("docker-registry", StringComparison.Ordinal) && p.Contains(lab.Lab.Directory, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(lab.Lab.Directory));
+        Assert.NotEmpty(registry);
+    }
+
+    [Theory]
+    [InlineData("ghcr.io/homebridge/homebridge", "ghcr.io", "homebridge/homebridge", "latest")]
+    [InlineData("lscr.io/linuxserver/sonarr:latest", "lscr.io", "linuxserver/sonarr", "latest")]
+    [InlineData("postgres:16", "docker.io", "library/postgres", "16")]
+    [InlineData("grafana/grafana:10.2", "docker.io", "grafana/grafana", "10.2")]
+    [InlineData("registry.lan:5000/app:1@sha256:abc", "registry.lan:5000", "app", "1")]
+    public void Image_names_are_split_as_registries_do(string image, string registry, string repository, string tag) =>
+        Assert.Equal(new ImageReference(registry, repository, tag), ImageReference.Parse(image));
+
+    private static List<string> Processes()
+    {
+        var lines = new List<string>();
+        foreach (var process in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                lines.Add(File.ReadAllText(Path.Combine(process, "cmdline")).Replace('\0', ' '));
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return lines;
+    }
+}
