@@ -28,7 +28,23 @@ let
   # its systemd-run (a lab stand-in) starts transient units.
   init = config.init or "sysv";
 
+  # A container service: what NixOS's podman-NAME.service runs (`podman run` attached), its
+  # arguments one per line in the closure, so no shell ever parses them.
+  container = s:
+    build "lab-container-${s.name}-${version}" {
+      run = fill ./container-run.sh { inherit bb; name = s.name; };
+      podmanArgs = builtins.concatStringsSep "\n" s.podman + "\n";
+      buildCommand = ''
+        mkdir -p $out/bin
+        printf '%s' "$run" > $out/bin/run
+        printf '%s' "$podmanArgs" > $out/podman-args
+        printf '0\n' > $out/startup
+        chmod +x $out/bin/run
+      '';
+    };
+
   service = s:
+    if (s.kind or "http") == "container" then container s else
     let
       kind = s.kind or "http";
       health = s.health or "healthy";

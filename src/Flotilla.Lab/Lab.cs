@@ -301,6 +301,12 @@ public sealed partial class Lab
 
         var containerHosts = ContainerHostsOf(options, state.Hosts.Select(h => h.Name));
         var registries = LabContainers.ContainerServices(options.Fleet).Select(s => ImageReference.Parse(s.Container!.Image).Registry).ToHashSet(StringComparer.Ordinal);
+        if (containerHosts.Count > 0)
+        {
+            // Before the hosts boot: their first activation runs their containers, pulling from it.
+            await StartContainersAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+
         using var gate = new SemaphoreSlim(4);
         await Task.WhenAll(state.Hosts.Select(async (host, i) =>
         {
@@ -324,10 +330,6 @@ public sealed partial class Lab
 
         await WriteSshFilesAsync(cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(state.Hosts.Select(h => LabMachines.WaitForSshAsync(h, options.BootTimeout, time, cancellationToken))).ConfigureAwait(false);
-        if (containerHosts.Count > 0)
-        {
-            await StartContainersAsync(options, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     /// <summary>

@@ -1,7 +1,15 @@
 namespace Flotilla.Lab;
 
-/// <summary>A lab service: a real server on a lab host. <see cref="Kind"/> is <c>http</c> or <c>tcp</c>.</summary>
-public sealed record LabService(string Name, int Port, string Kind, string Health = "healthy");
+/// <summary>
+/// A lab service: a real server on a lab host. <see cref="Kind"/> is <c>http</c>, <c>tcp</c>,
+/// <c>unit</c> (a process, no port) or <c>container</c>: a container service, which the host's
+/// activation runs as NixOS's <c>podman-NAME.service</c> does, with <see cref="Podman"/>'s arguments.
+/// </summary>
+public sealed record LabService(string Name, int Port, string Kind, string Health = "healthy")
+{
+    /// <summary>For a container: the arguments after <c>podman</c> (<c>run --rm --replace --name=...</c>).</summary>
+    public IReadOnlyList<string>? Podman { get; init; }
+}
 
 /// <summary>
 /// One host of a lab: a network namespace (<see cref="Namespace"/>) reached at <see cref="Address"/>

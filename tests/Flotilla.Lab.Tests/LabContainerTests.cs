@@ -17,7 +17,8 @@ public sealed class LabContainerTests
           },
           "services": {
             "sonarr": { "host": "media", "healthChecks": [ { "type": "http", "url": "http://localhost:8989/ping" } ],
-                        "container": { "image": "lscr.io/linuxserver/sonarr:latest", "ports": [ "8989:8989" ], "user": "568:568" } },
+                        "container": { "image": "lscr.io/linuxserver/sonarr:latest", "ports": [ "8989:8989" ], "user": "568:568",
+                                       "memory": "256m", "tasksMax": 100, "environment": { "TZ": "Etc/UTC" } } },
             "homebridge": { "host": "home", "ports": [ 8581 ],
                             "container": { "image": "ghcr.io/homebridge/homebridge", "extraOptions": [ "--network=host" ] } }
           }
@@ -25,31 +26,57 @@ public sealed class LabContainerTests
         """;
 
     [LabFact]
-    public async Task A_host_with_containers_pulls_the_inventory_s_images_from_the_lab_registry_and_runs_them_with_runc()
+    public async Task A_host_s_activation_runs_its_containers_as_nixos_units_do_pulling_the_inventory_s_images_from_the_lab_registry()
     {
         var fleet = await Inventories.LoadAsync(Media);
         await using var lab = await TestLab.StartAsync(fleet);
         var media = lab.Host("media");
 
         Assert.Equal(["home", "media"], lab.Lab.ContainerHosts.Order(StringComparer.Ordinal));
-        // Over real SSH, as a deploy will: registries.conf sends lscr.io to the lab's registry.
-        await lab.SshCheckedAsync("media", "podman run -d --name sonarr -p 8989:8989 --user 568:568 --memory 256m --pids-limit 100 lscr.io/linuxserver/sonarr:latest");
+        // The first boot's activation ran podman-sonarr; registries.conf sent lscr.io to the lab's registry.
         await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(media.Address, 8989, "/ping") == HttpStatusCode.OK, "sonarr answering on media:8989");
+        Assert.Equal("active", await lab.SshCheckedAsync("media", "systemctl is-active podman-sonarr"));
         var inspect = await lab.SshCheckedAsync("media", "podman inspect sonarr --format '{{.Config.User}} {{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.State.Status}}'");
         Assert.Equal("568:568 268435456 100 running", inspect);
+        Assert.Contains("TZ=Etc/UTC", await lab.SshCheckedAsync("media", "podman inspect sonarr --format '{{.Config.Env}}'"), StringComparison.Ordinal);
 
         // The lab's container faults, for real.
         await lab.Lab.ContainerFaultAsync("media", "sonarr", LabContainerFault.Unhealthy);
         Assert.Equal(HttpStatusCode.InternalServerError, await TestLab.GetAsync(media.Address, 8989, "/ping"));
         await lab.Lab.ContainerFaultAsync("media", "sonarr", LabContainerFault.Healed);
         Assert.Equal(HttpStatusCode.OK, await TestLab.GetAsync(media.Address, 8989, "/ping"));
-        await lab.Lab.ContainerFaultAsync("media", "sonarr", LabContainerFault.Killed);
-        Assert.StartsWith("exited", await lab.SshCheckedAsync("media", "podman inspect sonarr --format '{{.State.Status}}'"), StringComparison.Ordinal);
 
         // Host networking on the other host; its storage is its own (media's image is not there).
-        await lab.SshCheckedAsync("home", "podman run -d --name homebridge --network=host ghcr.io/homebridge/homebridge");
-        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("home").Address, 8581, "/") == HttpStatusCode.OK, "homebridge answering on home:8581");
+        var home = lab.Host("home");
+        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(home.Address, 8581, "/") == HttpStatusCode.OK, "homebridge answering on home:8581");
         Assert.DoesNotContain("sonarr", await lab.SshCheckedAsync("home", "podman images --format '{{.Repository}}'"), StringComparison.Ordinal);
+        await lab.Lab.ContainerFaultAsync("home", "homebridge", LabContainerFault.Killed);
+        await TestLab.EventuallyAsync(async () => (await lab.SshAsync("home", "systemctl is-active podman-homebridge")).StandardOutput.Trim() == "failed", "podman-homebridge failed after its container was killed");
+    }
+
+    [LabFact]
+    public async Task A_new_system_with_a_changed_container_replaces_it_and_the_previous_generation_puts_the_old_one_back()
+    {
+        var fleet = await Inventories.LoadAsync(Media);
+        await using var lab = await TestLab.StartAsync(fleet);
+        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("media").Address, 8989, "/ping") == HttpStatusCode.OK, "sonarr answering");
+        var first = await lab.SshCheckedAsync("media", "podman inspect sonarr --format '{{.Id}}'");
+
+        var file = lab.Lab.HostConfigurationPath("media");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(file))!;
+        var podman = json["services"]!.AsArray().Single(s => (string?)s!["kind"] == "container")!["podman"]!.AsArray();
+        podman.Insert(podman.Count - 1, "-e");
+        podman.Insert(podman.Count - 1, "LAB_MARK=2");
+        await File.WriteAllTextAsync(file, json.ToJsonString());
+        var (_, switched) = await lab.DeployAsync("media");
+
+        Assert.True(switched.ExitCode == 0, switched.StandardError);
+        await TestLab.EventuallyAsync(async () => (await lab.SshAsync("media", "podman inspect sonarr --format '{{.Config.Env}}'")).StandardOutput.Contains("LAB_MARK=2", StringComparison.Ordinal), "the new container");
+        Assert.NotEqual(first, await lab.SshCheckedAsync("media", "podman inspect sonarr --format '{{.Id}}'"));
+
+        await lab.SshCheckedAsync("media", "nix-env -p /nix/var/nix/profiles/system --rollback >/dev/null && /nix/var/nix/profiles/system/bin/switch-to-configuration switch");
+        await TestLab.EventuallyAsync(async () => (await lab.SshAsync("media", "podman inspect sonarr --format '{{.Config.Env}}'")) is { ExitCode: 0 } r && !r.StandardOutput.Contains("LAB_MARK", StringComparison.Ordinal), "the previous container back");
+        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("media").Address, 8989, "/ping") == HttpStatusCode.OK, "sonarr answering again");
     }
 
     [LabFact]
@@ -60,13 +87,13 @@ public sealed class LabContainerTests
         var before = await lab.SshCheckedAsync("media", "podman pull -q lscr.io/linuxserver/sonarr:latest >/dev/null && podman image inspect lscr.io/linuxserver/sonarr:latest --format '{{.Digest}}'");
 
         var digest = await lab.Lab.PushImageAsync(new LabImage { Name = "lscr.io/linuxserver/sonarr:latest", ServiceName = "sonarr", Ports = [8989], Health = "unhealthy", Version = "2" });
-        await lab.SshCheckedAsync("media", "podman pull -q lscr.io/linuxserver/sonarr:latest >/dev/null && podman run -d --name sonarr -p 8989:8989 lscr.io/linuxserver/sonarr:latest");
+        await lab.SshCheckedAsync("media", "podman pull -q lscr.io/linuxserver/sonarr:latest >/dev/null && podman run -d --name sonarr-next -p 9989:8989 lscr.io/linuxserver/sonarr:latest");
         var after = await lab.SshCheckedAsync("media", "podman image inspect lscr.io/linuxserver/sonarr:latest --format '{{.Digest}}'");
 
         Assert.StartsWith("sha256:", digest, StringComparison.Ordinal);
         Assert.NotEqual(before, after);
         Assert.Equal(digest, after);
-        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("media").Address, 8989, "/ping") == HttpStatusCode.InternalServerError, "the new image answering 500");
+        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("media").Address, 9989, "/ping") == HttpStatusCode.InternalServerError, "the new image answering 500");
     }
 
     [LabFact]
@@ -77,7 +104,8 @@ public sealed class LabContainerTests
         string registry;
         try
         {
-            await lab.SshCheckedAsync("media", "podman run -d --name sonarr -p 8989:8989 lscr.io/linuxserver/sonarr:latest");
+            await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("media").Address, 8989, "/ping") == HttpStatusCode.OK, "sonarr answering");
+            await lab.SshCheckedAsync("media", "podman run -d --name detached lscr.io/linuxserver/sonarr:latest");
             registry = lab.Lab.RegistryAddress;
             Assert.True(await LabMachines.IsListeningAsync(lab.Lab.Gateway, LabContainers.RegistryPort, TimeProvider.System, default));
         }

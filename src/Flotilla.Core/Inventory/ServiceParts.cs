@@ -162,6 +162,8 @@ public enum SecretFormat
 /// </summary>
 public sealed record ContainerSpec
 {
+    /// <summary>The container's own name on its host (the oci-containers attribute); null: its service's name.</summary>
+    public string? Name { get; init; }
     public required string Image { get; init; }
     /// <summary>An image archive to load instead of pulling (oci-containers <c>imageFile</c>, a store path).</summary>
     public string? ImageFile { get; init; }

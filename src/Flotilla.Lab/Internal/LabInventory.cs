@@ -56,18 +56,35 @@ internal static class LabInventory
             var configuration = new JsonObject
             {
                 ["version"] = "1",
-                ["services"] = new JsonArray([.. host.Services.Select(s => (JsonNode)new JsonObject
-                {
-                    ["name"] = s.Name,
-                    ["port"] = s.Port,
-                    ["kind"] = s.Kind,
-                    ["health"] = s.Health,
-                })]),
+                ["services"] = new JsonArray([.. host.Services.Select(s => (JsonNode)ServiceConfiguration(s))]),
             };
             await File.WriteAllTextAsync(HostConfiguration(directory, host.Name), configuration.ToJsonString(Indented) + "\n", cancellationToken).ConfigureAwait(false);
         }
 
         await File.WriteAllTextAsync(Path.Combine(directory, "machines.json"), machines.ToJsonString(Indented) + "\n", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static JsonObject ServiceConfiguration(LabService service)
+    {
+        var json = new JsonObject
+        {
+            ["name"] = service.Name,
+            ["port"] = service.Port,
+            ["kind"] = service.Kind,
+            ["health"] = service.Health,
+        };
+        if (service.Podman is { } podman)
+        {
+            // One argument per line in the closure: an argument with a line break cannot be carried.
+            if (podman.Any(a => a.Contains('\n', StringComparison.Ordinal) || a.Contains('\r', StringComparison.Ordinal)))
+            {
+                throw new LabException($"the container of lab service {service.Name} has an argument with a line break; the lab cannot run it");
+            }
+
+            json["podman"] = new JsonArray([.. podman.Select(a => (JsonNode)JsonValue.Create(a))]);
+        }
+
+        return json;
     }
 
     private static JsonObject Machine(LabState state, Fleet? fleet, Needs needs, LabHost host, Host? source)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Flotilla.Execution;
 using Flotilla.Inventory;
 
 namespace Flotilla.Lab.Internal;
@@ -84,6 +85,19 @@ internal static partial class LabPlan
             foreach (var port in service.Ports)
             {
                 Add(services[owner.Name], service.Ports.Length == 1 ? service.Name : $"{service.Name}-{port}", port, "tcp");
+            }
+        }
+
+        // Containers run as NixOS runs oci-containers: a unit per container, `podman run` attached.
+        foreach (var service in fleet.Services.Where(s => s.Container is not null))
+        {
+            if (fleet.FindHost(service.Host) is { } owner)
+            {
+                var name = ContainerRun.NameOf(service);
+                services[owner.Name].Add(new LabService(UnsafeServiceCharacter().Replace("podman-" + name, "-"), 0, "container")
+                {
+                    Podman = ContainerRun.Arguments(name, service.Container!, "k8s-file"),
+                });
             }
         }
 

@@ -120,7 +120,7 @@ internal static class ContainerReader
                     continue;
                 }
 
-                var container = Read(reader, ContainerSource.OciContainers);
+                var container = Read(reader, ContainerSource.OciContainers) is { } read ? read with { Name = entryName } : null;
                 services[entryName] = new Service
                 {
                     Name = entryName,
@@ -178,7 +178,7 @@ internal static class ContainerReader
             }
         }
 
-        var container = Read(reader, ContainerSource.FlotillaModule);
+        var container = Read(reader, ContainerSource.FlotillaModule) is { } read ? read with { Name = name } : null;
         if (reader.Object("resources") is { } resources && container is not null)
         {
             container = container with

@@ -141,6 +141,7 @@ internal static class DaggerReader
             Backup = backedUp && dataDirectory is not null ? new BackupSpec { Paths = [dataDirectory], Tool = "kopia" } : null,
             Container = new ContainerSpec
             {
+                Name = name,
                 Image = image ?? "",
                 Network = network,
                 Ports = published,
@@ -225,6 +226,7 @@ internal static class DaggerReader
                 Backup = enhanced ? new BackupSpec { Paths = [state], Tool = "kopia" } : null,
                 Container = new ContainerSpec
                 {
+                    Name = name,
                     Image = $"lscr.io/linuxserver/{name}:latest",
                     Ports = published.ToImmutable(),
                     Volumes = volumes,

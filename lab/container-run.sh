@@ -1,0 +1,11 @@
+#!@bb@ sh
+# Lab container service @name@: runs its container as NixOS's podman-NAME.service does, attached
+# (`podman run --rm --replace ...`): the service is running while the container is, and stopping
+# the service (TERM to its process group) stops the container. The arguments come one per line
+# from the closure's podman-args; no shell parses them.
+bb=@bb@
+here=$($bb dirname "$($bb dirname "$0")")
+[ -n "${LAB_READY:-}" ] && $bb touch "$LAB_READY"
+set --
+while IFS= read -r argument; do set -- "$@" "$argument"; done < "$here/podman-args"
+exec podman "$@"
