@@ -32,7 +32,7 @@ let
   # arguments one per line in the closure, so no shell ever parses them.
   container = s:
     build "lab-container-${s.name}-${version}" {
-      run = fill ./container-run.sh { inherit bb; name = s.name; };
+      run = fill ./container-run.sh { inherit bb; name = s.name; health = s.health or "healthy"; };
       podmanArgs = builtins.concatStringsSep "\n" s.podman + "\n";
       buildCommand = ''
         mkdir -p $out/bin

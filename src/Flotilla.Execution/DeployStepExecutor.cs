@@ -89,8 +89,8 @@ public sealed class DeployStepExecutor : IStepExecutor
             {
                 StepKinds.Build => await BuildAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Copy => await CopyAsync(host, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.Keys => await UploadKeysAsync(host, KeyUploadAt.PreActivation, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.KeysPost => await UploadPostActivationKeysAsync(host, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.Keys => await UploadKeysAsync(context.Fleet, host, KeyUploadAt.PreActivation, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.KeysPost => await UploadPostActivationKeysAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Activate => await ActivateAsync(host, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Verify => await VerifyAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
                 _ => StepResult.Failed($"{step.Id}: the deploy executor does not run {step.Kind} steps"),
@@ -150,15 +150,22 @@ public sealed class DeployStepExecutor : IStepExecutor
         return StepResult.Succeeded($"copied {closure.SystemPath} to {host.Target}");
     }
 
-    private async Task<StepResult> UploadKeysAsync(Host host, KeyUploadAt when, Action<string> output, CancellationToken cancellationToken)
+    private async Task<StepResult> UploadKeysAsync(Fleet fleet, Host host, KeyUploadAt when, Action<string> output, CancellationToken cancellationToken)
     {
         if (options.Goal == ActivationGoal.DryActivate)
         {
             return StepResult.Succeeded("dry-activate: keys not uploaded");
         }
 
+        // The host's keys and its containers' secrets (decrypted here, written before activation).
+        var upload = ContainerSecrets.KeysOf(fleet, host, ContainerSecrets.AgeIdentity()).Where(k => k.UploadAt == when).ToList();
+        if (upload.Select(ContainerSecrets.Problem).FirstOrDefault(p => p is not null) is { } problem)
+        {
+            return StepResult.Failed($"keys:{host.Name}: {problem}");
+        }
+
         var count = 0;
-        foreach (var key in host.Keys.Where(k => k.UploadAt == when))
+        foreach (var key in upload)
         {
             await keys.UploadAsync(host, key, cancellationToken).ConfigureAwait(false);
             output($"uploaded key {key.Name} to {key.DestDir} ({key.User}:{key.Group} {key.Permissions})");
@@ -169,11 +176,11 @@ public sealed class DeployStepExecutor : IStepExecutor
     }
 
     /// <summary>Keys that fail to arrive after activation fail the deploy: the pending activation is rolled back now, not at the timeout.</summary>
-    private async Task<StepResult> UploadPostActivationKeysAsync(Host host, Action<string> output, CancellationToken cancellationToken)
+    private async Task<StepResult> UploadPostActivationKeysAsync(Fleet fleet, Host host, Action<string> output, CancellationToken cancellationToken)
     {
         try
         {
-            return await UploadKeysAsync(host, KeyUploadAt.PostActivation, output, cancellationToken).ConfigureAwait(false);
+            return await UploadKeysAsync(fleet, host, KeyUploadAt.PostActivation, output, cancellationToken).ConfigureAwait(false);
         }
         catch (KeyUploadException e) when (Run(host.Name).ActivationDirectory is { } activation)
         {

@@ -76,3 +76,50 @@ public sealed class ContainerRunTests
         Assert.Contains("X=$(touch /tmp/pwned); `id` 'q'", arguments);
     }
 }
+
+public sealed class ContainerSecretsTests
+{
+    private static Fleet FleetWith(params ContainerSecret[] secrets) => new()
+    {
+        SourcePath = "/srv/fleet/flotilla.json",
+        Format = InventoryFormat.Json,
+        Hosts = [new Host { Name = "media", Hostname = "media", Target = new Target("10.0.0.2", "root", 22) }],
+        Services =
+        [
+            new Service
+            {
+                Name = "svr2chng/sonarr",
+                Host = "media",
+                Container = new ContainerSpec { Name = "sonarr", Image = "lscr.io/linuxserver/sonarr:latest", User = "568:568", Secrets = [.. secrets] },
+            },
+        ],
+    };
+
+    [Fact]
+    public void Container_secrets_become_keys_for_the_container_s_user_in_its_secrets_directory()
+    {
+        var fleet = FleetWith(
+            new ContainerSecret { Name = "api-key", File = "secrets/sonarr.age" },
+            new ContainerSecret { Name = "db", File = "/srv/secrets.yaml", Format = SecretFormat.Sops, SopsKey = "nixarr/sonarr/db-password", Mode = "0400" });
+
+        var keys = ContainerSecrets.KeysOf(fleet, fleet.Hosts[0], "/root/.config/sops/age/keys.txt");
+
+        Assert.Equal(2, keys.Length);
+        Assert.Equal(("api-key", "/run/flotilla-secrets/sonarr", "568", "568", "0440", KeyUploadAt.PreActivation), (keys[0].Name, keys[0].DestDir, keys[0].User, keys[0].Group, keys[0].Permissions, keys[0].UploadAt));
+        Assert.Equal(["age", "--decrypt", "--identity", "/root/.config/sops/age/keys.txt", "/srv/fleet/secrets/sonarr.age"], keys[0].CommandLine.ToArray());
+        Assert.Equal(["sops", "--decrypt", "--extract", "[\"nixarr\"][\"sonarr\"][\"db-password\"]", "/srv/secrets.yaml"], keys[1].CommandLine.ToArray());
+        Assert.Equal("0400", keys[1].Permissions);
+    }
+
+    [Fact]
+    public void An_age_secret_without_an_identity_says_where_the_identity_is_looked_for()
+    {
+        var fleet = FleetWith(new ContainerSecret { Name = "api-key", File = "/srv/sonarr.age" });
+
+        var problem = ContainerSecrets.Problem(ContainerSecrets.KeysOf(fleet, fleet.Hosts[0], null)[0]);
+
+        Assert.NotNull(problem);
+        Assert.Contains(ContainerSecrets.IdentityVariable, problem, StringComparison.Ordinal);
+        Assert.Contains("~/.config/sops/age/keys.txt", problem, StringComparison.Ordinal);
+    }
+}

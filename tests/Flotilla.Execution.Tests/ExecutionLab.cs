@@ -25,9 +25,16 @@ internal sealed class ExecutionLab : IAsyncDisposable
 
     public Fleet Fleet { get; private set; }
 
-    public static async Task<ExecutionLab> StartAsync(int hosts = 1)
+    public static Task<ExecutionLab> StartAsync(int hosts = 1) =>
+        StartAsync(new LabOptions { Name = "x-" + Guid.NewGuid().ToString("N")[..8], HostCount = hosts, StateRoot = StateRoot });
+
+    /// <summary>A lab of <paramref name="source"/>'s hosts (its services, containers and checks); the fleet is the lab's flake.</summary>
+    public static Task<ExecutionLab> StartAsync(Fleet source) =>
+        StartAsync(new LabOptions { Name = "x-" + Guid.NewGuid().ToString("N")[..8], Fleet = source, StateRoot = StateRoot });
+
+    private static async Task<ExecutionLab> StartAsync(LabOptions options)
     {
-        var lab = await Flotilla.Lab.Lab.UpAsync(new LabOptions { Name = "x-" + Guid.NewGuid().ToString("N")[..8], HostCount = hosts, StateRoot = StateRoot });
+        var lab = await Flotilla.Lab.Lab.UpAsync(options);
         try
         {
             var fleet = await InventoryLoader.LoadAsync(Path.Combine(lab.InventoryDirectory, "flake.nix"));

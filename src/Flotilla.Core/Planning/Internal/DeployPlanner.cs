@@ -85,6 +85,12 @@ internal static class DeployPlanner
         {
             var host = fleet.Hosts[hosts[i]];
             var (before, after) = CountKeys(host);
+            // Its containers' secrets are uploaded with the keys before activation.
+            foreach (var s in index.ServicesOnHost.Successors(hosts[i]))
+            {
+                before += fleet.Services[s].Container?.Secrets.Length ?? 0;
+            }
+
             keys[i] = before == 0 ? -1 : graph.Add(StepKinds.Keys, host.Name, Phase(roles[i], nixMox, PlanPhases.Keys), host.Name, null, $"upload {before} key(s) before activation");
             graph.Depend(keys[i], copy[i]);
             keysPost[i] = after;
