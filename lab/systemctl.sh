@@ -1,5 +1,5 @@
 #!@bb@ sh
-# The lab's systemctl: answers is-active, is-failed, status and list-units for the host's lab
+# The lab's systemctl: answers is-active, is-failed, status, show, start, stop, restart and list-units for the host's lab
 # services (units are the service names, with or without ".service"), and reboot: the host's
 # init (boot.sh) leaves /run/lab/reboot, which reboots the host the way the lab's reboot fault
 # does, detached, so the session that asked can end first.
@@ -47,6 +47,41 @@ case "$command" in
     done
     [ $all = 0 ] && exit 0
     exit $rc ;;
+  restart | start | stop)
+    # As switch-to-configuration starts and stops services: the service's process group is
+    # stopped (TERM, then KILL after 3 s) and its run script started again, detached.
+    [ -n "$units" ] || { echo "systemctl $command: name a unit" >&2; exit 1; }
+    for u in $units; do
+      n=${u%.service}
+      [ -e "/run/current-system/services/$n" ] || { echo "Failed to $command $n.service: Unit $n.service not found." >&2; exit 5; }
+      if [ "$command" != start ] && [ -f "$state/$n/pid" ]; then
+        pid=$($bb cat "$state/$n/pid")
+        $bb kill -TERM -"$pid" 2>/dev/null
+        i=0
+        while [ $i -lt 30 ] && alive "$pid"; do $bb usleep 100000; i=$((i + 1)); done
+        $bb kill -KILL -"$pid" 2>/dev/null
+      fi
+      [ "$command" = stop ] && continue
+      $bb mkdir -p "$state/$n"
+      spec=$($bb readlink -f "/run/current-system/services/$n")
+      echo "$spec" > "$state/$n/spec"
+      $bb setsid "$spec/bin/run" < /dev/null >> "$state/$n/log" 2>&1 &
+      echo $! > "$state/$n/pid"
+    done ;;
+  show)
+    # systemd's blocks of Key=value lines, one per unit, separated by a blank line (--property is
+    # answered whole: these are the properties Flotilla asks for).
+    first=1
+    for u in $units; do
+      s=$(unit_state "$u")
+      n=${u%.service}
+      [ $first = 1 ] || echo
+      first=0
+      load=loaded
+      [ "$s" = inactive ] && [ ! -e "/run/current-system/services/$n" ] && load=not-found
+      case "$s" in active) sub=running ;; failed) sub=failed ;; *) sub=dead ;; esac
+      printf 'Id=%s.service\nLoadState=%s\nActiveState=%s\nSubState=%s\nNRestarts=0\nActiveEnterTimestamp=\n' "$n" "$load" "$s" "$sub"
+    done ;;
   list-units | "")
     for l in /run/current-system/services/*; do
       [ -e "$l" ] || continue

@@ -22,6 +22,7 @@ public static class FlotillaCli
             RunsCommand.Create(context),
             ExecCommand.Create(context),
             StatusCommand.Create(context),
+            ServicesCommand.Create(context),
             RollbackCommand.Create(context),
             RebootCommand.Create(context),
             UpgradeCommand.Create(context),

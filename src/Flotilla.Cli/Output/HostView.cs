@@ -43,4 +43,5 @@ internal sealed record TargetView(string Address, string User, int Port);
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(IReadOnlyList<HostView>))]
 [JsonSerializable(typeof(IReadOnlyList<StatusView>))]
+[JsonSerializable(typeof(IReadOnlyList<ServiceView>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

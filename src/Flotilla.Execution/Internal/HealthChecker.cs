@@ -45,6 +45,21 @@ internal sealed class HealthChecker(SshTransport ssh, TimeProvider time)
         }
     }
 
+    /// <summary>Runs <paramref name="checks"/> once each (no retries): how a service is right now, for <c>flotilla services</c>.</summary>
+    public async Task<HealthReport> CheckOnceAsync(Host host, IReadOnlyList<HealthCheck> checks, CancellationToken cancellationToken)
+    {
+        foreach (var check in checks)
+        {
+            var (passed, output) = await RunWithRetriesAsync(host, check with { Retries = 1 }, cancellationToken).ConfigureAwait(false);
+            if (!passed)
+            {
+                return new HealthReport(false, $"{Describe(check)}: {output}");
+            }
+        }
+
+        return new HealthReport(true, $"{checks.Count} health check(s) passed");
+    }
+
     private async Task<HealthReport> CheckAllAsync(Fleet fleet, Host host, Action<string> onLine, CancellationToken cancellationToken)
     {
         var checks = ChecksOf(fleet, host);

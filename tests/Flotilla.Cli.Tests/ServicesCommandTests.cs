@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Flotilla.Processes;
+using Flotilla.Tests.Support;
+
+namespace Flotilla.Tests;
+
+/// <summary><c>flotilla services</c> on a lab whose hosts run real containers (podman, the lab's registry).</summary>
+public sealed class ServicesCommandTests
+{
+    private const string Inventory = """
+        {
+          "version": 1,
+          "hosts": {
+            "media": { "target": "10.1.0.2" },
+            "home":  { "target": "10.1.0.3" }
+          },
+          "services": {
+            "prowlarr": { "host": "media", "healthChecks": [ { "type": "http", "url": "http://localhost:9696/ping" } ],
+                          "container": { "image": "lscr.io/linuxserver/prowlarr:latest", "ports": [ "9696:9696" ], "user": "568:568" } },
+            "sonarr": { "host": "media", "dependsOn": [ "prowlarr" ], "healthChecks": [ { "type": "http", "url": "http://localhost:8989/ping" } ],
+                        "container": { "image": "lscr.io/linuxserver/sonarr:latest", "ports": [ "8989:8989" ], "user": "568:568" } },
+            "homebridge": { "host": "home", "ports": [ 8581 ], "healthChecks": [ { "type": "http", "url": "http://localhost:8581/" } ],
+                            "container": { "image": "ghcr.io/homebridge/homebridge", "extraOptions": [ "--network=host" ] } }
+          }
+        }
+        """;
+
+    [LabFact]
+    public async Task Services_shows_each_container_running_and_healthy_then_an_unhealthy_one_a_restarted_one_and_a_dead_one()
+    {
+        using var dir = new TempDirectory();
+        await using var lab = await CliLab.UpAsync(dir.Path, "sv", dir.Write("flotilla.json", Inventory));
+        var addresses = await lab.AddressesAsync();
+
+        var all = await ServicesAsync(lab);
+        Assert.True(all.ExitCode == 0, all.Output + all.Error);
+        Assert.Equal(["home/homebridge", "media/prowlarr", "media/sonarr"], all.Services.Keys.Order(StringComparer.Ordinal));
+        foreach (var service in all.Services.Values)
+        {
+            Assert.Equal(("container", "running", (bool?)true), (service.Kind, service.State, service.Healthy));
+            Assert.StartsWith("sha256:", service.Digest, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("lscr.io/linuxserver/sonarr:latest", all.Services["media/sonarr"].Image);
+
+        // sonarr answers 500: unhealthy, and the command says so.
+        await SshAsync(addresses["media"], "podman exec sonarr touch /tmp/lab-unhealthy");
+        var unhealthy = await ServicesAsync(lab, "--on", "media");
+        Assert.Equal(1, unhealthy.ExitCode);
+        Assert.Equal((false, "running"), (unhealthy.Services["media/sonarr"].Healthy, unhealthy.Services["media/sonarr"].State));
+        Assert.Contains("500", unhealthy.Services["media/sonarr"].Message, StringComparison.Ordinal);
+        Assert.True(unhealthy.Services["media/prowlarr"].Healthy);
+
+        // A restart makes a new container (the unit runs it with --rm --replace): healthy again.
+        var restart = await lab.RunAsync("services", "restart", "-f", lab.Inventory, "media/sonarr");
+        Assert.True(restart.ExitCode == 0, restart.Output + restart.Error);
+        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "media")).Services["media/sonarr"].Healthy == true, "sonarr healthy after its restart");
+
+        var logs = await lab.RunAsync("services", "logs", "-f", lab.Inventory, "media/sonarr");
+        Assert.True(logs.ExitCode == 0, logs.Error);
+        Assert.Contains("sonarr version 1 starting", logs.Output, StringComparison.Ordinal);
+
+        // A killed container (run with --rm) is gone and its unit failed.
+        await SshAsync(addresses["home"], "podman kill homebridge");
+        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"].State == "failed", "homebridge reported failed");
+        var table = await lab.RunAsync("services", "-f", lab.Inventory, "--on", "home");
+        Assert.Equal(1, table.ExitCode);
+        Assert.Contains("podman-homebridge failed", Assert.Single(table.Output.Split('\n'), l => l.StartsWith("home ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_target_that_is_not_host_slash_service_says_how_to_write_it()
+    {
+        using var dir = new TempDirectory();
+        var inventory = dir.Write("flotilla.json", Inventory);
+
+        var run = await CliRunner.RunAsync(dir.Path, "services", "logs", "-f", inventory, "sonarr");
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("write HOST/SERVICE", run.Error, StringComparison.Ordinal);
+    }
+
+    private sealed record View(string Kind, string? Image, string? Digest, string State, bool? Healthy, string? Message);
+
+    private sealed record Listing(int ExitCode, string Output, string Error, Dictionary<string, View> Services);
+
+    private static async Task<Listing> ServicesAsync(CliLab lab, params string[] selection)
+    {
+        var run = await lab.RunAsync(["services", "-f", lab.Inventory, "--json", .. selection]);
+        using var json = JsonDocument.Parse(run.Output);
+        var services = json.RootElement.EnumerateArray().ToDictionary(
+            s => s.GetProperty("host").GetString() + "/" + s.GetProperty("name").GetString(),
+            s => new View(
+                s.GetProperty("kind").GetString()!,
+                s.GetProperty("image").GetString(),
+                s.GetProperty("digest").GetString(),
+                s.GetProperty("state").GetString()!,
+                s.GetProperty("healthy").ValueKind == JsonValueKind.Null ? null : s.GetProperty("healthy").GetBoolean(),
+                s.GetProperty("message").GetString()));
+        return new Listing(run.ExitCode, run.Output, run.Error, services);
+    }
+
+    private static async Task SshAsync(string address, string command)
+    {
+        var result = await ProcessRunner.RunAsync("ssh", ["-o", "BatchMode=yes", "root@" + address, command]);
+        Assert.True(result.ExitCode == 0, result.StandardError);
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(400);
+        }
+
+        Assert.Fail($"{what} did not happen within 20 s");
+    }
+}
