@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Flotilla.Cli;
 using Flotilla.Processes;
 using Flotilla.Tests.Support;
 
