@@ -11,7 +11,7 @@ namespace Flotilla.Execution;
 /// then confirm, or roll back at once). One instance serves one run: it remembers each host's
 /// closure and activation between steps. Thread safe (steps of different hosts run in parallel).
 /// </summary>
-public sealed class DeployStepExecutor : IStepExecutor
+public sealed partial class DeployStepExecutor : IStepExecutor
 {
     private readonly DeployOptions options;
     private readonly SshTransport ssh;
@@ -91,7 +91,9 @@ public sealed class DeployStepExecutor : IStepExecutor
                 StepKinds.Copy => await CopyAsync(host, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Keys => await UploadKeysAsync(context.Fleet, host, KeyUploadAt.PreActivation, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.KeysPost => await UploadPostActivationKeysAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.Pull => await PullAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Activate => await ActivateAsync(host, Output, cancellationToken).ConfigureAwait(false),
+                StepKinds.Container => await ContainerGateAsync(context.Fleet, host, step, Output, cancellationToken).ConfigureAwait(false),
                 StepKinds.Verify => await VerifyAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
                 _ => StepResult.Failed($"{step.Id}: the deploy executor does not run {step.Kind} steps"),
             };

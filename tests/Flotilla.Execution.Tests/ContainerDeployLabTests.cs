@@ -23,6 +23,12 @@ public sealed class ContainerDeployLabTests
 
         Assert.All(results, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
         Assert.Contains(results, r => r.Step.Kind == "keys" && r.Result.Message!.Contains("1 key(s)", StringComparison.Ordinal));
+        Assert.Contains(results, r => r.Step.Id == "pull:media" && r.Result.Message == "2 image(s) present on media");
+        // Each container gated after activation, in its dependency order, before the host's verify.
+        var order = results.Select(r => r.Step.Id).ToList();
+        Assert.True(order.IndexOf("activate:media") < order.IndexOf("container:media/prowlarr")
+            && order.IndexOf("container:media/prowlarr") < order.IndexOf("container:media/sonarr")
+            && order.IndexOf("container:media/sonarr") < order.IndexOf("verify:media"), string.Join(", ", order));
         Assert.Equal(Secret, await lab.SshAsync("media", "podman exec sonarr cat /run/secrets/api-key"));
         Assert.Equal("440 568:568", await lab.SshAsync("media", "stat -c '%a %u:%g' /run/flotilla-secrets/sonarr/api-key"));
         Assert.Equal("false", await lab.SshAsync("media", "podman inspect sonarr --format '{{range .Mounts}}{{if eq .Destination \"/run/secrets/api-key\"}}{{.RW}}{{end}}{{end}}'"));
@@ -49,9 +55,12 @@ public sealed class ContainerDeployLabTests
         var output = new RecordingOutput();
         var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60))), lab.Plan("media"), output);
 
+        // prowlarr's gate comes first (sonarr depends on it): it fails, the host rolls back, sonarr's gate never runs.
         var last = results[^1];
-        Assert.True(last.Step.Kind == "verify" && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
-        Assert.Contains("500", last.Result.Message, StringComparison.Ordinal); // both containers answer 500 now
+        Assert.True(last.Step.Id == "container:media/prowlarr" && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.Contains("answered 500", last.Result.Message, StringComparison.Ordinal);
+        Assert.Contains("with its previous containers", last.Result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(results, r => r.Step.Id == "container:media/sonarr");
         // The previous generation's container is back, healthy, with its secret.
         await EventuallyAsync(async () => (await lab.SshAsync("media", "podman inspect sonarr --format '{{.Config.Env}}'")).Contains("LAB_HEALTH=healthy", StringComparison.Ordinal), "the healthy container back");
         Assert.NotEqual(healthy, await lab.SshAsync("media", "podman inspect sonarr --format '{{.Id}}'"));

@@ -9,7 +9,11 @@ public static class StepKinds
     public const string Keys = "keys";
     /// <summary>Uploads the host's keys that go up after activation.</summary>
     public const string KeysPost = "keys-post";
+    /// <summary>Makes the images of the host's containers present (pull, or load an image file) before activation.</summary>
+    public const string Pull = "pull";
     public const string Activate = "activate";
+    /// <summary>After activation, one container of the host: running and passing its own health checks (in its dependency order).</summary>
+    public const string Container = "container";
     public const string Verify = "verify";
     /// <summary>Joins many steps into one (<c>gate:core</c>: every core host is verified).</summary>
     public const string Gate = "gate";

@@ -45,6 +45,26 @@ internal sealed class HealthChecker(SshTransport ssh, TimeProvider time)
         }
     }
 
+    /// <summary>Runs one owner's checks with their retries (startup, then liveness), as the verify step does for a host.</summary>
+    public async Task<HealthReport> CheckAsync(Host host, string owner, IReadOnlyList<HealthCheck> checks, Action<string> onLine, CancellationToken cancellationToken)
+    {
+        foreach (var phase in new[] { HealthCheckPhase.Startup, HealthCheckPhase.Liveness })
+        {
+            foreach (var check in checks.Where(c => c.Phase == phase))
+            {
+                var (passed, output) = await RunWithRetriesAsync(host, check, cancellationToken).ConfigureAwait(false);
+                var what = $"{phase.ToString().ToLowerInvariant()} check {Describe(check)} of {owner}";
+                onLine(passed ? $"passed: {what}" : $"FAILED: {what}: {output}");
+                if (!passed)
+                {
+                    return new HealthReport(false, $"{what} failed after {Math.Max(1, check.Retries)} attempt(s): {output}");
+                }
+            }
+        }
+
+        return new HealthReport(true, $"{checks.Count} health check(s) of {owner} passed");
+    }
+
     /// <summary>Runs <paramref name="checks"/> once each (no retries): how a service is right now, for <c>flotilla services</c>.</summary>
     public async Task<HealthReport> CheckOnceAsync(Host host, IReadOnlyList<HealthCheck> checks, CancellationToken cancellationToken)
     {

@@ -19,6 +19,27 @@ public sealed class DeployPlanTests
     }
 
     [Fact]
+    public void A_host_with_containers_pulls_their_images_before_activation_and_gates_each_after_it_in_dependency_order()
+    {
+        var fleet = new TestFleet().Host("media").App("sonarr", "media", "prowlarr").App("prowlarr", "media").App("web", "media").Build();
+        fleet = fleet with
+        {
+            Services = [.. fleet.Services.Select(s => s.Name == "web" ? s : s with { Container = new ContainerSpec { Name = s.Name, Image = $"lscr.io/linuxserver/{s.Name}:latest" } })],
+        };
+
+        var plan = Deploy(fleet);
+
+        PlanAssert.Ordered(plan);
+        Assert.Equal(["copy:media"], PlanAssert.Step(plan, "pull:media").DependsOn.ToArray());
+        Assert.Contains("pull:media", PlanAssert.Step(plan, "activate:media").DependsOn);
+        Assert.Equal(["activate:media"], PlanAssert.Step(plan, "container:media/prowlarr").DependsOn.ToArray());
+        Assert.Equal(["activate:media", "container:media/prowlarr"], PlanAssert.Step(plan, "container:media/sonarr").DependsOn.ToArray());
+        Assert.Equal(["activate:media", "container:media/sonarr", "container:media/prowlarr"], PlanAssert.Step(plan, "verify:media").DependsOn.ToArray());
+        Assert.Equal("sonarr", PlanAssert.Step(plan, "container:media/sonarr").Service);
+        Assert.DoesNotContain(plan.Steps, s => s.Id.EndsWith("/web", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Activate_waits_for_the_verify_of_hosts_it_depends_on()
     {
         var plan = Deploy(new TestFleet().Host("db").Host("web", "db").Build());

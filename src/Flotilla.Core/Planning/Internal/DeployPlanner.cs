@@ -99,8 +99,18 @@ internal static class DeployPlanner
         for (var i = 0; i < hosts.Length; i++)
         {
             var host = fleet.Hosts[hosts[i]];
+            var containers = ContainersOn(index, hosts[i]);
+            var pull = -1;
+            if (containers.Count > 0)
+            {
+                var images = containers.Select(c => c.Container!.Image).Distinct(StringComparer.Ordinal).Count();
+                pull = graph.Add(StepKinds.Pull, host.Name, Phase(roles[i], nixMox, PlanPhases.Copy), host.Name, null, $"make {images} container image(s) present on the host (pull, or load an image file)");
+                graph.Depend(pull, copy[i]);
+            }
+
             activate[i] = graph.Add(StepKinds.Activate, host.Name, Phase(roles[i], nixMox, PlanPhases.Activate), host.Name, null);
             graph.Depend(activate[i], keys[i] >= 0 ? keys[i] : copy[i]);
+            graph.Depend(activate[i], pull);
             var last = activate[i];
             if (keysPost[i] > 0)
             {
@@ -112,6 +122,28 @@ internal static class DeployPlanner
 
             verify[i] = graph.Add(StepKinds.Verify, host.Name, Phase(roles[i], nixMox, PlanPhases.Verify), host.Name, null);
             graph.Depend(verify[i], last);
+
+            // Each container after activation, after the containers of the host it depends on;
+            // the host's verify (and its confirmation) after all of them.
+            var gates = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var service in containers)
+            {
+                var name = service.Container!.Name ?? service.Name;
+                gates[service.Name] = graph.AddWithId($"{StepKinds.Container}:{host.Name}/{name}", StepKinds.Container, Phase(roles[i], nixMox, PlanPhases.Verify), host.Name, service.Name, $"container {name} running and healthy");
+                graph.Depend(gates[service.Name], last);
+                graph.Depend(verify[i], gates[service.Name]);
+            }
+
+            foreach (var service in containers)
+            {
+                foreach (var needed in service.DependsOn)
+                {
+                    if (gates.TryGetValue(needed, out var neededGate))
+                    {
+                        graph.Depend(gates[service.Name], neededGate);
+                    }
+                }
+            }
         }
 
         for (var i = 0; i < hosts.Length; i++)
@@ -271,6 +303,9 @@ internal static class DeployPlanner
         ? plain
         : role != Role.App ? PlanPhases.NixCore
         : plain == PlanPhases.Verify ? PlanPhases.Verify : PlanPhases.NixServiceConfig;
+
+    private static List<Service> ContainersOn(FleetIndex index, int host) =>
+        [.. index.ServicesOnHost.Successors(host).ToArray().Select(s => index.Fleet.Services[s]).Where(s => s.Container is not null)];
 
     private static (int Before, int After) CountKeys(Host host)
     {
