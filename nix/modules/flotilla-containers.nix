@@ -108,5 +108,16 @@ in
   config = lib.mkIf (enabled != { }) {
     virtualisation.oci-containers.backend = lib.mkDefault "podman";
     virtualisation.oci-containers.containers = builtins.mapAttrs toOci enabled;
+    # Restarted with a pause when it dies, and given up on (the unit fails, `flotilla services`
+    # reports it) when it dies 5 times in 10 minutes, instead of restarting forever.
+    systemd.services = builtins.listToAttrs (map
+      (name: {
+        name = "podman-${name}";
+        value = {
+          serviceConfig = { Restart = lib.mkDefault "on-failure"; RestartSec = lib.mkDefault "10s"; };
+          unitConfig = { StartLimitBurst = lib.mkDefault 5; StartLimitIntervalSec = lib.mkDefault 600; };
+        };
+      })
+      (builtins.attrNames enabled));
   };
 }

@@ -240,5 +240,15 @@ public sealed class DoomlabFlakeTests
         Assert.Equal(["/run/flotilla-secrets/sonarr/api-key:/run/secrets/api-key:ro"], Strings("volumes"));
         Assert.Equal("registry", declared.RootElement.GetProperty("labels").GetProperty("io.containers.autoupdate").GetString());
         Assert.DoesNotContain("sonarr-api-key", oci.StandardOutput, StringComparison.Ordinal);
+
+        // A container that keeps dying is given up on, not restarted forever.
+        var unit = await ProcessRunner.RunAsync("nix", ["--extra-experimental-features", "nix-command flakes", "eval", "--json",
+            "path:" + dir.Path + "#nixosConfigurations.svr3chng.config.systemd.services.podman-sonarr"]);
+        Assert.True(unit.ExitCode == 0, unit.StandardError);
+        using var service = System.Text.Json.JsonDocument.Parse(unit.StandardOutput);
+        // The stand-in's systemd.services takes anything, so mkDefault stays as NixOS's module system would read it.
+        static System.Text.Json.JsonElement Value(System.Text.Json.JsonElement e) => e.ValueKind == System.Text.Json.JsonValueKind.Object && e.TryGetProperty("content", out var c) ? c : e;
+        Assert.Equal("on-failure", Value(service.RootElement.GetProperty("serviceConfig").GetProperty("Restart")).GetString());
+        Assert.Equal(5, Value(service.RootElement.GetProperty("unitConfig").GetProperty("StartLimitBurst")).GetInt32());
     }
 }
