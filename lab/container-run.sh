@@ -3,11 +3,15 @@
 # (`podman run --rm --replace ...`): the service is running while the container is, and stopping
 # the service (TERM to its process group) stops the container. The arguments come one per line
 # from the closure's podman-args; no shell parses them. The lab's configured health of the
-# service (@health@) reaches the stand-in image as LAB_HEALTH.
+# service (@health@), when it is not healthy, reaches the stand-in image as LAB_HEALTH.
 bb=@bb@
 here=$($bb dirname "$($bb dirname "$0")")
 [ -n "${LAB_READY:-}" ] && $bb touch "$LAB_READY"
 set --
 while IFS= read -r argument; do set -- "$@" "$argument"; done < "$here/podman-args"
 shift
-exec podman run -e LAB_HEALTH=@health@ "$@"
+# Only a configured fault overrides the image's own health (a new image may bring its own).
+if [ "@health@" != healthy ]; then
+  exec podman run -e LAB_HEALTH=@health@ "$@"
+fi
+exec podman run "$@"

@@ -69,6 +69,35 @@ public sealed class ServicesCommandTests
         Assert.Contains("podman-homebridge failed", Assert.Single(table.Output.Split('\n'), l => l.StartsWith("home ", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
+    [LabFact]
+    public async Task Services_update_moves_a_container_to_the_registry_s_new_image_and_rolls_back_one_that_fails_its_checks()
+    {
+        using var dir = new TempDirectory();
+        var inventory = Inventory.Replace("\"user\": \"568:568\" } },", "\"user\": \"568:568\", \"labels\": { \"io.containers.autoupdate\": \"registry\" } } },", StringComparison.Ordinal);
+        await using var lab = await CliLab.UpAsync(dir.Path, "su", dir.Write("flotilla.json", inventory));
+        var images = await Flotilla.Lab.Lab.OpenAsync(lab.Name, CliLab.StateRoot);
+        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "media")).Services["media/sonarr"].Healthy == true, "sonarr healthy");
+
+        var unchanged = await lab.RunAsync("services", "update", "-f", lab.Inventory);
+        Assert.True(unchanged.ExitCode == 0, unchanged.Output + unchanged.Error);
+        Assert.Contains("uptodate", unchanged.Output, StringComparison.Ordinal);
+
+        var second = await images.PushImageAsync(new Flotilla.Lab.LabImage { Name = "lscr.io/linuxserver/sonarr:latest", ServiceName = "sonarr", Ports = [8989], Version = "2" });
+        var updated = await lab.RunAsync("services", "update", "-f", lab.Inventory);
+        Assert.True(updated.ExitCode == 0, updated.Output + updated.Error);
+        Assert.Contains("updated to", updated.Output, StringComparison.Ordinal);
+        var now = (await ServicesAsync(lab, "--on", "media")).Services["media/sonarr"];
+        Assert.Equal((second, true), (now.Digest, now.Healthy));
+
+        await images.PushImageAsync(new Flotilla.Lab.LabImage { Name = "lscr.io/linuxserver/sonarr:latest", ServiceName = "sonarr", Ports = [8989], Version = "3", Health = "unhealthy" });
+        var failed = await lab.RunAsync("services", "update", "-f", lab.Inventory);
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("rolledback", failed.Output, StringComparison.Ordinal);
+        var back = (await ServicesAsync(lab, "--on", "media")).Services["media/sonarr"];
+        Assert.Equal((second, true, "running"), (back.Digest, back.Healthy, back.State));
+        Assert.Contains("version 2", await TestHttp.GetBodyAsync((await lab.AddressesAsync())["media"], 8989), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_target_that_is_not_host_slash_service_says_how_to_write_it()
     {
@@ -99,6 +128,13 @@ public sealed class ServicesCommandTests
                 s.GetProperty("healthy").ValueKind == JsonValueKind.Null ? null : s.GetProperty("healthy").GetBoolean(),
                 s.GetProperty("message").GetString()));
         return new Listing(run.ExitCode, run.Output, run.Error, services);
+    }
+
+    private static class TestHttp
+    {
+        private static readonly HttpClient Client = new(new HttpClientHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+
+        public static Task<string> GetBodyAsync(string address, int port) => Client.GetStringAsync(new Uri($"http://{address}:{port}/"));
     }
 
     private static async Task SshAsync(string address, string command)

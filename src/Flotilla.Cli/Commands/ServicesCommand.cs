@@ -21,7 +21,7 @@ internal static class ServicesCommand
         var json = CommonOptions.Json("Print a JSON list of service objects instead of a table");
         var command = new Command("services", "Show every service of the selected hosts (containers and systemd units): state, image digest, health, restarts")
         {
-            file, json, Logs(context), Restart(context),
+            file, json, Logs(context), Restart(context), Update(context),
         };
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -111,17 +111,10 @@ internal static class ServicesCommand
 
             // A container NixOS runs is restarted through its unit (podman-NAME), so systemd keeps
             // tracking it; one without a unit with podman itself.
-            const string Script = """
-                if [ "$1" = container ]; then
-                  if systemctl show --property=LoadState "podman-$2.service" 2>/dev/null | grep -qx 'LoadState=loaded'; then
-                    exec systemctl restart "podman-$2.service"
-                  fi
-                  exec podman restart "$2"
-                fi
-                exec systemctl restart "$2"
-                """;
-            var kind = service?.Container is not null || service is null ? "container" : "systemd";
-            var result = await new SshTransport().RunCommandAsync(host.Target, RemoteShell.Script(Script, kind, name), null, null, cancellationToken).ConfigureAwait(false);
+            var script = service?.Container is not null || service is null
+                ? RemoteShell.Script(ContainerUpdater.RestartScript, name)
+                : RemoteShell.Script("""exec systemctl restart "$1" """, name);
+            var result = await new SshTransport().RunCommandAsync(host.Target, script, null, null, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 await context.Error.WriteLineAsync($"services restart: restarting {name} on {host.Name} failed (exit {result.ExitCode}): {result.Tail(3)}").ConfigureAwait(false);
@@ -130,6 +123,49 @@ internal static class ServicesCommand
 
             await context.Output.WriteLineAsync($"restarted {host.Name}/{name}").ConfigureAwait(false);
             return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Update(CliContext context)
+    {
+        var file = CommonOptions.File();
+        var selection = new SelectionOptions(context);
+        var command = new Command("update", "Move containers to the image their registry has now, in dependency order, each health-gated and rolled back when the new image fails (containers with an auto-update policy, or those named with --service)")
+        {
+            file,
+        };
+        selection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var chosen = selection.Read(parse);
+            if (InventoryCommands.Select(context, fleet, chosen) is not { } hosts)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var containers = ContainerUpdater.Candidates(fleet, hosts, [.. chosen.Services]);
+            if (containers.Count == 0)
+            {
+                await context.Output.WriteLineAsync("services update: no selected container has an auto-update policy (io.containers.autoupdate, enableAutoUpdate, autoUpdate); name them with --service").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            var updates = await new ContainerUpdater().UpdateAsync(fleet, containers, line => context.Output.WriteLine(line), cancellationToken).ConfigureAwait(false);
+            var table = new TextTable("HOST", "SERVICE", "IMAGE", "OUTCOME", "NOTE");
+            foreach (var update in updates)
+            {
+                table.Add(update.Host, update.Service, update.Image, update.Outcome.ToString().ToLowerInvariant(), update.Message);
+            }
+
+            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            return updates.All(u => u.Outcome is ContainerUpdateOutcome.UpToDate or ContainerUpdateOutcome.Updated) ? ExitCodes.Success : ExitCodes.Failed;
         });
         return command;
     }
