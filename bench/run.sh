@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Flotilla's benchmarks: bench/run.sh [plan|deploy|exec|control-plane|control-plane-flood|all] [options...]
+# Runs Flotilla's benchmarks: bench/run.sh [plan|deploy|exec|containers|control-plane|control-plane-flood|all] [options...]
 # deploy and exec bring up labs (root) and compare Flotilla with a sequential nix copy loop,
 # parallel-ssh and Ansible, so this script installs those (not scripts/setup.sh: the product
 # does not need them). It builds the CLI as ./flotilla does and measures that built process.
@@ -9,7 +9,7 @@ cd "$root"
 which="${1:-all}"
 shift || true
 
-if [[ "$which" == deploy || "$which" == exec || "$which" == all ]]; then
+if [[ "$which" == deploy || "$which" == exec || "$which" == containers || "$which" == all ]]; then
   if [[ $(id -u) -ne 0 ]]; then
     echo "bench: the deploy and exec benchmarks make labs and need root" >&2
     exit 1
@@ -40,7 +40,7 @@ fi
 dotnet build bench/Flotilla.Bench -c Release --nologo -v quiet -o .build/bench >/dev/null
 bench() { dotnet .build/bench/Flotilla.Bench.dll "$@"; }
 case "$which" in
-  all) bench plan "$@"; bench deploy "$@"; bench exec "$@"; bench control-plane; bench control-plane-flood ;;
-  plan|deploy|exec|control-plane|control-plane-flood) bench "$which" "$@" ;;
-  *) echo "bench/run.sh: unknown benchmark \"$which\"; available: plan, deploy, exec, control-plane, control-plane-flood, all" >&2; exit 2 ;;
+  all) bench plan "$@"; bench deploy "$@"; bench exec "$@"; bench containers; bench control-plane; bench control-plane-flood ;;
+  plan|deploy|exec|containers|control-plane|control-plane-flood) bench "$which" "$@" ;;
+  *) echo "bench/run.sh: unknown benchmark \"$which\"; available: plan, deploy, exec, containers, control-plane, control-plane-flood, all" >&2; exit 2 ;;
 esac

@@ -35,6 +35,7 @@ internal static class BenchCommand
             "plan" => await PlanBenchmark.RunAsync(args).ConfigureAwait(false),
             "deploy" => await DeployBenchmark.RunAsync(options, cancellation.Token).ConfigureAwait(false),
             "exec" => await ExecBenchmark.RunAsync(options, cancellation.Token).ConfigureAwait(false),
+            "containers" => await ContainersBenchmark.RunAsync(options, cancellation.Token).ConfigureAwait(false),
             // The first quick version (one store per run); control-plane above is the full benchmark.
             "control-plane-single" => await ControlPlaneBenchmark.RunAsync(args, cancellation.Token).ConfigureAwait(false),
             _ => Unknown(name),
@@ -43,7 +44,7 @@ internal static class BenchCommand
 
     private static int Unknown(string name)
     {
-        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec, control-plane, control-plane-flood");
+        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec, containers, control-plane, control-plane-flood");
         return 2;
     }
 }
