@@ -40,6 +40,23 @@ internal sealed class ExecutionLab : IAsyncDisposable
         }
     }
 
+    /// <summary>A lab of <paramref name="source"/>'s hosts (their platforms, login users, health checks), with its fleet loaded from the lab's flake.</summary>
+    public static async Task<ExecutionLab> StartAsync(Fleet source)
+    {
+        var lab = await Flotilla.Lab.Lab.UpAsync(new LabOptions { Name = "x-" + Guid.NewGuid().ToString("N")[..8], Fleet = source, StateRoot = StateRoot });
+        try
+        {
+            var fleet = await InventoryLoader.LoadAsync(Path.Combine(lab.InventoryDirectory, "flake.nix"));
+            Assert.Empty(fleet.Diagnostics);
+            return new ExecutionLab(lab, Quick(fleet));
+        }
+        catch
+        {
+            await lab.DownAsync();
+            throw;
+        }
+    }
+
     /// <summary>Options for the lab: no binary cache, a short confirm timeout.</summary>
     public static DeployOptions Options(TimeSpan? confirmTimeout = null) => new()
     {
