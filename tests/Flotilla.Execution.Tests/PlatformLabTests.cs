@@ -1,4 +1,5 @@
 using Flotilla.Inventory;
+using Flotilla.Lab;
 using Flotilla.Tests.Support;
 
 namespace Flotilla.Execution.Tests;
@@ -130,5 +131,59 @@ public sealed class PlatformLabTests
         var status = await new HostStatusReader(options).ReadAsync(lab.Fleet, [lab.Host("macmini0"), lab.Host("imac0")], compareWithInventory: false);
         Assert.Equal([1, 1], status.Select(s => s.Generation));
         Assert.Equal([darwinFirst, homeFirst], status.Select(s => s.CurrentSystem));
+    }
+
+    [LabFact]
+    public async Task Darwin_and_home_manager_hosts_that_lose_their_network_after_activation_roll_themselves_back()
+    {
+        await using var lab = await StartAsync();
+        var darwinBefore = await lab.CurrentSystemAsync("macmini0");
+        var homeBefore = await lab.SshAsync("imac0", "readlink -f ~/.local/state/nix/profiles/home-manager");
+        await lab.ConfigureAsync("macmini0", "4.0");
+        await lab.ConfigureAsync("imac0", "4.0");
+        var options = ExecutionLab.Options(TimeSpan.FromSeconds(5)) with { Ssh = new SshOptions { ConnectTimeout = TimeSpan.FromSeconds(3), ServerAliveInterval = TimeSpan.FromSeconds(1) } };
+        var executor = new DeployStepExecutor(options);
+        var output = new RecordingOutput();
+        var plan = lab.Plan("macmini0", "imac0");
+        await executor.PrebuildAsync(lab.Fleet, plan);
+
+        // Up to each host's activation; then its link goes down past the confirm timeout and no
+        // verify step runs: only the host's own watchdog (nohup on darwin, as on a Mac) can roll back.
+        foreach (var host in new[] { "macmini0", "imac0" })
+        {
+            foreach (var step in plan.Steps.Where(s => s.Host == host))
+            {
+                var result = await executor.ExecuteAsync(step, new StepContext(lab.Fleet, lab.Host(host), output));
+                Assert.True(result.State == StepState.Succeeded, $"{step.Id}: {result.Message}\n{output.All}");
+                if (step.Kind == "activate")
+                {
+                    await lab.Lab.FaultAsync(host, LabFault.Unreachable, TimeSpan.FromSeconds(12));
+                    break;
+                }
+            }
+        }
+
+        await lab.Lab.WaitUntilReachableAsync("macmini0", TimeSpan.FromSeconds(30));
+        await lab.Lab.WaitUntilReachableAsync("imac0", TimeSpan.FromSeconds(30));
+        await EventuallyAsync(async () => await lab.CurrentSystemAsync("macmini0") == darwinBefore, "macmini0 back on its previous system");
+        await EventuallyAsync(async () => await lab.SshAsync("imac0", HomeProfile) == "home-manager-1-link", "imac0 back on its previous generation");
+        Assert.Equal($"activate {darwinBefore}", (await lab.SshAsync("macmini0", DarwinLog)).Split('\n')[^1]);
+        Assert.Equal("system-1-link", await lab.GenerationAsync("macmini0"));
+        Assert.Equal($"activate {homeBefore} driver 1 as mba", (await lab.SshAsync("imac0", HomeLog)).Split('\n')[^1]);
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
+    {
+        for (var i = 0; i < seconds * 5; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"{what} did not happen within {seconds} s");
     }
 }
