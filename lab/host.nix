@@ -72,33 +72,93 @@ let
     text = "lab kernel ${kernelVersion}\n";
     buildCommand = ''printf '%s' "$text" > $out'';
   };
-in
-build "nixos-system-${name}-${version}" {
-  inherit kernel version;
-  hostName = name;
-  switch = fill ./switch-to-configuration.sh { inherit bb; };
-  systemctl = fill ./systemctl.sh { inherit bb; };
-  systemdRun = fill ./systemd-run.sh { inherit bb; };
-  inherit init;
-  nixosVersion = "#!${bb} sh\necho ${version}\n";
-  reboot = "#!${bb} sh\nexec \"$(${bb} dirname \"$0\")/systemctl\" reboot\n";
+  # "nixos" (the default), "darwin" (a nix-darwin-like system: activate and activate-user, no
+  # switch-to-configuration) or "home-manager" (a home-manager generation: activate, gen-version).
+  platform = config.platform or "nixos";
+  user = config.user or "root";
+  # The service manager that NixOS-like systems run as bin/switch-to-configuration; darwin-like
+  # systems and home-manager generations run it from their activate scripts as libexec/lab-activate.
+  labActivate = fill ./switch-to-configuration.sh { inherit bb; };
   serviceNames = map (s: s.name) (config.services or [ ]);
-  servicePaths = services;
-  buildCommand = ''
-    mkdir -p $out/bin $out/sw/bin $out/services
-    printf '%s\n' "$version" > $out/version
-    printf '%s\n' "$hostName" > $out/hostname
-    ln -s $kernel $out/kernel
-    printf '%s' "$switch" > $out/bin/switch-to-configuration
-    printf '%s' "$systemctl" > $out/sw/bin/systemctl
-    printf '%s' "$systemdRun" > $out/sw/bin/systemd-run
-    chmod +x $out/sw/bin/systemd-run
-    printf '%s\n' "$init" > $out/init
-    printf '%s' "$nixosVersion" > $out/sw/bin/nixos-version
-    printf '%s' "$reboot" > $out/sw/bin/reboot
-    chmod +x $out/bin/switch-to-configuration $out/sw/bin/systemctl $out/sw/bin/nixos-version $out/sw/bin/reboot
-    ln -s ${bb} $out/sw/bin/busybox
-    set -- $servicePaths
-    for n in $serviceNames; do ln -s "$1" "$out/services/$n"; shift; done
-  '';
-}
+
+  darwin = build "darwin-system-${name}-${version}" {
+    inherit kernel version serviceNames labActivate;
+    hostName = name;
+    activate = fill ./darwin-activate.sh { inherit bb; };
+    # nix-darwin before 25.05 has a real activate-user; later ones a stub whose second line marks it deprecated.
+    activateUser = if (config.activateUser or "legacy") == "deprecated"
+      then "#!${bb} sh\n# nix-darwin: deprecated\necho 'activate-user: deprecated stub' >&2\n"
+      else fill ./darwin-activate-user.sh { inherit bb; };
+    withActivateUser = if (config.activateUser or "legacy") == "none" then "" else "1";
+    systemctl = fill ./systemctl.sh { inherit bb; };
+    servicePaths = services;
+    buildCommand = ''
+      mkdir -p $out/libexec $out/sw/bin $out/services
+      printf '%s\n' "$version" > $out/version
+      printf '%s\n' "$hostName" > $out/hostname
+      printf '%s' "$out" > $out/systemConfig
+      printf '%s' "$version" > $out/darwin-version
+      ln -s $kernel $out/kernel
+      printf '%s' "$activate" > $out/activate
+      printf '%s' "$labActivate" > $out/libexec/lab-activate
+      chmod +x $out/activate $out/libexec/lab-activate
+      if [ -n "$withActivateUser" ]; then printf '%s' "$activateUser" > $out/activate-user; chmod +x $out/activate-user; fi
+      printf '%s' "$systemctl" > $out/sw/bin/systemctl
+      chmod +x $out/sw/bin/systemctl
+      ln -s ${bb} $out/sw/bin/busybox
+      set -- $servicePaths
+      for n in $serviceNames; do ln -s "$1" "$out/services/$n"; shift; done
+    '';
+  };
+
+  home = build "home-manager-generation" {
+    inherit version serviceNames labActivate;
+    hostName = name;
+    activate = fill ./home-activate.sh { inherit bb user; };
+    # Generations of home-manager 25.11 and later have gen-version: their driver manages the profile.
+    genVersion = toString (config.genVersion or 1);
+    servicePaths = services;
+    buildCommand = ''
+      mkdir -p $out/libexec $out/services $out/home-files
+      printf '%s\n' "$version" > $out/version
+      printf '%s' "$activate" > $out/activate
+      printf '%s' "$labActivate" > $out/libexec/lab-activate
+      chmod +x $out/activate $out/libexec/lab-activate
+      if [ "$genVersion" != 0 ]; then printf '%s\n' "$genVersion" > $out/gen-version; fi
+      printf 'lab home %s of %s\n' "$version" "$hostName" > $out/home-files/lab-version
+      set -- $servicePaths
+      for n in $serviceNames; do ln -s "$1" "$out/services/$n"; shift; done
+    '';
+  };
+
+  nixos = build "nixos-system-${name}-${version}" {
+    inherit kernel version;
+    hostName = name;
+    switch = fill ./switch-to-configuration.sh { inherit bb; };
+    systemctl = fill ./systemctl.sh { inherit bb; };
+    systemdRun = fill ./systemd-run.sh { inherit bb; };
+    inherit init;
+    nixosVersion = "#!${bb} sh\necho ${version}\n";
+    reboot = "#!${bb} sh\nexec \"$(${bb} dirname \"$0\")/systemctl\" reboot\n";
+    inherit serviceNames;
+    servicePaths = services;
+    buildCommand = ''
+      mkdir -p $out/bin $out/sw/bin $out/services
+      printf '%s\n' "$version" > $out/version
+      printf '%s\n' "$hostName" > $out/hostname
+      ln -s $kernel $out/kernel
+      printf '%s' "$switch" > $out/bin/switch-to-configuration
+      printf '%s' "$systemctl" > $out/sw/bin/systemctl
+      printf '%s' "$systemdRun" > $out/sw/bin/systemd-run
+      chmod +x $out/sw/bin/systemd-run
+      printf '%s\n' "$init" > $out/init
+      printf '%s' "$nixosVersion" > $out/sw/bin/nixos-version
+      printf '%s' "$reboot" > $out/sw/bin/reboot
+      chmod +x $out/bin/switch-to-configuration $out/sw/bin/systemctl $out/sw/bin/nixos-version $out/sw/bin/reboot
+      ln -s ${bb} $out/sw/bin/busybox
+      set -- $servicePaths
+      for n in $serviceNames; do ln -s "$1" "$out/services/$n"; shift; done
+    '';
+  };
+in
+if platform == "darwin" then darwin else if platform == "home-manager" then home else nixos

@@ -29,7 +29,7 @@ while [ $i -lt 100 ]; do
 done
 cat /proc/sys/kernel/random/uuid > "$dir/boot_id.new" && mv -f "$dir/boot_id.new" "$dir/boot_id"
 exec unshare -m -u --propagation private /bin/sh -c '
-  for m in /proc/sys/kernel/random/boot_id /etc/nix /root /run /nix; do
+  for m in /proc/sys/kernel/random/boot_id /etc/nix /etc/passwd /etc/group /root /run /nix; do
     umount -l "$m" 2>/dev/null
   done
   exec /bin/sh "$1" "$2" 0' reboot "${0%/*}/boot.sh" "$dir"

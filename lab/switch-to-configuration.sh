@@ -19,6 +19,9 @@ goal=${1:-}
 state=/run/lab/services
 faults=/run/lab/faults
 boot_entry=/nix/var/lab/default-system
+# What the activation links to itself: /run/current-system, or nothing (LAB_CURRENT empty: a
+# home-manager generation is no system).
+current_link=${LAB_CURRENT-/run/current-system}
 
 case "$goal" in
   switch | boot | test | dry-activate) ;;
@@ -118,11 +121,13 @@ wait_started() {
 }
 
 $bb mkdir -p "$state"
-$bb ln -sfn "$self" /run/current-system
-if [ "$($bb cat "$self/init" 2>/dev/null)" = systemd ]; then
-  $bb mkdir -p /run/systemd/system
-else
-  $bb rm -rf /run/systemd/system
+if [ -n "$current_link" ]; then
+  $bb ln -sfn "$self" "$current_link"
+  if [ "$($bb cat "$self/init" 2>/dev/null)" = systemd ]; then
+    $bb mkdir -p /run/systemd/system
+  else
+    $bb rm -rf /run/systemd/system
+  fi
 fi
 for n in $to_stop; do echo "stopping service $n"; stop "$n"; $bb rm -rf "$state/$n"; done
 for n in $to_restart; do echo "restarting service $n"; stop "$n"; start "$n"; done

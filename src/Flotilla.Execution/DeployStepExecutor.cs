@@ -129,13 +129,13 @@ public sealed partial class DeployStepExecutor : IStepExecutor
             return StepResult.Failed($"copy:{host.Name}: no closure was built for {host.Name} in this run");
         }
 
-        var current = await ssh.RunAsync(host.Target, ["readlink", "-f", "/run/current-system"], null, null, cancellationToken).ConfigureAwait(false);
-        if (current.ExitCode == 255)
+        var (current, probe) = await activator.CurrentAsync(host, cancellationToken).ConfigureAwait(false);
+        if (probe.ExitCode == 255)
         {
-            return StepResult.Failed($"copy:{host.Name}: cannot reach {host.Target} over ssh: {current.Tail(3)}");
+            return StepResult.Failed($"copy:{host.Name}: cannot reach {host.Target} over ssh: {probe.Tail(3)}");
         }
 
-        if (!options.Force && current.Output.Trim() == closure.SystemPath)
+        if (!options.Force && current == closure.SystemPath)
         {
             run.UpToDate = true;
             return StepResult.Succeeded($"{host.Name} already runs {closure.SystemPath}; skipped (use --force to deploy anyway)");
@@ -209,7 +209,12 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         }
 
         var goal = options.GoalNameFor(host);
-        var outcome = await activator.ActivateAsync(host.Target, closure.SystemPath, goal, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
+        if (PlatformActivation.Refusal(host, goal) is { } refusal)
+        {
+            return StepResult.Failed($"activate:{host.Name}: {refusal}");
+        }
+
+        var outcome = await activator.ActivateAsync(host, closure.SystemPath, goal, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
 
         switch (outcome.Outcome)
         {
@@ -217,7 +222,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
                 return StepResult.Failed(
                     $"activate:{host.Name}: lost the connection to {host.Target} during activation; unless confirmed, the host rolls back by itself within {options.ConfirmTimeout.TotalSeconds:0} s\n{outcome.Tail(5)}");
             case "rolled-back":
-                return StepResult.RolledBack($"activate:{host.Name}: switch-to-configuration {goal} exited with {outcome.Status}; {host.Name} is back on its previous generation\n{outcome.Tail()}");
+                return StepResult.RolledBack($"activate:{host.Name}: {PlatformActivation.Describe(host.Platform, goal == StrategyActivation.Switch ? StrategyActivation.Test : goal)} exited with {outcome.Status}; {host.Name} is back on its previous generation\n{outcome.Tail()}");
             case "pending" when outcome.Status == 0:
                 run.ActivationDirectory = outcome.Directory;
                 return StepResult.Succeeded($"activated {closure.SystemPath}; waiting for health checks to confirm within {options.ConfirmTimeout.TotalSeconds:0} s");
@@ -236,8 +241,8 @@ public sealed partial class DeployStepExecutor : IStepExecutor
 
     private async Task<bool> RunsAsync(Host host, string system, CancellationToken cancellationToken)
     {
-        var current = await ssh.RunAsync(host.Target, ["readlink", "-f", "/run/current-system"], null, null, cancellationToken).ConfigureAwait(false);
-        return !current.Succeeded || current.Output.Trim() == system;
+        var (current, probe) = await activator.CurrentAsync(host, cancellationToken).ConfigureAwait(false);
+        return !probe.Succeeded || current == system;
     }
 
     private async Task<StepResult> VerifyAsync(Fleet fleet, Host host, Action<string> output, CancellationToken cancellationToken)

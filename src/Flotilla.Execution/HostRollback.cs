@@ -4,9 +4,10 @@ using Flotilla.Inventory;
 namespace Flotilla.Execution;
 
 /// <summary>
-/// <c>flotilla rollback</c> for one host: the previous generation of the system profile is
-/// switched to under the same watchdog as a deploy, then the health gates decide: confirmed, or
-/// the host goes back to the generation it had. Thread safe.
+/// <c>flotilla rollback</c> for one host: the previous generation of its profile (the system
+/// profile, or a home-manager host's user profile) is activated the platform's way under the same
+/// watchdog as a deploy, then the health gates decide: confirmed, or the host goes back to the
+/// generation it had. Thread safe.
 /// </summary>
 public sealed class HostRollback
 {
@@ -27,7 +28,7 @@ public sealed class HostRollback
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(host);
         var output = onLine ?? (_ => { });
-        var outcome = await activator.ActivateAsync(host.Target, null, "switch", options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
+        var outcome = await activator.ActivateAsync(host, null, StrategyActivation.Switch, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
 
         if (outcome.Outcome == "lost")
         {

@@ -1,10 +1,12 @@
 using System.Globalization;
+using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
 
 namespace Flotilla.Execution;
 
 /// <summary>
-/// What a host runs: its system profile's generation, the current and booted systems, whether
+/// What a host runs: its profile's generation (the system profile's, or a home-manager host's
+/// home-manager profile's), the current (and, on NixOS, booted) systems, whether
 /// booted and current kernel, initrd or kernel modules differ (a reboot is needed), and whether
 /// the current system is what the inventory builds now (null when not compared; then
 /// <see cref="SystemProblem"/> says why when the inventory builds nothing for the host). Immutable.
@@ -25,9 +27,11 @@ public sealed record HostStatus(
 /// <summary>Reads <see cref="HostStatus"/> over ssh, one connection per host. Thread safe.</summary>
 public sealed class HostStatusReader(DeployOptions? options = null)
 {
-    private const string Script = """
-        p=$(readlink /nix/var/nix/profiles/system 2>/dev/null); echo "profile=$p"
-        echo "current=$(readlink -f /run/current-system 2>/dev/null)"
+    /// <summary>$1 platform. A system's kernel files are compared only on NixOS: a Mac and a home-manager user have no booted system to compare with.</summary>
+    private const string Script = "platform=$1\n" + ActivationScripts.Profiles + "\n" + """
+        echo "profile=$(readlink "$profile" 2>/dev/null)"
+        echo "current=$(current)"
+        [ "$platform" = nixos ] || exit 0
         echo "booted=$(readlink -f /run/booted-system 2>/dev/null)"
         resolve() { if [ -e "$1" ]; then readlink -f "$1"; fi; }
         for f in kernel initrd kernel-modules; do
@@ -59,7 +63,7 @@ public sealed class HostStatusReader(DeployOptions? options = null)
     public async Task<HostStatus> ReadAsync(Host host, string? expectedSystem, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
-        var result = await new SshTransport(options.Ssh).RunCommandAsync(host.Target, RemoteShell.Script(Script), null, null, cancellationToken).ConfigureAwait(false);
+        var result = await new SshTransport(options.Ssh).RunCommandAsync(host.Target, RemoteShell.Script(Script, PlatformActivation.Name(host.Platform)), null, null, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return new HostStatus(host.Name, null, null, null, false, null, $"cannot read {host.Target}: {result.Tail(3)}");
@@ -69,8 +73,10 @@ public sealed class HostStatusReader(DeployOptions? options = null)
             .Select(l => l.Split('=', 2)).Where(p => p.Length == 2)
             .ToDictionary(p => p[0], p => p[1].Trim() is { Length: > 0 } v ? v : null);
         var profile = values.GetValueOrDefault("profile");
-        int? generation = profile is not null && profile.StartsWith("system-", StringComparison.Ordinal) && profile.EndsWith("-link", StringComparison.Ordinal)
-            && int.TryParse(profile["system-".Length..^"-link".Length], NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null;
+        var prefix = host.Platform == Platform.HomeManager ? "home-manager-" : "system-";
+        int? generation = profile is not null && profile.StartsWith(prefix, StringComparison.Ordinal) && profile.EndsWith("-link", StringComparison.Ordinal)
+            && profile.Length > prefix.Length + "-link".Length
+            && int.TryParse(profile[prefix.Length..^"-link".Length], NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null;
         var needsReboot = new[] { "kernel", "initrd", "kernel-modules" }
             .Any(f => values.GetValueOrDefault("booted-" + f) != values.GetValueOrDefault("current-" + f));
         var current = values.GetValueOrDefault("current");

@@ -22,9 +22,21 @@ public sealed class NixBuilder(DeployOptions? options = null)
     private readonly DeployOptions options = options ?? new DeployOptions();
     private readonly SshTransport ssh = new((options ?? new DeployOptions()).Ssh);
 
-    /// <summary>The attribute that builds a host when the inventory names none.</summary>
-    public static string DefaultSystemAttribute(Host host) =>
-        "nixosConfigurations." + NixExpression.String(host.Name) + ".config.system.build.toplevel";
+    /// <summary>
+    /// The attribute that builds a host when the inventory names none, by platform as the flake
+    /// loader reads them: <c>nixosConfigurations.H.config.system.build.toplevel</c>,
+    /// <c>darwinConfigurations.H.config.system.build.toplevel</c>, <c>homeConfigurations."USER@H".activationPackage</c>.
+    /// </summary>
+    public static string DefaultSystemAttribute(Host host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return host.Platform switch
+        {
+            Platform.Darwin => "darwinConfigurations." + NixExpression.String(host.Name) + ".config.system.build.toplevel",
+            Platform.HomeManager => "homeConfigurations." + NixExpression.String(host.Target.User + "@" + host.Name) + ".activationPackage",
+            _ => "nixosConfigurations." + NixExpression.String(host.Name) + ".config.system.build.toplevel",
+        };
+    }
 
     /// <summary>Builds every one of <paramref name="hosts"/>; a host with nothing to build fails the whole call (one line per such host).</summary>
     public async Task<IReadOnlyDictionary<string, HostClosure>> BuildAsync(Fleet fleet, IReadOnlyList<Host> hosts, Action<string>? onLine = null, CancellationToken cancellationToken = default)

@@ -18,6 +18,9 @@ namespace Flotilla.Lab;
 public sealed partial class Lab
 {
     private static readonly string[] NixFlakes = ["--extra-experimental-features", "nix-command flakes"];
+
+    /// <summary>Home-manager hosts' users get ids from here on (one per host, in the host's own /etc/passwd only).</summary>
+    private const int FirstUserId = 64000;
     private readonly LabState state;
     private readonly TimeProvider time;
 
@@ -122,6 +125,9 @@ public sealed partial class Lab
                         Address = $"10.77.{index}.{i + 1}",
                         Directory = Path.Combine(LabPaths.Hosts(labDirectory), p.Name),
                         Services = p.Services,
+                        Platform = p.Platform,
+                        User = p.User,
+                        Uid = p.User == "root" ? null : FirstUserId + i + 1,
                     })],
                 };
                 System.IO.Directory.CreateDirectory(labDirectory);
@@ -183,7 +189,7 @@ public sealed partial class Lab
         {
             var namespaces = await LabNetwork.NamespacesAsync(cancellationToken).ConfigureAwait(false);
             // Shared ssh connections would outlive the hosts and be offered to the next lab at these addresses.
-            await Task.WhenAll(state.Hosts.Select(h => SshConnectionSharing.CloseAsync(new Target(h.Address, "root"), null, cancellationToken))).ConfigureAwait(false);
+            await Task.WhenAll(state.Hosts.Select(h => SshConnectionSharing.CloseAsync(new Target(h.Address, h.User), null, cancellationToken))).ConfigureAwait(false);
             foreach (var host in state.Hosts)
             {
                 // A container's processes are outside the host's network namespace: podman removes them first.
@@ -341,14 +347,14 @@ public sealed partial class Lab
         var flake = "path:" + InventoryDirectory;
         var evaluation = await LabProcess.RunCheckedAsync(
             "nix",
-            [.. NixFlakes, "eval", "--json", flake + "#nixosConfigurations",
-             "--apply", "cs: builtins.mapAttrs (n: c: c.config.system.build.toplevel.outPath) cs"],
+            [.. NixFlakes, "eval", "--json", flake + "#labSystems",
+             "--apply", "systems: builtins.mapAttrs (n: s: s.outPath) systems"],
             null,
             cancellationToken).ConfigureAwait(false);
         using var document = JsonDocument.Parse(evaluation);
         var paths = hosts.Select(h => document.RootElement.TryGetProperty(h, out var path)
             ? path.GetString()!
-            : throw new LabException($"{InventoryDirectory}/flake.nix has no nixosConfigurations.{h}")).ToList();
+            : throw new LabException($"{InventoryDirectory}/flake.nix has no labSystems.{h}")).ToList();
         await LabProcess.RunCheckedAsync(
             "nix",
             [.. NixFlakes, "build", "--no-link", "--option", "substituters", "",
@@ -368,7 +374,7 @@ public sealed partial class Lab
 
                 Host {host.Name} {host.Address}
                   HostName {host.Address}
-                  User root
+                  User {host.User}
                   Port 22
                   IdentityFile "{KeyPath}"
                   IdentitiesOnly yes

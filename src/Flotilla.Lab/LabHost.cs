@@ -26,4 +26,17 @@ public sealed record LabHost
     /// <summary>The host's state: its Nix store (root/nix), boot id, sshd configuration and logs.</summary>
     public required string Directory { get; init; }
     public IReadOnlyList<LabService> Services { get; init; } = [];
+
+    /// <summary>
+    /// What the host is, as the inventory names platforms: <c>nixos</c> (a NixOS-like system with
+    /// switch-to-configuration), <c>darwin</c> (a nix-darwin-like system: activate-user and activate)
+    /// or <c>home-manager</c> (a machine with Nix where <see cref="User"/> has home-manager generations).
+    /// </summary>
+    public string Platform { get; init; } = "nixos";
+
+    /// <summary>Who Flotilla logs in as: root, or a home-manager host's user (who owns that host's Nix store, as in a single-user install).</summary>
+    public string User { get; init; } = "root";
+
+    /// <summary>The numeric id of <see cref="User"/> inside the host (null for root); the user exists only in the host's own /etc/passwd.</summary>
+    public int? Uid { get; init; }
 }

@@ -28,7 +28,7 @@ internal sealed class ExecutionLab : IAsyncDisposable
     public static Task<ExecutionLab> StartAsync(int hosts = 1) =>
         StartAsync(new LabOptions { Name = "x-" + Guid.NewGuid().ToString("N")[..8], HostCount = hosts, StateRoot = StateRoot });
 
-    /// <summary>A lab of <paramref name="source"/>'s hosts (its services, containers and checks); the fleet is the lab's flake.</summary>
+    /// <summary>A lab of <paramref name="source"/>'s hosts (their platforms, login users, services, containers and checks), with its fleet loaded from the lab's flake.</summary>
     public static Task<ExecutionLab> StartAsync(Fleet source) =>
         StartAsync(new LabOptions { Name = "x-" + Guid.NewGuid().ToString("N")[..8], Fleet = source, StateRoot = StateRoot });
 
@@ -38,6 +38,7 @@ internal sealed class ExecutionLab : IAsyncDisposable
         try
         {
             var fleet = await InventoryLoader.LoadAsync(Path.Combine(lab.InventoryDirectory, "flake.nix"));
+            Assert.Empty(fleet.Diagnostics);
             return new ExecutionLab(lab, Quick(fleet));
         }
         catch

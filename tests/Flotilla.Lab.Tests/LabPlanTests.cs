@@ -129,4 +129,37 @@ public sealed class LabPlanTests
         Assert.Contains("verify:postgresql", steps["activate:media"].DependsOn);
         Assert.Equal("authentik", lab.Services.Single(s => s.Name == "postgresql").Auth!.Provider);
     }
+
+    [Fact]
+    public async Task Lab_hosts_take_their_inventory_hosts_platform_and_a_home_manager_host_its_user()
+    {
+        var fleet = await Inventories.LoadAsync("""
+            {
+              "hosts": {
+                "gpc0": { "target": "10.0.0.1" },
+                "macmini0": { "target": "10.0.0.2", "platform": "darwin" },
+                "imac0": { "target": "mba@10.0.0.3", "platform": "home-manager" }
+              }
+            }
+            """);
+
+        var planned = LabPlan.Make(fleet, 0).ToDictionary(p => p.Name);
+
+        Assert.Equal(("nixos", "root"), (planned["gpc0"].Platform, planned["gpc0"].User));
+        Assert.Equal(("darwin", "root"), (planned["macmini0"].Platform, planned["macmini0"].User));
+        Assert.Equal(("home-manager", "mba"), (planned["imac0"].Platform, planned["imac0"].User));
+    }
+
+    [Fact]
+    public async Task A_home_manager_user_that_cannot_be_a_lab_user_is_refused_naming_the_host()
+    {
+        var fleet = await Inventories.LoadAsync("""
+            { "hosts": { "imac0": { "target": "Mark.Us@10.0.0.3", "platform": "home-manager" } } }
+            """);
+
+        var error = Assert.Throws<LabException>(() => LabPlan.Make(fleet, 0));
+
+        Assert.Contains("imac0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Mark.Us", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -4,7 +4,7 @@ using Flotilla.Inventory;
 namespace Flotilla.Execution.Internal;
 
 /// <summary>What an activation, a confirmation or a rollback request ended in.</summary>
-/// <param name="Status">switch-to-configuration's exit code, or null when unknown.</param>
+/// <param name="Status">The activation's exit code (switch-to-configuration's, activate's), or null when unknown.</param>
 /// <param name="Outcome">confirmed, rolled-back, rollback-failed, failed, pending (waiting for confirmation), died, unknown, not-started, or lost (no answer from the host).</param>
 internal sealed record ActivationOutcome(int? Status, string Outcome, IReadOnlyList<string> Log, string Directory)
 {
@@ -16,17 +16,16 @@ internal sealed class HostActivator(SshTransport ssh)
 {
     private const string Marker = "flotilla-activation ";
 
-    public static string NewDirectory() => "/run/flotilla/" + Guid.NewGuid().ToString("N");
-
+    /// <summary>Activates <paramref name="host"/> the way its platform is activated (see <see cref="ActivationScripts.Watchdog"/>), as the host's login user.</summary>
     /// <param name="system">The closure to set (mode set), or null to go back one generation (mode rollback).</param>
     /// <param name="onLine">Receives the activation's log lines as they are written.</param>
-    public async Task<ActivationOutcome> ActivateAsync(Target target, string? system, string goal, TimeSpan confirmTimeout, Action<string> onLine, CancellationToken cancellationToken)
+    public async Task<ActivationOutcome> ActivateAsync(Host host, string? system, string goal, TimeSpan confirmTimeout, Action<string> onLine, CancellationToken cancellationToken)
     {
-        var directory = NewDirectory();
+        var directory = PlatformActivation.NewDirectory(host.Platform);
         var seconds = Math.Max(1, (int)Math.Ceiling(confirmTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var command = RemoteShell.Script(
             ActivationScripts.Launch,
-            directory, ActivationScripts.Watchdog, system ?? "", goal, seconds, system is null ? "rollback" : "set");
+            directory, ActivationScripts.Watchdog, system ?? "", goal, seconds, system is null ? "rollback" : "set", PlatformActivation.Name(host.Platform));
         void Forward(string line)
         {
             if (line.Length > 0 && !line.StartsWith(Marker, StringComparison.Ordinal))
@@ -35,8 +34,15 @@ internal sealed class HostActivator(SshTransport ssh)
             }
         }
 
-        var result = await ssh.RunCommandAsync(target, command, null, Forward, cancellationToken).ConfigureAwait(false);
+        var result = await ssh.RunCommandAsync(host.Target, command, null, Forward, cancellationToken).ConfigureAwait(false);
         return Parse(result, directory);
+    }
+
+    /// <summary>The system (or home-manager generation) the host runs now; null when it runs none; the ssh result when it cannot be read.</summary>
+    public async Task<(string? Current, RemoteResult Result)> CurrentAsync(Host host, CancellationToken cancellationToken)
+    {
+        var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(ActivationScripts.Current, PlatformActivation.Name(host.Platform)), null, null, cancellationToken).ConfigureAwait(false);
+        return (result.Succeeded && result.Output.Trim() is { Length: > 0 } current ? current : null, result);
     }
 
     public Task<ActivationOutcome> ConfirmAsync(Target target, string directory, CancellationToken cancellationToken) =>

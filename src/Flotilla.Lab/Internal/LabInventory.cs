@@ -22,7 +22,8 @@ internal static class LabInventory
     public static string HostConfiguration(string inventoryDirectory, string host) =>
         Path.Combine(inventoryDirectory, "hosts", host + ".json");
 
-    public static string SystemAttribute(string host) => $"nixosConfigurations.{host}.config.system.build.toplevel";
+    /// <summary>The host's closure, whatever its platform (the flake's <c>labSystems</c>).</summary>
+    public static string SystemAttribute(string host) => $"labSystems.{host}";
 
     public static async Task WriteAsync(LabState state, Fleet? fleet, IReadOnlyList<PlannedHost> planned, CancellationToken cancellationToken)
     {
@@ -56,6 +57,8 @@ internal static class LabInventory
             var configuration = new JsonObject
             {
                 ["version"] = "1",
+                ["platform"] = host.Platform,
+                ["user"] = host.User,
                 ["services"] = new JsonArray([.. host.Services.Select(s => (JsonNode)ServiceConfiguration(s))]),
             };
             await File.WriteAllTextAsync(HostConfiguration(directory, host.Name), configuration.ToJsonString(Indented) + "\n", cancellationToken).ConfigureAwait(false);
@@ -127,7 +130,7 @@ internal static class LabInventory
             ["rebootDelay"] = Seconds(source?.RebootDelay ?? TimeSpan.Zero),
             ["criticalityLevel"] = (source?.Criticality ?? Criticality.Medium).ToString().ToLowerInvariant(),
         };
-        machine["target"] = new JsonObject { ["address"] = host.Address, ["user"] = "root", ["port"] = 22 };
+        machine["target"] = new JsonObject { ["address"] = host.Address, ["user"] = host.User, ["port"] = 22 };
         if (source is not null && fleet is not null)
         {
             machine["services"] = Services(state, fleet, needs, source);

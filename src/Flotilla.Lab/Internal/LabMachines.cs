@@ -36,6 +36,29 @@ internal static class LabMachines
             null,
             cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(host.Directory, "initial-system"), systemPath + "\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(host.Directory, "platform"), host.Platform + "\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(host.Directory, "hostname"), host.Name + "\n", cancellationToken).ConfigureAwait(false);
+        if (host.Uid is { } uid)
+        {
+            await WriteUserAsync(host, uid, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The host's login user (a home-manager host's): the machine's passwd and group with one more
+    /// entry each, bind-mounted over /etc/passwd and /etc/group inside the host only (boot.sh), and
+    /// a home directory under the host's directory.
+    /// </summary>
+    private static async Task WriteUserAsync(LabHost host, int uid, CancellationToken cancellationToken)
+    {
+        var id = uid.ToString(CultureInfo.InvariantCulture);
+        var home = Path.Combine(host.Directory, "users", host.User);
+        Directory.CreateDirectory(home);
+        var passwd = await File.ReadAllTextAsync("/etc/passwd", cancellationToken).ConfigureAwait(false);
+        var group = await File.ReadAllTextAsync("/etc/group", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(host.Directory, "passwd"), passwd.TrimEnd('\n') + $"\n{host.User}:x:{id}:{id}:Flotilla lab user:{home}:/bin/sh\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(host.Directory, "group"), group.TrimEnd('\n') + $"\n{host.User}:x:{id}:\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(host.Directory, "user"), $"{host.User} {id} {home}\n", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts the host's init (boot.sh) detached, in its network namespace and a new mount namespace.</summary>

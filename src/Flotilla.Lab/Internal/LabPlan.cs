@@ -5,7 +5,19 @@ using Flotilla.Inventory;
 namespace Flotilla.Lab.Internal;
 
 /// <summary>A host the lab will make: its name, the inventory host it stands for, its services.</summary>
-internal sealed record PlannedHost(string Name, Host? Source, IReadOnlyList<LabService> Services);
+internal sealed record PlannedHost(string Name, Host? Source, IReadOnlyList<LabService> Services)
+{
+    /// <summary>The platform the inventory gives the host: the lab host is made to be activated the same way.</summary>
+    public string Platform => Source?.Platform switch
+    {
+        Inventory.Platform.Darwin => "darwin",
+        Inventory.Platform.HomeManager => "home-manager",
+        _ => "nixos",
+    };
+
+    /// <summary>Who logs in: a home-manager host's user (the inventory's), else root.</summary>
+    public string User => Source is { Platform: Inventory.Platform.HomeManager } source ? source.Target.User : "root";
+}
 
 /// <summary>
 /// Decides the lab's hosts and their services. A service is made for every port the inventory's
@@ -20,6 +32,9 @@ internal static partial class LabPlan
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")]
     private static partial Regex HostName();
+
+    [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$")]
+    private static partial Regex UserName();
 
     [GeneratedRegex("[^A-Za-z0-9._-]")]
     private static partial Regex UnsafeServiceCharacter();
@@ -56,6 +71,11 @@ internal static partial class LabPlan
             if (!HostName().IsMatch(host.Name))
             {
                 throw new LabException($"host \"{host.Name}\" in {fleet.SourcePath} cannot be a lab host: use letters, digits, '.', '_' and '-'");
+            }
+
+            if (host.Platform == Platform.HomeManager && !UserName().IsMatch(host.Target.User))
+            {
+                throw new LabException($"home-manager host \"{host.Name}\" in {fleet.SourcePath} logs in as \"{host.Target.User}\", which cannot be a lab user: use lower-case letters, digits, '_' and '-'");
             }
 
             services[host.Name] = [];
