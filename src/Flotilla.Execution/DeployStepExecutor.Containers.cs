@@ -40,6 +40,41 @@ public sealed partial class DeployStepExecutor
         Retries = 30,
     };
 
+    private const string RestartIfRunningScript = """
+        [ "$(podman container inspect --format '{{.State.Status}}' "$1" 2>/dev/null)" = running ] || { echo "not running"; exit 0; }
+        if systemctl show --property=LoadState "podman-$1.service" 2>/dev/null | grep -qx 'LoadState=loaded'; then
+          exec systemctl restart "podman-$1.service"
+        fi
+        exec podman restart "$1"
+        """;
+
+    /// <summary>Restarts exactly the running containers of the host whose secrets changed in this upload.</summary>
+    private async Task RestartForChangedSecretsAsync(Fleet fleet, Host host, IReadOnlyList<Key> changed, Action<string> output, CancellationToken cancellationToken)
+    {
+        if (changed.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var service in fleet.Services.Where(s => s.Host == host.Name && s.Container is { Secrets.Length: > 0 }))
+        {
+            var name = ContainerRun.NameOf(service);
+            var directory = ContainerRun.SecretsDirectory(name, service.Container!);
+            var secrets = changed.Where(k => k.DestDir == directory && service.Container!.Secrets.Any(s => s.Name == k.Name)).Select(k => k.Name).ToList();
+            if (secrets.Count == 0)
+            {
+                continue;
+            }
+
+            var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(RestartIfRunningScript, name), null, null, cancellationToken).ConfigureAwait(false);
+            output(result.Output.Contains("not running", StringComparison.Ordinal)
+                ? $"secret {string.Join(", ", secrets)} of container {name} changed; it is not running, so it reads it when it starts"
+                : result.Succeeded
+                    ? $"secret {string.Join(", ", secrets)} of container {name} changed: restarted {name}"
+                    : $"secret {string.Join(", ", secrets)} of container {name} changed, and restarting {name} failed (exit {result.ExitCode}): {result.Tail(2)}");
+        }
+    }
+
     private async Task<StepResult> PullAsync(Fleet fleet, Host host, Action<string> output, CancellationToken cancellationToken)
     {
         if (options.Goal == ActivationGoal.DryActivate)

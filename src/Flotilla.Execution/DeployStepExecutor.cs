@@ -167,12 +167,20 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         }
 
         var count = 0;
+        var changed = new List<Key>();
         foreach (var key in upload)
         {
-            await keys.UploadAsync(host, key, cancellationToken).ConfigureAwait(false);
+            if (await keys.UploadAsync(host, key, cancellationToken).ConfigureAwait(false))
+            {
+                changed.Add(key);
+            }
+
             output($"uploaded key {key.Name} to {key.DestDir} ({key.User}:{key.Group} {key.Permissions})");
             count++;
         }
+
+        // A container reads its secrets when it starts: those whose secret changed restart now.
+        await RestartForChangedSecretsAsync(fleet, host, changed, output, cancellationToken).ConfigureAwait(false);
 
         return StepResult.Succeeded($"{count} key(s) uploaded");
     }

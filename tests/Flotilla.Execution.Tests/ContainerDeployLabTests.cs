@@ -67,6 +67,50 @@ public sealed class ContainerDeployLabTests
         Assert.Equal(Secret, await lab.SshAsync("media", "podman exec sonarr cat /run/secrets/api-key"));
     }
 
+    [LabFact]
+    public async Task A_changed_secret_restarts_exactly_the_container_that_uses_it()
+    {
+        using var directory = new TempDirectory();
+        var (identity, encrypted) = await EncryptAsync(directory, Secret);
+        await using var lab = await ExecutionLab.StartAsync(await LoadAsync(directory, encrypted));
+        Environment.SetEnvironmentVariable(ContainerSecrets.IdentityVariable, identity);
+        await lab.ConfigureAsync("media", "2.0");
+        var first = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60))), lab.Plan("media"), new RecordingOutput());
+        Assert.All(first, r => Assert.Equal(StepState.Succeeded, r.Result.State));
+        var sonarr = await lab.SshAsync("media", "podman inspect sonarr --format '{{.Id}}'");
+        var prowlarr = await lab.SshAsync("media", "podman inspect prowlarr --format '{{.Id}}'");
+
+        // The same deploy again, nothing changed: nothing restarts.
+        var same = new RecordingOutput();
+        var again = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60))), lab.Plan("media"), same);
+        Assert.All(again, r => Assert.Equal(StepState.Succeeded, r.Result.State));
+        Assert.Equal(sonarr, await lab.SshAsync("media", "podman inspect sonarr --format '{{.Id}}'"));
+        Assert.DoesNotContain("changed", same.All, StringComparison.Ordinal);
+
+        // A rotated secret, the system unchanged: sonarr restarts onto it, prowlarr is left alone.
+        var rotated = await ReencryptAsync(directory, identity, encrypted, "rotated-" + Secret);
+        var output = new RecordingOutput();
+        var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60))), lab.Plan("media"), output);
+
+        Assert.All(results, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
+        Assert.Contains("secret api-key of container sonarr changed: restarted sonarr", output.All, StringComparison.Ordinal);
+        Assert.Equal(rotated, await lab.SshAsync("media", "podman exec sonarr cat /run/secrets/api-key"));
+        Assert.NotEqual(sonarr, await lab.SshAsync("media", "podman inspect sonarr --format '{{.Id}}'"));
+        Assert.Equal(prowlarr, await lab.SshAsync("media", "podman inspect prowlarr --format '{{.Id}}'"));
+        Assert.DoesNotContain(rotated, output.All, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ReencryptAsync(TempDirectory directory, string identity, string encrypted, string secret)
+    {
+        var recipient = (await ProcessRunner.RunAsync("age-keygen", ["-y", identity])).StandardOutput.Trim();
+        var plain = directory.Write("rotated.txt", secret);
+        File.Delete(encrypted);
+        var age = await ProcessRunner.RunAsync("age", ["-r", recipient, "-o", encrypted, plain]);
+        Assert.True(age.ExitCode == 0, age.StandardError);
+        File.Delete(plain);
+        return secret;
+    }
+
     private static async Task<Fleet> LoadAsync(TempDirectory directory, string encrypted)
     {
         var file = directory.Write("flotilla.json", $$"""

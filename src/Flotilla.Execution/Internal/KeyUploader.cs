@@ -21,11 +21,15 @@ internal sealed partial class KeyUploader(SshTransport ssh)
         cat > "$tmp"
         chown "$owner:$group" "$tmp"
         chmod "$mode" "$tmp"
+        changed=1
+        if [ -f "$dir/$name" ] && cmp -s "$tmp" "$dir/$name"; then changed=0; fi
         mv -f "$tmp" "$dir/$name"
         trap - EXIT
+        if [ "$changed" = 1 ]; then echo flotilla-key-changed; fi
         """;
 
-    public async Task UploadAsync(Host host, Key key, CancellationToken cancellationToken)
+    /// <summary>Uploads the key; true when the host's file is new or had other contents.</summary>
+    public async Task<bool> UploadAsync(Host host, Key key, CancellationToken cancellationToken)
     {
         Validate(host, key);
         var secret = await ReadSecretAsync(host, key, cancellationToken).ConfigureAwait(false);
@@ -39,6 +43,8 @@ internal sealed partial class KeyUploader(SshTransport ssh)
         {
             throw new KeyUploadException($"uploading key {key.Name} of {host.Name} to {key.DestDir} failed (exit {result.ExitCode}): {result.Tail(3)}");
         }
+
+        return result.Output.Contains("flotilla-key-changed", StringComparison.Ordinal);
     }
 
     private static async Task<string> ReadSecretAsync(Host host, Key key, CancellationToken cancellationToken)
