@@ -9,7 +9,7 @@ using System.Net.WebSockets;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Bench;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Flotilla.Agent.Internal;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.Agent;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Flotilla.ControlPlane;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using static Microsoft.Playwright.Assertions;
 using Store = Flotilla.ControlPlane.Store;
 

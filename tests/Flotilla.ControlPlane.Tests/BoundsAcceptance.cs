@@ -6,7 +6,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Api;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Flotilla.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;

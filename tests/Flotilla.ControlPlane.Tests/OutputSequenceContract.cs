@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Flotilla.ControlPlane.Store;
 using Flotilla.ControlPlane.Store.Internal;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Flotilla.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Npgsql;

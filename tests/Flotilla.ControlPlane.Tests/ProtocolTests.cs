@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Tests;
 

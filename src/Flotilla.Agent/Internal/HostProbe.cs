@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Agent.Internal;
 

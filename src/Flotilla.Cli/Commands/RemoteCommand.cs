@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Flotilla.Cli.Output;
 using Flotilla.ControlPlane.Api;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Cli.Commands;
 

@@ -5,7 +5,7 @@ using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Internal;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Ui = Flotilla.Dashboard;
 
 namespace Flotilla.ControlPlane.Dashboard;

@@ -34,7 +34,7 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
 
         var presence = fleet.Hosts.GetValueOrDefault(name);
         var summary = DashboardMapping.Summary(presence, stored, name, target.Current);
-        Protocol.HostFacts? facts;
+        Contracts.HostFacts? facts;
         if (presence is null)
         {
             facts = stored.Facts;

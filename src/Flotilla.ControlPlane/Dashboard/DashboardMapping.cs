@@ -4,7 +4,7 @@ using System.Reflection;
 using Flotilla.ControlPlane.Internal;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Store = Flotilla.ControlPlane.Store;
 using Ui = Flotilla.Dashboard;
 
@@ -17,7 +17,7 @@ internal static class DashboardMapping
     public static string ServerVersion { get; } =
         typeof(DashboardMapping).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static HostSummary Summary(string name, bool online, DateTimeOffset? lastSeen, HostFacts? facts, Protocol.HostMetrics? metrics, FleetTarget target)
+    public static HostSummary Summary(string name, bool online, DateTimeOffset? lastSeen, HostFacts? facts, Contracts.HostMetrics? metrics, FleetTarget target)
     {
         var wanted = target.Hosts.GetValueOrDefault(name);
         ImmutableArray<string> tags = [.. (wanted?.Tags ?? []).Concat(facts?.Tags ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
@@ -140,7 +140,7 @@ internal static class DashboardMapping
 
     private static string Short(string value) => value.Length > 12 ? value[..12] : value;
 
-    private static Ui.HostMetrics Metrics(Protocol.HostMetrics m) => new(
+    private static Ui.HostMetrics Metrics(Contracts.HostMetrics m) => new(
         m.CpuPercent,
         Percent(m.MemoryUsedBytes, m.MemoryTotalBytes),
         Percent(m.SwapUsedBytes, m.SwapTotalBytes),
@@ -163,5 +163,5 @@ internal static class DashboardMapping
     };
 
     public static Ui.OutputLine Line(Store.OutputLine line) =>
-        new(line.Line, line.At, line.Stream == Protocol.OutputStream.Stderr ? Ui.OutputStream.Stderr : Ui.OutputStream.Stdout, line.Text);
+        new(line.Line, line.At, line.Stream == Contracts.OutputStream.Stderr ? Ui.OutputStream.Stderr : Ui.OutputStream.Stdout, line.Text);
 }

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.ControlPlane.Internal;
 

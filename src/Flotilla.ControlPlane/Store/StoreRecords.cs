@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using Flotilla.ControlPlane.Auth;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.ControlPlane.Store;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Tests.Support;
 

@@ -4,7 +4,7 @@ using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using Flotilla.ControlPlane.Auth;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.ControlPlane.Store.Internal;
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>The operations a command can be; the agent maps each to a fixed argument list.</summary>
 public static class Ops

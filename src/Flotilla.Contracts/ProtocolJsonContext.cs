@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>Source-generated JSON for every protocol message (camelCase, nulls left out).</summary>
 [JsonSourceGenerationOptions(

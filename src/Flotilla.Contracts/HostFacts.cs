@@ -1,4 +1,4 @@
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>What an agent reports about its host; every field but the hostname may be unknown (null).</summary>
 /// <param name="LockHash">The SHA-256 (hex) of the repository's flake.lock, compared with the fleet's.</param>

@@ -1,4 +1,4 @@
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>
 /// The one rule for host names the control plane accepts, on every path that takes one (hosts
