@@ -7,7 +7,6 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using Flotilla.ControlPlane;
-using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Contracts;
 

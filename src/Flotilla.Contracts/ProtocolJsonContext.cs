@@ -3,10 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace Flotilla.Contracts;
 
-/// <summary>Source-generated JSON for every protocol message (camelCase, nulls left out).</summary>
+/// <summary>Source-generated JSON for every protocol message (camelCase, nulls left out, derived read-only properties left out).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    IgnoreReadOnlyProperties = true,
     AllowOutOfOrderMetadataProperties = true,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]

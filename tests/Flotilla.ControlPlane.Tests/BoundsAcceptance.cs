@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Flotilla.ControlPlane;
-using Flotilla.ControlPlane.Api;
 using Flotilla.Contracts;
 using Flotilla.Tests.Support;
 using Microsoft.Data.Sqlite;

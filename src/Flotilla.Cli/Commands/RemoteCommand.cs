@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Flotilla.Cli.Output;
-using Flotilla.ControlPlane.Api;
 using Flotilla.Contracts;
 
 namespace Flotilla.Cli.Commands;

@@ -97,7 +97,7 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
 
                         break;
                     case Events.CommandChanged changed when await store.GetCommandAsync(changed.CommandId, cancellationToken).ConfigureAwait(false) is { } command:
-                        yield return new Ui.CommandChanged(DashboardMapping.Command(command));
+                        yield return new Ui.CommandChanged(command);
                         break;
                     default:
                         break;

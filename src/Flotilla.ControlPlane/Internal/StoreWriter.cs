@@ -171,7 +171,7 @@ internal sealed partial class StoreWriter(
             Release(items[i]);
             if (numbered[i] is { } line)
             {
-                events.Publish(new CommandOutput(line.At, items[i].OutputHost ?? "", line));
+                events.Publish(new CommandOutput(line.Time, items[i].OutputHost ?? "", line));
             }
         }
 
