@@ -76,6 +76,12 @@ internal static class AgentCommand
                 return ExitCodes.InvalidInput;
             }
 
+            if (name is null && !Contracts.HostNames.IsValid(AgentOptions.MachineHostname))
+            {
+                await context.Error.WriteLineAsync($"flotilla agent: this machine's name \"{AgentOptions.MachineHostname}\" is not a valid host name ({Contracts.HostNames.Rule}): give the agent one with --hostname NAME").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             var cloneUrl = parse.GetValue(repoUrl) is { Length: > 0 } u ? u : null;
             var repository = parse.GetValue(repo) is { } r ? Path.GetFullPath(r, context.WorkingDirectory) : cloneUrl is null ? null : DefaultCloneDirectory();
             var level = parse.GetValue(logLevel) switch
