@@ -8,17 +8,37 @@ namespace Flotilla.Tests;
 /// <summary>The API's <c>on</c> in the one selector grammar: names, <c>@tag</c>, globs and <c>all</c> over the agents the server knows (SQLite).</summary>
 public sealed class SelectorAcceptance(SqliteTargets targets) : IClassFixture<SqliteTargets>
 {
-    private static async Task<IReadOnlyList<RawAgent>> ConnectAsync(ControlPlaneHarness plane, params (string Name, string[] Tags)[] hosts)
+    /// <summary>Raw agents, one per host, each enrolled with its own token and reporting its tags; disposed together.</summary>
+    private sealed class Agents : List<RawAgent>, IAsyncDisposable
     {
-        var agents = new List<RawAgent>();
-        foreach (var (name, tags) in hosts)
+        public async ValueTask DisposeAsync()
         {
-            var token = (await File.ReadAllTextAsync(await plane.AddHostAsync(name))).Trim();
-            agents.Add(await RawAgent.ConnectAsync(plane.AgentUrl, token, name, tags: tags));
-            await plane.WaitForStatusAsync(name, "online");
+            foreach (var agent in this)
+            {
+                await agent.DisposeAsync();
+            }
         }
+    }
 
-        return agents;
+    private static async Task<Agents> ConnectAsync(ControlPlaneHarness plane, params (string Name, string[] Tags)[] hosts)
+    {
+        var agents = new Agents();
+        try
+        {
+            foreach (var (name, tags) in hosts)
+            {
+                var token = (await File.ReadAllTextAsync(await plane.AddHostAsync(name))).Trim();
+                agents.Add(await RawAgent.ConnectAsync(plane.AgentUrl, token, name, tags: tags));
+                await plane.WaitForStatusAsync(name, "online");
+            }
+
+            return agents;
+        }
+        catch
+        {
+            await agents.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>POSTs a pull on <paramref name="on"/>: the status, the hosts it went to (comma separated, in order) or the error.</summary>
@@ -38,45 +58,27 @@ public sealed class SelectorAcceptance(SqliteTargets targets) : IClassFixture<Sq
     public async Task A_tag_selects_the_agents_that_report_it_and_a_glob_the_agents_whose_names_match()
     {
         await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync());
-        var agents = await ConnectAsync(plane, ("web1", ["edge"]), ("web2", []), ("db1", ["edge", "db"]));
-        try
-        {
-            Assert.Equal((HttpStatusCode.Created, "db1,web1", (string?)null), await SendAsync(plane, "@edge"));
-            Assert.Equal((HttpStatusCode.Created, "web1,web2", (string?)null), await SendAsync(plane, "web*"));
-            Assert.Equal((HttpStatusCode.Created, "db1,web2", (string?)null), await SendAsync(plane, "@db, web[2-9]"));
-            Assert.Equal((HttpStatusCode.Created, "db1,web1,web2", (string?)null), await SendAsync(plane, "all"));
-        }
-        finally
-        {
-            foreach (var agent in agents)
-            {
-                await agent.DisposeAsync();
-            }
-        }
+        await using var agents = await ConnectAsync(plane, ("web1", ["edge"]), ("web2", []), ("db1", ["edge", "db"]));
+
+        Assert.Equal((HttpStatusCode.Created, "db1,web1", (string?)null), await SendAsync(plane, "@edge"));
+        Assert.Equal((HttpStatusCode.Created, "web1,web2", (string?)null), await SendAsync(plane, "web*"));
+        Assert.Equal((HttpStatusCode.Created, "db1,web2", (string?)null), await SendAsync(plane, "@db, web[2-9]"));
+        Assert.Equal((HttpStatusCode.Created, "db1,web1,web2", (string?)null), await SendAsync(plane, "all"));
     }
 
     [Fact]
     public async Task Every_term_must_select_a_host_and_an_unknown_tag_is_refused_with_the_known_ones()
     {
         await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync());
-        var agents = await ConnectAsync(plane, ("web1", ["edge"]));
-        try
-        {
-            var (status, _, error) = await SendAsync(plane, "@egde");
-            Assert.Equal(HttpStatusCode.BadRequest, status);
-            Assert.Equal("\"@egde\": no host has tag \"egde\"; known tags: edge", error);
+        await using var agents = await ConnectAsync(plane, ("web1", ["edge"]));
 
-            (status, _, error) = await SendAsync(plane, "web1,db*");
-            Assert.Equal((HttpStatusCode.BadRequest, "no host matches \"db*\""), (status, error));
-            Assert.Empty((await plane.Api.GetFromJsonAsync("/api/commands", ApiJsonContext.Default.IReadOnlyListCommandView))!);
-        }
-        finally
-        {
-            foreach (var agent in agents)
-            {
-                await agent.DisposeAsync();
-            }
-        }
+        var (status, _, error) = await SendAsync(plane, "@egde");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("\"@egde\": no host has tag \"egde\"; known tags: edge", error);
+
+        (status, _, error) = await SendAsync(plane, "web1,db*");
+        Assert.Equal((HttpStatusCode.BadRequest, "no host matches \"db*\""), (status, error));
+        Assert.Empty((await plane.Api.GetFromJsonAsync("/api/commands", ApiJsonContext.Default.IReadOnlyListCommandView))!);
     }
 
     [Fact]
@@ -107,21 +109,11 @@ public sealed class SelectorAcceptance(SqliteTargets targets) : IClassFixture<Sq
                 options.Inventory = fleet.Inventory;
             },
             login.Build);
-        var agents = await ConnectAsync(plane, ("web1", []), ("db1", []));
-        try
-        {
-            // The inventory (web1 tagged "web") is read in the background.
-            (HttpStatusCode Status, string Hosts, string? Error) sent = (HttpStatusCode.NotFound, "", null);
-            await Eventually.WaitAsync(async () => (sent = await SendAsync(plane, "@web")).Status == HttpStatusCode.Created, () => $"@web: {sent.Error}; server:\n{plane.Log.Text}");
+        await using var agents = await ConnectAsync(plane, ("web1", []), ("db1", []));
+        // The inventory (web1 tagged "web") is read in the background.
+        (HttpStatusCode Status, string Hosts, string? Error) sent = (HttpStatusCode.NotFound, "", null);
+        await Eventually.WaitAsync(async () => (sent = await SendAsync(plane, "@web")).Status == HttpStatusCode.Created, () => $"@web: {sent.Error}; server:\n{plane.Log.Text}");
 
-            Assert.Equal("web1", sent.Hosts);
-        }
-        finally
-        {
-            foreach (var agent in agents)
-            {
-                await agent.DisposeAsync();
-            }
-        }
+        Assert.Equal("web1", sent.Hosts);
     }
 }
