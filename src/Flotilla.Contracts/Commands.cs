@@ -80,7 +80,11 @@ public sealed record CommandRecord(
     public string Description => Ops.Describe(Op, Argv);
 }
 
-/// <summary>One stored line of a command's output.</summary>
+/// <summary>
+/// One stored line of a command's output, as the store keeps it and the dashboard streams it
+/// (its JSON starts with <c>sequence</c>, as dashboard.js and its tests read it; the command id
+/// comes last). The API sends <see cref="OutputLineView"/>.
+/// </summary>
 /// <param name="Sequence">The line's number in its command, from 1, over both streams (the agent's <see cref="OutputMessage.Line"/>).</param>
 /// <param name="Time">When the server received it.</param>
 public sealed record OutputLine(
