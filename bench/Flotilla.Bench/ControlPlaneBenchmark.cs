@@ -7,9 +7,8 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using Flotilla.ControlPlane;
-using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Bench;
 

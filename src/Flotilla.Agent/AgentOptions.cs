@@ -33,6 +33,12 @@ public sealed class AgentOptions
     /// <summary>The host name the agent reports and switches to (<c>REPO#NAME</c>); null: the machine's name without its domain.</summary>
     public string? Hostname { get; set; }
 
+    /// <summary>This machine's name without its domain (NixFleet's agent reports the same).</summary>
+    public static string MachineHostname => Environment.MachineName.Split('.')[0];
+
+    /// <summary>The name the agent reports: <see cref="Hostname"/>, else <see cref="MachineHostname"/>. It must follow <see cref="Contracts.HostNames"/>, as the server checks.</summary>
+    public string ReportedHostname => Hostname ?? MachineHostname;
+
     /// <summary>Tags reported with the host's facts (the dashboard shows and filters on them, beside the inventory's).</summary>
     public IReadOnlyList<string> Tags { get; set; } = [];
 

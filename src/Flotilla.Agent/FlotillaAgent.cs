@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Flotilla.Agent.Internal;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.Agent;
@@ -39,6 +39,12 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
 
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
     {
+        if (!HostNames.IsValid(options.ReportedHostname))
+        {
+            // The server would refuse it at every connection: say so once, here.
+            throw new InvalidOperationException($"the host name \"{options.ReportedHostname}\" is not valid: a host name is {HostNames.Rule}; give the agent one with --hostname");
+        }
+
         if (_keeper is not null)
         {
             await KeepRepositoryAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,4 @@
-using Flotilla.ControlPlane.Api;
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Auth;
 using Flotilla.ControlPlane.Dashboard;
 using Flotilla.Dashboard;

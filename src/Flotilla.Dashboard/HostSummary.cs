@@ -5,6 +5,7 @@ namespace Flotilla.Dashboard;
 /// <summary>One row of the fleet page, as the control plane knows the host now.</summary>
 /// <param name="Generation">The system generation the host runs (e.g. "42"), if known.</param>
 /// <param name="GenerationCurrent">Whether that generation is the one the fleet's configuration wants (null: unknown).</param>
+/// <param name="Metrics">The last heartbeat's figures (the pages show its percentages); null before the first.</param>
 public sealed record HostSummary(
     string Name,
     bool Online,
@@ -26,9 +27,6 @@ public enum DriftState
     Outdated,
     Failed,
 }
-
-/// <summary>The last heartbeat's figures; null parts were not reported.</summary>
-public sealed record HostMetrics(double? CpuPercent, double? RamPercent, double? SwapPercent, double? Load1, double? DiskPercent);
 
 /// <summary>The host page: the summary and the facts the agent registered with (hostname, os, nixpkgs, flake revision...).</summary>
 public sealed record HostDetail(HostSummary Summary, ImmutableSortedDictionary<string, string> Facts);

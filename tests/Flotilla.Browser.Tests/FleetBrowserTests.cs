@@ -22,7 +22,7 @@ public sealed class FleetBrowserTests(Chromium chromium)
         await MarkPageAsync(session.Page);
 
         session.Host.Fleet.SetHost(TestFleet.Host("gpc0", online: true, "home"));
-        session.Host.Fleet.SetHost(TestFleet.Host("csb1", online: true, "cloud") with { Metrics = new HostMetrics(87, 50, 0, 3.5, 92) });
+        session.Host.Fleet.SetHost(TestFleet.Host("csb1", online: true, "cloud") with { Metrics = new HostMetrics(87, MemoryTotalBytes: 1000, MemoryUsedBytes: 500, SwapTotalBytes: 0, SwapUsedBytes: 0, Load1: 3.5, Load5: 3, Load15: 2, DiskTotalBytes: 1000, DiskUsedBytes: 920) });
 
         await Expect(session.Page.Locator("tr[data-host=gpc0] [data-field=status]")).ToHaveTextAsync("online");
         await Expect(session.Page.Locator("tr[data-host=csb1] [data-field=status]")).ToHaveTextAsync("online");

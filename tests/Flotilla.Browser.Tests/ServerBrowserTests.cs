@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Flotilla.ControlPlane;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using static Microsoft.Playwright.Assertions;
 using Store = Flotilla.ControlPlane.Store;
 
@@ -171,7 +171,7 @@ public sealed partial class ServerBrowserTests(Chromium chromium)
         Assert.Equal(Enumerable.Range(1, 302).Select(i => (long)i), sequences);
 
         var command = Assert.Single(await session.Store.ListCommandsAsync(new Store.CommandQuery(Host: "web1")));
-        Assert.Equal((Ops.Exec, Store.CommandState.Succeeded, "admin"), (command.Op, command.State, command.RequestedBy));
+        Assert.Equal((Ops.Exec, CommandState.Succeeded, "admin"), (command.Op, command.State, command.RequestedBy));
         var audit = await session.Store.ListAsync(10);
         var sent = audit.First(e => e.Action == "command");
         Assert.Equal(("admin", "web1"), (sent.Actor, sent.Target));
@@ -220,7 +220,7 @@ public sealed partial class ServerBrowserTests(Chromium chromium)
         await Expect(session.Page.Locator("#message")).ToHaveTextAsync("Sent reboot to 2 hosts.");
         var commands = await session.Store.ListCommandsAsync(new Store.CommandQuery());
         Assert.Equal(["hsb0", "hsb1"], commands.Select(c => c.Host).Order());
-        Assert.All(commands, c => Assert.Equal((Ops.Reboot, Store.CommandState.Queued), (c.Op, c.State)));
+        Assert.All(commands, c => Assert.Equal((Ops.Reboot, CommandState.Queued), (c.Op, c.State)));
         var audit = await session.Store.ListAsync(10);
         Assert.Equal(("command", "hsb0,hsb1", "reboot"), (audit[0].Action, audit[0].Target, audit[0].Detail));
         Assert.Equal(["totp replayed", "wrong totp code"], audit.Where(e => e.Action == "step-up").Select(e => e.Result));

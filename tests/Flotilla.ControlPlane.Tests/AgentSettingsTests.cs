@@ -3,7 +3,7 @@ using Flotilla.Agent;
 using Flotilla.Agent.Internal;
 using Flotilla.Cli.Commands;
 using Flotilla.Processes;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Flotilla.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

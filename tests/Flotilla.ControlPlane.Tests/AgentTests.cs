@@ -1,5 +1,5 @@
 using Flotilla.Agent.Internal;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Tests;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using Flotilla.ControlPlane.Api;
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
 using Flotilla.Tests.Support;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using Flotilla.Cli;
-using Flotilla.ControlPlane.Api;
+using Flotilla.Contracts;
 using Flotilla.Tests.Support;
 
 namespace Flotilla.Tests;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
-using Flotilla.ControlPlane.Api;
+using Flotilla.Contracts;
 using Store = Flotilla.ControlPlane.Store;
 using Flotilla.Tests.Support;
 
@@ -135,10 +135,10 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
             Assert.True(await store.SetHostTokenAsync("web1", "hash-web1", now, replace: false));
             await store.InsertCommandsAsync(
             [
-                new Store.CommandRecord("c-bad", "b1", "bad", "exec", ["true"], Store.CommandState.Queued, null, now, null, null, now.AddDays(1), TimeSpan.MaxValue - TimeSpan.FromSeconds(1), null, "token:old"),
-                new Store.CommandRecord("c-expires", "b2", "web1", "exec", ["true"], Store.CommandState.Queued, null, now, null, null, now.AddSeconds(1), TimeSpan.FromMinutes(1), null, "token:old"),
+                new Contracts.CommandRecord("c-bad", "b1", "bad", "exec", ["true"], Contracts.CommandState.Queued, null, now, null, null, now.AddDays(1), TimeSpan.MaxValue - TimeSpan.FromSeconds(1), null, "token:old"),
+                new Contracts.CommandRecord("c-expires", "b2", "web1", "exec", ["true"], Contracts.CommandState.Queued, null, now, null, null, now.AddSeconds(1), TimeSpan.FromMinutes(1), null, "token:old"),
             ]);
-            await store.ApplyAsync(new Store.StoreBatch([], [new Store.CommandTransition("c-bad", [Store.CommandState.Queued], Store.CommandState.Running, now)], [], []));
+            await store.ApplyAsync(new Store.StoreBatch([], [new Store.CommandTransition("c-bad", [Contracts.CommandState.Queued], Contracts.CommandState.Running, now)], [], []));
         }
 
         await using var plane = await ControlPlaneHarness.StartAsync(target);

@@ -7,7 +7,7 @@ using Flotilla.Dashboard;
 using Flotilla.Execution;
 using Flotilla.Inventory;
 using Flotilla.Planning;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Flotilla.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 

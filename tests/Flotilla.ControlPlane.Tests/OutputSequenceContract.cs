@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Flotilla.ControlPlane.Store;
 using Flotilla.ControlPlane.Store.Internal;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Flotilla.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -25,9 +25,9 @@ public abstract class OutputSequenceContract(IStoreTargets targets)
         await store.ApplyAsync(new StoreBatch([Line("a", 1, 1), Line("b", 1, 2), Line("a", 2, 3, "héllo"), Line("b", 2, 4), Line("a", 3, 5)], [], [], []));
 
         Assert.Equal(5, await store.MaxOutputSeqAsync());
-        Assert.Equal([2L], (await store.ReadOutputBetweenAsync("a", afterSeq: 1, throughSeq: 4, afterLine: 0, limit: 10)).Select(l => l.Line));
-        Assert.Equal([3L], (await store.ReadOutputBetweenAsync("a", afterSeq: 0, throughSeq: 5, afterLine: 2, limit: 10)).Select(l => l.Line));
-        Assert.Equal([1L], (await store.ReadOutputBetweenAsync("b", afterSeq: 0, throughSeq: 5, afterLine: 0, limit: 1)).Select(l => l.Line));
+        Assert.Equal([2L], (await store.ReadOutputBetweenAsync("a", afterSeq: 1, throughSeq: 4, afterLine: 0, limit: 10)).Select(l => l.Sequence));
+        Assert.Equal([3L], (await store.ReadOutputBetweenAsync("a", afterSeq: 0, throughSeq: 5, afterLine: 2, limit: 10)).Select(l => l.Sequence));
+        Assert.Equal([1L], (await store.ReadOutputBetweenAsync("b", afterSeq: 0, throughSeq: 5, afterLine: 0, limit: 1)).Select(l => l.Sequence));
         Assert.Equal([1L, 3, 5], (await store.ReadOutputAsync("a")).Select(l => l.Seq));
         // Bytes, not characters: "é" is two.
         Assert.Equal(1 + 6 + 1, await store.OutputBytesAsync("a"));

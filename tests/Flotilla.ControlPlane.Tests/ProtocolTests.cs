@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Tests;
 
@@ -34,6 +34,20 @@ public sealed class ProtocolTests
 
         Assert.Equal("{\"type\":\"output\",\"commandId\":\"c1\",\"line\":1,\"stream\":\"stdout\",\"text\":\"hi\",\"seq\":9}", json);
         Assert.IsType<RunCommandMessage>(ProtocolSerializer.DeserializeServerMessage("{\"timeoutSeconds\":1,\"type\":\"run\",\"commandId\":\"c\",\"op\":\"exec\",\"argv\":[\"ls\"]}"u8));
+    }
+
+    [Fact]
+    public void A_heartbeat_carries_the_measured_figures_and_not_the_percentages_derived_from_them()
+    {
+        var metrics = new HostMetrics(1.5, 1000, 250, 0, 0, 0.1, 0.2, 0.3, 100, 50);
+
+        var json = Encoding.UTF8.GetString(ProtocolSerializer.Serialize(new HeartbeatMessage(metrics)));
+
+        Assert.Equal(
+            "{\"type\":\"heartbeat\",\"metrics\":{\"cpuPercent\":1.5,\"memoryTotalBytes\":1000,\"memoryUsedBytes\":250,\"swapTotalBytes\":0,\"swapUsedBytes\":0,"
+            + "\"load1\":0.1,\"load5\":0.2,\"load15\":0.3,\"diskTotalBytes\":100,\"diskUsedBytes\":50}}",
+            json);
+        Assert.Equal((25.0, null, 50.0), (metrics.RamPercent, metrics.SwapPercent, metrics.DiskPercent));
     }
 
     [Theory]

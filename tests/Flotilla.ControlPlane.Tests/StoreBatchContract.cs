@@ -1,5 +1,5 @@
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Flotilla.Tests.Support;
 
 namespace Flotilla.Tests;

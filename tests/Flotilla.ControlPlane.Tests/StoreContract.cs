@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Auth;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Flotilla.Tests.Support;
 
 namespace Flotilla.Tests;

@@ -157,5 +157,10 @@ public sealed class CommandHttpTests
         Assert.Contains("\"name\":\"db01\",\"online\":true", change, StringComparison.Ordinal);
         Assert.Contains(seen, l => l.Contains("\"name\":\"web01\"", StringComparison.Ordinal));
         Assert.Contains(seen, l => l.Contains("\"name\":\"db01\",\"online\":false", StringComparison.Ordinal));
+        // What dashboard.js reads of a host's figures: the heartbeat's CPU and load, and the percentages derived from its bytes.
+        foreach (var figure in (string[])["\"cpuPercent\":12.5,", "\"load1\":0.42,", "\"ramPercent\":40,", "\"diskPercent\":71"])
+        {
+            Assert.Contains(figure, change, StringComparison.Ordinal);
+        }
     }
 }

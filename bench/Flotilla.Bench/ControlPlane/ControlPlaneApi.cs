@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Flotilla.ControlPlane.Api;
+using Flotilla.Contracts;
 
 namespace Flotilla.Bench.ControlPlane;
 

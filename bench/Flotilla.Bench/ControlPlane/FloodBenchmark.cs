@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Flotilla.ControlPlane;
-using Flotilla.ControlPlane.Api;
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Store;
 
 namespace Flotilla.Bench.ControlPlane;

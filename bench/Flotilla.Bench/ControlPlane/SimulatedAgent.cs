@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Bench.ControlPlane;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Flotilla.ControlPlane.Api;
+using Flotilla.Contracts;
 
 namespace Flotilla.Bench.ControlPlane;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Agent.Internal;
 

@@ -1,4 +1,4 @@
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Agent.Internal;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Agent.Internal;
 
@@ -11,8 +11,8 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
 {
     private (long Busy, long Total)? _lastCpu;
 
-    /// <summary>This machine's name without its domain (NixFleet's agent reports the same).</summary>
-    public static string Hostname => Environment.MachineName.Split('.')[0];
+    /// <summary>This machine's name without its domain (<see cref="AgentOptions.MachineHostname"/>).</summary>
+    public static string Hostname => AgentOptions.MachineHostname;
 
     /// <summary>The name the agent reports: the one it was given (<c>--hostname</c>), else <see cref="Hostname"/>.</summary>
     public string Name { get; } = hostname ?? Hostname;

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Agent.Internal;
 

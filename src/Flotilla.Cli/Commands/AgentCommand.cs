@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Flotilla.Agent;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.Cli.Commands;
@@ -70,9 +70,15 @@ internal static class AgentCommand
             }
 
             var name = parse.GetValue(hostname);
-            if (name is not null && !Protocol.HostNames.IsValid(name))
+            if (name is not null && !Contracts.HostNames.IsValid(name))
             {
-                await context.Error.WriteLineAsync($"flotilla agent: --hostname {name}: a host name is {Protocol.HostNames.Rule}").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"flotilla agent: --hostname {name}: a host name is {Contracts.HostNames.Rule}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            if (name is null && !Contracts.HostNames.IsValid(AgentOptions.MachineHostname))
+            {
+                await context.Error.WriteLineAsync($"flotilla agent: this machine's name \"{AgentOptions.MachineHostname}\" is not a valid host name ({Contracts.HostNames.Rule}): give the agent one with --hostname NAME").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 

@@ -3,8 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Flotilla.Cli.Output;
-using Flotilla.ControlPlane.Api;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Cli.Commands;
 
@@ -126,7 +125,7 @@ internal static class RemoteCommand
     private static Command Run(CliContext context)
     {
         var connection = new Connection();
-        var on = new Option<string>("--on") { Description = "Which hosts: names, globs (web*), all; comma separated", Required = true, HelpName = "SELECTOR" };
+        var on = new Option<string>("--on") { Description = "Which hosts: " + HostSelector.Grammar + " (@tag: the tags agents report with --tag, and the inventory's with serve -f)", Required = true, HelpName = "SELECTOR" };
         var op = new Option<string>("--op") { Description = $"An op instead of a command: {string.Join(", ", Ops.All.Where(o => o != Ops.Exec))}", DefaultValueFactory = _ => Ops.Exec, HelpName = "OP" };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds the command may run on each host (default: the op's)", HelpName = "SECONDS" };
         var words = new Argument<string[]>("COMMAND") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };

@@ -1,6 +1,6 @@
-using System.Collections.Immutable;
 using System.CommandLine;
 using System.CommandLine.Completions;
+using Flotilla.Contracts;
 using Flotilla.Diagnostics;
 using Flotilla.Inventory;
 using Flotilla.Planning;
@@ -12,7 +12,7 @@ internal sealed class SelectionOptions(CliContext context)
 {
     public Option<string[]> On { get; } = new("--on")
     {
-        Description = "Hosts to act on: names, @tag or @group, globs (web-*), comma separated; the union of all (default: every host)",
+        Description = "Hosts to act on: " + HostSelector.Grammar + " (@tag selects tags and groups alike); the union of all (default: every host)",
         HelpName = "SELECTOR",
         AllowMultipleArgumentsPerToken = false,
     };
@@ -42,8 +42,8 @@ internal sealed class SelectionOptions(CliContext context)
 
     public Selection Read(ParseResult parse) => new()
     {
-        On = Split(parse.GetValue(On)),
-        Services = Split(parse.GetValue(Service)),
+        On = HostSelector.Split(parse.GetValue(On)),
+        Services = HostSelector.Split(parse.GetValue(Service)),
         WithDependents = parse.GetValue(WithDependents),
     };
 
@@ -73,7 +73,4 @@ internal sealed class SelectionOptions(CliContext context)
             .Order(StringComparer.Ordinal)
             .Select(n => new CompletionItem(before + n));
     }
-
-    private static ImmutableArray<string> Split(string[]? values) =>
-        values is null ? [] : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
 }

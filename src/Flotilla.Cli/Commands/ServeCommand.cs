@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Dashboard;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Flotilla.Security;
 
 namespace Flotilla.Cli.Commands;

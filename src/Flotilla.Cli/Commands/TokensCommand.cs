@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Auth;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Cli.Commands;
 

@@ -1,3 +1,4 @@
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
@@ -34,7 +35,7 @@ internal sealed partial class CommandResultAudit(ControlPlaneEvents events, ICon
                         continue;
                     }
 
-                    var what = DashboardMapping.Command(command).Description;
+                    var what = command.Description;
                     var result = command.State.ToName() + (command.ExitCode is { } code ? $" (exit {code})" : "") + (command.Message is { Length: > 0 } message && command.ExitCode is null ? ": " + message : "");
                     await store.AppendAsync(new AuditEntry(changed.At, command.RequestedBy, Action, command.Host, what + " [" + command.Id + "]", result, null), stoppingToken).ConfigureAwait(false);
                 }

@@ -1,12 +1,10 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
-using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Internal;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
-using Flotilla.Protocol;
-using Ui = Flotilla.Dashboard;
+using Flotilla.Contracts;
 
 namespace Flotilla.ControlPlane.Dashboard;
 
@@ -22,7 +20,7 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
     /// <summary>How long a follower waits for an event before it looks at the store (a dropped event cannot leave it hanging).</summary>
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
 
-    public async ValueTask<ImmutableArray<Ui.CommandRecord>> SendAsync(CommandRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<ImmutableArray<CommandRecord>> SendAsync(CommandRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Hosts.IsEmpty)
@@ -42,33 +40,18 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
             request.Argv.IsDefaultOrEmpty ? null : [.. request.Argv],
             request.TimeoutSeconds,
             request.ExpiresInSeconds);
-        var (response, error) = await commands.CreateAsync(api, request.RequestedBy, cancellationToken).ConfigureAwait(false);
-        if (response is null)
-        {
-            throw new InvalidOperationException(error ?? "the control plane refused the command");
-        }
-
-        return [.. response.Commands.Select(c => new Ui.CommandRecord(
-            c.Id,
-            c.Host,
-            c.Op,
-            c.Argv,
-            DashboardMapping.State(CommandStates.Parse(c.State)),
-            c.RequestedBy,
-            c.CreatedAt,
-            c.FinishedAt,
-            c.ExitCode,
-            c.Message))];
+        var (created, error) = await commands.CreateAsync(api, request.RequestedBy, cancellationToken).ConfigureAwait(false);
+        return error is null ? created : throw new InvalidOperationException(error);
     }
 
-    public async ValueTask<IReadOnlyList<Ui.CommandRecord>> ListAsync(string host, int limit, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<CommandRecord>> ListAsync(string host, int limit, CancellationToken cancellationToken = default)
     {
         var stored = await store.ListCommandsAsync(new CommandQuery(Host: host, Limit: Math.Max(1, limit)), cancellationToken).ConfigureAwait(false);
-        return [.. stored.Reverse().Select(DashboardMapping.Command)];
+        return [.. stored.Reverse()];
     }
 
-    public async ValueTask<Ui.CommandRecord?> GetAsync(string commandId, CancellationToken cancellationToken = default) =>
-        await store.GetCommandAsync(commandId, cancellationToken).ConfigureAwait(false) is { } command ? DashboardMapping.Command(command) : null;
+    public async ValueTask<CommandRecord?> GetAsync(string commandId, CancellationToken cancellationToken = default) =>
+        await store.GetCommandAsync(commandId, cancellationToken).ConfigureAwait(false);
 
     public async ValueTask<bool> KillAsync(string commandId, string requestedBy, CancellationToken cancellationToken = default)
     {
@@ -82,7 +65,7 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
         return found && (error is null || !error.StartsWith("the command is already", StringComparison.Ordinal));
     }
 
-    public async IAsyncEnumerable<Ui.OutputLine> ReadOutputAsync(string commandId, long afterSequence, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<OutputLine> ReadOutputAsync(string commandId, long afterSequence, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Subscribe first: a line stored after the store is read is then in the queue.
         // Only this command's events, bounded: a slow page loses its oldest, and the gap is read from the store.
@@ -139,11 +122,11 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
             {
                 switch (@event)
                 {
-                    case CommandOutput output when output.Line.CommandId == commandId && output.Line.Line == last + 1:
-                        last = output.Line.Line;
-                        yield return DashboardMapping.Line(output.Line);
+                    case CommandOutput output when output.Line.CommandId == commandId && output.Line.Sequence == last + 1:
+                        last = output.Line.Sequence;
+                        yield return output.Line;
                         break;
-                    case CommandOutput output when output.Line.CommandId == commandId && output.Line.Line > last + 1:
+                    case CommandOutput output when output.Line.CommandId == commandId && output.Line.Sequence > last + 1:
                         await foreach (var line in CatchUpAsync(commandId, last, cancellationToken).ConfigureAwait(false))
                         {
                             last = line.Sequence;
@@ -173,15 +156,15 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
         }
     }
 
-    private async IAsyncEnumerable<Ui.OutputLine> CatchUpAsync(string commandId, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<OutputLine> CatchUpAsync(string commandId, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (true)
         {
             var lines = await store.ReadOutputAsync(commandId, after, Page, cancellationToken).ConfigureAwait(false);
             foreach (var line in lines)
             {
-                after = line.Line;
-                yield return DashboardMapping.Line(line);
+                after = line.Sequence;
+                yield return line;
             }
 
             if (lines.Count < Page)

@@ -34,7 +34,7 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
 
         var presence = fleet.Hosts.GetValueOrDefault(name);
         var summary = DashboardMapping.Summary(presence, stored, name, target.Current);
-        Protocol.HostFacts? facts;
+        Contracts.HostFacts? facts;
         if (presence is null)
         {
             facts = stored.Facts;
@@ -97,7 +97,7 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
 
                         break;
                     case Events.CommandChanged changed when await store.GetCommandAsync(changed.CommandId, cancellationToken).ConfigureAwait(false) is { } command:
-                        yield return new Ui.CommandChanged(DashboardMapping.Command(command));
+                        yield return new Ui.CommandChanged(command);
                         break;
                     default:
                         break;

@@ -4,23 +4,21 @@ using System.Reflection;
 using Flotilla.ControlPlane.Internal;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
-using Flotilla.Protocol;
-using Store = Flotilla.ControlPlane.Store;
-using Ui = Flotilla.Dashboard;
+using Flotilla.Contracts;
 
 namespace Flotilla.ControlPlane.Dashboard;
 
-/// <summary>Turns the control plane's records into the dashboard's.</summary>
+/// <summary>What the dashboard shows of a host that the control plane's records do not hold as such: its summary, facts and drift.</summary>
 internal static class DashboardMapping
 {
     /// <summary>The version agents are compared with: this server's.</summary>
     public static string ServerVersion { get; } =
         typeof(DashboardMapping).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static HostSummary Summary(string name, bool online, DateTimeOffset? lastSeen, HostFacts? facts, Protocol.HostMetrics? metrics, FleetTarget target)
+    public static HostSummary Summary(string name, bool online, DateTimeOffset? lastSeen, HostFacts? facts, HostMetrics? metrics, FleetTarget target)
     {
         var wanted = target.Hosts.GetValueOrDefault(name);
-        ImmutableArray<string> tags = [.. (wanted?.Tags ?? []).Concat(facts?.Tags ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        var tags = HostTags.Of(wanted?.Tags, facts);
         return new(
             name,
             online,
@@ -30,7 +28,7 @@ internal static class DashboardMapping
             wanted?.SystemPath is { } system && facts?.CurrentSystem is { } current ? current == system : null,
             tags,
             Drift(name, online, facts, target),
-            metrics is null ? null : Metrics(metrics));
+            metrics);
     }
 
     public static HostSummary Summary(HostPresence? presence, HostRecord? stored, string name, FleetTarget target)
@@ -139,29 +137,4 @@ internal static class DashboardMapping
                 verification.At.ToString("u", CultureInfo.InvariantCulture) + (verification.Message is { Length: > 0 } m ? ": " + m : ""));
 
     private static string Short(string value) => value.Length > 12 ? value[..12] : value;
-
-    private static Ui.HostMetrics Metrics(Protocol.HostMetrics m) => new(
-        m.CpuPercent,
-        Percent(m.MemoryUsedBytes, m.MemoryTotalBytes),
-        Percent(m.SwapUsedBytes, m.SwapTotalBytes),
-        m.Load1,
-        Percent(m.DiskUsedBytes, m.DiskTotalBytes));
-
-    private static double? Percent(long used, long total) => total <= 0 ? null : Math.Round(100.0 * used / total, 1);
-
-    public static Ui.CommandRecord Command(Store.CommandRecord c) =>
-        new(c.Id, c.Host, c.Op, c.Argv, State(c.State), c.RequestedBy, c.CreatedAt, c.FinishedAt, c.ExitCode, c.Message);
-
-    public static Ui.CommandState State(Store.CommandState state) => state switch
-    {
-        Store.CommandState.Queued => Ui.CommandState.Queued,
-        Store.CommandState.Running => Ui.CommandState.Running,
-        Store.CommandState.Succeeded => Ui.CommandState.Succeeded,
-        Store.CommandState.Failed => Ui.CommandState.Failed,
-        Store.CommandState.TimedOut => Ui.CommandState.TimedOut,
-        _ => Ui.CommandState.Lost,
-    };
-
-    public static Ui.OutputLine Line(Store.OutputLine line) =>
-        new(line.Line, line.At, line.Stream == Protocol.OutputStream.Stderr ? Ui.OutputStream.Stderr : Ui.OutputStream.Stdout, line.Text);
 }

@@ -8,7 +8,7 @@ using Flotilla.Execution;
 using Flotilla.Inventory;
 using Flotilla.Planning;
 using Flotilla.Processes;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Flotilla.ControlPlane.Api;
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Auth;
 using Flotilla.ControlPlane.Internal;
 using Flotilla.ControlPlane.Store;

@@ -1,3 +1,4 @@
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Store;
 
 namespace Flotilla.ControlPlane.Events;

@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.ControlPlane.Internal;

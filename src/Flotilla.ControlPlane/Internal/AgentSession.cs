@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.ControlPlane.Internal;

@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
-using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Auth;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -62,7 +61,7 @@ internal sealed class ApiCommandGate(CommandService commands, IControlPlaneStore
 
     private async Task<IResult> SendAsync(CreateCommandsRequest request, ApiCaller.Token token, string client, CancellationToken cancellationToken)
     {
-        var what = CommandOperations.Describe(request.Op, request.Argv is null ? [] : [.. request.Argv]);
+        var what = Ops.Describe(request.Op, request.Argv is null ? [] : [.. request.Argv]);
         var refusal = token.Scope switch
         {
             ApiTokenScope.Read => $"the API token {token.Name} has scope read: it sends nothing (flotilla tokens create-api NAME --scope ops, or exec)",
@@ -75,8 +74,8 @@ internal sealed class ApiCommandGate(CommandService commands, IControlPlaneStore
             return Forbidden(refusal);
         }
 
-        var (response, error) = await commands.CreateAsync(request, token.Actor, cancellationToken).ConfigureAwait(false);
-        if (response is null)
+        var (created, error) = await commands.CreateAsync(request, token.Actor, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
         {
             await AuditAsync(token.Actor, AuditActions.Command, request.On, what, "refused: " + error, client, cancellationToken).ConfigureAwait(false);
             return TypedResults.BadRequest(new ErrorView(error!));
@@ -85,18 +84,17 @@ internal sealed class ApiCommandGate(CommandService commands, IControlPlaneStore
         await AuditAsync(
             token.Actor,
             AuditActions.Command,
-            string.Join(',', response.Commands.Select(c => c.Host)),
+            string.Join(',', created.Select(c => c.Host)),
             what,
-            "queued " + string.Join(',', response.Commands.Select(c => c.Id)),
+            "queued " + string.Join(',', created.Select(c => c.Id)),
             client,
             cancellationToken).ConfigureAwait(false);
-        return Created(response);
+        return Created(CreateCommandsResponse.From(created));
     }
 
     private async Task<IResult> SendAsync(CreateCommandsRequest request, ApiCaller.Session session, string client, CancellationToken cancellationToken)
     {
-        var known = (await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal);
-        var (hosts, error) = Selector.Resolve(request.On, known);
+        var (hosts, error) = await commands.SelectAsync(request.On, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             return TypedResults.BadRequest(new ErrorView(error));
@@ -116,10 +114,7 @@ internal sealed class ApiCommandGate(CommandService commands, IControlPlaneStore
             return outcome.StepUpFailed ? Forbidden(outcome.Message) : TypedResults.BadRequest(new ErrorView(outcome.Message));
         }
 
-        // The sender answers in the dashboard's terms; the API's are the stored commands of the batch.
-        var first = await store.GetCommandAsync(outcome.Commands[0].Id, cancellationToken).ConfigureAwait(false);
-        var batch = await store.ListCommandsAsync(new CommandQuery(BatchId: first!.BatchId, Limit: outcome.Commands.Length), cancellationToken).ConfigureAwait(false);
-        return Created(new CreateCommandsResponse(first.BatchId, [.. batch.Select(CommandView.From)]));
+        return Created(CreateCommandsResponse.From(outcome.Commands));
     }
 
     private ISessionCommandSender Sender() => services.GetRequiredService<ISessionCommandSender>();

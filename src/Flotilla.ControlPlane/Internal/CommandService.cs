@@ -1,25 +1,30 @@
 using System.Collections.Immutable;
-using Flotilla.ControlPlane.Api;
+using Flotilla.ControlPlane.Dashboard;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.ControlPlane.Internal;
 
-/// <summary>Creates commands (stored before they are answered or sent), dispatches and kills them.</summary>
+/// <summary>
+/// Creates commands (stored before they are answered or sent), dispatches and kills them. With the
+/// dashboard, the inventory's tags (<see cref="FleetTargetTracker"/>) count for <c>@tag</c> selectors.
+/// </summary>
 internal sealed class CommandService(
     IControlPlaneStore store,
     FleetState fleet,
     AgentHub hub,
     StoreWriter writer,
     ControlPlaneEvents events,
-    ControlPlaneOptions options)
+    ControlPlaneOptions options,
+    FleetTargetTracker? target = null)
 {
-    public async Task<(CreateCommandsResponse? Response, string? Error)> CreateAsync(CreateCommandsRequest request, string requestedBy, CancellationToken cancellationToken)
+    /// <summary>The batch's commands, one per selected host, stored and dispatched; or why none was made.</summary>
+    public async Task<(ImmutableArray<CommandRecord> Commands, string? Error)> CreateAsync(CreateCommandsRequest request, string requestedBy, CancellationToken cancellationToken)
     {
         if (!Ops.IsKnown(request.Op))
         {
-            return (null, $"unknown op \"{request.Op}\"; ops: {string.Join(", ", Ops.All)}");
+            return ([], $"unknown op \"{request.Op}\"; ops: {string.Join(", ", Ops.All)}");
         }
 
         ImmutableArray<string> argv = request.Argv is null ? [] : [.. request.Argv];
@@ -27,31 +32,30 @@ internal sealed class CommandService(
         {
             if (!options.AllowArbitraryCommands)
             {
-                return (null, "this server runs only the fixed ops (pull, switch, test, rollback, reboot, restart-agent); start it with --allow-commands to allow arbitrary commands");
+                return ([], "this server runs only the fixed ops (pull, switch, test, rollback, reboot, restart-agent); start it with --allow-commands to allow arbitrary commands");
             }
 
             if (argv.IsEmpty || string.IsNullOrEmpty(argv[0]) || argv.Any(a => a is null))
             {
-                return (null, "an exec command needs an argument list (argv), its first element the program");
+                return ([], "an exec command needs an argument list (argv), its first element the program");
             }
         }
         else if (!argv.IsEmpty)
         {
-            return (null, $"op \"{request.Op}\" takes no argv: the agent runs a fixed command for it");
+            return ([], $"op \"{request.Op}\" takes no argv: the agent runs a fixed command for it");
         }
 
         var outOfRange = (request.TimeoutSeconds is { } timeoutSeconds ? Limits.CommandTimeoutSeconds.Check(timeoutSeconds) : null)
             ?? (request.ExpiresInSeconds is { } expirySeconds ? Limits.QueueExpirySeconds.Check(expirySeconds) : null);
         if (outOfRange is not null)
         {
-            return (null, outOfRange);
+            return ([], outOfRange);
         }
 
-        var known = (await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false)).Keys.ToHashSet(StringComparer.Ordinal);
-        var (hosts, error) = Selector.Resolve(request.On, known);
+        var (hosts, error) = await SelectAsync(request.On, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
-            return (null, error);
+            return ([], error);
         }
 
         var now = options.TimeProvider.GetUtcNow();
@@ -70,7 +74,40 @@ internal sealed class CommandService(
             hub.Dispatch(active);
         }
 
-        return (new CreateCommandsResponse(batch, [.. records.Select(CommandView.From)]), null);
+        return ([.. records], null);
+    }
+
+    /// <summary>The hosts a selector names (<see cref="Selector"/>), over every host the server knows and the tags it knows of them.</summary>
+    public async Task<(IReadOnlyList<string> Hosts, string? Error)> SelectAsync(string selector, CancellationToken cancellationToken)
+    {
+        var known = new Dictionary<string, ImmutableArray<string>>(StringComparer.Ordinal);
+        if (!HostSelector.Split(selector).Any(t => HostSelector.Parse(t).Kind == SelectorKind.Tag))
+        {
+            // No tag asked for: the names are enough, and cheaper than every host's facts.
+            foreach (var name in (await store.HostTokenHashesAsync(cancellationToken).ConfigureAwait(false)).Keys)
+            {
+                known[name] = [];
+            }
+
+            return Selector.Resolve(selector, known);
+        }
+
+        var inventory = target?.Current.Hosts;
+        foreach (var host in await store.ListHostsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            HostFacts? facts = host.Facts;
+            if (fleet.Hosts.TryGetValue(host.Name, out var presence))
+            {
+                lock (presence.Gate)
+                {
+                    facts = presence.Facts ?? facts;
+                }
+            }
+
+            known[host.Name] = HostTags.Of(inventory?.GetValueOrDefault(host.Name)?.Tags, facts);
+        }
+
+        return Selector.Resolve(selector, known);
     }
 
     /// <summary>Kills a command: a queued one fails at once; a running one is killed by its agent (its end is reported as usual).</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
 using Microsoft.Extensions.DependencyInjection;

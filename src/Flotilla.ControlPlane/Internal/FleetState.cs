@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.ControlPlane.Internal;
 

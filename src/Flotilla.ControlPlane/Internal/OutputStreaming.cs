@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Flotilla.ControlPlane.Api;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -210,7 +209,7 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
 
         public bool Advance()
         {
-            _lastLine = Head.Line;
+            _lastLine = Head.Sequence;
             return ++_index < _page.Count;
         }
 
@@ -223,7 +222,7 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
     }
 
     public static OutputLineView View(OutputLine line, string host) =>
-        new(line.CommandId, host, line.Line, line.Stream == OutputStream.Stderr ? "stderr" : "stdout", line.Text, line.At);
+        new(line.CommandId, host, line.Sequence, line.Stream == OutputStream.Stderr ? "stderr" : "stdout", line.Text, line.Time);
 
     private static Task WriteOutputAsync(HttpResponse response, OutputLine line, string host, CancellationToken cancellationToken) =>
         response.WriteAsync("id: " + line.Seq.ToString(CultureInfo.InvariantCulture) + "\nevent: output\ndata: " + JsonSerializer.Serialize(View(line, host), ApiJsonContext.Default.OutputLineView) + "\n\n", cancellationToken);

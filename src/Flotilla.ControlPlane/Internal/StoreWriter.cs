@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -171,7 +171,7 @@ internal sealed partial class StoreWriter(
             Release(items[i]);
             if (numbered[i] is { } line)
             {
-                events.Publish(new CommandOutput(line.At, items[i].OutputHost ?? "", line));
+                events.Publish(new CommandOutput(line.Time, items[i].OutputHost ?? "", line));
             }
         }
 

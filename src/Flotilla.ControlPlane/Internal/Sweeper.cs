@@ -1,3 +1,4 @@
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Store;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Auth;
 
 namespace Flotilla.ControlPlane.Store;

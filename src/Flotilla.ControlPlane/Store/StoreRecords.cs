@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using Flotilla.ControlPlane.Auth;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.ControlPlane.Store;
 
@@ -15,30 +15,6 @@ public sealed record HostRecord(
 
 /// <summary>An unrevoked API token: its name (commands and the audit log say <c>token:NAME</c>) and what it may do.</summary>
 public sealed record ApiTokenRecord(string Name, ApiTokenScope Scope);
-
-/// <summary>One command on one host, as stored.</summary>
-public sealed record CommandRecord(
-    string Id,
-    string BatchId,
-    string Host,
-    string Op,
-    ImmutableArray<string> Argv,
-    CommandState State,
-    int? ExitCode,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt,
-    DateTimeOffset ExpiresAt,
-    TimeSpan Timeout,
-    string? Message,
-    string RequestedBy);
-
-/// <summary>One stored output line of a command.</summary>
-public sealed record OutputLine(string CommandId, long Line, OutputStream Stream, string Text, DateTimeOffset At)
-{
-    /// <summary>Where the line is in the order the server stored lines (over all commands; the store writer numbers them).</summary>
-    public long Seq { get; init; }
-}
 
 /// <summary>Which commands to list; null fields do not filter.</summary>
 public sealed record CommandQuery(string? BatchId = null, string? Host = null, CommandState? State = null, int Limit = 1000);

@@ -10,7 +10,7 @@ public sealed record Selection
 {
     public static readonly Selection Everything = new();
 
-    /// <summary>Host names, <c>@tag</c> (tags and groups alike) and globs (<c>*</c>, <c>?</c>, <c>[...]</c>), already split on commas.</summary>
+    /// <summary>Terms of the one selector grammar (<see cref="Contracts.HostSelector"/>): host names, <c>@tag</c> (tags and groups alike), globs (<c>*</c>, <c>?</c>, <c>[...]</c>) and <c>all</c>, already split on commas.</summary>
     public ImmutableArray<string> On { get; init; } = [];
 
     /// <summary>Services to deploy with everything they need (activation and configuration dependencies: <c>dependsOn</c>, databases' <c>host</c>, <c>auth.provider</c>; transitively); selects the hosts that run them.</summary>

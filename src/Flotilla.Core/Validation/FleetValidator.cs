@@ -8,7 +8,8 @@ namespace Flotilla.Validation;
 
 /// <summary>
 /// Checks a loaded <see cref="Fleet"/> for what its loader cannot see on one value alone: unknown
-/// references (with a "did you mean"), self-dependencies and cycles, duplicate names, addresses,
+/// references (with a "did you mean"), self-dependencies and cycles, duplicate names, host names
+/// outside the one rule (<see cref="Contracts.HostNames"/>), duplicate addresses,
 /// hostnames and ports, core services that need apps, health checks that cannot run, key
 /// destinations, and reboot orders that dependencies contradict. Linear in the size of the fleet; stateless and thread safe.
 /// </summary>
@@ -16,7 +17,7 @@ public static class FleetValidator
 {
     /// <summary>
     /// <see cref="Fleet.Diagnostics"/> (what loading found) followed by validation's findings, in
-    /// a deterministic order: references, duplicates, health checks and keys, then cycles.
+    /// a deterministic order: references, duplicates, host names, health checks and keys, then cycles.
     /// </summary>
     public static ImmutableArray<Diagnostic> Validate(Fleet fleet)
     {
@@ -25,6 +26,7 @@ public static class FleetValidator
         var findings = new Findings(fleet);
         ReferenceRules.Check(index, findings);
         UniquenessRules.Check(index, findings);
+        NameRules.Check(fleet, findings);
         HealthCheckRules.Check(fleet, findings);
         KeyRules.Check(fleet, findings);
         DeploymentRules.Check(index, findings);

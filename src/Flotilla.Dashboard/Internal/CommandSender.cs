@@ -11,12 +11,12 @@ internal sealed class CommandSender(ICommandService commands, LoginService login
     /// <summary>From a page's form: a typed command line runs as <c>/bin/sh -c LINE</c>.</summary>
     public Task<SessionCommandOutcome> SendAsync(string user, ImmutableArray<string> hosts, string operation, string? commandLine, string? secondFactor, string client, CancellationToken cancellationToken)
     {
-        if (operation == CommandOperations.Exec && string.IsNullOrWhiteSpace(commandLine))
+        if (operation == Ops.Exec && string.IsNullOrWhiteSpace(commandLine))
         {
             return Task.FromResult(new SessionCommandOutcome(false, "Type the command to run.", []));
         }
 
-        var argv = operation == CommandOperations.Exec ? CommandOperations.ShellArgv(commandLine!) : [];
+        var argv = operation == Ops.Exec ? Ops.ShellArgv(commandLine!) : [];
         return SendAsync(new CommandRequest(hosts, operation, argv, user), secondFactor, client, cancellationToken);
     }
 
@@ -29,14 +29,14 @@ internal sealed class CommandSender(ICommandService commands, LoginService login
             return new SessionCommandOutcome(false, "Select at least one host.", []);
         }
 
-        if (!CommandOperations.All.Contains(operation))
+        if (!Ops.All.Contains(operation))
         {
             return new SessionCommandOutcome(false, $"Unknown operation \"{operation}\".", []);
         }
 
-        var what = CommandOperations.Describe(operation, request.Argv);
+        var what = Ops.Describe(operation, request.Argv);
         var target = string.Join(',', hosts);
-        if (CommandOperations.IsDangerous(operation))
+        if (Ops.IsDangerous(operation))
         {
             var stepUp = await login.StepUpAsync(user, secondFactor, what + " on " + target, client, cancellationToken).ConfigureAwait(false);
             if (!stepUp.Succeeded)
@@ -71,9 +71,9 @@ internal sealed class CommandSender(ICommandService commands, LoginService login
 
     private static string Describe(string operation) => operation switch
     {
-        CommandOperations.Exec => "Running a command",
-        CommandOperations.Reboot => "Rebooting",
-        CommandOperations.Rollback => "Rolling back",
+        Ops.Exec => "Running a command",
+        Ops.Reboot => "Rebooting",
+        Ops.Rollback => "Rolling back",
         _ => operation,
     };
 }

@@ -15,9 +15,5 @@ internal static class Display
 
     public static string Drift(DriftState state) => state.ToString().ToLowerInvariant();
 
-    public static string State(CommandState state) => state switch
-    {
-        CommandState.TimedOut => "timed-out",
-        _ => state.ToString().ToLowerInvariant(),
-    };
+    public static string State(CommandState state) => state.ToName();
 }

@@ -33,7 +33,7 @@ internal sealed class HostModel(IFleetSource fleet, ICommandService commands, Co
 
     public async Task<IActionResult> OnPostSendAsync([FromForm] string operation, [FromForm] string? commandLine, [FromForm] string? secondFactor, CancellationToken cancellationToken)
     {
-        if (!AllowArbitraryCommands && operation == CommandOperations.Exec)
+        if (!AllowArbitraryCommands && operation == Ops.Exec)
         {
             return BadRequest();
         }

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Flotilla.Cli;
 using Flotilla.ControlPlane;
-using Flotilla.ControlPlane.Api;
+using Flotilla.Contracts;
 using Flotilla.ControlPlane.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.Tests.Support;
 
@@ -22,13 +22,13 @@ public sealed class RawAgent : IAsyncDisposable
 
     public IReadOnlyCollection<RunCommandMessage> Runs => _runs;
 
-    public static async Task<RawAgent> ConnectAsync(string url, string token, string hostname, double heartbeatIntervalSeconds = 3600)
+    public static async Task<RawAgent> ConnectAsync(string url, string token, string hostname, double heartbeatIntervalSeconds = 3600, IReadOnlyList<string>? tags = null)
     {
         var agent = new RawAgent();
         agent._socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
         await agent._socket.ConnectAsync(new Uri(url), CancellationToken.None);
         agent._receive = Task.Run(agent.ReceiveLoopAsync);
-        await agent.SendAsync(new RegisterMessage(ProtocolVersion.Current, new HostFacts(hostname, "linux", "test"), heartbeatIntervalSeconds, []));
+        await agent.SendAsync(new RegisterMessage(ProtocolVersion.Current, new HostFacts(hostname, "linux", "test", Tags: tags), heartbeatIntervalSeconds, []));
         return agent;
     }
 

@@ -39,6 +39,23 @@ public sealed class SelectionTests
     }
 
     [Fact]
+    public void All_selects_every_host_unless_a_host_is_named_all()
+    {
+        Assert.Equal(["web01", "web02", "db1", "auth", "edge"], Hosts(new Selection { On = ["all"] }));
+
+        var named = new TestFleet().Host("all").Host("other").Build();
+        Assert.Equal(["all"], FleetSelector.Select(named, new Selection { On = ["all"] }).Hosts.ToArray());
+    }
+
+    [Fact]
+    public void A_term_that_selects_nothing_is_an_error_even_beside_one_that_does()
+    {
+        var result = FleetSelector.Select(Fleet, new Selection { On = ["web*", "db?9", "@nope"] });
+
+        Assert.Equal(["--on \"db?9\": the pattern matches no host", "--on \"@nope\": no host has tag \"nope\""], result.Errors.Select(e => e.Message));
+    }
+
+    [Fact]
     public void A_service_selects_what_it_needs_through_depends_on_and_auth()
     {
         Assert.Equal(["web01", "db1", "auth"], Hosts(new Selection { Services = ["wiki"] }));

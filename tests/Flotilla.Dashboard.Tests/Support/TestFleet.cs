@@ -25,7 +25,7 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
         name, online, DateTimeOffset.FromUnixTimeSeconds(1_800_000_000), "nixos", "42", true, [.. tags],
         [new DriftCompartment("agent", DriftState.Ok, "agent 0.1.0"), new DriftCompartment("git", DriftState.Outdated, "3 commits behind origin/main"),
          new DriftCompartment("lock", DriftState.Ok, null), new DriftCompartment("system", DriftState.Ok, "generation 42 is current"), new DriftCompartment("tests", DriftState.Failed, "nginx: 500")],
-        new HostMetrics(12.5, 40, 0, 0.42, 71));
+        new HostMetrics(12.5, MemoryTotalBytes: 1000, MemoryUsedBytes: 400, SwapTotalBytes: 1000, SwapUsedBytes: 0, Load1: 0.42, Load5: 0.4, Load15: 0.3, DiskTotalBytes: 1000, DiskUsedBytes: 710));
 
     public void SetHost(HostSummary host)
     {
@@ -92,7 +92,8 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
             foreach (var host in request.Hosts)
             {
                 var id = "c" + (++_nextCommand).ToString(CultureInfo.InvariantCulture);
-                var record = new CommandRecord(id, host, request.Operation, request.Argv, CommandState.Queued, request.RequestedBy, time.GetUtcNow(), null, null);
+                var now = time.GetUtcNow();
+                var record = new CommandRecord(id, "b" + id, host, request.Operation, request.Argv, CommandState.Queued, null, now, null, null, now.AddHours(1), Ops.DefaultTimeout(request.Operation), null, request.RequestedBy);
                 _commands[id] = new Command(record);
                 records.Add(record);
             }
@@ -113,7 +114,7 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
         lock (_lock)
         {
             var command = _commands[commandId];
-            command.Lines.Add(new OutputLine(command.Lines.Count + 1, time.GetUtcNow(), stream, text));
+            command.Lines.Add(new OutputLine(commandId, command.Lines.Count + 1, stream, text, time.GetUtcNow()));
             if (command.Record.State == CommandState.Queued)
             {
                 command.Record = started = command.Record with { State = CommandState.Running };
@@ -134,7 +135,7 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
         lock (_lock)
         {
             var command = _commands[commandId];
-            command.Record = record = command.Record with { State = exitCode == 0 ? CommandState.Succeeded : CommandState.Failed, ExitCode = exitCode, Finished = time.GetUtcNow() };
+            command.Record = record = command.Record with { State = exitCode == 0 ? CommandState.Succeeded : CommandState.Failed, ExitCode = exitCode, FinishedAt = time.GetUtcNow() };
             command.Signal();
         }
 
@@ -145,7 +146,7 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
     {
         lock (_lock)
         {
-            return ValueTask.FromResult<IReadOnlyList<CommandRecord>>([.. _commands.Values.Select(c => c.Record).Where(r => r.Host == host).OrderByDescending(r => r.Created).ThenByDescending(r => r.Id, StringComparer.Ordinal).Take(limit)]);
+            return ValueTask.FromResult<IReadOnlyList<CommandRecord>>([.. _commands.Values.Select(c => c.Record).Where(r => r.Host == host).OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id, StringComparer.Ordinal).Take(limit)]);
         }
     }
 
@@ -161,7 +162,7 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
     {
         lock (_lock)
         {
-            return ValueTask.FromResult(_commands.TryGetValue(commandId, out var command) && command.Record.Finished is null);
+            return ValueTask.FromResult(_commands.TryGetValue(commandId, out var command) && command.Record.FinishedAt is null);
         }
     }
 
@@ -178,7 +179,7 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
                 var command = _commands[commandId];
                 lines = [.. command.Lines.Skip((int)next)];
                 changed = command.Changed.Task;
-                finished = command.Record.Finished is not null;
+                finished = command.Record.FinishedAt is not null;
             }
 
             foreach (var line in lines)

@@ -4,7 +4,7 @@ using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using Flotilla.ControlPlane.Auth;
-using Flotilla.Protocol;
+using Flotilla.Contracts;
 
 namespace Flotilla.ControlPlane.Store.Internal;
 
@@ -326,10 +326,10 @@ internal abstract partial class SqlStore : IControlPlaneStore
             (line, i) =>
             [
                 ($"c{i}", line.CommandId),
-                ($"l{i}", line.Line),
+                ($"l{i}", line.Sequence),
                 ($"s{i}", line.Stream == OutputStream.Stderr ? "stderr" : "stdout"),
                 ($"t{i}", line.Text),
-                ($"a{i}", line.At.ToUnixTimeMilliseconds()),
+                ($"a{i}", line.Time.ToUnixTimeMilliseconds()),
                 ($"q{i}", line.Seq),
             ],
             null,

@@ -1,12 +1,13 @@
 using System.Collections.Immutable;
+using Flotilla.Contracts;
 using Flotilla.Diagnostics;
 using Flotilla.Inventory.Internal;
 
 namespace Flotilla.Planning.Internal;
 
 /// <summary>
-/// Resolves a <see cref="Selection"/> to host indexes in fleet order: names, <c>@tags</c>, globs
-/// and services (with what they need to run and to be configured), then dependents when asked.
+/// Resolves a <see cref="Selection"/> to host indexes in fleet order: terms in the one selector
+/// grammar (<see cref="HostSelector"/>: names, <c>@tags</c>, globs, <c>all</c>) and services (with what they need to run and to be configured), then dependents when asked.
 /// Hosts created stopped are left out unless named or needed. A selector that matches
 /// nothing is an error naming the closest host, service or the known tags. Linear in the fleet.
 /// </summary>
@@ -61,38 +62,12 @@ internal static class HostSelection
     private static bool SelectOn(FleetIndex index, string selector, bool[] selected)
     {
         var hosts = index.Fleet.Hosts;
+        var term = HostSelector.Parse(selector, index.HostByName.ContainsKey);
         var matched = false;
-        if (selector.StartsWith('@'))
-        {
-            var tag = selector[1..];
-            for (var i = 0; i < hosts.Length; i++)
-            {
-                if (hosts[i].Tags.Contains(tag) && !CreatedStopped(hosts[i]))
-                {
-                    selected[i] = matched = true;
-                }
-            }
-
-            return matched;
-        }
-
-        // An exact name wins over a pattern: host names may contain any character.
-        if (index.HostByName.ContainsKey(selector) || !Glob.IsPattern(selector))
-        {
-            for (var i = 0; i < hosts.Length; i++)
-            {
-                if (hosts[i].Name == selector)
-                {
-                    selected[i] = matched = true;
-                }
-            }
-
-            return matched;
-        }
-
         for (var i = 0; i < hosts.Length; i++)
         {
-            if (Glob.Matches(selector, hosts[i].Name) && !CreatedStopped(hosts[i]))
+            // A host created stopped is selected by its name only.
+            if (term.Selects(hosts[i].Name, hosts[i].Tags) && (term.Kind == SelectorKind.Name || !CreatedStopped(hosts[i])))
             {
                 selected[i] = matched = true;
             }
@@ -104,26 +79,27 @@ internal static class HostSelection
     private static Diagnostic? Unmatched(FleetIndex index, string selector)
     {
         var file = index.Fleet.SourcePath;
-        if (selector.StartsWith('@'))
+        var term = HostSelector.Parse(selector, index.HostByName.ContainsKey);
+        switch (term.Kind)
         {
-            var tags = index.Fleet.Hosts.SelectMany(h => h.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-            var hint = tags.Length == 0
-                ? "no host has tags or groups"
-                : Suggestions.Closest(selector[1..], tags) is { } close
-                    ? $"did you mean \"@{close}\"? known tags: {string.Join(", ", tags.Take(20))}{(tags.Length > 20 ? ", ..." : "")}"
-                    : $"known tags: {string.Join(", ", tags.Take(20))}{(tags.Length > 20 ? ", ..." : "")}";
-            return new Diagnostic(Severity.Error, file, "", $"--on \"{selector}\": no host has tag \"{selector[1..]}\"", hint);
+            case SelectorKind.Tag:
+                var tags = index.Fleet.Hosts.SelectMany(h => h.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+                var hint = tags.Length == 0
+                    ? "no host has tags or groups"
+                    : Suggestions.Closest(term.Tag, tags) is { } close
+                        ? $"did you mean \"@{close}\"? known tags: {string.Join(", ", tags.Take(20))}{(tags.Length > 20 ? ", ..." : "")}"
+                        : $"known tags: {string.Join(", ", tags.Take(20))}{(tags.Length > 20 ? ", ..." : "")}";
+                return new Diagnostic(Severity.Error, file, "", $"--on \"{selector}\": no host has tag \"{term.Tag}\"", hint);
+            case SelectorKind.Pattern:
+                return new Diagnostic(Severity.Error, file, "", $"--on \"{selector}\": the pattern matches no host", HostSelector.PatternHint);
+            case SelectorKind.All:
+                return new Diagnostic(Severity.Error, file, "", "--on all: the fleet has no host to select (hosts created stopped are selected by name only)", "name the hosts");
+            default:
+                string? suggestion = index.ServiceByName.ContainsKey(selector)
+                    ? $"\"{selector}\" is a service; select it with --service {selector}"
+                    : Suggestions.Closest(selector, index.HostByName.Keys) is { } closest ? $"did you mean \"{closest}\"?" : "name a host of the fleet, a @tag or a glob";
+                return new Diagnostic(Severity.Error, file, "", $"--on \"{selector}\": no host is named \"{selector}\"", suggestion);
         }
-
-        if (Glob.IsPattern(selector))
-        {
-            return new Diagnostic(Severity.Error, file, "", $"--on \"{selector}\": the pattern matches no host", "check the pattern: * matches any run of characters, ? one character, [...] one of a set");
-        }
-
-        string? suggestion = index.ServiceByName.ContainsKey(selector)
-            ? $"\"{selector}\" is a service; select it with --service {selector}"
-            : Suggestions.Closest(selector, index.HostByName.Keys) is { } closest ? $"did you mean \"{closest}\"?" : "name a host of the fleet, a @tag or a glob";
-        return new Diagnostic(Severity.Error, file, "", $"--on \"{selector}\": no host is named \"{selector}\"", suggestion);
     }
 
     private static void SelectServices(FleetIndex index, ImmutableArray<string> names, bool[] selected, ImmutableArray<Diagnostic>.Builder errors)

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>
 /// A message an agent sends to the server over <c>/ws</c>: one JSON text frame each, with a

@@ -1,4 +1,4 @@
-namespace Flotilla.Planning.Internal;
+namespace Flotilla.Contracts;
 
 /// <summary>
 /// Shell-style patterns over host names: <c>*</c> (any run), <c>?</c> (one character) and

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>A message the server sends to an agent (a JSON text frame with a <c>type</c>).</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>
 /// The ranges numbers must be in wherever they enter (the API, the CLI, the protocol, the agent),

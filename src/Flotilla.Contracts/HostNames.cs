@@ -1,9 +1,10 @@
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>
-/// The one rule for host names the control plane accepts, on every path that takes one (hosts
-/// add, enrolment, API token names): 1 to 63 ASCII letters, digits, '.', '_' or '-', starting with
-/// a letter or digit. The whole string is checked, so nothing may follow the name, not even a
+/// The one rule for host names, on every path that takes one: the inventory's hosts (validation),
+/// the control plane's (hosts add, enrolment, API token names) and the agent's (<c>--hostname</c>,
+/// or the machine's name): 1 to 63 ASCII letters, digits, '.', '_' or '-', starting with a letter
+/// or digit, so a host name is never a selector's <c>@tag</c>, glob or list. The whole string is checked, so nothing may follow the name, not even a
 /// newline (which a regular expression's <c>$</c> would let through).
 /// </summary>
 public static class HostNames

@@ -1,16 +1,15 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Flotilla.ControlPlane.Store;
-using Flotilla.Protocol;
 
-namespace Flotilla.ControlPlane.Api;
+namespace Flotilla.Contracts;
 
 /// <summary>A host in <c>GET /api/hosts</c>: <c>status</c> is <c>online</c> or <c>offline</c>.</summary>
 public sealed record HostView(string Name, string Status, DateTimeOffset? LastSeen, HostFacts? Facts, HostMetrics? Metrics);
 
 /// <summary>
-/// <c>POST /api/commands</c>: <c>on</c> is a selector (names, globs, <c>all</c>; comma separated).
+/// <c>POST /api/commands</c>: <c>on</c> is a selector in the one grammar (<see cref="HostSelector"/>:
+/// names, <c>@tag</c>, globs, <c>all</c>; comma separated).
 /// <c>secondFactor</c> is for a dashboard session sending a dangerous op (reboot, rollback, exec):
 /// a fresh TOTP code (the password without TOTP); API tokens do not use it.
 /// </summary>
@@ -43,7 +42,11 @@ public sealed record CommandView(
 }
 
 /// <summary>The answer to <c>POST /api/commands</c>: one command per selected host, under one batch id.</summary>
-public sealed record CreateCommandsResponse(string BatchId, ImmutableArray<CommandView> Commands);
+public sealed record CreateCommandsResponse(string BatchId, ImmutableArray<CommandView> Commands)
+{
+    /// <summary>The answer for one batch's commands (at least one).</summary>
+    public static CreateCommandsResponse From(IReadOnlyList<CommandRecord> batch) => new(batch[0].BatchId, [.. batch.Select(CommandView.From)]);
+}
 
 public sealed record OutputLineView(string CommandId, string Host, long Line, string Stream, string Text, DateTimeOffset At);
 
@@ -52,8 +55,8 @@ public sealed record CommandStateView(string CommandId, string Host, string Stat
 
 public sealed record ErrorView(string Error);
 
-/// <summary>Source-generated JSON for the HTTP API (camelCase); the CLI's <c>remote</c> client uses it too.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+/// <summary>Source-generated JSON for the HTTP API (camelCase, derived read-only properties left out); the CLI's <c>remote</c> client uses it too.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, IgnoreReadOnlyProperties = true)]
 [JsonSerializable(typeof(HostView))]
 [JsonSerializable(typeof(IReadOnlyList<HostView>))]
 [JsonSerializable(typeof(CreateCommandsRequest))]

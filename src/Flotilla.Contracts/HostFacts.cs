@@ -1,4 +1,4 @@
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>What an agent reports about its host; every field but the hostname may be unknown (null).</summary>
 /// <param name="LockHash">The SHA-256 (hex) of the repository's flake.lock, compared with the fleet's.</param>
@@ -19,7 +19,12 @@ public sealed record HostFacts(
     IReadOnlyList<string>? Tags = null,
     bool? NeedsReboot = null);
 
-/// <summary>A heartbeat's load figures (bytes; percentages 0-100; load averages as the kernel gives them).</summary>
+/// <summary>
+/// A heartbeat's load figures (bytes; percentages 0-100; load averages as the kernel gives them).
+/// The wire, the store and the API carry the figures the agent measured; the percentages derived
+/// from them are get-only properties, left out there (their JSON contexts ignore read-only
+/// properties) and sent to the dashboard's pages, which show them.
+/// </summary>
 public sealed record HostMetrics(
     double CpuPercent,
     long MemoryTotalBytes,
@@ -30,4 +35,16 @@ public sealed record HostMetrics(
     double Load5,
     double Load15,
     long DiskTotalBytes,
-    long DiskUsedBytes);
+    long DiskUsedBytes)
+{
+    /// <summary>Memory in use, 0-100 to one decimal; null when the total is not known.</summary>
+    public double? RamPercent => Percent(MemoryUsedBytes, MemoryTotalBytes);
+
+    /// <summary>Swap in use, 0-100 to one decimal; null when the host has none.</summary>
+    public double? SwapPercent => Percent(SwapUsedBytes, SwapTotalBytes);
+
+    /// <summary>The root file system's use, 0-100 to one decimal; null when its size is not known.</summary>
+    public double? DiskPercent => Percent(DiskUsedBytes, DiskTotalBytes);
+
+    private static double? Percent(long used, long total) => total <= 0 ? null : Math.Round(100.0 * used / total, 1);
+}

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
-/// <summary>The operations a command can be; the agent maps each to a fixed argument list.</summary>
+/// <summary>The operations a command can be (NixFleet's, and an arbitrary command); the agent maps each to a fixed argument list.</summary>
 public static class Ops
 {
     public const string Pull = "pull";
@@ -18,6 +18,9 @@ public static class Ops
 
     public static bool IsKnown(string op) => All.Contains(op);
 
+    /// <summary>Ops a dashboard session sends only with a fresh TOTP code (or the password, with no TOTP configured).</summary>
+    public static bool IsDangerous(string op) => op is Rollback or Reboot or Exec;
+
     /// <summary>How long each op may run by default before the agent kills it.</summary>
     public static TimeSpan DefaultTimeout(string op) => op switch
     {
@@ -26,6 +29,17 @@ public static class Ops
         Rollback => TimeSpan.FromMinutes(10),
         Reboot or RestartAgent => TimeSpan.FromMinutes(1),
         _ => TimeSpan.FromMinutes(10),
+    };
+
+    /// <summary>The argument list for a command line typed into the dashboard: run by the host's shell, as the person meant it.</summary>
+    public static ImmutableArray<string> ShellArgv(string commandLine) => ["/bin/sh", "-c", commandLine];
+
+    /// <summary>How a command reads on the pages and in the audit log: the typed line for a shell command, the op otherwise.</summary>
+    public static string Describe(string op, ImmutableArray<string> argv) => argv switch
+    {
+        { IsDefaultOrEmpty: true } => op,
+        [ "/bin/sh", "-c", var line ] => line,
+        _ => string.Join(' ', argv),
     };
 }
 

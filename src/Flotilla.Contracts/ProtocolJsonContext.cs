@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
-/// <summary>Source-generated JSON for every protocol message (camelCase, nulls left out).</summary>
+/// <summary>Source-generated JSON for every protocol message (camelCase, nulls left out, derived read-only properties left out).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    IgnoreReadOnlyProperties = true,
     AllowOutOfOrderMetadataProperties = true,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]

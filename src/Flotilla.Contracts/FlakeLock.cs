@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Flotilla.Protocol;
+namespace Flotilla.Contracts;
 
 /// <summary>How <see cref="HostFacts.LockHash"/> is made, by agents for their repository and by the server for the fleet's.</summary>
 public static class FlakeLock
