@@ -39,6 +39,13 @@ public sealed class AgentOptions
     /// <summary>The name the agent reports: <see cref="Hostname"/>, else <see cref="MachineHostname"/>. It must follow <see cref="Contracts.HostNames"/>, as the server checks.</summary>
     public string ReportedHostname => Hostname ?? MachineHostname;
 
+    /// <summary>
+    /// The profile whose generation is this host's current system when it is not NixOS's
+    /// <c>/run/current-system</c>: a home-manager profile (<c>~/.local/state/nix/profiles/home-manager</c>,
+    /// found by itself when the agent runs as the user). Null: NixOS's, else the user's home-manager profile.
+    /// </summary>
+    public string? SystemProfile { get; set; }
+
     /// <summary>Tags reported with the host's facts (the dashboard shows and filters on them, beside the inventory's).</summary>
     public IReadOnlyList<string> Tags { get; set; } = [];
 

@@ -25,7 +25,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
     /// <summary>The heartbeat's load figures (it keeps the last CPU reading).</summary>
     private readonly HostProbe _load = new(null);
-    private readonly FactsReporter _facts = new(new HostProbe(options.Repository, options.Tags, options.Hostname), options.TimeProvider, options.FactsRefresh);
+    private readonly FactsReporter _facts = new(new HostProbe(options.Repository, options.Tags, options.Hostname, options.SystemProfile), options.TimeProvider, options.FactsRefresh);
     private readonly RepositoryKeeper? _keeper = options.RepositoryUrl is { } url && options.Repository is { } directory ? new RepositoryKeeper(directory, url, options.Branch) : null;
     private readonly SemaphoreSlim _outboxChanged = new(0);
     private long _outboxBytes;

@@ -127,6 +127,20 @@ public sealed class AgentTests
     }
 
     [Fact]
+    public async Task On_a_home_manager_host_the_current_system_is_the_user_s_home_manager_generation()
+    {
+        using var home = new Support.TempDirectory();
+        var generation = Directory.CreateDirectory(Path.Combine(home.Path, "store", "abc-home-manager-generation")).FullName;
+        var profiles = Directory.CreateDirectory(Path.Combine(home.Path, ".local", "state", "nix", "profiles")).FullName;
+        File.CreateSymbolicLink(Path.Combine(profiles, "home-manager-3-link"), generation);
+        File.CreateSymbolicLink(Path.Combine(profiles, "home-manager"), "home-manager-3-link");
+
+        var facts = await new HostProbe(null, null, "imac0", Path.Combine(profiles, "home-manager")).FactsAsync(CancellationToken.None);
+
+        Assert.Equal((generation, (int?)3, (string?)null, (bool?)null), (facts.CurrentSystem, facts.Generation, facts.BootedSystem, facts.NeedsReboot));
+    }
+
+    [Fact]
     public async Task Facts_go_to_the_server_only_when_they_changed_even_when_probed_again()
     {
         // Refresh zero: every heartbeat probes in full, as the once-a-minute probe does.

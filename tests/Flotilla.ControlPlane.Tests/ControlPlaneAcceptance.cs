@@ -375,6 +375,14 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
         Assert.True(closedWithReason >= 500, $"only {closedWithReason} connections were closed with a reason");
         var steady = (await plane.HostAsync("steady"))!;
         Assert.Equal("online", steady.Status);
+        // The fuzzing can end before the steady agent's next heartbeat (3 s): wait for one, bounded
+        // by two intervals, rather than assume it came during the fuzzing.
+        for (var i = 0; i < 60 && steady.LastSeen <= connectedAt; i++)
+        {
+            await Task.Delay(100);
+            steady = (await plane.HostAsync("steady"))!;
+        }
+
         Assert.True(steady.LastSeen > connectedAt, "the steady agent's heartbeats stopped being handled");
         var command = Assert.Single((await plane.RunAsync("steady", "echo", "still serving")).Commands);
         await plane.WaitForStateAsync(command.Id, "succeeded");

@@ -7,7 +7,7 @@ using Flotilla.Contracts;
 namespace Flotilla.Agent.Internal;
 
 /// <summary>Reads the host's facts (systems, generation, versions, flake revision) and load (from /proc and statvfs).</summary>
-internal sealed partial class HostProbe(string? repository, IReadOnlyList<string>? tags = null, string? hostname = null)
+internal sealed partial class HostProbe(string? repository, IReadOnlyList<string>? tags = null, string? hostname = null, string? systemProfile = null)
 {
     private (long Busy, long Total)? _lastCpu;
 
@@ -23,14 +23,42 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
     public static string AgentVersion =>
         typeof(HostProbe).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>
+    /// The profile whose generation is the host's current system: the one given, else NixOS's
+    /// system profile, else (a machine where the user has home-manager and no NixOS) the user's
+    /// home-manager profile, as home-manager places it.
+    /// </summary>
+    private string? Profile => systemProfile ?? (File.Exists("/run/current-system") || Directory.Exists("/run/current-system") ? null : HomeManagerProfile());
+
+    private static string? HomeManagerProfile()
+    {
+        var home = Environment.GetEnvironmentVariable("HOME");
+        var user = Environment.GetEnvironmentVariable("USER");
+        foreach (var candidate in new[]
+        {
+            string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".local", "state", "nix", "profiles", "home-manager"),
+            string.IsNullOrEmpty(user) ? null : Path.Combine("/nix/var/nix/profiles/per-user", user, "home-manager"),
+        })
+        {
+            if (candidate is not null && new FileInfo(candidate).LinkTarget is not null)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     public async Task<HostFacts> FactsAsync(CancellationToken cancellationToken)
     {
         var osVersion = await OutputAsync("nixos-version", [], cancellationToken).ConfigureAwait(false) ?? OsRelease();
         var nixpkgs = await OutputAsync("nixos-version", ["--revision"], cancellationToken).ConfigureAwait(false);
         var revision = repository is null ? null : await OutputAsync("git", ["-C", repository, "rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false);
         var lockHash = repository is null ? null : await FlakeLock.HashAsync(Path.Combine(repository, "flake.lock"), cancellationToken).ConfigureAwait(false);
-        var current = LinkTarget("/run/current-system");
-        var booted = LinkTarget("/run/booted-system");
+        var profile = Profile;
+        var current = LinkTarget(profile ?? "/run/current-system");
+        // A home-manager generation is not booted: there is nothing to reboot into.
+        var booted = profile is null ? LinkTarget("/run/booted-system") : null;
         return new HostFacts(
             Name,
             Platform,
@@ -39,7 +67,7 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
             nixpkgs,
             current,
             booted,
-            Generation(),
+            Generation(profile ?? "/nix/var/nix/profiles/system"),
             repository,
             revision,
             lockHash,
@@ -76,9 +104,9 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
     {
         var parts = new List<string?>
         {
-            LinkTarget("/run/current-system"),
+            LinkTarget(Profile ?? "/run/current-system"),
             LinkTarget("/run/booted-system"),
-            new FileInfo("/nix/var/nix/profiles/system").LinkTarget,
+            new FileInfo(Profile ?? "/nix/var/nix/profiles/system").LinkTarget,
         };
         if (repository is not null)
         {
@@ -187,12 +215,12 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
         }
     }
 
-    /// <summary>The system profile's generation: /nix/var/nix/profiles/system points at system-N-link.</summary>
-    private static int? Generation()
+    /// <summary>The profile's generation: /nix/var/nix/profiles/system points at system-N-link (home-manager's at home-manager-N-link).</summary>
+    private static int? Generation(string profile)
     {
         try
         {
-            var target = new FileInfo("/nix/var/nix/profiles/system").LinkTarget;
+            var target = new FileInfo(profile).LinkTarget;
             var match = target is null ? null : GenerationLink().Match(target);
             return match is { Success: true } ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
         }
@@ -233,6 +261,6 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
     [GeneratedRegex("^PRETTY_NAME=\"?([^\"\\n]*)\"?", RegexOptions.Multiline)]
     private static partial Regex PrettyName();
 
-    [GeneratedRegex("system-(\\d+)-link$")]
+    [GeneratedRegex("-(\\d+)-link$")]
     private static partial Regex GenerationLink();
 }

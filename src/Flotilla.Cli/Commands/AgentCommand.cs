@@ -18,6 +18,7 @@ internal static class AgentCommand
         var interval = new Option<double>("--interval") { Description = "Seconds between heartbeats", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
         var repo = new Option<string?>("--repo") { Description = "The flake repository used by pull, switch and test, and whose revision is reported; with --repo-url, where the agent keeps its clone", HelpName = "PATH" };
         var repoUrl = new Option<string?>("--repo-url") { Description = "A git URL the agent clones and keeps for itself (in --repo, else $STATE_DIRECTORY/repo or ~/.local/state/flotilla-agent/repo); pull follows --branch", HelpName = "URL" };
+        var systemProfile = new Option<string?>("--system-profile") { Description = "The profile whose generation is this host's current system when it is not NixOS's /run/current-system (a home-manager profile; found by itself when the agent runs as the user)", HelpName = "PATH" };
         var branch = new Option<string>("--branch") { Description = "The branch of --repo-url the agent's clone follows", DefaultValueFactory = _ => "main", HelpName = "BRANCH" };
         var hostname = new Option<string?>("--hostname") { Description = "The host name the agent reports and switches to (REPO#NAME), instead of this machine's name without its domain", HelpName = "NAME" };
         var logLevel = new Option<string>("--log-level") { Description = "What the agent logs: debug, info, warn or error", DefaultValueFactory = _ => "info", HelpName = "LEVEL" };
@@ -28,7 +29,7 @@ internal static class AgentCommand
             Description = "Where the agent keeps the host token the server gives it when it enrols with a shared enrolment token (default: $STATE_DIRECTORY, else ~/.local/state/flotilla/agent)",
             HelpName = "DIR",
         };
-        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, repoUrl, branch, hostname, logLevel, tags, state };
+        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, repoUrl, branch, hostname, logLevel, tags, state, systemProfile };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (AgentEndpoint.Resolve(parse.GetValue(url)) is not { } uri)
@@ -105,6 +106,7 @@ internal static class AgentCommand
                 RepositoryUrl = cloneUrl,
                 Branch = parse.GetValue(branch) ?? "main",
                 Hostname = name,
+                SystemProfile = parse.GetValue(systemProfile),
                 Tags = [.. tagList.Distinct(StringComparer.Ordinal)],
                 StateDirectory = Path.GetFullPath(parse.GetValue(state) ?? DefaultStateDirectory(), context.WorkingDirectory),
             };

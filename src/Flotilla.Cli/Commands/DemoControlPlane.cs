@@ -110,7 +110,9 @@ internal static class DemoControlPlane
             var agent = Start(
                 directory,
                 host.Name + ".agent.log",
-                [.. lab.EnterCommand(host.Name), "env", "PATH=" + path, .. flotilla, "agent", "--url", $"ws://{lab.Gateway}:{port}/ws", "--token-file", tokenFile, "--interval", "5"]);
+                [.. lab.EnterCommand(host.Name), "env", "PATH=" + path, .. flotilla, "agent", "--url", $"ws://{lab.Gateway}:{port}/ws", "--token-file", tokenFile, "--interval", "5",
+                 // A home-manager host's current system is its user's home-manager generation.
+                 .. host.Platform == "home-manager" ? ["--system-profile", Path.Combine(host.Directory, "users", host.User, ".local", "state", "nix", "profiles", "home-manager")] : Array.Empty<string>()]);
             await File.WriteAllTextAsync(Path.Combine(directory, host.Name + AgentPidSuffix), agent.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         }
 
