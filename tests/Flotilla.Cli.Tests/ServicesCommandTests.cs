@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Flotilla.Cli;
-using Flotilla.Processes;
 using Flotilla.Tests.Support;
 
 namespace Flotilla.Tests;
@@ -31,7 +30,6 @@ public sealed class ServicesCommandTests
     {
         using var dir = new TempDirectory();
         await using var lab = await CliLab.UpAsync(dir.Path, "sv", dir.Write("flotilla.json", Inventory));
-        var addresses = await lab.AddressesAsync();
 
         var all = await ServicesAsync(lab);
         Assert.True(all.ExitCode == 0, all.Output + all.Error);
@@ -45,7 +43,8 @@ public sealed class ServicesCommandTests
         Assert.Equal("lscr.io/linuxserver/sonarr:latest", all.Services["media/sonarr"].Image);
 
         // sonarr answers 500: unhealthy, and the command says so.
-        await SshAsync(addresses["media"], "podman exec sonarr touch /tmp/lab-unhealthy");
+        var fault = await lab.RunAsync("lab", "fault", "--name", lab.Name, "--state-dir", CliLab.StateRoot, "--container", "sonarr", "media", "unhealthy");
+        Assert.True(fault.ExitCode == 0, fault.Error);
         var unhealthy = await ServicesAsync(lab, "--on", "media");
         Assert.Equal(1, unhealthy.ExitCode);
         Assert.Equal((false, "running"), (unhealthy.Services["media/sonarr"].Healthy, unhealthy.Services["media/sonarr"].State));
@@ -62,7 +61,8 @@ public sealed class ServicesCommandTests
         Assert.Contains("sonarr version 1 starting", logs.Output, StringComparison.Ordinal);
 
         // A killed container (run with --rm) is gone and its unit failed.
-        await SshAsync(addresses["home"], "podman kill homebridge");
+        var kill = await lab.RunAsync("lab", "fault", "--name", lab.Name, "--state-dir", CliLab.StateRoot, "--container", "homebridge", "home", "killed");
+        Assert.True(kill.ExitCode == 0, kill.Error);
         await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"].State == "failed", "homebridge reported failed");
         var table = await lab.RunAsync("services", "-f", lab.Inventory, "--on", "home");
         Assert.Equal(1, table.ExitCode);
@@ -135,12 +135,6 @@ public sealed class ServicesCommandTests
         private static readonly HttpClient Client = new(new HttpClientHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
 
         public static Task<string> GetBodyAsync(string address, int port) => Client.GetStringAsync(new Uri($"http://{address}:{port}/"));
-    }
-
-    private static async Task SshAsync(string address, string command)
-    {
-        var result = await ProcessRunner.RunAsync("ssh", ["-o", "BatchMode=yes", "root@" + address, command]);
-        Assert.True(result.ExitCode == 0, result.StandardError);
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)

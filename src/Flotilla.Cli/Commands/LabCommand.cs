@@ -137,11 +137,25 @@ internal static class LabCommand
         var host = new Argument<string>("HOST") { Description = "The lab host" };
         var kind = new Argument<string>("KIND") { Description = "What to break: " + string.Join(", ", LabFaultNames.All) + ", or heal" };
         var seconds = new Option<int?>("--seconds") { Description = "How long the fault lasts (unreachable, activation-fails); default: until healed", HelpName = "N" };
-        var command = new Command("fault", "Inject a fault into a lab host, for real") { name, state, host, kind, seconds };
+        var container = new Option<string?>("--container") { Description = "A container of the host instead: KIND is unhealthy, killed or heal", HelpName = "NAME" };
+        var command = new Command("fault", "Inject a fault into a lab host (or one of its containers), for real") { name, state, host, kind, seconds, container };
         command.SetAction((parse, cancellationToken) => RunAsync(context, async () =>
         {
             var lab = await Lab.Lab.OpenAsync(parse.GetValue(name)!, parse.GetValue(state), null, cancellationToken).ConfigureAwait(false);
             var what = parse.GetValue(kind)!;
+            if (parse.GetValue(container) is { } containerName)
+            {
+                var containerFault = what switch
+                {
+                    "unhealthy" => LabContainerFault.Unhealthy,
+                    "killed" or "kill" => LabContainerFault.Killed,
+                    "heal" or "healed" => LabContainerFault.Healed,
+                    _ => throw new LabException($"unknown container fault \"{what}\"; use unhealthy, killed or heal"),
+                };
+                await lab.ContainerFaultAsync(parse.GetValue(host)!, containerName, containerFault, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             if (what == "heal")
             {
                 await lab.HealAsync(parse.GetValue(host)!, cancellationToken).ConfigureAwait(false);
