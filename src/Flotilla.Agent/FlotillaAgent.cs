@@ -323,7 +323,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         using var timer = new PeriodicTimer(options.HeartbeatInterval, options.TimeProvider);
         do
         {
-            await sendAsync(new HeartbeatMessage(_load.Metrics())).ConfigureAwait(false);
+            await sendAsync(new HeartbeatMessage(_load.Metrics()) { Containers = await ContainerProbe.ReadAsync(cancellationToken).ConfigureAwait(false) }).ConfigureAwait(false);
             // An op may have switched the system or pulled the repo, or a deploy over ssh may have
             // activated a new generation: report facts that changed.
             if (await _facts.ChangedAsync(cancellationToken).ConfigureAwait(false) is { } facts)

@@ -37,7 +37,18 @@ public sealed record RegisterMessage(
     ImmutableArray<string> Commands) : AgentMessage;
 
 /// <summary>Sent every interval: the host is alive, and how loaded it is.</summary>
-public sealed record HeartbeatMessage(HostMetrics Metrics) : AgentMessage;
+public sealed record HeartbeatMessage(HostMetrics Metrics) : AgentMessage
+{
+    /// <summary>The host's containers (podman's), when it has podman; null when it has none, so older servers read the same JSON.</summary>
+    public IReadOnlyList<ContainerState>? Containers { get; init; }
+}
+
+/// <summary>
+/// One container of a host as podman sees it at a heartbeat: <see cref="State"/> is podman's
+/// (<c>running</c>, <c>exited</c>, <c>created</c>, <c>paused</c>...), <see cref="Status"/> its line
+/// for people (<c>Up 5 minutes</c>, <c>Exited (137) 2 seconds ago</c>). Immutable.
+/// </summary>
+public sealed record ContainerState(string Name, string Image, string State, string? Status = null, int? ExitCode = null);
 
 /// <summary>The host's facts changed (after a switch, for example).</summary>
 public sealed record FactsMessage(HostFacts Facts) : AgentMessage;

@@ -5,7 +5,11 @@ using System.Text.Json.Serialization;
 namespace Flotilla.Contracts;
 
 /// <summary>A host in <c>GET /api/hosts</c>: <c>status</c> is <c>online</c> or <c>offline</c>.</summary>
-public sealed record HostView(string Name, string Status, DateTimeOffset? LastSeen, HostFacts? Facts, HostMetrics? Metrics);
+public sealed record HostView(string Name, string Status, DateTimeOffset? LastSeen, HostFacts? Facts, HostMetrics? Metrics)
+{
+    /// <summary>The host's containers at its agent's last heartbeat (null: it reports none).</summary>
+    public IReadOnlyList<ContainerState>? Containers { get; init; }
+}
 
 /// <summary>
 /// <c>POST /api/commands</c>: <c>on</c> is a selector in the one grammar (<see cref="HostSelector"/>:

@@ -32,7 +32,10 @@ internal static class HostsEndpoints
 
         lock (presence.Gate)
         {
-            return new HostView(host.Name, presence.Online ? "online" : "offline", presence.LastSeen ?? host.LastSeen, presence.Facts ?? host.Facts, presence.Metrics ?? host.Metrics);
+            return new HostView(host.Name, presence.Online ? "online" : "offline", presence.LastSeen ?? host.LastSeen, presence.Facts ?? host.Facts, presence.Metrics ?? host.Metrics)
+            {
+                Containers = presence.Online ? presence.Containers : null,
+            };
         }
     }
 }

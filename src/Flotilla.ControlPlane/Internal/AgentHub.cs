@@ -115,6 +115,7 @@ internal sealed partial class AgentHub(
                 {
                     presence.LastSeen = now;
                     presence.Metrics = heartbeat.Metrics;
+                    presence.Containers = heartbeat.Containers;
                     if (!presence.Online && presence.Session == session)
                     {
                         presence.Online = true;

@@ -18,6 +18,8 @@ internal sealed class HostPresence(string name)
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
     public HostMetrics? Metrics { get; set; }
     public HostFacts? Facts { get; set; }
+    /// <summary>The containers of the agent's last heartbeat; in memory only (the next heartbeat brings them again).</summary>
+    public IReadOnlyList<ContainerState>? Containers { get; set; }
 }
 
 /// <summary>A queued or running command, kept in memory so the hot path and the sweeps need no query.</summary>

@@ -29,7 +29,7 @@ public sealed class AgentProcess : IDisposable
         }
     }
 
-    public static AgentProcess Start(string url, string tokenFile, double intervalSeconds, string? repo = null, IReadOnlyList<string>? extraArguments = null)
+    public static AgentProcess Start(string url, string tokenFile, double intervalSeconds, string? repo = null, IReadOnlyList<string>? extraArguments = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "flotilla.dll");
         var startInfo = new ProcessStartInfo("dotnet")
@@ -42,6 +42,11 @@ public sealed class AgentProcess : IDisposable
         foreach (var argument in (string[])[.. arguments, .. repo is null ? [] : (string[])["--repo", repo], .. extraArguments ?? []])
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[key] = value;
         }
 
         var process = new Process { StartInfo = startInfo };
