@@ -29,4 +29,8 @@ public enum DriftState
 }
 
 /// <summary>The host page: the summary and the facts the agent registered with (hostname, os, nixpkgs, flake revision...).</summary>
-public sealed record HostDetail(HostSummary Summary, ImmutableSortedDictionary<string, string> Facts);
+public sealed record HostDetail(HostSummary Summary, ImmutableSortedDictionary<string, string> Facts)
+{
+    /// <summary>The host's containers at its agent's last heartbeat (empty: none, or no podman, or offline).</summary>
+    public ImmutableArray<Flotilla.Contracts.ContainerState> Containers { get; init; } = [];
+}

@@ -91,6 +91,24 @@ public sealed class CommandHttpTests
     }
 
     [Fact]
+    public async Task The_host_page_lists_the_containers_its_agent_reported_and_counts_those_not_running()
+    {
+        var (host, client, _) = await LoggedInAsync();
+        await using var _host = host;
+        using var _client = client;
+        host.Fleet.SetContainers("web01",
+            new Flotilla.Contracts.ContainerState("sonarr", "lscr.io/linuxserver/sonarr:latest", "running", "Up 5 minutes"),
+            new Flotilla.Contracts.ContainerState("prowlarr", "lscr.io/linuxserver/prowlarr:latest", "exited", "Exited (137) 2 seconds ago", 137));
+
+        var page = await client.Http.GetStringAsync("/hosts/web01");
+
+        Assert.Contains("(1 not running)", page, StringComparison.Ordinal);
+        Assert.Contains("data-container=\"prowlarr\"", page, StringComparison.Ordinal);
+        Assert.Contains("Exited (137) 2 seconds ago", page, StringComparison.Ordinal);
+        Assert.Contains("<code>lscr.io/linuxserver/sonarr:latest</code>", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_host_is_404()
     {
         var (host, client, _) = await LoggedInAsync();

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Flotilla.Contracts;
 
 namespace Flotilla.Dashboard.Tests.Support;
 
@@ -15,6 +16,16 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, HostSummary> _hosts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ImmutableArray<ContainerState>> _containers = new(StringComparer.Ordinal);
+
+    /// <summary>The containers the host's agent reported last.</summary>
+    public void SetContainers(string host, params ContainerState[] containers)
+    {
+        lock (_lock)
+        {
+            _containers[host] = [.. containers];
+        }
+    }
     private readonly Dictionary<string, Command> _commands = new(StringComparer.Ordinal);
     private readonly List<Channel<FleetChange>> _watchers = [];
     private int _nextCommand;
@@ -51,6 +62,9 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
         {
             return ValueTask.FromResult(_hosts.TryGetValue(name, out var host)
                 ? new HostDetail(host, ImmutableSortedDictionary.CreateRange<string, string>(StringComparer.Ordinal, [new("hostname", name), new("nixos-version", "25.05"), new("flake revision", "abc1234")]))
+                {
+                    Containers = _containers.GetValueOrDefault(name, []),
+                }
                 : null);
         }
     }
