@@ -89,8 +89,9 @@ public sealed class RawAgent : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
+            // Disposing aborts the socket: a receive begun after the abort finds it disposed.
         }
     }
 
