@@ -10,6 +10,11 @@ here=$($bb dirname "$($bb dirname "$0")")
 set --
 while IFS= read -r argument; do set -- "$@" "$argument"; done < "$here/podman-args"
 shift
+# As NixOS's podman-NAME.service does in its preStart: the container of that name goes first (its
+# ports with it), so a restart never races the container it replaces.
+for argument; do
+  case "$argument" in --name=*) podman rm -f "${argument#--name=}" >/dev/null 2>&1 || true ;; esac
+done
 # Only a configured fault overrides the image's own health (a new image may bring its own).
 if [ "@health@" != healthy ]; then
   exec podman run -e LAB_HEALTH=@health@ "$@"

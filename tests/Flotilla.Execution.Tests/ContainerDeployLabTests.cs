@@ -62,9 +62,11 @@ public sealed class ContainerDeployLabTests
         Assert.Contains("with its previous containers", last.Result.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(results, r => r.Step.Id == "container:media/sonarr");
         // The previous generation's container is back, healthy, with its secret.
-        await EventuallyAsync(async () => (await lab.SshAsync("media", "podman inspect sonarr --format '{{.Config.Env}}'")).Contains("LAB_HEALTH=healthy", StringComparison.Ordinal), "the healthy container back");
+        // The container is replaced while the previous generation activates: ask until it answers.
+        async Task<string?> TryAsync(string command) => await new SshTransport().RunCommandAsync(lab.Host("media").Target, command) is { Succeeded: true } r ? r.Output.Trim() : null;
+        await EventuallyAsync(async () => await TryAsync("podman exec sonarr cat /run/secrets/api-key") == Secret
+            && (await TryAsync("podman inspect sonarr --format '{{.Config.Env}}'"))?.Contains("LAB_HEALTH=healthy", StringComparison.Ordinal) == true, "the healthy container back, with its secret");
         Assert.NotEqual(healthy, await lab.SshAsync("media", "podman inspect sonarr --format '{{.Id}}'"));
-        Assert.Equal(Secret, await lab.SshAsync("media", "podman exec sonarr cat /run/secrets/api-key"));
     }
 
     [LabFact]

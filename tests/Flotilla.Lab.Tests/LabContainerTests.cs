@@ -102,19 +102,26 @@ public sealed class LabContainerTests
         var fleet = await Inventories.LoadAsync(Media);
         var lab = await TestLab.StartAsync(fleet);
         string registry;
+        var pids = new List<int>();
         try
         {
             await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("media").Address, 8989, "/ping") == HttpStatusCode.OK, "sonarr answering");
             await lab.SshCheckedAsync("media", "podman run -d --name detached lscr.io/linuxserver/sonarr:latest");
             registry = lab.Lab.RegistryAddress;
             Assert.True(await LabMachines.IsListeningAsync(lab.Lab.Gateway, LabContainers.RegistryPort, TimeProvider.System, default));
+            // This lab's container processes (other tests' labs may run containers meanwhile).
+            foreach (var (host, name) in new[] { ("media", "sonarr"), ("media", "detached"), ("home", "homebridge") })
+            {
+                pids.Add(int.Parse(await lab.SshCheckedAsync(host, $"podman inspect {name} --format '{{{{.State.Pid}}}}'"), System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
         finally
         {
             await lab.DisposeAsync();
         }
 
-        Assert.DoesNotContain(Processes(), p => p.Contains("/lab/serve.sh", StringComparison.Ordinal) || p.Contains("docker-registry", StringComparison.Ordinal) && p.Contains(lab.Lab.Directory, StringComparison.Ordinal));
+        Assert.All(pids, pid => Assert.False(Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("serve.sh", StringComparison.Ordinal), $"container process {pid} survived down"));
+        Assert.DoesNotContain(Processes(), p => p.Contains("docker-registry", StringComparison.Ordinal) && p.Contains(lab.Lab.Directory, StringComparison.Ordinal));
         Assert.False(Directory.Exists(lab.Lab.Directory));
         Assert.NotEmpty(registry);
     }
