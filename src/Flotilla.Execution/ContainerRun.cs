@@ -26,6 +26,17 @@ public static class ContainerRun
         return container.SecretsDirectory is { } directory ? directory.TrimEnd('/') : "/run/flotilla-secrets/" + name;
     }
 
+    /// <summary>A check that the container is running (polled 30 x 1 s, as its start may take a moment): the first gate of a started or restarted container.</summary>
+    public static HealthCheck RunningCheck(string name) => new()
+    {
+        Kind = HealthCheckKind.Command,
+        Phase = HealthCheckPhase.Startup,
+        Interval = TimeSpan.FromSeconds(1),
+        Timeout = TimeSpan.FromSeconds(10),
+        Retries = 30,
+        Command = $"[ \"$(podman container inspect --format '{{{{.State.Status}}}}' {RemoteShell.Quote(name)} 2>/dev/null)\" = running ]",
+    };
+
     /// <summary>Arguments after <c>podman</c>: <c>run --rm --replace --name NAME ... IMAGE CMD...</c> (attached, as a unit runs it).</summary>
     public static IReadOnlyList<string> Arguments(string name, ContainerSpec container, string? logDriver = null)
     {

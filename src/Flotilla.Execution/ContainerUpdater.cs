@@ -145,16 +145,7 @@ public sealed class ContainerUpdater(DeployOptions? options = null)
             return new HealthReport(false, $"restarting {name} failed (exit {restarted.ExitCode}): {restarted.Tail(2)}");
         }
 
-        var running = new HealthCheck
-        {
-            Kind = HealthCheckKind.Command,
-            Phase = HealthCheckPhase.Startup,
-            Interval = TimeSpan.FromSeconds(1),
-            Timeout = TimeSpan.FromSeconds(10),
-            Retries = 30,
-            Command = $"[ \"$(podman container inspect --format '{{{{.State.Status}}}}' {RemoteShell.Quote(name)} 2>/dev/null)\" = running ]",
-        };
-        return await health.CheckAsync(host, "container " + name, [running, .. service.HealthChecks], line => output($"{host.Name}/{service.Name}: {line}"), cancellationToken).ConfigureAwait(false);
+        return await health.CheckAsync(host, "container " + name, [ContainerRun.RunningCheck(name), .. service.HealthChecks], line => output($"{host.Name}/{service.Name}: {line}"), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Dependencies first (among the containers being updated); otherwise as given.</summary>

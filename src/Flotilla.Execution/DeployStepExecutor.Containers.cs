@@ -30,23 +30,10 @@ public sealed partial class DeployStepExecutor
         exit $rc
         """;
 
-    /// <summary>How long a container may take to be running after activation, in checks of the default interval.</summary>
-    private static readonly HealthCheck RunningCheck = new()
-    {
-        Kind = HealthCheckKind.Command,
-        Phase = HealthCheckPhase.Startup,
-        Interval = TimeSpan.FromSeconds(1),
-        Timeout = TimeSpan.FromSeconds(10),
-        Retries = 30,
-    };
-
     private const string RestartIfRunningScript = """
         [ "$(podman container inspect --format '{{.State.Status}}' "$1" 2>/dev/null)" = running ] || { echo "not running"; exit 0; }
-        if systemctl show --property=LoadState "podman-$1.service" 2>/dev/null | grep -qx 'LoadState=loaded'; then
-          exec systemctl restart "podman-$1.service"
-        fi
-        exec podman restart "$1"
-        """;
+
+        """ + ContainerUpdater.RestartScript;
 
     /// <summary>Restarts exactly the running containers of the host whose secrets changed in this upload.</summary>
     private async Task RestartForChangedSecretsAsync(Fleet fleet, Host host, IReadOnlyList<Key> changed, Action<string> output, CancellationToken cancellationToken)
@@ -116,8 +103,7 @@ public sealed partial class DeployStepExecutor
         }
 
         var name = ContainerRun.NameOf(service);
-        var running = RunningCheck with { Command = $"[ \"$(podman container inspect --format '{{{{.State.Status}}}}' {RemoteShell.Quote(name)} 2>/dev/null)\" = running ]" };
-        var report = await health.CheckAsync(host, "container " + name, [running, .. service.HealthChecks], output, cancellationToken).ConfigureAwait(false);
+        var report = await health.CheckAsync(host, "container " + name, [ContainerRun.RunningCheck(name), .. service.HealthChecks], output, cancellationToken).ConfigureAwait(false);
         if (report.Passed)
         {
             return StepResult.Succeeded(report.Message);
