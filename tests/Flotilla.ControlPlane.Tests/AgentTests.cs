@@ -56,6 +56,41 @@ public sealed class AgentTests
     }
 
     [Fact]
+    public async Task Lines_of_both_streams_are_handed_on_in_the_order_of_their_numbers()
+    {
+        // Both streams at once, and a hand-over that waits (as sending to the server can), longer for
+        // stdout than for stderr: lines must still leave in number order, or a live follower sees a
+        // later line before an earlier one.
+        var process = new CommandProcess("c1", TimeProvider.System);
+        var handedOn = new List<long>();
+
+        var completed = await process.RunAsync(
+            ["sh", "-c", "i=1; while [ $i -le 500 ]; do echo \"out $i\"; echo \"err $i\" >&2; i=$((i+1)); done"],
+            60,
+            1024,
+            async (line, stream, _) =>
+            {
+                if (stream == OutputStream.Stdout)
+                {
+                    await Task.Delay(1);
+                }
+                else
+                {
+                    await Task.Yield();
+                }
+
+                lock (handedOn)
+                {
+                    handedOn.Add(line);
+                }
+            },
+            CancellationToken.None);
+
+        Assert.Equal(0, completed.ExitCode);
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => (long)i), handedOn);
+    }
+
+    [Fact]
     public void The_token_kept_at_enrolment_replaces_the_shared_one_until_the_token_file_holds_another()
     {
         using var temp = new Support.TempDirectory();

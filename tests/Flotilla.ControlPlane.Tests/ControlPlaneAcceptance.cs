@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using Flotilla.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using Store = Flotilla.ControlPlane.Store;
 using Flotilla.Tests.Support;
 
@@ -49,6 +50,60 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
         agent.Signal("CONT");
 
         await plane.WaitForStatusAsync("web1", "online");
+    }
+
+    [Fact]
+    public async Task A_page_following_a_command_gets_every_line_once_in_order_when_a_later_line_arrives_first()
+    {
+        using var login = new DashboardLogin();
+        await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync(), login.Configure, login.Build);
+        var token = File.ReadAllText(await plane.AddHostAsync("web1")).Trim();
+        await using var agent = await RawAgent.ConnectAsync(plane.AgentUrl, token, "web1");
+        await plane.WaitForStatusAsync("web1", "online");
+        var command = Assert.Single((await plane.RunAsync("web1", "sh", "-c", "mixed")).Commands);
+        var run = await agent.NextRunAsync();
+        await agent.SendAsync(new CommandStartedMessage(run.CommandId) { Seq = agent.NextSeq() });
+
+        async Task SendStoredAsync(long line, OutputStream stream)
+        {
+            await agent.SendAsync(new OutputMessage(run.CommandId, line, stream, "line " + line) { Seq = agent.NextSeq() });
+            await Eventually.WaitAsync(async () => (await plane.OutputAsync(command.Id)).Any(l => l.Line == line), () => $"line {line} was not stored");
+        }
+
+        await SendStoredAsync(1, OutputStream.Stdout);
+        var followed = new List<long>();
+        var commands = plane.Server.Services.GetRequiredService<Flotilla.Dashboard.ICommandService>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var following = Task.Run(async () =>
+        {
+            await foreach (var line in commands.ReadOutputAsync(command.Id, 0, follow: true, stop.Token))
+            {
+                lock (followed)
+                {
+                    followed.Add(line.Sequence);
+                }
+            }
+        });
+        int Followed()
+        {
+            lock (followed)
+            {
+                return followed.Count;
+            }
+        }
+
+        await Eventually.WaitAsync(() => Task.FromResult(Followed() == 1), () => "the follower did not get line 1");
+        await SendStoredAsync(2, OutputStream.Stdout);
+        await Eventually.WaitAsync(() => Task.FromResult(Followed() == 2), () => "the follower did not get line 2 live");
+        // Line 4 (stderr) comes before line 3: the follower waits for 3, then gives 3 and 4.
+        await SendStoredAsync(4, OutputStream.Stderr);
+        await Task.Delay(500);
+        await SendStoredAsync(3, OutputStream.Stdout);
+        await Eventually.WaitAsync(() => Task.FromResult(Followed() == 4), () => $"the follower has {Followed()} lines, not 4");
+        await agent.SendAsync(new CommandCompletedMessage(run.CommandId, CommandOutcome.Exited, 10, 0, null) { Seq = agent.NextSeq() });
+        await following.WaitAsync(stop.Token);
+
+        Assert.Equal([1L, 2, 3, 4], followed);
     }
 
     [Fact]

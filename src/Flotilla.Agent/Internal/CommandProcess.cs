@@ -14,6 +14,10 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
 {
     private const string Setsid = "/usr/bin/setsid";
     private readonly CancellationTokenSource _kill = new();
+
+    // Numbering a line and handing it on are one step: the two streams' readers take turns, so
+    // lines reach onLine (and the server) in the order of their numbers.
+    private readonly SemaphoreSlim _handOver = new(1, 1);
     private long _line;
     private bool _killRequested;
 
@@ -114,7 +118,15 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             var text = line.Length > maxLineLength ? line[..maxLineLength] + " [line cut]" : line;
-            await onLine(Interlocked.Increment(ref _line), stream, text).ConfigureAwait(false);
+            await _handOver.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await onLine(++_line, stream, text).ConfigureAwait(false);
+            }
+            finally
+            {
+                _handOver.Release();
+            }
         }
     }
 

@@ -96,6 +96,10 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
         }
 
         var reader = subscription.Reader;
+        // The highest line number seen live: a line can arrive after a later one (an agent that
+        // numbers its two streams' lines apart from sending them), so a gap is filled from the
+        // store only as far as it has no holes, and the rest follows when the missing line comes.
+        var ahead = last;
         while (true)
         {
             var woke = false;
@@ -112,10 +116,12 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
             }
 
             var finished = false;
+            var behind = false;
             if (!woke)
             {
-                // Quiet (or events were dropped): the store says whether it ended.
+                // Quiet (or events were dropped): the store says whether it ended, and has what was missed.
                 finished = (await store.GetCommandAsync(commandId, cancellationToken).ConfigureAwait(false))?.State.IsTerminal() ?? true;
+                behind = true;
             }
 
             while (!finished && reader.TryRead(out var @event))
@@ -127,12 +133,8 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
                         yield return output.Line;
                         break;
                     case CommandOutput output when output.Line.CommandId == commandId && output.Line.Sequence > last + 1:
-                        await foreach (var line in CatchUpAsync(commandId, last, cancellationToken).ConfigureAwait(false))
-                        {
-                            last = line.Sequence;
-                            yield return line;
-                        }
-
+                        ahead = Math.Max(ahead, output.Line.Sequence);
+                        behind = true;
                         break;
                     case Events.CommandChanged changed when changed.CommandId == commandId && changed.State.IsTerminal():
                         finished = true;
@@ -140,11 +142,23 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
                     default:
                         break;
                 }
+
+                if (behind || ahead > last)
+                {
+                    await foreach (var line in CatchUpAsync(commandId, last, cancellationToken, untilGap: true).ConfigureAwait(false))
+                    {
+                        last = line.Sequence;
+                        yield return line;
+                    }
+
+                    behind = false;
+                }
             }
 
             if (finished)
             {
-                // Output is stored before the end is: what was not streamed yet is in the store.
+                // Output is stored before the end is: what was not streamed yet is in the store (all
+                // of it now, holes and all: a line that never came will not).
                 await foreach (var line in CatchUpAsync(commandId, last, cancellationToken).ConfigureAwait(false))
                 {
                     last = line.Sequence;
@@ -153,16 +167,31 @@ internal sealed class ControlPlaneCommandService(IControlPlaneStore store, Comma
 
                 yield break;
             }
+
+            if (behind)
+            {
+                await foreach (var line in CatchUpAsync(commandId, last, cancellationToken, untilGap: true).ConfigureAwait(false))
+                {
+                    last = line.Sequence;
+                    yield return line;
+                }
+            }
         }
     }
 
-    private async IAsyncEnumerable<OutputLine> CatchUpAsync(string commandId, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The stored lines after <paramref name="after"/>; with <paramref name="untilGap"/>, only those that follow on without a missing number.</summary>
+    private async IAsyncEnumerable<OutputLine> CatchUpAsync(string commandId, long after, [EnumeratorCancellation] CancellationToken cancellationToken, bool untilGap = false)
     {
         while (true)
         {
             var lines = await store.ReadOutputAsync(commandId, after, Page, cancellationToken).ConfigureAwait(false);
             foreach (var line in lines)
             {
+                if (untilGap && line.Sequence != after + 1)
+                {
+                    yield break;
+                }
+
                 after = line.Sequence;
                 yield return line;
             }
