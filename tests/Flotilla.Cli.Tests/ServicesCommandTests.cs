@@ -31,6 +31,10 @@ public sealed class ServicesCommandTests
         using var dir = new TempDirectory();
         await using var lab = await CliLab.UpAsync(dir.Path, "sv", dir.Write("flotilla.json", Inventory));
 
+        // The lab's container units start their containers after the host boots (podman pulls from the
+        // lab's registry first), as NixOS's do: a loaded machine takes a while, so the fleet is asked
+        // until every container answers, and then each must be running, healthy and pulled by digest.
+        await EventuallyAsync(async () => (await ServicesAsync(lab)).ExitCode == 0, "every container running and healthy");
         var all = await ServicesAsync(lab);
         Assert.True(all.ExitCode == 0, all.Output + all.Error);
         Assert.Equal(["home/homebridge", "media/prowlarr", "media/sonarr"], all.Services.Keys.Order(StringComparer.Ordinal));
