@@ -1,5 +1,5 @@
 #!@bb@ sh
-# The lab's systemctl: answers is-active, is-failed, status, show, start, stop, restart and list-units for the host's lab
+# The lab's systemctl: answers is-active, is-failed, status, show, start, stop, restart, reset-failed and list-units for the host's lab
 # services (units are the service names, with or without ".service"), and reboot: the host's
 # init (boot.sh) leaves /run/lab/reboot, which reboots the host the way the lab's reboot fault
 # does, detached, so the session that asked can end first.
@@ -54,6 +54,11 @@ case "$command" in
     for u in $units; do
       n=${u%.service}
       [ -e "/run/current-system/services/$n" ] || { echo "Failed to $command $n.service: Unit $n.service not found." >&2; exit 5; }
+      # A unit that hit its start limit (a container that kept dying) is refused until reset-failed, as systemd does.
+      if [ "$command" != stop ] && [ "$($bb cat "$state/$n/restarts" 2>/dev/null || echo 0)" -ge 5 ] && [ "$(unit_state "$n")" = failed ]; then
+        echo "Job for $n.service failed. Start request repeated too quickly (start-limit-hit): systemctl reset-failed $n.service first" >&2
+        exit 1
+      fi
       if [ "$command" != start ] && [ -f "$state/$n/pid" ]; then
         pid=$($bb cat "$state/$n/pid")
         $bb kill -TERM -"$pid" 2>/dev/null
@@ -80,8 +85,13 @@ case "$command" in
       load=loaded
       [ "$s" = inactive ] && [ ! -e "/run/current-system/services/$n" ] && load=not-found
       case "$s" in active) sub=running ;; failed) sub=failed ;; *) sub=dead ;; esac
-      printf 'Id=%s.service\nLoadState=%s\nActiveState=%s\nSubState=%s\nNRestarts=0\nActiveEnterTimestamp=\n' "$n" "$load" "$s" "$sub"
+      restarts=$($bb cat "$state/$n/restarts" 2>/dev/null || echo 0)
+      printf 'Id=%s.service\nLoadState=%s\nActiveState=%s\nSubState=%s\nNRestarts=%s\nActiveEnterTimestamp=\n' "$n" "$load" "$s" "$sub" "$restarts"
     done ;;
+  reset-failed)
+    # Forgets a failed unit's restarts, so it may be started again.
+    for u in $units; do n=${u%.service}; [ -f "$state/$n/restarts" ] && echo 0 > "$state/$n/restarts"; done
+    exit 0 ;;
   list-units | "")
     for l in /run/current-system/services/*; do
       [ -e "$l" ] || continue

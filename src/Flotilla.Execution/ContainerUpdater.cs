@@ -39,9 +39,13 @@ public sealed class ContainerUpdater(DeployOptions? options = null)
         echo "$before $after"
         """;
 
-    /// <summary>Restarts a container through its unit (podman-NAME, as NixOS names it) when it has one, else with podman.</summary>
+    /// <summary>
+    /// Restarts a container through its unit (podman-NAME, as NixOS names it) when it has one, else
+    /// with podman. A unit that gave up on a container that kept dying (start-limit-hit) is reset first.
+    /// </summary>
     public const string RestartScript = """
         if systemctl show --property=LoadState "podman-$1.service" 2>/dev/null | grep -qx 'LoadState=loaded'; then
+          systemctl reset-failed "podman-$1.service" 2>/dev/null || true
           exec systemctl restart "podman-$1.service"
         fi
         exec podman restart "$1"

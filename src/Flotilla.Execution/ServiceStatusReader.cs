@@ -103,11 +103,15 @@ public sealed class ServiceStatusReader(DeployOptions? options = null)
             {
                 var name = ContainerRun.NameOf(service);
                 seen.Add(name);
+                var unit = unitStates.GetValueOrDefault("podman-" + name + ".service");
                 statuses.Add(containers.TryGetValue(name, out var running)
-                    ? running with { Name = service.Name }
-                    : unitStates.TryGetValue("podman-" + name + ".service", out var unit) && unit.State == ServiceState.Failed
-                        ? new ServiceStatus(host.Name, service.Name, ServiceKind.Container, container.Image, null, ServiceState.Failed, null, unit.Restarts, unit.Since, $"its unit podman-{name} failed and its container is gone")
-                        : new ServiceStatus(host.Name, service.Name, ServiceKind.Container, container.Image, null, ServiceState.Missing, null, null, null, $"no container {name} on {host.Name}"));
+                    ? WithUnitRestarts(running with { Name = service.Name }, unit)
+                    : unit is { State: ServiceState.Failed }
+                        ? new ServiceStatus(host.Name, service.Name, ServiceKind.Container, container.Image, null, ServiceState.Failed, null, unit.Restarts, unit.Since,
+                            unit.Restarts >= FailingRestarts
+                                ? $"restarted {unit.Restarts} times: it keeps dying, and its unit podman-{name} gave up"
+                                : $"its unit podman-{name} failed and its container is gone")
+                        : new ServiceStatus(host.Name, service.Name, ServiceKind.Container, container.Image, null, ServiceState.Missing, null, unit?.Restarts, null, $"no container {name} on {host.Name}"));
             }
             else
             {
@@ -141,6 +145,23 @@ public sealed class ServiceStatusReader(DeployOptions? options = null)
         }
 
         return statuses;
+    }
+
+    /// <summary>
+    /// A container's restarts are its unit's (systemd runs a new container each time: podman's own
+    /// count starts again at 0) or podman's, whichever is more.
+    /// </summary>
+    private static ServiceStatus WithUnitRestarts(ServiceStatus container, ServiceStatus? unit)
+    {
+        var restarts = Math.Max(container.Restarts ?? 0, unit?.Restarts ?? 0);
+        if (restarts == (container.Restarts ?? 0))
+        {
+            return container;
+        }
+
+        return container.State == ServiceState.Running && restarts >= FailingRestarts
+            ? container with { Restarts = restarts, State = ServiceState.Failed, Message = $"restarted {restarts} times: it keeps dying" }
+            : container with { Restarts = restarts };
     }
 
     private static string UnitOf(string service) => service.EndsWith(".service", StringComparison.Ordinal) ? service : service + ".service";

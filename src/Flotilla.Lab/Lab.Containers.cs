@@ -19,18 +19,34 @@ public sealed partial class Lab
         return LabContainers.PushAsync(state, image, cancellationToken);
     }
 
-    /// <summary>Makes a running container unhealthy, kills it, or heals it.</summary>
+    /// <summary>Makes a running container unhealthy, kills it, makes it keep dying, or heals it.</summary>
     public async Task ContainerFaultAsync(string host, string container, LabContainerFault fault, CancellationToken cancellationToken = default)
     {
-        var enter = EnterCommand(host);
-        IReadOnlyList<string> command = fault switch
+        if (!ContainerName().IsMatch(container))
         {
-            LabContainerFault.Unhealthy => ["podman", "exec", container, "touch", "/tmp/lab-unhealthy"],
-            LabContainerFault.Healed => ["podman", "exec", container, "rm", "-f", "/tmp/lab-unhealthy"],
-            _ => ["podman", "kill", container],
+            throw new LabException($"\"{container}\" is not a container name (letters, digits, _ . -)");
+        }
+
+        var enter = EnterCommand(host);
+        var crashFile = CrashFaults + "/" + container;
+        IReadOnlyList<IReadOnlyList<string>> commands = fault switch
+        {
+            LabContainerFault.Unhealthy => [["podman", "exec", container, "touch", "/tmp/lab-unhealthy"]],
+            LabContainerFault.Crashing => [["mkdir", "-p", CrashFaults], ["touch", crashFile], ["podman", "kill", container]],
+            LabContainerFault.Healed => [["rm", "-f", crashFile], ["sh", "-c", "podman exec \"$0\" rm -f /tmp/lab-unhealthy 2>/dev/null || true", container]],
+            _ => [["podman", "kill", container]],
         };
-        await LabProcess.RunCheckedAsync(enter[0], [.. enter.Skip(1), .. command], null, cancellationToken).ConfigureAwait(false);
+        foreach (var command in commands)
+        {
+            await LabProcess.RunCheckedAsync(enter[0], [.. enter.Skip(1), .. command], null, cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>Where the <see cref="LabContainerFault.Crashing"/> fault leaves its files (read by lab/container-run.sh).</summary>
+    private const string CrashFaults = "/run/lab/container-faults";
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    private static partial System.Text.RegularExpressions.Regex ContainerName();
 
     /// <summary>Runs podman in a host (its storage, its registries.conf) and returns what it printed.</summary>
     public Task<string> PodmanAsync(string host, IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)

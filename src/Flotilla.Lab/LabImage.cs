@@ -24,6 +24,11 @@ public enum LabContainerFault
     Unhealthy,
     /// <summary>Its processes are killed (<c>podman kill</c>); podman's restart policy decides what happens next.</summary>
     Killed,
-    /// <summary>Undoes <see cref="Unhealthy"/>.</summary>
+    /// <summary>
+    /// It exits at every start from now on (until healed) and is killed: its unit runs it again
+    /// and again until systemd's start limit (5) leaves the unit failed: a container that keeps dying.
+    /// </summary>
+    Crashing,
+    /// <summary>Undoes <see cref="Unhealthy"/> and <see cref="Crashing"/> (a crashed container is started again by <c>services restart</c>).</summary>
     Healed,
 }

@@ -26,7 +26,7 @@ public sealed class ServicesCommandTests
         """;
 
     [LabFact]
-    public async Task Services_shows_each_container_running_and_healthy_then_an_unhealthy_one_a_restarted_one_and_a_dead_one()
+    public async Task Services_shows_each_container_running_and_healthy_then_an_unhealthy_one_a_restarted_one_a_killed_one_and_one_that_keeps_dying()
     {
         using var dir = new TempDirectory();
         await using var lab = await CliLab.UpAsync(dir.Path, "sv", dir.Write("flotilla.json", Inventory));
@@ -64,13 +64,29 @@ public sealed class ServicesCommandTests
         Assert.True(logs.ExitCode == 0, logs.Error);
         Assert.Contains("sonarr version 1 starting", logs.Output, StringComparison.Ordinal);
 
-        // A killed container (run with --rm) is gone and its unit failed.
+        // A killed container: its unit (Restart=on-failure, as NixOS's) runs a new one, and the restart is counted.
         var kill = await lab.RunAsync("lab", "fault", "--name", lab.Name, "--state-dir", CliLab.StateRoot, "--container", "homebridge", "home", "killed");
         Assert.True(kill.ExitCode == 0, kill.Error);
-        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"].State == "failed", "homebridge reported failed");
+        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"] is { State: "running", Healthy: true, Restarts: 1 }, "homebridge running again after 1 restart");
+
+        // One that exits at every start: restarted 5 times, then its unit gives up, and it is reported failing, not restarted forever.
+        var crash = await lab.RunAsync("lab", "fault", "--name", lab.Name, "--state-dir", CliLab.StateRoot, "--container", "homebridge", "home", "crashing");
+        Assert.True(crash.ExitCode == 0, crash.Error);
+        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"] is { State: "failed", Restarts: 5 }, "homebridge reported failing after 5 restarts", seconds: 90);
+        var dying = (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"];
+        Assert.Contains("keeps dying", dying.Message, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(("failed", (int?)5), ((await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"].State, (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"].Restarts));
         var table = await lab.RunAsync("services", "-f", lab.Inventory, "--on", "home");
         Assert.Equal(1, table.ExitCode);
-        Assert.Contains("podman-homebridge failed", Assert.Single(table.Output.Split('\n'), l => l.StartsWith("home ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("keeps dying", Assert.Single(table.Output.Split('\n'), l => l.StartsWith("home ", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // Healed, a restart starts it again with its count back at 0.
+        var heal = await lab.RunAsync("lab", "fault", "--name", lab.Name, "--state-dir", CliLab.StateRoot, "--container", "homebridge", "home", "heal");
+        Assert.True(heal.ExitCode == 0, heal.Error);
+        var again = await lab.RunAsync("services", "restart", "-f", lab.Inventory, "home/homebridge");
+        Assert.True(again.ExitCode == 0, again.Output + again.Error);
+        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"] is { State: "running", Healthy: true, Restarts: 0 }, "homebridge running again after the heal");
     }
 
     [LabFact]
@@ -114,7 +130,7 @@ public sealed class ServicesCommandTests
         Assert.Contains("write HOST/SERVICE", run.Error, StringComparison.Ordinal);
     }
 
-    private sealed record View(string Kind, string? Image, string? Digest, string State, bool? Healthy, string? Message);
+    private sealed record View(string Kind, string? Image, string? Digest, string State, bool? Healthy, int? Restarts, string? Message);
 
     private sealed record Listing(int ExitCode, string Output, string Error, Dictionary<string, View> Services);
 
@@ -130,6 +146,7 @@ public sealed class ServicesCommandTests
                 s.GetProperty("digest").GetString(),
                 s.GetProperty("state").GetString()!,
                 s.GetProperty("healthy").ValueKind == JsonValueKind.Null ? null : s.GetProperty("healthy").GetBoolean(),
+                s.GetProperty("restarts").ValueKind == JsonValueKind.Null ? null : s.GetProperty("restarts").GetInt32(),
                 s.GetProperty("message").GetString()));
         return new Listing(run.ExitCode, run.Output, run.Error, services);
     }
@@ -141,9 +158,9 @@ public sealed class ServicesCommandTests
         public static Task<string> GetBodyAsync(string address, int port) => Client.GetStringAsync(new Uri($"http://{address}:{port}/"));
     }
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
     {
-        for (var i = 0; i < 50; i++)
+        for (var i = 0; i < seconds * 5 / 2; i++)
         {
             if (await condition())
             {
@@ -153,6 +170,6 @@ public sealed class ServicesCommandTests
             await Task.Delay(400);
         }
 
-        Assert.Fail($"{what} did not happen within 20 s");
+        Assert.Fail($"{what} did not happen within {seconds} s");
     }
 }

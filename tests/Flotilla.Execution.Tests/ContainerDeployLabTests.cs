@@ -48,7 +48,7 @@ public sealed class ContainerDeployLabTests
         await lab.ConfigureAsync("media", "2.0");
         var executor = new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60)));
         var first = await lab.RunAsync(executor, lab.Plan("media"), new RecordingOutput());
-        Assert.All(first, r => Assert.Equal(StepState.Succeeded, r.Result.State));
+        Assert.All(first, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.State} {r.Result.Message}"));
         var healthy = await lab.SshAsync("media", "podman inspect sonarr --format '{{.Id}}'");
 
         await lab.ConfigureAsync("media", "3.0", health: "unhealthy");
@@ -78,14 +78,14 @@ public sealed class ContainerDeployLabTests
         Environment.SetEnvironmentVariable(ContainerSecrets.IdentityVariable, identity);
         await lab.ConfigureAsync("media", "2.0");
         var first = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60))), lab.Plan("media"), new RecordingOutput());
-        Assert.All(first, r => Assert.Equal(StepState.Succeeded, r.Result.State));
+        Assert.All(first, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.State} {r.Result.Message}"));
         var sonarr = await lab.SshAsync("media", "podman inspect sonarr --format '{{.Id}}'");
         var prowlarr = await lab.SshAsync("media", "podman inspect prowlarr --format '{{.Id}}'");
 
         // The same deploy again, nothing changed: nothing restarts.
         var same = new RecordingOutput();
         var again = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60))), lab.Plan("media"), same);
-        Assert.All(again, r => Assert.Equal(StepState.Succeeded, r.Result.State));
+        Assert.All(again, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.State} {r.Result.Message}"));
         Assert.Equal(sonarr, await lab.SshAsync("media", "podman inspect sonarr --format '{{.Id}}'"));
         Assert.DoesNotContain("changed", same.All, StringComparison.Ordinal);
 

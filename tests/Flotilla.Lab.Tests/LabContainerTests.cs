@@ -50,8 +50,22 @@ public sealed class LabContainerTests
         var home = lab.Host("home");
         await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(home.Address, 8581, "/") == HttpStatusCode.OK, "homebridge answering on home:8581");
         Assert.DoesNotContain("sonarr", await lab.SshCheckedAsync("home", "podman images --format '{{.Repository}}'"), StringComparison.Ordinal);
+        // Killed, its unit runs a new one (Restart=on-failure); one that keeps dying is given up on after 5 restarts.
+        var killed = await lab.SshCheckedAsync("home", "podman inspect homebridge --format '{{.Id}}'");
         await lab.Lab.ContainerFaultAsync("home", "homebridge", LabContainerFault.Killed);
-        await TestLab.EventuallyAsync(async () => (await lab.SshAsync("home", "systemctl is-active podman-homebridge")).StandardOutput.Trim() == "failed", "podman-homebridge failed after its container was killed");
+        await TestLab.EventuallyAsync(
+            async () => (await lab.SshAsync("home", "podman inspect homebridge --format '{{.Id}}'")).StandardOutput.Trim() is { Length: > 0 } id && id != killed
+                && await TestLab.GetAsync(home.Address, 8581, "/") == HttpStatusCode.OK,
+            "a new homebridge container answering after the killed one");
+        Assert.Contains("NRestarts=1", await lab.SshCheckedAsync("home", "systemctl show podman-homebridge"), StringComparison.Ordinal);
+        await lab.Lab.ContainerFaultAsync("home", "homebridge", LabContainerFault.Crashing);
+        await TestLab.EventuallyAsync(async () => (await lab.SshAsync("home", "systemctl is-active podman-homebridge")).StandardOutput.Trim() == "failed", "podman-homebridge failed after its container kept dying", seconds: 90);
+        Assert.Contains("NRestarts=5", await lab.SshCheckedAsync("home", "systemctl show podman-homebridge"), StringComparison.Ordinal);
+        var refused = await lab.SshAsync("home", "systemctl restart podman-homebridge");
+        Assert.Contains("start-limit-hit", refused.StandardError, StringComparison.Ordinal);
+        await lab.Lab.ContainerFaultAsync("home", "homebridge", LabContainerFault.Healed);
+        await lab.SshCheckedAsync("home", "systemctl reset-failed podman-homebridge; systemctl restart podman-homebridge");
+        await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(home.Address, 8581, "/") == HttpStatusCode.OK, "homebridge answering again after reset-failed and a restart");
     }
 
     [LabFact]

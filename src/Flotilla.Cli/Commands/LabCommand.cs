@@ -137,7 +137,7 @@ internal static class LabCommand
         var host = new Argument<string>("HOST") { Description = "The lab host" };
         var kind = new Argument<string>("KIND") { Description = "What to break: " + string.Join(", ", LabFaultNames.All) + ", or heal" };
         var seconds = new Option<int?>("--seconds") { Description = "How long the fault lasts (unreachable, activation-fails); default: until healed", HelpName = "N" };
-        var container = new Option<string?>("--container") { Description = "A container of the host instead: KIND is unhealthy, killed or heal", HelpName = "NAME" };
+        var container = new Option<string?>("--container") { Description = "A container of the host instead: KIND is unhealthy, killed, crashing (exits at every start) or heal", HelpName = "NAME" };
         var command = new Command("fault", "Inject a fault into a lab host (or one of its containers), for real") { name, state, host, kind, seconds, container };
         command.SetAction((parse, cancellationToken) => RunAsync(context, async () =>
         {
@@ -149,8 +149,9 @@ internal static class LabCommand
                 {
                     "unhealthy" => LabContainerFault.Unhealthy,
                     "killed" or "kill" => LabContainerFault.Killed,
+                    "crashing" => LabContainerFault.Crashing,
                     "heal" or "healed" => LabContainerFault.Healed,
-                    _ => throw new LabException($"unknown container fault \"{what}\"; use unhealthy, killed or heal"),
+                    _ => throw new LabException($"unknown container fault \"{what}\"; use unhealthy, killed, crashing or heal"),
                 };
                 await lab.ContainerFaultAsync(parse.GetValue(host)!, containerName, containerFault, cancellationToken).ConfigureAwait(false);
                 return;
