@@ -15,7 +15,22 @@ public sealed record HostSummary(
     bool? GenerationCurrent,
     ImmutableArray<string> Tags,
     ImmutableArray<DriftCompartment> Drift,
-    HostMetrics? Metrics);
+    HostMetrics? Metrics)
+{
+    /// <summary>The host's containers at its agent's last heartbeat (empty: none, no podman, or offline).</summary>
+    public ImmutableArray<Flotilla.Contracts.ContainerState> Containers { get; init; } = [];
+
+    /// <summary>How many of <see cref="Containers"/> are down: not running, or running and unhealthy by podman's own health check.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int ContainersDown => Containers.Count(IsDown);
+
+    /// <summary>Whether a container is down (dashboard.js's <c>containerDown</c> says the same).</summary>
+    public static bool IsDown(Flotilla.Contracts.ContainerState container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        return container.State != "running" || (container.Status?.Contains("(unhealthy)", StringComparison.Ordinal) ?? false);
+    }
+}
 
 /// <summary>One of NixFleet's drift compartments (agent, git, lock, system, tests) with why it is in that state.</summary>
 public sealed record DriftCompartment(string Name, DriftState State, string? Reason);
@@ -29,8 +44,4 @@ public enum DriftState
 }
 
 /// <summary>The host page: the summary and the facts the agent registered with (hostname, os, nixpkgs, flake revision...).</summary>
-public sealed record HostDetail(HostSummary Summary, ImmutableSortedDictionary<string, string> Facts)
-{
-    /// <summary>The host's containers at its agent's last heartbeat (empty: none, or no podman, or offline).</summary>
-    public ImmutableArray<Flotilla.Contracts.ContainerState> Containers { get; init; } = [];
-}
+public sealed record HostDetail(HostSummary Summary, ImmutableSortedDictionary<string, string> Facts);

@@ -1,3 +1,4 @@
+using Flotilla.Contracts;
 using System.Collections.Immutable;
 using Flotilla.Execution;
 using Flotilla.Planning;
@@ -31,6 +32,46 @@ public sealed class FleetBrowserTests(Chromium chromium)
         await AssertNotReloadedAsync(session.Page);
         await Expect(session.Page.Locator("tr[data-host=gpc0] .drift-failed")).ToHaveAttributeAsync("title", "tests: failed - nginx: 500");
         await Screenshots.SaveAsync(session.Page, "fleet");
+    }
+
+    [Fact]
+    public async Task Containers_that_go_down_are_counted_on_the_fleet_page_and_listed_on_the_host_page_live()
+    {
+        await using var session = await BrowserSession.StartAsync(chromium);
+        session.Host.Fleet.SetHost(TestFleet.Host("media"));
+        session.Host.Fleet.SetHost(TestFleet.Host("home"));
+        var sonarr = new ContainerState("sonarr", "lscr.io/linuxserver/sonarr:latest", "running", "Up 5 minutes");
+        var prowlarr = new ContainerState("prowlarr", "lscr.io/linuxserver/prowlarr:latest", "running", "Up 5 minutes");
+        session.Host.Fleet.SetContainers("media", sonarr, prowlarr);
+        await session.LogInAsync();
+        await MarkPageAsync(session.Page);
+        await Expect(session.Page.Locator("tr[data-host=media] [data-field=containers]")).ToHaveTextAsync("2");
+        await Expect(session.Page.Locator("#containers-down-note")).ToBeHiddenAsync();
+
+        // A heartbeat says prowlarr exited and homebridge (another host) is unhealthy by its own check.
+        session.Host.Fleet.SetContainers("media", sonarr, prowlarr with { State = "exited", Status = "Exited (137) 2 seconds ago", ExitCode = 137 });
+        session.Host.Fleet.SetContainers("home", new ContainerState("homebridge", "ghcr.io/homebridge/homebridge", "running", "Up 1 hour (unhealthy)"));
+
+        await Expect(session.Page.Locator("tr[data-host=media] [data-field=containers]")).ToHaveTextAsync("1 of 2 down");
+        await Expect(session.Page.Locator("tr[data-host=media] [data-field=containers]")).ToHaveClassAsync("containers-down");
+        await Expect(session.Page.Locator("tr[data-host=home] [data-field=containers]")).ToHaveTextAsync("1 of 1 down");
+        await Expect(session.Page.Locator("#containers-down")).ToHaveTextAsync("2");
+        await Expect(session.Page.Locator("#containers-down-note")).ToBeVisibleAsync();
+        await AssertNotReloadedAsync(session.Page);
+
+        // The host page follows its containers: one comes back, a new one appears, without a reload.
+        await session.Page.GotoAsync(session.Url("/hosts/media"));
+        await MarkPageAsync(session.Page);
+        await Expect(session.Page.Locator("tr[data-container=prowlarr] [data-field=state]")).ToHaveTextAsync("exited");
+        await Expect(session.Page.Locator("#containers-down-count")).ToHaveTextAsync("1");
+        session.Host.Fleet.SetContainers("media", sonarr, prowlarr, new ContainerState("bazarr", "lscr.io/linuxserver/bazarr:latest", "created", "Created"));
+        await Expect(session.Page.Locator("tr[data-container=prowlarr] [data-field=state]")).ToHaveTextAsync("running");
+        await Expect(session.Page.Locator("tr[data-container=prowlarr] [data-field=state]")).ToHaveClassAsync("state-succeeded");
+        await Expect(session.Page.Locator("tr[data-container=bazarr] [data-field=state]")).ToHaveTextAsync("created");
+        await Expect(session.Page.Locator("#containers-down-count")).ToHaveTextAsync("1");
+        await Expect(session.Page.Locator("table.single [data-field=containers]")).ToHaveTextAsync("1 of 3 down");
+        await AssertNotReloadedAsync(session.Page);
+        await Screenshots.SaveAsync(session.Page, "host-containers");
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class CommandHttpTests
     }
 
     [Fact]
-    public async Task The_host_page_lists_the_containers_its_agent_reported_and_counts_those_not_running()
+    public async Task The_host_page_lists_the_containers_its_agent_reported_and_counts_those_down()
     {
         var (host, client, _) = await LoggedInAsync();
         await using var _host = host;
@@ -102,7 +102,8 @@ public sealed class CommandHttpTests
 
         var page = await client.Http.GetStringAsync("/hosts/web01");
 
-        Assert.Contains("(1 not running)", page, StringComparison.Ordinal);
+        Assert.Contains("(<span id=\"containers-down-count\">1</span> down)", page, StringComparison.Ordinal);
+        Assert.Contains("data-field=\"containers\" class=\"containers-down\">1 of 2 down</td>", page, StringComparison.Ordinal);
         Assert.Contains("data-container=\"prowlarr\"", page, StringComparison.Ordinal);
         Assert.Contains("Exited (137) 2 seconds ago", page, StringComparison.Ordinal);
         Assert.Contains("<code>lscr.io/linuxserver/sonarr:latest</code>", page, StringComparison.Ordinal);

@@ -35,7 +35,6 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
         var presence = fleet.Hosts.GetValueOrDefault(name);
         var summary = DashboardMapping.Summary(presence, stored, name, target.Current);
         Contracts.HostFacts? facts;
-        IReadOnlyList<Contracts.ContainerState>? containers = null;
         if (presence is null)
         {
             facts = stored.Facts;
@@ -45,14 +44,10 @@ internal sealed class ControlPlaneFleetSource(IControlPlaneStore store, FleetSta
             lock (presence.Gate)
             {
                 facts = presence.Facts ?? stored.Facts;
-                containers = presence.Online ? presence.Containers : null;
             }
         }
 
-        return new HostDetail(summary, DashboardMapping.Facts(stored, facts, target.Current.Hosts.GetValueOrDefault(name)))
-        {
-            Containers = [.. containers ?? []],
-        };
+        return new HostDetail(summary, DashboardMapping.Facts(stored, facts, target.Current.Hosts.GetValueOrDefault(name)));
     }
 
     public ValueTask<FleetTargetSummary?> GetTargetAsync(CancellationToken cancellationToken = default)

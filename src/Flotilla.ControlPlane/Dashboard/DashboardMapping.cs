@@ -40,7 +40,10 @@ internal static class DashboardMapping
 
         lock (presence.Gate)
         {
-            return Summary(name, presence.Online, presence.LastSeen ?? stored?.LastSeen, presence.Facts ?? stored?.Facts, presence.Metrics ?? stored?.Metrics, target);
+            return Summary(name, presence.Online, presence.LastSeen ?? stored?.LastSeen, presence.Facts ?? stored?.Facts, presence.Metrics ?? stored?.Metrics, target) with
+            {
+                Containers = presence.Online ? [.. presence.Containers ?? []] : [],
+            };
         }
     }
 

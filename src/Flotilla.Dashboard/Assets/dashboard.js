@@ -68,7 +68,7 @@ function newHostRow(host) {
     generation.append(span, " ");
   }
   cell("Drift", "drift").className = "drift-cell";
-  cell("CPU", "cpu"); cell("RAM", "ram"); cell("Load", "load"); cell("Disk", "disk");
+  cell("CPU", "cpu"); cell("RAM", "ram"); cell("Load", "load"); cell("Disk", "disk"); cell("Containers", "containers");
   return row;
 }
 
@@ -91,6 +91,48 @@ function applyHost(row, host) {
   text(field("ram"), percent(m.ramPercent));
   text(field("load"), number(m.load1));
   text(field("disk"), percent(m.diskPercent));
+  const containers = host.containers || [];
+  const cell = field("containers");
+  if (cell) {
+    text(cell, containersText(containers));
+    cell.classList.toggle("containers-down", containers.some(containerDown));
+  }
+  row.dataset.containersDown = String(containers.filter(containerDown).length);
+  if (document.querySelector("table.single") && row.closest("table.single")) containerTable(containers);
+}
+
+/** Down: not running, or unhealthy by podman's own health check (HostSummary.IsDown says the same). */
+const containerDown = (c) => c.state !== "running" || (c.status || "").includes("(unhealthy)");
+
+function containersText(containers) {
+  if (!containers.length) return "";
+  const down = containers.filter(containerDown).length;
+  return down === 0 ? String(containers.length) : `${down} of ${containers.length} down`;
+}
+
+/** The host page's containers table, as its agent last reported them. */
+function containerTable(containers) {
+  const card = document.getElementById("containers-card");
+  const body = document.querySelector("#containers tbody");
+  if (!card || !body) return;
+  card.hidden = containers.length === 0;
+  text(document.getElementById("containers-down-count"), String(containers.filter(containerDown).length));
+  const rows = containers.map((c) => {
+    const row = document.querySelector(`tr[data-container="${CSS.escape(c.name)}"]`) || document.createElement("tr");
+    row.dataset.container = c.name;
+    if (row.cells.length !== 4) {
+      row.replaceChildren(...[0, 1, 2, 3].map(() => document.createElement("td")));
+      row.cells[1].append(document.createElement("code"));
+      row.cells[2].dataset.field = "state";
+    }
+    text(row.cells[0], c.name);
+    text(row.cells[1].firstChild, c.image);
+    text(row.cells[2], c.state);
+    row.cells[2].className = containerDown(c) ? "state-failed" : "state-succeeded";
+    text(row.cells[3], c.status || "");
+    return row;
+  });
+  body.replaceChildren(...rows);
 }
 
 /** Adds filter links for tags the page does not list yet (a host's tags arrive live), in order. */
@@ -114,6 +156,10 @@ function counts() {
   const rows = document.querySelectorAll("tr[data-host]");
   text(document.getElementById("host-count"), String(rows.length));
   text(document.getElementById("online-count"), String([...rows].filter((r) => r.classList.contains("online")).length));
+  const down = [...rows].reduce((sum, r) => sum + Number(r.dataset.containersDown || 0), 0);
+  text(document.getElementById("containers-down"), String(down));
+  const note = document.getElementById("containers-down-note");
+  if (note) note.hidden = down === 0;
 }
 
 function followFleet() {

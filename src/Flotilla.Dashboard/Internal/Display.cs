@@ -9,6 +9,12 @@ internal static class Display
 
     public static string Iso(DateTimeOffset? time) => time is { } t ? t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : "";
 
+    /// <summary>A host's containers in one cell: empty without any, their count, or how many of them are down (dashboard.js's <c>containersText</c> says the same).</summary>
+    public static string Containers(HostSummary host) =>
+        host.Containers.IsEmpty ? ""
+        : host.ContainersDown == 0 ? host.Containers.Length.ToString(CultureInfo.InvariantCulture)
+        : string.Create(CultureInfo.InvariantCulture, $"{host.ContainersDown} of {host.Containers.Length} down");
+
     public static string Percent(double? value) => value is { } v ? v.ToString("0", CultureInfo.InvariantCulture) + "%" : "-";
 
     public static string Number(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";

@@ -16,16 +16,20 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, HostSummary> _hosts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ImmutableArray<ContainerState>> _containers = new(StringComparer.Ordinal);
 
-    /// <summary>The containers the host's agent reported last.</summary>
+    /// <summary>The host's containers as its agent would report them in a heartbeat: watchers get the host again.</summary>
     public void SetContainers(string host, params ContainerState[] containers)
     {
+        HostSummary changed;
         lock (_lock)
         {
-            _containers[host] = [.. containers];
+            changed = _hosts[host] with { Containers = [.. containers] };
+            _hosts[host] = changed;
         }
+
+        Broadcast(new HostChanged(changed));
     }
+
     private readonly Dictionary<string, Command> _commands = new(StringComparer.Ordinal);
     private readonly List<Channel<FleetChange>> _watchers = [];
     private int _nextCommand;
@@ -62,9 +66,6 @@ public sealed class TestFleet(TimeProvider time) : IFleetSource, ICommandService
         {
             return ValueTask.FromResult(_hosts.TryGetValue(name, out var host)
                 ? new HostDetail(host, ImmutableSortedDictionary.CreateRange<string, string>(StringComparer.Ordinal, [new("hostname", name), new("nixos-version", "25.05"), new("flake revision", "abc1234")]))
-                {
-                    Containers = _containers.GetValueOrDefault(name, []),
-                }
                 : null);
         }
     }
