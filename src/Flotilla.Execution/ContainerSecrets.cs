@@ -11,6 +11,12 @@ namespace Flotilla.Execution;
 /// </summary>
 public static class ContainerSecrets
 {
+    /// <summary>The variable that names the <c>sops</c> program when it is not <c>sops</c> on the PATH.</summary>
+    public const string SopsVariable = "FLOTILLA_SOPS";
+
+    /// <summary>The <c>sops</c> program secrets in SOPS files are decrypted with, unless <see cref="DeployOptions.Sops"/> names one: <see cref="SopsVariable"/>, else <c>sops</c>.</summary>
+    public static string SopsProgram => Environment.GetEnvironmentVariable(SopsVariable) is { Length: > 0 } program ? program : "sops";
+
     /// <summary>Where age identities are looked for, in order: this variable, SOPS's, then SOPS's default file.</summary>
     public const string IdentityVariable = "FLOTILLA_AGE_IDENTITY";
 
@@ -34,8 +40,9 @@ public static class ContainerSecrets
     }
 
     /// <summary>The host's own keys, then its containers' secrets as keys uploaded before activation.</summary>
-    public static ImmutableArray<Key> KeysOf(Fleet fleet, Host host, string? ageIdentity)
+    public static ImmutableArray<Key> KeysOf(Fleet fleet, Host host, string? ageIdentity, string? sops = null)
     {
+        sops ??= SopsProgram;
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(host);
         var keys = host.Keys.ToBuilder();
@@ -56,10 +63,14 @@ public static class ContainerSecrets
                     CommandLine = secret.Format switch
                     {
                         SecretFormat.Age => ["age", "--decrypt", "--identity", ageIdentity ?? "", file],
-                        SecretFormat.Sops when secret.SopsKey is { } key => ["sops", "--decrypt", "--extract", SopsPath(key), file],
-                        SecretFormat.Sops => ["sops", "--decrypt", file],
+                        SecretFormat.Sops when secret.SopsKey is { } key => [sops, "--decrypt", "--extract", SopsPath(key), file],
+                        SecretFormat.Sops => [sops, "--decrypt", file],
                         _ => [],
                     },
+                    // SOPS finds the age identity Flotilla found (a path, not the key itself).
+                    CommandEnvironment = secret.Format == SecretFormat.Sops && ageIdentity is { Length: > 0 }
+                        ? ImmutableDictionary<string, string>.Empty.Add("SOPS_AGE_KEY_FILE", ageIdentity)
+                        : ImmutableDictionary<string, string>.Empty,
                     DestDir = ContainerRun.SecretsDirectory(name, container),
                     User = user,
                     Group = group,
@@ -82,7 +93,7 @@ public static class ContainerSecrets
             return $"secret {key.Name} is age-encrypted and this machine has no age identity: set {IdentityVariable} (or SOPS_AGE_KEY_FILE) to the identity file, or put it in ~/.config/sops/age/keys.txt";
         }
 
-        if (key.CommandLine is ["age" or "sops", ..] && !File.Exists(key.CommandLine[^1]))
+        if (key.CommandLine is [_, "--decrypt", ..] && !File.Exists(key.CommandLine[^1]))
         {
             return $"secret {key.Name}: the encrypted file {key.CommandLine[^1]} does not exist";
         }

@@ -54,6 +54,12 @@ public sealed record DeployOptions
     public bool SubstituteOnDestination { get; init; } = true;
     public SshOptions Ssh { get; init; } = new();
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <summary>The age identity file container secrets are decrypted with (age, and SOPS's age keys); null: <see cref="ContainerSecrets.AgeIdentity"/> looks for one.</summary>
+    public string? AgeIdentity { get; init; }
+
+    /// <summary>The <c>sops</c> program for container secrets in SOPS files; null: <c>FLOTILLA_SOPS</c>, else <c>sops</c> on PATH.</summary>
+    public string? Sops { get; init; }
+
     /// <summary>The OpenTofu or Terraform program for NixMox's terraform steps; null finds <c>tofu</c>, then <c>terraform</c>, on PATH.</summary>
     public string? Terraform { get; init; }
 

@@ -160,7 +160,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         }
 
         // The host's keys and its containers' secrets (decrypted here, written before activation).
-        var upload = ContainerSecrets.KeysOf(fleet, host, ContainerSecrets.AgeIdentity()).Where(k => k.UploadAt == when).ToList();
+        var upload = ContainerSecrets.KeysOf(fleet, host, options.AgeIdentity ?? ContainerSecrets.AgeIdentity(), options.Sops).Where(k => k.UploadAt == when).ToList();
         if (upload.Select(ContainerSecrets.Problem).FirstOrDefault(p => p is not null) is { } problem)
         {
             return StepResult.Failed($"keys:{host.Name}: {problem}");

@@ -13,6 +13,8 @@ public sealed record Key
     public required string Value { get; init; }
     /// <summary>For <see cref="KeySourceKind.Command"/>: the program and its arguments, run locally without a shell.</summary>
     public ImmutableArray<string> CommandLine { get; init; } = [];
+    /// <summary>For <see cref="KeySourceKind.Command"/>: settings its program reads from the environment (never a secret: e.g. <c>SOPS_AGE_KEY_FILE</c>, a path).</summary>
+    public ImmutableDictionary<string, string> CommandEnvironment { get; init; } = ImmutableDictionary<string, string>.Empty;
     public string DestDir { get; init; } = "/run/keys";
     public string User { get; init; } = "root";
     public string Group { get; init; } = "root";

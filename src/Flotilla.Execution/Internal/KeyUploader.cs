@@ -65,7 +65,17 @@ internal sealed partial class KeyUploader(SshTransport ssh)
 
             default:
                 IReadOnlyList<string> command = key.CommandLine.IsDefaultOrEmpty ? ["sh", "-c", key.Value] : key.CommandLine;
-                var result = await ProcessRunner.RunAsync(command[0], command.Skip(1), null, cancellationToken).ConfigureAwait(false);
+                ProcessResult result;
+                try
+                {
+                    result = await ProcessRunner.RunAsync(command[0], command.Skip(1), key.CommandEnvironment.IsEmpty ? null : key.CommandEnvironment, cancellationToken).ConfigureAwait(false);
+                }
+                catch (System.ComponentModel.Win32Exception)
+                {
+                    throw new KeyUploadException($"key {key.Name} of {host.Name}: cannot run {command[0]}: it is not installed here"
+                        + (Path.GetFileName(command[0]).Contains("sops", StringComparison.Ordinal) ? $" (install sops, or set {ContainerSecrets.SopsVariable} to its path)" : ""));
+                }
+
                 // Its output is the secret and its errors may quote it: neither goes into the message.
                 return result.ExitCode == 0
                     ? result.StandardOutput
