@@ -57,6 +57,10 @@ public sealed class DoomlabFlakeTests
         Assert.Equal("/run/dagger-secrets", container.SecretsDirectory);
         Assert.Equal(["/var/lib/homebridge:/homebridge:rw"], container.Volumes.ToArray());
         Assert.Empty(container.Ports); // host networking publishes nothing
+        // Seed 000's limits on its dagger-automation-homebridge unit become the container's own.
+        Assert.Equal(("2G", "2", (int?)1000), (container.Memory, container.Cpus, container.TasksMax));
+        // svr3chng's compose2nix homebridge: its unit's Restart (mkOverride 500 "always").
+        Assert.Equal("always", fleet.Services.Single(s => s.Name == "svr3chng/homebridge").Container!.Restart);
         Assert.Empty(FleetValidator.Validate(fleet).Where(d => d.IsError));
     }
 

@@ -138,8 +138,85 @@ internal static class ContainerReader
             DaggerReader.Read(daggerReader, host, services);
         }
 
+        if (containers.TryGetProperty("units", out var units) && units.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var (key, service) in services.ToList())
+            {
+                if (service.Container is { } container && UnitSettings(units, container.Name ?? key, configPath, diagnostics) is { } limited)
+                {
+                    services[key] = service with { Container = limited(container) };
+                }
+            }
+        }
+
         return [.. services.Values];
     }
+
+    /// <summary>
+    /// What the container's unit says of it: <c>systemd.services."podman-NAME".serviceConfig</c>
+    /// (or seed 000's <c>dagger-automation-NAME</c>) <c>MemoryMax</c>, <c>CPUQuota</c>,
+    /// <c>TasksMax</c> and <c>Restart</c>, as podman's own limits where the container has none.
+    /// </summary>
+    private static Func<ContainerSpec, ContainerSpec>? UnitSettings(JsonElement units, string name, string configPath, DiagnosticBag diagnostics)
+    {
+        var found = new[] { "podman-" + name, "dagger-automation-" + name }
+            .Where(u => units.TryGetProperty(u, out var v) && v.ValueKind == JsonValueKind.Object && v.EnumerateObject().Any())
+            .Select(u => (Unit: u, Reader: JsonObjectReader.Create(units.GetProperty(u), $"{configPath}.systemd.services.\"{u}\".serviceConfig", diagnostics, "serviceConfig")))
+            .Where(u => u.Reader is not null)
+            .ToList();
+        if (found.Count == 0)
+        {
+            return null;
+        }
+
+        string? memory = null, cpus = null, restart = null;
+        int? tasks = null;
+        foreach (var (unit, reader) in found)
+        {
+            // systemd takes numbers and strings alike: 2147483648 or "2G", 1000 or "1000".
+            if (Setting(reader!, "MemoryMax") is { } m && !m.Equals("infinity", StringComparison.OrdinalIgnoreCase))
+            {
+                memory ??= m;
+            }
+
+            if (Setting(reader!, "CPUQuota") is { } q)
+            {
+                if (q.EndsWith('%') && double.TryParse(q[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var percent) && percent > 0)
+                {
+                    cpus ??= (percent / 100).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    diagnostics.Warning(reader!.PathOf("CPUQuota"), $"CPUQuota \"{q}\" is not a percentage; the container gets no CPU limit from it", "write it as systemd does, e.g. \"200%\" for two CPUs");
+                }
+            }
+
+            if (Setting(reader!, "TasksMax") is { } t && int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) && count > 0)
+            {
+                tasks ??= count;
+            }
+
+            if (unit.StartsWith("podman-", StringComparison.Ordinal))
+            {
+                restart ??= Setting(reader!, "Restart");
+            }
+        }
+
+        return container => container with
+        {
+            Memory = container.Memory ?? memory,
+            Cpus = container.Cpus ?? cpus,
+            TasksMax = container.TasksMax ?? tasks,
+            Restart = restart ?? container.Restart,
+        };
+    }
+
+    private static string? Setting(JsonObjectReader reader, string key) => reader.Raw(key) switch
+    {
+        { ValueKind: JsonValueKind.String } value => value.GetString(),
+        { ValueKind: JsonValueKind.Number } value => value.GetRawText(),
+        _ => null,
+    };
 
     /// <summary>Renames services that have a name another host's container has too, to <c>HOST/NAME</c>, and their in-host dependencies with them.</summary>
     public static ImmutableArray<Service> Qualify(ImmutableArray<Service> services, IEnumerable<string> otherServiceNames)

@@ -79,6 +79,17 @@ internal static class FlakeExpression
                 oci = each (fields ociFields) (base ++ [ "virtualisation" "oci-containers" "containers" ]) (config.value.virtualisation.oci-containers.containers or { });
                 flotilla = each (fields flotillaContainerFields) (base ++ [ "flotilla" "containers" ]) (config.value.flotilla.containers or { });
                 dagger = dagger (base ++ [ "services" "dagger" ]) (config.value.services.dagger or null);
+                # Limits and restart policy set on a container's unit (podman-NAME), or on seed 000's
+                # dagger-automation-NAME: only those units, only those settings.
+                units =
+                  let
+                    r = builtins.tryEval (config.value.systemd.services or { });
+                    prefixed = p: n: builtins.substring 0 (builtins.stringLength p) n == p;
+                    wanted = n: prefixed "podman-" n || prefixed "dagger-automation-" n;
+                    unit = n: fields (flag [ "MemoryMax" "CPUQuota" "TasksMax" "Restart" ]) (base ++ [ "systemd" "services" n "serviceConfig" ]) (r.value.${n}.serviceConfig or { });
+                  in
+                  if !r.success || !builtins.isAttrs r.value then { }
+                  else builtins.listToAttrs (map (n: { name = n; value = unit n; }) (builtins.filter wanted (builtins.attrNames r.value)));
               };
             };
           pick = output: builtins.mapAttrs (describe output) (flake.${output} or { });

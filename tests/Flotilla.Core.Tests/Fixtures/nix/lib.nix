@@ -25,11 +25,20 @@ let
     if all (v: v == head values) values then head values
     else throw "The option `${showPath path}' has conflicting definition values: ${concatStringsSep ", " (map show values)}.";
 
-  mergeAnything = path: values:
-    if length values == 1 then head values
-    else if all isAttrs values then
+  # As nixpkgs' types.anything: priorities (mkOverride, mkDefault, mkForce) inside a value are
+  # resolved where they stand: the definitions of the best priority win, unwrapped.
+  priorityOf = v: if isAttrs v && (v._type or null) == "override" then v.priority else 100;
+  unwrapOverride = v: if isAttrs v && (v._type or null) == "override" then unwrapOverride v.content else v;
+  mergeAnything = path: definitions:
+    let
+      best = foldl' (m: v: if priorityOf v < m then priorityOf v else m) 100000 definitions;
+      values = map unwrapOverride (filter (v: priorityOf v == best) definitions);
+      isSet = v: isAttrs v && (v.type or null) != "derivation";
+    in
+    if values != [ ] && all isSet values then
       mapAttrs (n: _: mergeAnything (path ++ [ n ]) (map (v: v.${n}) (filter (v: v ? ${n}) values)))
         (foldl' (a: b: a // b) { } values)
+    else if length values == 1 then head values
     else if all isList values then concatLists values
     else mergeEqual path values;
 

@@ -18,5 +18,12 @@
     network = "host";
   };
 
+  # Seed 000's "Container Resource Limits", as its Performance Tuning section writes them.
+  systemd.services."dagger-automation-homebridge".serviceConfig = {
+    MemoryMax = "2G";
+    CPUQuota = "200%";
+    TasksMax = "1000";
+  };
+
   networking.hostName = "svr1chng";
 }
