@@ -22,6 +22,12 @@ container=
 for argument; do
   case "$argument" in --name=*) container=${argument#--name=} ;; esac
 done
+# The host directories its volumes bind (not its secrets' files), made as the tmpfiles rules of a
+# NixOS configuration that declares such a volume make them (doomlab's `d /var/lib/homebridge`,
+# the Dagger module's dataDir): podman refuses a bind mount whose source does not exist.
+while IFS= read -r directory; do
+  [ -n "$directory" ] && [ ! -e "$directory" ] && $bb mkdir -p "$directory"
+done < "$here/directories"
 # Stopping the unit (TERM to its group) stops podman run too: then the unit ends, no restart.
 trap 'exit 0' TERM INT
 restarts=0

@@ -34,10 +34,12 @@ let
     build "lab-container-${s.name}-${version}" {
       run = fill ./container-run.sh { inherit bb; name = s.name; health = s.health or "healthy"; };
       podmanArgs = builtins.concatStringsSep "\n" s.podman + "\n";
+      directories = builtins.concatStringsSep "\n" (s.directories or [ ]) + "\n";
       buildCommand = ''
         mkdir -p $out/bin
         printf '%s' "$run" > $out/bin/run
         printf '%s' "$podmanArgs" > $out/podman-args
+        printf '%s' "$directories" > $out/directories
         printf '0\n' > $out/startup
         chmod +x $out/bin/run
       '';

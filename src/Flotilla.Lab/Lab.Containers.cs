@@ -73,7 +73,8 @@ public sealed partial class Lab
     /// <summary>One image per name the fleet's containers use, serving the ports their services are checked on.</summary>
     private static IEnumerable<LabImage> StandInImages(Fleet? fleet)
     {
-        foreach (var group in LabContainers.ContainerServices(fleet).GroupBy(s => s.Container!.Image, StringComparer.Ordinal))
+        // By the image the registry stores: "ghcr.io/homebridge/homebridge" and "...:latest" are one image.
+        foreach (var group in LabContainers.ContainerServices(fleet).GroupBy(s => ImageReference.Parse(s.Container!.Image)))
         {
             var ports = new SortedSet<int>();
             var kind = "http";
@@ -108,7 +109,7 @@ public sealed partial class Lab
 
             yield return new LabImage
             {
-                Name = group.Key,
+                Name = group.First().Container!.Image,
                 ServiceName = group.First().Name,
                 Ports = [.. ports.Take(8)],
                 Kind = kind,

@@ -9,6 +9,13 @@ public sealed record LabService(string Name, int Port, string Kind, string Healt
 {
     /// <summary>For a container: the arguments after <c>podman</c> (<c>run --rm --replace --name=...</c>).</summary>
     public IReadOnlyList<string>? Podman { get; init; }
+
+    /// <summary>
+    /// For a container: the host directories its volumes bind, which its unit makes before it runs
+    /// the container, as the tmpfiles rules of a NixOS configuration that declares such a volume
+    /// do (doomlab's <c>d /var/lib/homebridge</c>, the Dagger module's dataDir).
+    /// </summary>
+    public IReadOnlyList<string> Directories { get; init; } = [];
 }
 
 /// <summary>

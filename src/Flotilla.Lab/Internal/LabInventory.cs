@@ -85,6 +85,7 @@ internal static class LabInventory
             }
 
             json["podman"] = new JsonArray([.. podman.Select(a => (JsonNode)JsonValue.Create(a))]);
+            json["directories"] = new JsonArray([.. service.Directories.Select(d => (JsonNode)JsonValue.Create(d))]);
         }
 
         return json;
@@ -200,7 +201,7 @@ internal static class LabInventory
         };
         foreach (var (key, value) in new (string, string?)[]
         {
-            ("imageFile", container.ImageFile), ("network", container.Network), ("user", container.User), ("entrypoint", container.Entrypoint),
+            ("name", container.Name), ("imageFile", container.ImageFile), ("network", container.Network), ("user", container.User), ("entrypoint", container.Entrypoint),
             ("memory", container.Memory), ("cpus", container.Cpus), ("autoUpdate", container.AutoUpdate), ("secretsDir", container.SecretsDirectory),
             ("dataDir", container.DataDirectory),
         })

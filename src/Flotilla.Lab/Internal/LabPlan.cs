@@ -117,6 +117,7 @@ internal static partial class LabPlan
                 services[owner.Name].Add(new LabService(UnsafeServiceCharacter().Replace("podman-" + name, "-"), 0, "container")
                 {
                     Podman = ContainerRun.Arguments(name, service.Container!, "k8s-file"),
+                    Directories = [.. service.Container!.Volumes.Select(v => v.Split(':')[0]).Where(p => p.StartsWith('/')).Distinct(StringComparer.Ordinal)],
                 });
             }
         }

@@ -35,6 +35,28 @@ public sealed class ServicePartsValidationTests
     }
 
     [Fact]
+    public async Task A_container_is_named_by_its_name_else_its_service_and_a_name_podman_refuses_is_an_error()
+    {
+        using var dir = new TempDirectory();
+        var fleet = await InventoryLoader.LoadAsync(dir.Write("flotilla.json", """
+            { "hosts": { "media": { "target": "10.0.0.20" } },
+              "services": { "media/sonarr": { "host": "media", "container": { "name": "sonarr", "image": "lscr.io/linuxserver/sonarr" } } } }
+            """), dir.Path);
+        Assert.Equal("sonarr", fleet.Services[0].Container!.Name);
+        Assert.DoesNotContain(FleetValidator.Validate(fleet), d => d.IsError);
+
+        var diagnostics = await ValidateAsync("""
+            "media/radarr": { "host": "media", "container": { "image": "lscr.io/linuxserver/radarr" } },
+            "bazarr": { "host": "media", "container": { "name": "-bazarr", "image": "lscr.io/linuxserver/bazarr" } }
+            """);
+
+        Assert.Equal(2, diagnostics.Count);
+        Assert.Equal(("services.\"media/radarr\"", "container \"media/radarr\" of service media/radarr is not a name podman takes: letters, digits, _ . - (not first)", "set container.name, or rename the service"),
+            (diagnostics[0].Path, diagnostics[0].Message, diagnostics[0].Hint));
+        Assert.Equal("services.bazarr.container.name", diagnostics[1].Path);
+    }
+
+    [Fact]
     public async Task A_container_port_that_a_service_of_the_host_uses_is_an_error()
     {
         var diagnostics = await ValidateAsync("""

@@ -43,6 +43,7 @@ internal static class ContainerReader
         reader.Ignore("serviceName", "imageStream", "pull", "workdir", "hostname", "capabilities");
         var container = new ContainerSpec
         {
+            Name = source == ContainerSource.Inventory ? reader.String("name") : null,
             Image = image ?? "",
             ImageFile = reader.String("imageFile"),
             Ports = reader.Strings("ports"),
