@@ -13,9 +13,15 @@ internal static class ActivationScripts
     /// switch-to-configuration, writes <c>status</c> (its exit code), then waits for
     /// <c>confirm</c>; a failed activation, a <c>rollback</c> request or no confirmation in time
     /// re-activates the previous generation and deletes the new one. Writes <c>outcome</c>:
-    /// confirmed | rolled-back | rollback-failed. Goal switch activates with <c>test</c> and makes
-    /// the system the boot default only once confirmed, so a host that reboots before the
-    /// confirmation boots the previous generation.
+    /// confirmed | rolled-back | rollback-failed | superseded. Goal switch activates with
+    /// <c>test</c> and makes the system the boot default only once confirmed, so a host that
+    /// reboots before the confirmation boots the previous generation. Before it confirms or rolls
+    /// back it checks that the host still runs what it activated (<c>/run/current-system</c> and,
+    /// for switch and boot, the profile's generation): when another activation has replaced it
+    /// since (another run, a person's <c>nixos-rebuild</c>), confirming would make this system the
+    /// boot default under the other and rolling back would undo the other, so it does neither:
+    /// it writes <c>superseded</c> (what runs now: the system, then the profile's link) and the
+    /// outcome superseded, and deletes its own generation when that is not the profile's current one.
     /// </summary>
     public const string Watchdog = """
         dir=$1 system=$2 goal=$3 timeout=$4 mode=$5
@@ -54,6 +60,26 @@ internal static class ActivationScripts
             new_link=$(readlink "$profile")
             system=$(readlink -f "$profile") ;;
         esac
+        # What runs now is not what this activation set: another activation came after it.
+        superseded() {
+          now_system=$(readlink -f /run/current-system 2>/dev/null)
+          now_link=
+          case $goal in
+            switch|boot) now_link=$(readlink "$profile" 2>/dev/null)
+                         [ "$(readlink -f "$profile" 2>/dev/null)" != "$system" ] && return 0 ;;
+          esac
+          [ "$goal" = boot ] && return 1
+          [ "$now_system" != "$system" ]
+        }
+        give_way() {
+          echo "flotilla: superseded: this host now runs ${now_system:-nothing} (profile ${now_link:-unchanged}), not $system that this activation set; $1, but another activation replaced it: not confirming, not making $system the boot default, not rolling back"
+          if [ "$mode" = set ] && [ -n "$new_link" ] && [ "$now_link" != "$new_link" ]; then
+            nix-env -p "$profile" --delete-generations "$(generation "$new_link")" || true
+          fi
+          put superseded "$now_system $now_link"
+          put outcome superseded
+          exit 1
+        }
         run_goal=$goal
         [ "$goal" = switch ] && run_goal=test
         echo "flotilla: switch-to-configuration $run_goal of $system (previous: ${previous_link:-none})"
@@ -65,6 +91,7 @@ internal static class ActivationScripts
         deadline=$(( $(date +%s) + timeout ))
         while [ "$(date +%s)" -lt "$deadline" ]; do
           if [ -e "$dir/confirm" ]; then
+            superseded && give_way "asked to confirm"
             if [ "$goal" = switch ]; then
               echo "flotilla: confirmed; switch-to-configuration boot of $system"
               "$system/bin/switch-to-configuration" boot || rollback "switch-to-configuration boot exited with $?"
@@ -72,9 +99,13 @@ internal static class ActivationScripts
             put outcome confirmed
             exit 0
           fi
-          [ -e "$dir/rollback" ] && rollback "the orchestrator asked for it"
+          if [ -e "$dir/rollback" ]; then
+            superseded && give_way "asked to roll back"
+            rollback "the orchestrator asked for it"
+          fi
           sleep 0.2
         done
+        superseded && give_way "not confirmed within ${timeout}s"
         rollback "not confirmed within ${timeout}s"
         """;
 
