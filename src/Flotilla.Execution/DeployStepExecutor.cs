@@ -313,8 +313,9 @@ public sealed class DeployStepExecutor : IStepExecutor
     /// not succeed for the host, and nothing of this run's is left active or made the boot default.
     /// </summary>
     internal static StepResult Superseded(Host host, ActivationOutcome outcome) => StepResult.Failed(
-        $"verify:{host.Name}: superseded: another activation (another run, or someone on the host) replaced this run's system before it was confirmed; " +
-        $"{outcome.SupersededBy ?? "the host runs another system now"}. {host.Name} was left as it is: run flotilla status to see what it runs, and flotilla runs to see which run deployed it");
+        $"verify:{host.Name}: superseded: another activation (another run, or someone on the host) replaced this run's system before it was confirmed: " +
+        $"{outcome.SupersededBy ?? "the host runs another system now"}. {host.Name} was left as it is (this run's system not confirmed, not made the boot default, not rolled back): " +
+        "flotilla status shows what it runs, flotilla runs which run deployed it");
 
     private HostRun Run(string host) => hosts.GetOrAdd(host, _ => new HostRun());
 

@@ -11,7 +11,8 @@ namespace Flotilla.Execution;
 /// expired lease and writing one's own is one step that only one orchestrator makes; the new
 /// content is written to a temporary file and renamed into place, so a reader (or a kill in the
 /// middle) sees the old list or the new, never half. An unreadable file holds no lease that
-/// counts. The file is removed with its last lease. Thread safe.
+/// counts, nor does a lease whose holder was a process of this machine that is gone (killed). The
+/// file is removed with its last lease. Thread safe.
 /// </summary>
 public sealed class FileHostLeaseStore : IHostLeaseStore
 {
@@ -40,8 +41,9 @@ public sealed class FileHostLeaseStore : IHostLeaseStore
         return WithGuardAsync(() =>
         {
             var now = time.GetUtcNow();
-            // Expired leases (their holder stopped renewing: it was killed) are stale: the guard makes them ours to break.
-            var live = Read().Where(l => l.Expires > now && l.Token != lease.Token).ToImmutableArray();
+            // Stale leases (expired: their holder stopped renewing; or held by a process of this
+            // machine that is gone) are dropped: the guard makes them ours to break.
+            var live = Read().Where(l => !l.IsStale(now) && l.Token != lease.Token).ToImmutableArray();
             if (live.FirstOrDefault(l => l.Overlaps(lease)) is { } holder)
             {
                 return holder;

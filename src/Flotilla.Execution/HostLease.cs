@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Flotilla.Execution.Internal;
 
 namespace Flotilla.Execution;
 
@@ -114,7 +115,7 @@ public sealed class HostLease : IAsyncDisposable
         while (true)
         {
             var now = time.GetUtcNow();
-            var mine = new HostLeaseHolder(HolderName(), request.Operation, request.RunId, hosts, request.WholeFleet, now, now + request.Ttl, token);
+            var mine = new HostLeaseHolder(HolderName(), request.Operation, request.RunId, hosts, request.WholeFleet, now, now + request.Ttl, token) { Process = LocalProcesses.Current };
             var other = await store.TryTakeAsync(mine, cancellationToken).ConfigureAwait(false);
             if (other is null)
             {

@@ -26,6 +26,15 @@ public sealed record HostLeaseHolder(
     [property: JsonConverter(typeof(UtcTimeJsonConverter))] DateTimeOffset Expires,
     string Token)
 {
+    /// <summary>The holding process, so that a store on the same machine can tell a killed holder at once (null: unknown; the TTL decides).</summary>
+    public HolderProcess? Process { get; init; }
+
+    /// <summary>
+    /// True when the lease no longer counts at <paramref name="now"/>: it expired (its holder
+    /// stopped renewing it), or its holder is a process of this machine that is gone (killed).
+    /// </summary>
+    public bool IsStale(DateTimeOffset now) => Expires <= now || LocalProcesses.IsGone(Process);
+
     /// <summary>True when the two leases claim a host in common (a whole-fleet lease claims every host).</summary>
     public bool Overlaps(HostLeaseHolder other)
     {
@@ -45,6 +54,9 @@ public sealed record HostLeaseHolder(
 
     internal static string Format(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 }
+
+/// <summary>A process on a machine: its boot, pid namespace, pid and start time (clock ticks after boot) tell it from a later process with the same pid. Immutable.</summary>
+public sealed record HolderProcess(string Machine, string BootId, string PidNamespace, int Pid, long StartTicks);
 
 /// <summary>
 /// Where runs keep their leases on hosts: a file in the state directory

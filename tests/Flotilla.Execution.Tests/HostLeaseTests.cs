@@ -124,6 +124,36 @@ public sealed class HostLeaseTests
     }
 
     [Fact]
+    public async Task The_lease_of_a_killed_holder_on_this_machine_counts_no_more_at_once_but_one_it_cannot_check_lasts_its_ttl()
+    {
+        using var state = new TempDirectory();
+        var time = new ManualTimeProvider();
+        var store = new FileHostLeaseStore(state.Path, time);
+        var self = Assert.IsType<HolderProcess>(Internal.LocalProcesses.Current);
+        using var exited = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true"))!;
+        await exited.WaitForExitAsync();
+        var now = time.GetUtcNow();
+        HostLeaseHolder Held(string host, HolderProcess process) =>
+            new("root@here (pid 1)", "deploy", "r1", [host], false, now, now + Hour, Guid.NewGuid().ToString("N")) { Process = process };
+
+        // Gone: its pid is free, or was given to a process that started later.
+        Assert.Null(await store.TryTakeAsync(Held("web", self with { Pid = exited.Id })));
+        Assert.Null(await store.TryTakeAsync(Held("db", self with { StartTicks = self.StartTicks + 1 })));
+        // Cannot tell: another pid namespace (a container), another boot, another machine.
+        Assert.Null(await store.TryTakeAsync(Held("nas", self with { Pid = exited.Id, PidNamespace = "pid:[1]" })));
+        Assert.Null(await store.TryTakeAsync(Held("cache", self with { Pid = exited.Id, BootId = "another boot" })));
+        Assert.Null(await store.TryTakeAsync(Held("proxy", self with { Pid = exited.Id, Machine = "elsewhere" })));
+
+        await using var web = await HostLease.AcquireAsync(store, Deploy(time, "web", "db"));
+        foreach (var host in new[] { "nas", "cache", "proxy" })
+        {
+            await Assert.ThrowsAsync<HostsBusyException>(() => HostLease.AcquireAsync(store, Deploy(time, host)));
+        }
+
+        Assert.Equal(4, (await store.ListAsync()).Length);
+    }
+
+    [Fact]
     public async Task A_held_lease_is_renewed_so_it_outlives_its_first_ttl()
     {
         using var state = new TempDirectory();

@@ -47,10 +47,12 @@ internal static class DeployRunner
         }
 
         var hosts = RunLeases.HostsOf(planned.Plan);
+        // The run is named before its journal exists, so that its lease names it from the start.
+        var runId = RunJournal.NewId(stateDirectory);
         HostLease? own = null;
         if (held is null || !held.Covers(hosts))
         {
-            (var refused, own) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("deploy", hosts, request.Lease), cancellationToken).ConfigureAwait(false);
+            (var refused, own) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("deploy", hosts, request.Lease) with { RunId = runId }, cancellationToken).ConfigureAwait(false);
             if (refused is { } code)
             {
                 return (code, null);
@@ -61,11 +63,15 @@ internal static class DeployRunner
         {
             var metadata = new RunMetadata("deploy", fleet.SourcePath)
             {
+                Id = runId,
                 Selection = Describe(request.Selection),
                 Options = Options(request),
             };
             await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await (own ?? held)!.AttachRunAsync(journal.Id, cancellationToken).ConfigureAwait(false);
+            if (own is null)
+            {
+                await held!.AttachRunAsync(journal.Id, cancellationToken).ConfigureAwait(false);
+            }
             var summary = await RunAsync(context, fleet, journal, request, ImmutableHashSet<string>.Empty, cancellationToken).ConfigureAwait(false);
             return (summary.ExitCode, summary);
         }

@@ -63,7 +63,8 @@ internal static class RollbackCommand
             }
 
             var stateDirectory = parse.GetValue(state)!;
-            var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("rollback", RunLeases.HostsOf(planned.Plan), leaseSettings), cancellationToken).ConfigureAwait(false);
+            var runId = RunJournal.NewId(stateDirectory);
+            var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("rollback", RunLeases.HostsOf(planned.Plan), leaseSettings) with { RunId = runId }, cancellationToken).ConfigureAwait(false);
             if (refused is { } code)
             {
                 return code;
@@ -72,6 +73,7 @@ internal static class RollbackCommand
             await using var held = lease!.ConfigureAwait(false);
             var metadata = new RunMetadata("rollback", fleet.SourcePath)
             {
+                Id = runId,
                 Selection = DeployRunner.Describe(chosen),
                 Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
                 {
@@ -80,7 +82,6 @@ internal static class RollbackCommand
                 }),
             };
             await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await lease!.AttachRunAsync(journal.Id, cancellationToken).ConfigureAwait(false);
             var executor = new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = confirmTimeout });
             var scheduler = new SchedulerOptions { Parallel = Math.Max(1, parse.GetValue(parallel)) };
             return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), "rolling back", null, [], cancellationToken).ConfigureAwait(false);

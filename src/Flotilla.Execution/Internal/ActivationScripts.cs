@@ -72,7 +72,8 @@ internal static class ActivationScripts
           [ "$now_system" != "$system" ]
         }
         give_way() {
-          echo "flotilla: superseded: this host now runs ${now_system:-nothing} (profile ${now_link:-unchanged}), not $system that this activation set; $1, but another activation replaced it: not confirming, not making $system the boot default, not rolling back"
+          echo "flotilla: superseded: this host now runs ${now_system:-nothing} (profile ${now_link:-unchanged}), not $system that this activation set"
+          echo "flotilla: $1, but another activation replaced this one: not confirming, not making it the boot default, not rolling back"
           if [ "$mode" = set ] && [ -n "$new_link" ] && [ "$now_link" != "$new_link" ]; then
             nix-env -p "$profile" --delete-generations "$(generation "$new_link")" || true
           fi
