@@ -1,3 +1,5 @@
+using Flotilla.Execution;
+
 namespace Flotilla.Cli;
 
 /// <summary>The exit codes every command uses (README, "Exit codes").</summary>
@@ -10,4 +12,6 @@ internal static class ExitCodes
     public const int InvalidInput = 2;
     /// <summary>A rollback failed and a host needs attention.</summary>
     public const int NeedsAttention = 3;
+    /// <summary>Another run holds the hosts (or the fleet) this run needs; nothing was done (the message names it).</summary>
+    public const int Busy = RunExitCodes.Busy;
 }

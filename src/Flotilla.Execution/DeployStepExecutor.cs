@@ -199,6 +199,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
             var rolledBack = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
             return rolledBack.Outcome == "rolled-back"
                 ? StepResult.RolledBack($"keys-post:{host.Name}: {e.Message}; {host.Name} is back on its previous generation")
+                : rolledBack.Outcome == ActivationOutcome.Superseded ? Superseded(host, rolledBack)
                 : StepResult.NeedsAttention($"keys-post:{host.Name}: {e.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}");
         }
     }
@@ -258,15 +259,32 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         var run = Run(host.Name);
         var directory = run.ActivationDirectory;
         run.ActivationDirectory = null;
-        return await GateAndConfirmAsync(activator, health, fleet, host, directory, output, cancellationToken).ConfigureAwait(false);
+        return await GateAndConfirmAsync(activator, health, ssh, fleet, host, directory, run.Closure?.SystemPath, output, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Runs the health checks; then confirms the pending activation, or has the watchdog roll it
-    /// back now (unless the inventory turns rollback off: then the failed system is kept).
+    /// back now (unless the inventory turns rollback off: then the failed system is kept). When
+    /// the host no longer runs <paramref name="activated"/> (another activation replaced it since:
+    /// another run, a person), nothing is checked or confirmed: the watchdog is asked to stand
+    /// down, and it leaves the host as it is (it makes the same check on the host itself).
     /// </summary>
-    internal static async Task<StepResult> GateAndConfirmAsync(HostActivator activator, HealthChecker health, Fleet fleet, Host host, string? activation, Action<string> output, CancellationToken cancellationToken)
+    internal static async Task<StepResult> GateAndConfirmAsync(HostActivator activator, HealthChecker health, SshTransport ssh, Fleet fleet, Host host, string? activation, string? activated, Action<string> output, CancellationToken cancellationToken)
     {
+        if (activation is not null && activated is not null
+            && await ssh.RunAsync(host.Target, ["readlink", "-f", "/run/current-system"], null, null, cancellationToken).ConfigureAwait(false) is { Succeeded: true } current
+            && current.Output.Trim() is { Length: > 0 } running && running != activated)
+        {
+            output($"{host.Name} now runs {running}, not {activated} that this run activated: another activation replaced it; not checking or confirming it");
+            var stood = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
+            return stood.Outcome switch
+            {
+                ActivationOutcome.Superseded => Superseded(host, stood),
+                "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: {host.Name} ran {running}, not this run's {activated}; by the time the watchdog was asked to stand down it ran this run's system again, so it rolled it back: {host.Name} is on its previous generation\n{stood.Tail(5)}"),
+                _ => StepResult.NeedsAttention($"verify:{host.Name}: {host.Name} runs {running}, not this run's {activated} (another activation replaced it); asking the watchdog to stand down ended {stood.Outcome}: check {host.Name}\n{stood.Tail(5)}"),
+            };
+        }
+
         var report = await health.CheckAsync(fleet, host, output, cancellationToken).ConfigureAwait(false);
         if (activation is null)
         {
@@ -279,6 +297,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
             return confirmed.Outcome switch
             {
                 "confirmed" => StepResult.Succeeded($"{report.Message}; confirmed"),
+                ActivationOutcome.Superseded => Superseded(host, confirmed),
                 "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: health checks passed, but the watchdog rolled back (the confirm timeout passed first, or making the system the boot default failed)\n{confirmed.Tail(5)}"),
                 _ => StepResult.Failed($"verify:{host.Name}: health checks passed but confirming failed ({confirmed.Outcome}); the host rolls back by itself unless confirmed\n{confirmed.Tail(5)}"),
             };
@@ -305,10 +324,20 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         return rolledBack.Outcome switch
         {
             "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: {report.Message}; {host.Name} is back on its previous generation"),
+            ActivationOutcome.Superseded => Superseded(host, rolledBack),
             "lost" => StepResult.Failed($"verify:{host.Name}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes\n{rolledBack.Tail(3)}"),
             _ => StepResult.NeedsAttention($"verify:{host.Name}: {report.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}"),
         };
     }
+
+    /// <summary>
+    /// Another activation replaced this run's on the host before it was confirmed: the run does
+    /// not succeed for the host, and nothing of this run's is left active or made the boot default.
+    /// </summary>
+    internal static StepResult Superseded(Host host, ActivationOutcome outcome) => StepResult.Failed(
+        $"verify:{host.Name}: superseded: another activation (another run, or someone on the host) replaced this run's system before it was confirmed: " +
+        $"{outcome.SupersededBy ?? "the host runs another system now"}. {host.Name} was left as it is (this run's system not confirmed, not made the boot default, not rolled back): " +
+        "flotilla status shows what it runs, flotilla runs which run deployed it");
 
     private HostRun Run(string host) => hosts.GetOrAdd(host, _ => new HostRun());
 

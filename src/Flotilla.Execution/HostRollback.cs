@@ -14,11 +14,12 @@ public sealed class HostRollback
     private readonly DeployOptions options;
     private readonly HostActivator activator;
     private readonly HealthChecker health;
+    private readonly SshTransport ssh;
 
     public HostRollback(DeployOptions? options = null)
     {
         this.options = options ?? new DeployOptions();
-        var ssh = new SshTransport(this.options.Ssh);
+        ssh = new SshTransport(this.options.Ssh);
         activator = new HostActivator(ssh);
         health = new HealthChecker(ssh, this.options.TimeProvider);
     }
@@ -42,6 +43,6 @@ public sealed class HostRollback
                 : StepResult.Failed($"rollback:{host.Name}: no previous generation to go back to, or setting it failed ({outcome.Outcome})\n{outcome.Tail()}");
         }
 
-        return await DeployStepExecutor.GateAndConfirmAsync(activator, health, fleet, host, outcome.Directory, output, cancellationToken).ConfigureAwait(false);
+        return await DeployStepExecutor.GateAndConfirmAsync(activator, health, ssh, fleet, host, outcome.Directory, null, output, cancellationToken).ConfigureAwait(false);
     }
 }

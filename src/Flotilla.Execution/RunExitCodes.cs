@@ -10,6 +10,8 @@ public static class RunExitCodes
     public const int InvalidInput = 2;
     /// <summary>A rollback failed and a host needs attention.</summary>
     public const int NeedsAttention = 3;
+    /// <summary>Another run holds a lease on hosts this run needs (<see cref="HostsBusyException"/>); nothing was done.</summary>
+    public const int Busy = 4;
 
     public static RunStatus ToStatus(int exitCode) => exitCode switch
     {

@@ -28,12 +28,24 @@ public sealed partial class RunJournal
         var runs = RunsDirectory(stateDirectory);
         Directory.CreateDirectory(runs);
         string id, directory;
-        do
+        if (metadata.Id is { } chosen)
         {
-            id = RunIds.New(started);
+            id = chosen;
             directory = Path.Combine(runs, id);
+            if (!RunIds.IsSafe(id) || Directory.Exists(directory))
+            {
+                throw new RunJournalException($"the run id \"{id}\" is taken or not a run id in {runs}; take a new one with RunJournal.NewId");
+            }
         }
-        while (Directory.Exists(directory));
+        else
+        {
+            do
+            {
+                id = RunIds.New(started);
+                directory = Path.Combine(runs, id);
+            }
+            while (Directory.Exists(directory));
+        }
 
         Directory.CreateDirectory(Path.Combine(directory, LogsDirectory));
         var info = new RunInfo(id, metadata.Operation, metadata.InventoryPath, metadata.Selection, metadata.Options, started);
@@ -41,6 +53,20 @@ public sealed partial class RunJournal
         await DurableFile.WriteAllTextAsync(Path.Combine(directory, RunFile), JsonSerializer.Serialize(info, RunJsonContext.Default.RunInfo) + "\n", cancellationToken).ConfigureAwait(false);
         await File.WriteAllBytesAsync(Path.Combine(directory, EventsFile), [], cancellationToken).ConfigureAwait(false);
         return new RunJournal(directory, info, plan, null);
+    }
+
+    /// <summary>An id no run of <paramref name="stateDirectory"/> has yet, for a run that must be named before its journal exists (in its lease); pass it as <see cref="RunMetadata.Id"/>.</summary>
+    public static string NewId(string stateDirectory, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
+        string id;
+        do
+        {
+            id = RunIds.New(now);
+        }
+        while (Directory.Exists(Path.Combine(RunsDirectory(stateDirectory), id)));
+        return id;
     }
 
     /// <summary>Reads a run back (for <c>runs show</c> and <c>deploy --resume</c>); appending to it continues its journal.</summary>

@@ -7,6 +7,9 @@ namespace Flotilla.Execution;
 /// <summary>What a run is asked to do, as the CLI saw it: written to <c>run.json</c>. Immutable.</summary>
 public sealed record RunMetadata(string Operation, string? InventoryPath)
 {
+    /// <summary>The run's id when it was chosen before the journal (<see cref="RunJournal.NewId"/>, to name the run in its lease); null: the journal picks one.</summary>
+    public string? Id { get; init; }
+
     /// <summary>The selectors as given (<c>web01</c>, <c>@db</c>, <c>--service vaultwarden</c>).</summary>
     public ImmutableArray<string> Selection { get; init; } = [];
 

@@ -139,8 +139,8 @@ public sealed class RebootCommandTests
         var firstRun = await first;
         var waited = await waiting;
 
-        Assert.Equal(1, refused.ExitCode);
-        Assert.Contains("is held by", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("the fleet is held by", refused.Error, StringComparison.Ordinal);
         Assert.Contains($"pid {Environment.ProcessId}", refused.Error, StringComparison.Ordinal);
         Assert.Contains("reboot since", refused.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("started", refused.Output, StringComparison.Ordinal);

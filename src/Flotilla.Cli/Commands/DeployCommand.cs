@@ -111,6 +111,12 @@ internal static class DeployCommand
                     : await DeployThenRebootAsync(context, stateDirectory, request with { Options = request.Options with { Goal = ActivationGoal.Boot } }, settings, cancellationToken).ConfigureAwait(false);
             }
 
+            if (maintenance.Lease.Read(parse, context, "deploy") is not { } lease)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            request = request with { Lease = lease };
             return parse.GetValue(resume) is { } runId
                 ? await DeployRunner.ResumeAsync(context, stateDirectory, runId, request, cancellationToken).ConfigureAwait(false)
                 : await DeployRunner.StartAsync(context, stateDirectory, request, cancellationToken).ConfigureAwait(false);
@@ -119,7 +125,7 @@ internal static class DeployCommand
     }
 
     /// <summary>
-    /// <c>deploy --reboot</c>: inside the window and under the fleet lock, the deploy (goal boot),
+    /// <c>deploy --reboot</c>: inside the window and under a lease on the whole fleet, the deploy (goal boot),
     /// then the reboot sequence over the hosts it deployed (verified, and not already on their closure).
     /// </summary>
     private static async Task<int> DeployThenRebootAsync(CliContext context, string stateDirectory, DeployRequest request, MaintenanceSettings settings, CancellationToken cancellationToken)
@@ -138,7 +144,7 @@ internal static class DeployCommand
 
         await using (held!.ConfigureAwait(false))
         {
-            var (deployed, summary) = await DeployRunner.DeployAsync(context, fleet, stateDirectory, request, cancellationToken).ConfigureAwait(false);
+            var (deployed, summary) = await DeployRunner.DeployAsync(context, fleet, stateDirectory, request, held, cancellationToken).ConfigureAwait(false);
             if (summary is null)
             {
                 return deployed;
@@ -154,7 +160,7 @@ internal static class DeployCommand
 
             await report.WriteLineAsync($"deploy --reboot: rebooting {string.Join(", ", toReboot)}").ConfigureAwait(false);
             var rebootRequest = new RebootRequest(new Selection { On = toReboot }, settings, OnlyIfNeeded: false, request.Json, stateDirectory);
-            var (rebooted, _) = await RebootRunner.RebootAsync(context, fleet, rebootRequest, cancellationToken).ConfigureAwait(false);
+            var (rebooted, _) = await RebootRunner.RebootAsync(context, fleet, rebootRequest, held!, cancellationToken).ConfigureAwait(false);
             return Math.Max(deployed, rebooted);
         }
     }

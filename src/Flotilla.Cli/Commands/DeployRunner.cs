@@ -7,11 +7,16 @@ using Flotilla.Planning;
 namespace Flotilla.Cli.Commands;
 
 /// <summary>What <c>flotilla deploy</c> was asked to do.</summary>
-internal sealed record DeployRequest(string? File, Selection Selection, DeployOptions Options, SchedulerOptions Scheduler, bool Json);
+internal sealed record DeployRequest(string? File, Selection Selection, DeployOptions Options, SchedulerOptions Scheduler, bool Json)
+{
+    /// <summary>How the run holds its lease on the hosts it deploys (<c>--lock-ttl</c>, <c>--lock-wait</c>).</summary>
+    public LeaseSettings Lease { get; init; } = LeaseSettings.Default;
+}
 
 /// <summary>
 /// The deploy itself, callable from any command (<c>deploy</c>, <c>demo</c>): loads the inventory,
-/// plans, journals, builds every host in one nix build and runs the plan with live progress.
+/// plans, takes the lease on the plan's hosts (a run that holds any of them refuses or delays this
+/// one), journals, builds every host in one nix build and runs the plan with live progress.
 /// </summary>
 internal static class DeployRunner
 {
@@ -23,11 +28,16 @@ internal static class DeployRunner
             return ExitCodes.InvalidInput;
         }
 
-        return (await DeployAsync(context, fleet, stateDirectory, request, cancellationToken).ConfigureAwait(false)).ExitCode;
+        return (await DeployAsync(context, fleet, stateDirectory, request, null, cancellationToken).ConfigureAwait(false)).ExitCode;
     }
 
-    /// <summary>A deploy of an already loaded fleet; the summary is null when nothing ran (the plan was invalid).</summary>
-    public static async Task<(int ExitCode, RunSummary? Summary)> DeployAsync(CliContext context, Fleet fleet, string stateDirectory, DeployRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// A deploy of an already loaded fleet; the summary is null when nothing ran (the plan was
+    /// invalid, or another run holds its hosts). It runs under <paramref name="held"/> when the
+    /// caller holds a lease that covers its hosts (upgrade, <c>deploy --reboot</c>), else under a
+    /// lease of its own.
+    /// </summary>
+    public static async Task<(int ExitCode, RunSummary? Summary)> DeployAsync(CliContext context, Fleet fleet, string stateDirectory, DeployRequest request, HostLease? held, CancellationToken cancellationToken)
     {
         var planned = Planner.Build(fleet, Operation.Deploy, request.Selection);
         if (!planned.Succeeded)
@@ -36,16 +46,45 @@ internal static class DeployRunner
             return (ExitCodes.InvalidInput, null);
         }
 
-        var metadata = new RunMetadata("deploy", fleet.SourcePath)
+        var hosts = RunLeases.HostsOf(planned.Plan);
+        // The run is named before its journal exists, so that its lease names it from the start.
+        var runId = RunJournal.NewId(stateDirectory);
+        HostLease? own = null;
+        if (held is null || !held.Covers(hosts))
         {
-            Selection = Describe(request.Selection),
-            Options = Options(request),
-        };
-        await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var summary = await RunAsync(context, fleet, journal, request, ImmutableHashSet<string>.Empty, cancellationToken).ConfigureAwait(false);
-        return (summary.ExitCode, summary);
+            (var refused, own) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("deploy", hosts, request.Lease) with { RunId = runId }, cancellationToken).ConfigureAwait(false);
+            if (refused is { } code)
+            {
+                return (code, null);
+            }
+        }
+
+        try
+        {
+            var metadata = new RunMetadata("deploy", fleet.SourcePath)
+            {
+                Id = runId,
+                Selection = Describe(request.Selection),
+                Options = Options(request),
+            };
+            await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (own is null)
+            {
+                await held!.AttachRunAsync(journal.Id, cancellationToken).ConfigureAwait(false);
+            }
+            var summary = await RunAsync(context, fleet, journal, request, ImmutableHashSet<string>.Empty, cancellationToken).ConfigureAwait(false);
+            return (summary.ExitCode, summary);
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
+    /// <summary>Continues a stopped run under a new lease on the hosts it still has steps to run on.</summary>
     public static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string runId, DeployRequest request, CancellationToken cancellationToken)
     {
         RunJournal journal;
@@ -68,8 +107,18 @@ internal static class DeployRunner
             }
 
             var done = RunResume.CompletedSteps(journal);
-            await context.Error.WriteLineAsync($"resuming run {journal.Id}: {done.Count.ToString(CultureInfo.InvariantCulture)} of {journal.Plan.Steps.Length.ToString(CultureInfo.InvariantCulture)} steps are done").ConfigureAwait(false);
-            return (await RunAsync(context, fleet, journal, request, done, cancellationToken).ConfigureAwait(false)).ExitCode;
+            var remaining = journal.Plan.Steps.Where(s => s.Host is not null && !done.Contains(s.Id)).Select(s => s.Host!).Distinct(StringComparer.Ordinal);
+            var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("deploy", remaining, request.Lease) with { RunId = journal.Id }, cancellationToken).ConfigureAwait(false);
+            if (refused is { } code)
+            {
+                return code;
+            }
+
+            await using (lease!.ConfigureAwait(false))
+            {
+                await context.Error.WriteLineAsync($"resuming run {journal.Id}: {done.Count.ToString(CultureInfo.InvariantCulture)} of {journal.Plan.Steps.Length.ToString(CultureInfo.InvariantCulture)} steps are done").ConfigureAwait(false);
+                return (await RunAsync(context, fleet, journal, request, done, cancellationToken).ConfigureAwait(false)).ExitCode;
+            }
         }
     }
 

@@ -6,18 +6,17 @@ using Flotilla.Maintenance;
 
 namespace Flotilla.Cli.Commands;
 
-/// <summary>What an unattended run (reboot, deploy --reboot, upgrade) checks and holds: its window, the fleet lock, pre-flight limits, boot timeout. Immutable.</summary>
+/// <summary>What an unattended run (reboot, deploy --reboot, upgrade) checks and holds: its window, its lease on the whole fleet, pre-flight limits, boot timeout. Immutable.</summary>
 internal sealed record MaintenanceSettings(
     MaintenanceWindow? Window,
-    TimeSpan LockTtl,
-    TimeSpan LockWait,
+    LeaseSettings Lease,
     PreflightLimits? Preflight,
     TimeSpan BootTimeout,
     TimeSpan PollInterval);
 
 /// <summary>
 /// The options <c>reboot</c>, <c>deploy --reboot</c> and <c>upgrade</c> share: <c>--window</c>,
-/// <c>--lock-ttl</c>, <c>--lock-wait</c>, the pre-flight limits (<c>--min-free-disk</c>,
+/// <c>--lock-ttl</c>, <c>--lock-wait</c> (<see cref="LeaseOptions"/>, which plain deploys and rollbacks take too), the pre-flight limits (<c>--min-free-disk</c>,
 /// <c>--max-load</c>, <c>--min-uptime</c>, <c>--no-preflight</c>), <c>--boot-timeout</c> and
 /// <c>--poll-interval</c>. Read validates them with an error that says what to write.
 /// </summary>
@@ -29,19 +28,8 @@ internal sealed class MaintenanceOptions
         HelpName = "WINDOW",
     };
 
-    public Option<string> LockTtl { get; } = new("--lock-ttl")
-    {
-        Description = "The fleet lock expires this long after its holder stopped renewing it (a killed orchestrator)",
-        DefaultValueFactory = _ => "30m",
-        HelpName = "DURATION",
-    };
-
-    public Option<string> LockWait { get; } = new("--lock-wait")
-    {
-        Description = "Wait this long for another orchestrator's fleet lock before giving up (0s: give up at once)",
-        DefaultValueFactory = _ => "0s",
-        HelpName = "DURATION",
-    };
+    /// <summary><c>--lock-ttl</c>, <c>--lock-wait</c>: the run's lease (on the whole fleet with these options; a plain deploy's on its hosts).</summary>
+    public LeaseOptions Lease { get; } = new();
 
     public Option<string> MinFreeDisk { get; } = new("--min-free-disk")
     {
@@ -82,7 +70,7 @@ internal sealed class MaintenanceOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Window, LockTtl, LockWait, MinFreeDisk, MaxLoad, MinUptime, NoPreflight, BootTimeout, PollInterval })
+        foreach (var option in (Option[])[Window, .. Lease.All, MinFreeDisk, MaxLoad, MinUptime, NoPreflight, BootTimeout, PollInterval])
         {
             command.Options.Add(option);
         }
@@ -104,15 +92,8 @@ internal sealed class MaintenanceOptions
             return null;
         }
 
-        if (!TryDuration(parse.GetValue(LockTtl)!, out var ttl, positive: true))
+        if (Lease.Read(parse, context, command) is not { } lease)
         {
-            Fail("--lock-ttl takes a duration such as 30m or 2h");
-            return null;
-        }
-
-        if (!TryDuration(parse.GetValue(LockWait)!, out var wait, positive: false))
-        {
-            Fail("--lock-wait takes a duration such as 0s, 5m or 1h");
             return null;
         }
 
@@ -148,7 +129,7 @@ internal sealed class MaintenanceOptions
         }
 
         var preflight = parse.GetValue(NoPreflight) ? null : new PreflightLimits { MinFreeBytes = free, MaxLoadPerCpu = load, MinUptime = uptime };
-        return new MaintenanceSettings(window, ttl, wait, preflight, boot, poll);
+        return new MaintenanceSettings(window, lease, preflight, boot, poll);
     }
 
     private static bool TryDuration(string text, out TimeSpan duration, bool positive) =>

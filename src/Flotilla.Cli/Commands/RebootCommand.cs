@@ -8,7 +8,7 @@ namespace Flotilla.Cli.Commands;
 /// <c>flotilla reboot</c>: the reboot plan as a journaled run, one host at a time (by rebootOrder,
 /// a host after the hosts it depends on): its rebootDelay, the reboot, a new boot id, the booted
 /// system checked against the profile's default, its health gates. Inside the maintenance window
-/// only, under the fleet lock, after pre-flight checks.
+/// only, under a lease on the whole fleet (the fleet lock), after pre-flight checks.
 /// </summary>
 internal static class RebootCommand
 {
@@ -56,7 +56,7 @@ internal static class RebootCommand
             await using (held!.ConfigureAwait(false))
             {
                 var request = new RebootRequest(selection.Read(parse), settings, parse.GetValue(onlyIfNeeded), parse.GetValue(json), stateDirectory);
-                return (await RebootRunner.RebootAsync(context, fleet, request, cancellationToken).ConfigureAwait(false)).ExitCode;
+                return (await RebootRunner.RebootAsync(context, fleet, request, held!, cancellationToken).ConfigureAwait(false)).ExitCode;
             }
         });
         return command;

@@ -15,14 +15,17 @@ internal sealed record RebootRequest(Selection Selection, MaintenanceSettings Se
 
 /// <summary>
 /// The reboot sequence, callable from <c>reboot</c>, <c>deploy --reboot</c> and <c>upgrade</c>:
-/// the window and the fleet lock (<see cref="EnterAsync"/>), then hosts that need it (with
+/// the window and the lease on the whole fleet (<see cref="EnterAsync"/>), then hosts that need it (with
 /// <c>--only-if-needed</c>), pre-flight, and the journaled reboot plan, one host at a time, with a
 /// report of where every host stands.
 /// </summary>
 internal static class RebootRunner
 {
-    /// <summary>Refuses outside the window (saying when it opens) and takes the fleet lock; a non-null code means refused.</summary>
-    public static async Task<(int? Refused, FleetLock? Lock)> EnterAsync(CliContext context, MaintenanceSettings settings, string stateDirectory, string operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Refuses outside the window (saying when it opens) and takes the run's lease on the whole
+    /// fleet (the fleet lock); a non-null code means refused.
+    /// </summary>
+    public static async Task<(int? Refused, HostLease? Lease)> EnterAsync(CliContext context, MaintenanceSettings settings, string stateDirectory, string operation, CancellationToken cancellationToken)
     {
         if (settings.Window is { } window && window.StateAt(TimeProvider.System) is { IsOpen: false } closed)
         {
@@ -30,16 +33,8 @@ internal static class RebootRunner
             return (ExitCodes.Failed, null);
         }
 
-        try
-        {
-            var held = await FleetLock.AcquireAsync(stateDirectory, operation, settings.LockTtl, settings.LockWait, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-            return (null, held);
-        }
-        catch (FleetLockBusyException e)
-        {
-            await context.Error.WriteLineAsync($"{operation}: {e.Message}; nothing was done").ConfigureAwait(false);
-            return (ExitCodes.Failed, null);
-        }
+        var request = HostLeaseRequest.ForFleet(operation) with { Ttl = settings.Lease.Ttl, Wait = settings.Lease.Wait };
+        return await RunLeases.TakeAsync(context, stateDirectory, request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs the pre-flight checks; prints each failing host's reasons. False: the run must not start.</summary>
@@ -71,8 +66,8 @@ internal static class RebootRunner
         return failed.Count == 0;
     }
 
-    /// <summary>The reboot sequence (the caller checked the window and holds the lock). The summary is null when nothing ran.</summary>
-    public static async Task<(int ExitCode, RunSummary? Summary)> RebootAsync(CliContext context, Fleet fleet, RebootRequest request, CancellationToken cancellationToken)
+    /// <summary>The reboot sequence (the caller checked the window and holds <paramref name="lease"/> on the fleet). The summary is null when nothing ran.</summary>
+    public static async Task<(int ExitCode, RunSummary? Summary)> RebootAsync(CliContext context, Fleet fleet, RebootRequest request, HostLease lease, CancellationToken cancellationToken)
     {
         var report = request.Json ? context.Error : context.Output;
         var selection = request.Selection;
@@ -138,6 +133,7 @@ internal static class RebootRunner
             }),
         };
         await using var journal = await RunJournal.CreateAsync(request.StateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await lease.AttachRunAsync(journal.Id, cancellationToken).ConfigureAwait(false);
         var executor = new RebootStepExecutor(new RebootOptions { BootTimeout = settings.BootTimeout, PollInterval = settings.PollInterval, Window = settings.Window });
         // One host at a time: the plan is a chain, and a failure must stop it.
         var summary = await PlanRunner.RunToSummaryAsync(context, fleet, journal, executor, new SchedulerOptions { Parallel = 1, FailFast = true }, request.Json, "rebooting", null, [], cancellationToken).ConfigureAwait(false);

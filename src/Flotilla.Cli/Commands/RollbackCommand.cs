@@ -10,7 +10,7 @@ namespace Flotilla.Cli.Commands;
 /// <summary>
 /// <c>flotilla rollback</c>: the selected hosts go back to their previous generation, in reverse
 /// dependency order (a host before the hosts it depends on), each under the watchdog and its
-/// health gates, as a journaled run.
+/// health gates, as a journaled run, under a lease on the selected hosts.
 /// </summary>
 internal static class RollbackCommand
 {
@@ -23,11 +23,13 @@ internal static class RollbackCommand
         var parallel = CommonOptions.Parallel("How many steps run at once", SchedulerOptions.DefaultParallel);
         var confirm = CommonOptions.ConfirmTimeout("How long a host waits for confirmation before it returns to the generation it had");
         var dryRun = CommonOptions.DryRun();
+        var leases = new LeaseOptions();
         var command = new Command("rollback", "Switch the selected hosts to their previous generation, dependents first, with health gates")
         {
             file, json, state, parallel, confirm, dryRun,
         };
         selection.AddTo(command);
+        leases.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(dryRun))
@@ -38,6 +40,11 @@ internal static class RollbackCommand
             if (!Durations.TryParse(parse.GetValue(confirm)!, out var confirmTimeout) || confirmTimeout <= TimeSpan.Zero)
             {
                 await context.Error.WriteLineAsync("rollback: --confirm-timeout takes a duration such as 30s or 2m").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            if (leases.Read(parse, context, "rollback") is not { } leaseSettings)
+            {
                 return ExitCodes.InvalidInput;
             }
 
@@ -55,8 +62,18 @@ internal static class RollbackCommand
                 return ExitCodes.InvalidInput;
             }
 
+            var stateDirectory = parse.GetValue(state)!;
+            var runId = RunJournal.NewId(stateDirectory);
+            var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("rollback", RunLeases.HostsOf(planned.Plan), leaseSettings) with { RunId = runId }, cancellationToken).ConfigureAwait(false);
+            if (refused is { } code)
+            {
+                return code;
+            }
+
+            await using var held = lease!.ConfigureAwait(false);
             var metadata = new RunMetadata("rollback", fleet.SourcePath)
             {
+                Id = runId,
                 Selection = DeployRunner.Describe(chosen),
                 Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
                 {
@@ -64,7 +81,7 @@ internal static class RollbackCommand
                     ["parallel"] = parse.GetValue(parallel).ToString(CultureInfo.InvariantCulture),
                 }),
             };
-            await using var journal = await RunJournal.CreateAsync(parse.GetValue(state)!, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
             var executor = new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = confirmTimeout });
             var scheduler = new SchedulerOptions { Parallel = Math.Max(1, parse.GetValue(parallel)) };
             return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), "rolling back", null, [], cancellationToken).ConfigureAwait(false);

@@ -8,7 +8,7 @@ using Flotilla.Processes;
 namespace Flotilla.Cli.Commands;
 
 /// <summary>
-/// <c>flotilla upgrade</c>: inside the window and under the fleet lock, after pre-flight checks:
+/// <c>flotilla upgrade</c>: inside the window and under a lease on the whole fleet (the fleet lock), after pre-flight checks:
 /// <c>nix flake update</c> (committing the lock file only with <c>--commit</c>), a deploy of every
 /// selected host in dependency order with the host the orchestrator runs on last, the reboot
 /// sequence over the hosts that need one, and a report.
@@ -134,7 +134,7 @@ internal static class UpgradeCommand
                     return ExitCodes.Failed;
                 }
 
-                return await DeployAndRebootAsync(fleet, [.. hosts.Select(h => h.Name)], local?.Name, cancellationToken).ConfigureAwait(false);
+                return await DeployAndRebootAsync(fleet, [.. hosts.Select(h => h.Name)], local?.Name, held!, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -169,7 +169,7 @@ internal static class UpgradeCommand
             return true;
         }
 
-        private async Task<int> DeployAndRebootAsync(Fleet fleet, ImmutableArray<string> selected, string? local, CancellationToken cancellationToken)
+        private async Task<int> DeployAndRebootAsync(Fleet fleet, ImmutableArray<string> selected, string? local, HostLease lease, CancellationToken cancellationToken)
         {
             var others = selected.Where(h => h != local).ToImmutableArray();
             var deployed = new List<string>();
@@ -180,7 +180,7 @@ internal static class UpgradeCommand
             async Task DeployAsync(ImmutableArray<string> names)
             {
                 var request = new DeployRequest(File, new Selection { On = names }, Deploy, new SchedulerOptions(), Json);
-                var (code, summary) = await DeployRunner.DeployAsync(Context, fleet, StateDirectory, request, cancellationToken).ConfigureAwait(false);
+                var (code, summary) = await DeployRunner.DeployAsync(Context, fleet, StateDirectory, request, lease, cancellationToken).ConfigureAwait(false);
                 exit = Math.Max(exit, code);
                 if (summary is not null)
                 {
@@ -210,7 +210,7 @@ internal static class UpgradeCommand
                 // A recreate host got its new system as the boot default only: it runs it after a reboot.
                 var recreated = rebootable.Where(h => changed.Contains(h) && fleet.FindHost(h)?.DeployStrategy == DeployStrategy.Recreate).ToImmutableHashSet();
                 var request = new RebootRequest(new Selection { On = rebootable }, Settings with { Preflight = null }, OnlyIfNeeded: true, Json, StateDirectory) { Always = recreated };
-                var (code, summary) = await RebootRunner.RebootAsync(Context, fleet, request, cancellationToken).ConfigureAwait(false);
+                var (code, summary) = await RebootRunner.RebootAsync(Context, fleet, request, lease, cancellationToken).ConfigureAwait(false);
                 exit = Math.Max(exit, code);
                 rebooted = summary is null ? [] : [.. summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.State == StepState.Succeeded).Select(s => s.Host!)];
             }

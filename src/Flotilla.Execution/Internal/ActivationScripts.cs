@@ -42,7 +42,7 @@ internal static class ActivationScripts
     /// code), then waits for <c>confirm</c>; a failed activation, a <c>rollback</c> request or no
     /// confirmation in time puts the profile back on its previous generation, deletes the new one
     /// and activates the previous system again. Writes <c>outcome</c>: confirmed | rolled-back |
-    /// rollback-failed. The new system becomes what a reboot starts only once confirmed:
+    /// rollback-failed | superseded. The new system becomes what a reboot starts only once confirmed:
     /// <list type="bullet">
     /// <item>nixos: the profile is set, <c>switch-to-configuration test</c>, and <c>boot</c> once confirmed.</item>
     /// <item>darwin (as darwin-rebuild): the system's <c>activate-user</c> (unless it is nix-darwin's
@@ -54,6 +54,13 @@ internal static class ActivationScripts
     /// home-manager) sets the profile itself from its plain <c>activate</c>. dry-activate is
     /// <c>DRY_RUN=1</c>. There is no boot default.</item>
     /// </list>
+    /// Before it confirms or rolls back it checks that the host still runs what it activated (the
+    /// platform's current system and, when it set the profile, the profile's generation): when
+    /// another activation has replaced it since (another run, a person's <c>nixos-rebuild</c>),
+    /// confirming would make this system the boot default under the other and rolling back would
+    /// undo the other, so it does neither: it writes <c>superseded</c> (what runs now: the system,
+    /// then the profile's link) and the outcome superseded, and deletes its own generation when
+    /// that is not the profile's current one.
     /// Portable POSIX sh: it ignores SIGHUP, since on macOS it is started with nohup.
     /// </summary>
     public const string Watchdog = """
@@ -128,6 +135,27 @@ internal static class ActivationScripts
             new_link=$(readlink "$profile")
           fi
         fi
+        # What runs now is not what this activation set: another activation came after it.
+        superseded() {
+          now_system=$(current)
+          now_link=
+          if [ -n "$new_link" ]; then
+            now_link=$(readlink "$profile" 2>/dev/null)
+            [ "$(readlink -f "$profile" 2>/dev/null)" != "$system" ] && return 0
+          fi
+          [ "$goal" = boot ] && return 1
+          [ "$now_system" != "$system" ]
+        }
+        give_way() {
+          echo "flotilla: superseded: this host now runs ${now_system:-nothing} (profile ${now_link:-unchanged}), not $system that this activation set"
+          echo "flotilla: $1, but another activation replaced this one: not confirming, not making it the boot default, not rolling back"
+          if [ "$mode" = set ] && [ -n "$new_link" ] && [ "$now_link" != "$new_link" ]; then
+            nix-env -p "$profile" --delete-generations "$(generation "$new_link")" || true
+          fi
+          put superseded "$now_system $now_link"
+          put outcome superseded
+          exit 1
+        }
         run_goal=$goal
         [ "$goal" = switch ] && run_goal=test
         echo "flotilla: $(describe "$run_goal") of $system (previous: ${previous_link:-none})"
@@ -139,6 +167,7 @@ internal static class ActivationScripts
         deadline=$(( $(date +%s) + timeout ))
         while [ "$(date +%s)" -lt "$deadline" ]; do
           if [ -e "$dir/confirm" ]; then
+            superseded && give_way "asked to confirm"
             if [ "$goal" = switch ]; then
               case $platform in
                 nixos)
@@ -154,9 +183,13 @@ internal static class ActivationScripts
             put outcome confirmed
             exit 0
           fi
-          [ -e "$dir/rollback" ] && rollback "the orchestrator asked for it"
+          if [ -e "$dir/rollback" ]; then
+            superseded && give_way "asked to roll back"
+            rollback "the orchestrator asked for it"
+          fi
           sleep 0.2
         done
+        superseded && give_way "not confirmed within ${timeout}s"
         rollback "not confirmed within ${timeout}s"
         """;
 

@@ -5,10 +5,15 @@ namespace Flotilla.Execution.Internal;
 
 /// <summary>What an activation, a confirmation or a rollback request ended in.</summary>
 /// <param name="Status">The activation's exit code (switch-to-configuration's, activate's), or null when unknown.</param>
-/// <param name="Outcome">confirmed, rolled-back, rollback-failed, failed, pending (waiting for confirmation), died, unknown, not-started, or lost (no answer from the host).</param>
+/// <param name="Outcome">confirmed, rolled-back, rollback-failed, failed, pending (waiting for confirmation), died, unknown, not-started, lost (no answer from the host), or superseded (another activation replaced this one before it was confirmed: the watchdog left the host as it was).</param>
 internal sealed record ActivationOutcome(int? Status, string Outcome, IReadOnlyList<string> Log, string Directory)
 {
+    public const string Superseded = "superseded";
+
     public string Tail(int lines = 10) => string.Join('\n', Log.TakeLast(lines));
+
+    /// <summary>The watchdog's line that says what the host runs now instead, when it was superseded.</summary>
+    public string? SupersededBy => Log.LastOrDefault(l => l.StartsWith("flotilla: superseded: ", StringComparison.Ordinal))?["flotilla: superseded: ".Length..];
 }
 
 /// <summary>Starts activations under the target's watchdog and talks to the watchdog. Thread safe.</summary>

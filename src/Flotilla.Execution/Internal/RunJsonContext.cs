@@ -6,5 +6,5 @@ namespace Flotilla.Execution.Internal;
 [JsonSerializable(typeof(RunEvent))]
 [JsonSerializable(typeof(RunInfo))]
 [JsonSerializable(typeof(RunResult))]
-[JsonSerializable(typeof(FleetLockHolder))]
+[JsonSerializable(typeof(HostLeaseFile))]
 internal sealed partial class RunJsonContext : JsonSerializerContext;

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Collections.Immutable;
+using Flotilla.Execution;
+using Flotilla.Inventory;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>How a run holds its lease on the hosts it changes: its TTL, and how long it waits for another run's. Immutable.</summary>
+internal sealed record LeaseSettings(TimeSpan Ttl, TimeSpan Wait)
+{
+    public static readonly LeaseSettings Default = new(HostLeaseRequest.DefaultTtl, TimeSpan.Zero);
+}
+
+/// <summary>
+/// <c>--lock-ttl</c> and <c>--lock-wait</c>, which every run that changes hosts takes (deploy,
+/// rollback, reboot, upgrade): a run's lease on its hosts expires this long after a killed run
+/// stopped renewing it, and a run waits this long for another run's lease on any of its hosts.
+/// </summary>
+internal sealed class LeaseOptions
+{
+    public Option<string> LockTtl { get; } = new("--lock-ttl")
+    {
+        Description = "This run's lease on its hosts expires this long after it stopped renewing it (a killed orchestrator)",
+        DefaultValueFactory = _ => "30m",
+        HelpName = "DURATION",
+    };
+
+    public Option<string> LockWait { get; } = new("--lock-wait")
+    {
+        Description = "Wait this long for another run that holds any of the same hosts (or the fleet) before giving up (0s: give up at once)",
+        DefaultValueFactory = _ => "0s",
+        HelpName = "DURATION",
+    };
+
+    public IEnumerable<Option> All => [LockTtl, LockWait];
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in All)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The settings, or null after printing what is wrong (prefixed with the command's name).</summary>
+    public LeaseSettings? Read(ParseResult parse, CliContext context, string command)
+    {
+        if (!Durations.TryParse(parse.GetValue(LockTtl)!, out var ttl) || ttl <= TimeSpan.Zero)
+        {
+            context.Error.WriteLine($"{command}: --lock-ttl takes a duration such as 30m or 2h");
+            return null;
+        }
+
+        if (!Durations.TryParse(parse.GetValue(LockWait)!, out var wait) || wait < TimeSpan.Zero)
+        {
+            context.Error.WriteLine($"{command}: --lock-wait takes a duration such as 0s, 5m or 1h");
+            return null;
+        }
+
+        return new LeaseSettings(ttl, wait);
+    }
+}
+
+/// <summary>Takes a run's lease in the state directory's lease file, or prints why not (exit code <see cref="ExitCodes.Busy"/>).</summary>
+internal static class RunLeases
+{
+    /// <summary>The store of the runs started from <paramref name="stateDirectory"/>.</summary>
+    public static IHostLeaseStore Store(string stateDirectory) => new FileHostLeaseStore(stateDirectory);
+
+    /// <summary>A non-null code means refused (printed, nothing done); else the lease, to dispose when the run ends.</summary>
+    public static async Task<(int? Refused, HostLease? Lease)> TakeAsync(CliContext context, string stateDirectory, HostLeaseRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (request.Wait > TimeSpan.Zero)
+            {
+                // Say at once why nothing happens yet.
+                var store = Store(stateDirectory);
+                try
+                {
+                    return (null, await HostLease.AcquireAsync(store, request with { Wait = TimeSpan.Zero }, cancellationToken).ConfigureAwait(false));
+                }
+                catch (HostsBusyException e)
+                {
+                    await context.Error.WriteLineAsync($"{request.Operation}: waiting up to {request.Wait.TotalSeconds:0} s (--lock-wait): {e.Message}").ConfigureAwait(false);
+                }
+
+                return (null, await HostLease.AcquireAsync(store, request, cancellationToken).ConfigureAwait(false));
+            }
+
+            return (null, await HostLease.AcquireAsync(Store(stateDirectory), request, cancellationToken).ConfigureAwait(false));
+        }
+        catch (HostsBusyException e)
+        {
+            await context.Error.WriteLineAsync($"{request.Operation}: {e.Message}; nothing was done").ConfigureAwait(false);
+            return (ExitCodes.Busy, null);
+        }
+    }
+
+    /// <summary>A request for the hosts of a plan.</summary>
+    public static HostLeaseRequest For(string operation, IEnumerable<string> hosts, LeaseSettings settings) =>
+        new(operation, [.. hosts]) { Ttl = settings.Ttl, Wait = settings.Wait };
+
+    /// <summary>The hosts a plan changes: every host one of its steps runs on.</summary>
+    public static ImmutableArray<string> HostsOf(Flotilla.Planning.Plan plan) =>
+        [.. plan.Steps.Select(s => s.Host).OfType<string>().Distinct(StringComparer.Ordinal)];
+}
