@@ -271,9 +271,9 @@ public sealed partial class DeployStepExecutor : IStepExecutor
     /// </summary>
     internal static async Task<StepResult> GateAndConfirmAsync(HostActivator activator, HealthChecker health, SshTransport ssh, Fleet fleet, Host host, string? activation, string? activated, Action<string> output, CancellationToken cancellationToken)
     {
+        // What the host runs now, the platform's way (a home-manager host's is its profile's generation).
         if (activation is not null && activated is not null
-            && await ssh.RunAsync(host.Target, ["readlink", "-f", "/run/current-system"], null, null, cancellationToken).ConfigureAwait(false) is { Succeeded: true } current
-            && current.Output.Trim() is { Length: > 0 } running && running != activated)
+            && (await activator.CurrentAsync(host, cancellationToken).ConfigureAwait(false)).Current is { } running && running != activated)
         {
             output($"{host.Name} now runs {running}, not {activated} that this run activated: another activation replaced it; not checking or confirming it");
             var stood = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
