@@ -49,6 +49,12 @@ public sealed class AgentOptions
     /// <summary>Tags reported with the host's facts (the dashboard shows and filters on them, beside the inventory's).</summary>
     public IReadOnlyList<string> Tags { get; set; } = [];
 
+    /// <summary>
+    /// The file systems the agent watches, with their thresholds (<c>--storage PATH[=WARN,CRIT]</c>);
+    /// empty: every mount of a real file system, at 80 % and 90 %.
+    /// </summary>
+    public IReadOnlyList<Contracts.StorageThreshold> Storage { get; set; } = [];
+
     /// <summary>How often the agent probes its facts in full even when nothing it watches changed.</summary>
     public TimeSpan FactsRefresh { get; set; } = TimeSpan.FromMinutes(1);
 

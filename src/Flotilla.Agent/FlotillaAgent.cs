@@ -25,6 +25,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
     /// <summary>The heartbeat's load figures (it keeps the last CPU reading).</summary>
     private readonly HostProbe _load = new(null);
+    private readonly StorageProbe _storage = new(options.Storage, options.TimeProvider);
     private readonly FactsReporter _facts = new(new HostProbe(options.Repository, options.Tags, options.Hostname, options.SystemProfile), options.TimeProvider, options.FactsRefresh);
     private readonly RepositoryKeeper? _keeper = options.RepositoryUrl is { } url && options.Repository is { } directory ? new RepositoryKeeper(directory, url, options.Branch) : null;
     private readonly SemaphoreSlim _outboxChanged = new(0);
@@ -323,7 +324,11 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         using var timer = new PeriodicTimer(options.HeartbeatInterval, options.TimeProvider);
         do
         {
-            await sendAsync(new HeartbeatMessage(_load.Metrics()) { Containers = await ContainerProbe.ReadAsync(cancellationToken).ConfigureAwait(false) }).ConfigureAwait(false);
+            await sendAsync(new HeartbeatMessage(_load.Metrics())
+            {
+                Containers = await ContainerProbe.ReadAsync(cancellationToken).ConfigureAwait(false),
+                Storage = _storage.Read(),
+            }).ConfigureAwait(false);
             // An op may have switched the system or pulled the repo, or a deploy over ssh may have
             // activated a new generation: report facts that changed.
             if (await _facts.ChangedAsync(cancellationToken).ConfigureAwait(false) is { } facts)

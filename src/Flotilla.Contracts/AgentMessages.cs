@@ -41,6 +41,9 @@ public sealed record HeartbeatMessage(HostMetrics Metrics) : AgentMessage
 {
     /// <summary>The host's containers (podman's), when it has podman; null when it has none, so older servers read the same JSON.</summary>
     public IReadOnlyList<ContainerState>? Containers { get; init; }
+
+    /// <summary>The host's watched file systems (the agent's <c>--storage</c> paths, or every real mount); null from older agents.</summary>
+    public IReadOnlyList<StorageUsage>? Storage { get; init; }
 }
 
 /// <summary>

@@ -9,6 +9,19 @@ public sealed record HostView(string Name, string Status, DateTimeOffset? LastSe
 {
     /// <summary>The host's containers at its agent's last heartbeat (null: it reports none).</summary>
     public IReadOnlyList<ContainerState>? Containers { get; init; }
+
+    /// <summary>The file systems its agent watches, at its last heartbeat (null: it reports none).</summary>
+    public IReadOnlyList<StorageUsage>? Storage { get; init; }
+
+    /// <summary>Those past a threshold: <c>warning</c> or <c>critical</c>, and why.</summary>
+    public IReadOnlyList<StorageAlert>? StorageAlerts { get; init; }
+}
+
+/// <summary>A watched file system past its warning or critical threshold (<see cref="StorageUsage.Reason"/>).</summary>
+public sealed record StorageAlert(string Path, string Severity, string Reason)
+{
+    public static IReadOnlyList<StorageAlert>? Of(IReadOnlyList<StorageUsage>? storage) =>
+        storage is null ? null : [.. storage.Where(s => s.Severity != StorageSeverity.Ok).Select(s => new StorageAlert(s.Path, s.Severity == StorageSeverity.Critical ? "critical" : "warning", s.Reason!))];
 }
 
 /// <summary>

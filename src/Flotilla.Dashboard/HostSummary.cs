@@ -20,6 +20,13 @@ public sealed record HostSummary(
     /// <summary>The host's containers at its agent's last heartbeat (empty: none, no podman, or offline).</summary>
     public ImmutableArray<Flotilla.Contracts.ContainerState> Containers { get; init; } = [];
 
+    /// <summary>The file systems its agent watches, at its last heartbeat (empty: none reported, or offline).</summary>
+    public ImmutableArray<Flotilla.Contracts.StorageUsage> Storage { get; init; } = [];
+
+    /// <summary>Those of <see cref="Storage"/> past their warning or critical threshold.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IEnumerable<Flotilla.Contracts.StorageUsage> StorageAlerts => Storage.Where(s => s.Severity != Flotilla.Contracts.StorageSeverity.Ok);
+
     /// <summary>How many of <see cref="Containers"/> are down: not running, or running and unhealthy by podman's own health check.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int ContainersDown => Containers.Count(IsDown);

@@ -29,7 +29,8 @@ internal static class AgentCommand
             Description = "Where the agent keeps the host token the server gives it when it enrols with a shared enrolment token (default: $STATE_DIRECTORY, else ~/.local/state/flotilla/agent)",
             HelpName = "DIR",
         };
-        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, repoUrl, branch, hostname, logLevel, tags, state, systemProfile };
+        var storage = new Option<string[]>("--storage") { Description = "A file system to watch, with its alert thresholds in percent (repeatable; default: every real mount at 80,90)", HelpName = "PATH[=WARN,CRIT]", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, repoUrl, branch, hostname, logLevel, tags, state, systemProfile, storage };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (AgentEndpoint.Resolve(parse.GetValue(url)) is not { } uri)
@@ -70,6 +71,18 @@ internal static class AgentCommand
                 return ExitCodes.InvalidInput;
             }
 
+            var watched = new List<Contracts.StorageThreshold>();
+            foreach (var text in parse.GetValue(storage) ?? [])
+            {
+                if (Contracts.StorageThreshold.TryParse(text, out var why) is not { } threshold)
+                {
+                    await context.Error.WriteLineAsync($"flotilla agent: --storage {why}").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+
+                watched.Add(threshold);
+            }
+
             var name = parse.GetValue(hostname);
             if (name is not null && !Contracts.HostNames.IsValid(name))
             {
@@ -108,6 +121,7 @@ internal static class AgentCommand
                 Hostname = name,
                 SystemProfile = parse.GetValue(systemProfile),
                 Tags = [.. tagList.Distinct(StringComparer.Ordinal)],
+                Storage = watched,
                 StateDirectory = Path.GetFullPath(parse.GetValue(state) ?? DefaultStateDirectory(), context.WorkingDirectory),
             };
             var exit = await new FlotillaAgent(options, logging.CreateLogger<FlotillaAgent>()).RunAsync(cancellationToken).ConfigureAwait(false);

@@ -43,6 +43,7 @@ internal static class DashboardMapping
             return Summary(name, presence.Online, presence.LastSeen ?? stored?.LastSeen, presence.Facts ?? stored?.Facts, presence.Metrics ?? stored?.Metrics, target) with
             {
                 Containers = presence.Online ? [.. presence.Containers ?? []] : [],
+                Storage = presence.Online ? [.. presence.Storage ?? []] : [],
             };
         }
     }

@@ -35,6 +35,8 @@ internal static class HostsEndpoints
             return new HostView(host.Name, presence.Online ? "online" : "offline", presence.LastSeen ?? host.LastSeen, presence.Facts ?? host.Facts, presence.Metrics ?? host.Metrics)
             {
                 Containers = presence.Online ? presence.Containers : null,
+                Storage = presence.Online ? presence.Storage : null,
+                StorageAlerts = presence.Online ? StorageAlert.Of(presence.Storage) : null,
             };
         }
     }

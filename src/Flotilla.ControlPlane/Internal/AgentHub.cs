@@ -116,6 +116,7 @@ internal sealed partial class AgentHub(
                     presence.LastSeen = now;
                     presence.Metrics = heartbeat.Metrics;
                     presence.Containers = heartbeat.Containers;
+                    presence.Storage = heartbeat.Storage;
                     if (!presence.Online && presence.Session == session)
                     {
                         presence.Online = true;

@@ -58,6 +58,10 @@ internal sealed class ControlPlaneMetrics : IDisposable
         _truncated = _meter.CreateCounter<long>("flotilla_output_truncated_commands_total", description: "Commands whose output passed the per-command cap");
         _droppedLines = _meter.CreateCounter<long>("flotilla_output_dropped_lines_total", description: "Output lines past the per-command cap: counted, not stored");
         _droppedBytes = _meter.CreateCounter<long>("flotilla_output_dropped_bytes_total", description: "Bytes of output past the per-command cap");
+        _meter.CreateObservableGauge("flotilla_storage_used_ratio", () => Storage(fleet, s => s.TotalBytes <= 0 ? 0 : (double)s.UsedBytes / s.TotalBytes), description: "Space used on each file system an online host's agent watches, 0-1, by host and path");
+        _meter.CreateObservableGauge("flotilla_storage_inodes_used_ratio", () => Storage(fleet, s => s.TotalInodes <= 0 ? 0 : (double)s.UsedInodes / s.TotalInodes), description: "Inodes used on each watched file system, 0-1, by host and path");
+        _meter.CreateObservableGauge("flotilla_storage_alert", () => Storage(fleet, s => (double)s.Severity), description: "Each watched file system against its thresholds: 0 ok, 1 warning, 2 critical, by host and path");
+        _meter.CreateObservableGauge("flotilla_storage_hours_to_full", () => Storage(fleet, s => s.HoursToFull), description: "Hours until a watched file system is full at the growth the agent measured (only those growing), by host and path");
         _meter.CreateObservableGauge("flotilla_agent_connections_paused", Paused, description: "Agent connections the server is not reading now, by reason: store (its messages wait to be stored) or rate (past its byte rate)");
         // Resolved when observed: the writer and the event stream depend on these metrics.
         _meter.CreateObservableGauge("flotilla_store_queue_bytes", () => services.GetService<StoreWriter>()?.QueuedBytes ?? 0, description: "Bytes of agents' messages received and waiting to be stored");
@@ -86,6 +90,27 @@ internal sealed class ControlPlaneMetrics : IDisposable
 
         _droppedLines.Add(1);
         _droppedBytes.Add(bytes);
+    }
+
+    /// <summary>One measurement per watched file system of each online host (a null value: none for it).</summary>
+    private static IEnumerable<Measurement<double>> Storage(FleetState fleet, Func<StorageUsage, double?> value)
+    {
+        foreach (var presence in fleet.Hosts.Values)
+        {
+            IReadOnlyList<StorageUsage>? storage;
+            lock (presence.Gate)
+            {
+                storage = presence.Online ? presence.Storage : null;
+            }
+
+            foreach (var usage in storage ?? [])
+            {
+                if (value(usage) is { } measured)
+                {
+                    yield return new Measurement<double>(measured, new KeyValuePair<string, object?>("host", presence.Name), new KeyValuePair<string, object?>("path", usage.Path));
+                }
+            }
+        }
     }
 
     public void Paused(PauseReason reason, int delta) => Interlocked.Add(ref _paused[(int)reason], delta);

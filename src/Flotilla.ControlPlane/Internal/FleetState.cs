@@ -20,6 +20,9 @@ internal sealed class HostPresence(string name)
     public HostFacts? Facts { get; set; }
     /// <summary>The containers of the agent's last heartbeat; in memory only (the next heartbeat brings them again).</summary>
     public IReadOnlyList<ContainerState>? Containers { get; set; }
+
+    /// <summary>The file systems the agent watches, at its last heartbeat (null: an older agent).</summary>
+    public IReadOnlyList<StorageUsage>? Storage { get; set; }
 }
 
 /// <summary>A queued or running command, kept in memory so the hot path and the sweeps need no query.</summary>

@@ -98,7 +98,66 @@ function applyHost(row, host) {
     cell.classList.toggle("containers-down", containers.some(containerDown));
   }
   row.dataset.containersDown = String(containers.filter(containerDown).length);
-  if (document.querySelector("table.single") && row.closest("table.single")) containerTable(containers);
+  if (document.querySelector("table.single") && row.closest("table.single")) { containerTable(containers); storageTable(host.storage || []); }
+  storageAlerts(host);
+}
+
+const bytes = (value) => {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  return `${unit === 0 ? Math.round(value) : Math.round(value * 10) / 10} ${units[unit]}`;
+};
+const storagePercent = (v) => `${Math.round(v * 10) / 10}%`;
+const hoursText = (h) => (h < 1 ? `${Math.max(1, Math.round(h * 60))} min` : h < 48 ? `${Math.round(h * 10) / 10} h` : `${Math.round(h / 24)} days`);
+
+/** The fleet page's list of storage alerts: this host's are replaced by the ones it reports now. */
+function storageAlerts(host) {
+  const list = document.getElementById("storage-alerts");
+  if (!list) return;
+  for (const item of [...list.querySelectorAll("li[data-host]")]) if (item.dataset.host === host.name) item.remove();
+  for (const usage of (host.storage || []).filter((u) => u.severity !== "Ok")) {
+    const item = document.createElement("li");
+    item.className = `alert-${usage.severity.toLowerCase()}`;
+    item.dataset.host = host.name;
+    item.dataset.path = usage.path;
+    const link = document.createElement("a");
+    link.href = `/hosts/${encodeURIComponent(host.name)}`;
+    link.textContent = host.name;
+    const path = document.createElement("code");
+    path.textContent = usage.path;
+    const reason = document.createElement("span");
+    reason.dataset.field = "reason";
+    reason.textContent = usage.reason;
+    item.append(link, " ", path, ": ", reason);
+    list.append(item);
+  }
+  list.hidden = list.childElementCount === 0;
+}
+
+/** The host page's storage table, as its agent last reported it. */
+function storageTable(storage) {
+  const card = document.getElementById("storage-card");
+  const body = document.querySelector("#storage tbody");
+  if (!card || !body) return;
+  card.hidden = storage.length === 0;
+  body.replaceChildren(...storage.map((u) => {
+    const row = document.createElement("tr");
+    row.dataset.path = u.path;
+    row.className = `storage-${u.severity.toLowerCase()}`;
+    const cells = [0, 1, 2, 3, 4, 5].map(() => document.createElement("td"));
+    const path = document.createElement("code");
+    path.textContent = u.path;
+    cells[0].append(path);
+    cells[1].textContent = `${storagePercent(u.usedPercent)} of ${bytes(u.totalBytes)}`;
+    cells[2].textContent = storagePercent(u.inodesPercent);
+    cells[3].textContent = u.growthBytesPerHour === null || u.growthBytesPerHour === undefined ? "-" : `${u.growthBytesPerHour >= 0 ? "+" : ""}${bytes(u.growthBytesPerHour)}/h`;
+    cells[4].textContent = u.hoursToFull === null || u.hoursToFull === undefined ? "-" : hoursText(u.hoursToFull);
+    cells[5].dataset.field = "state";
+    cells[5].textContent = u.reason || "ok";
+    row.append(...cells);
+    return row;
+  }));
 }
 
 /** Down: not running, or unhealthy by podman's own health check (HostSummary.IsDown says the same). */

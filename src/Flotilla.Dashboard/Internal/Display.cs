@@ -15,6 +15,25 @@ internal static class Display
         : host.ContainersDown == 0 ? host.Containers.Length.ToString(CultureInfo.InvariantCulture)
         : string.Create(CultureInfo.InvariantCulture, $"{host.ContainersDown} of {host.Containers.Length} down");
 
+    public static string StoragePercent(double value) => value.ToString("0.#", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>Bytes in the largest binary unit that keeps a number of at least 1 (dashboard.js's <c>bytes</c> says the same).</summary>
+    public static string Bytes(double bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        var unit = 0;
+        while (Math.Abs(bytes) >= 1024 && unit < units.Length - 1)
+        {
+            bytes /= 1024;
+            unit++;
+        }
+
+        return bytes.ToString(unit == 0 ? "0" : "0.#", CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+
+    /// <summary>A growth rate per hour, or "-" before the agent has one.</summary>
+    public static string Growth(double? bytesPerHour) => bytesPerHour is { } rate ? (rate >= 0 ? "+" : "") + Bytes(rate) + "/h" : "-";
+
     public static string Percent(double? value) => value is { } v ? v.ToString("0", CultureInfo.InvariantCulture) + "%" : "-";
 
     public static string Number(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";

@@ -119,9 +119,9 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
     }
 
     /// <summary>A real agent; its state (a token the server gives it at enrolment) in <paramref name="stateDirectory"/>, else in this harness's directory.</summary>
-    public AgentProcess StartAgent(string tokenFile, double intervalSeconds = 0.5, string? stateDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+    public AgentProcess StartAgent(string tokenFile, double intervalSeconds = 0.5, string? stateDirectory = null, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null)
     {
-        var agent = AgentProcess.Start(AgentUrl, tokenFile, intervalSeconds, extraArguments: ["--state-dir", stateDirectory ?? Path.Combine(_directory.Path, "agent-state-" + _agents.Count)], environment: environment);
+        var agent = AgentProcess.Start(AgentUrl, tokenFile, intervalSeconds, extraArguments: ["--state-dir", stateDirectory ?? Path.Combine(_directory.Path, "agent-state-" + _agents.Count), .. arguments ?? []], environment: environment);
         _agents.Add(agent);
         return agent;
     }
