@@ -75,6 +75,37 @@ public sealed class FleetBrowserTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task A_storage_alert_appears_on_the_fleet_page_and_the_host_page_live_and_clears()
+    {
+        await using var session = await BrowserSession.StartAsync(chromium);
+        var ok = new StorageUsage("/fun", 1000, 500, 100, 10);
+        session.Host.Fleet.SetHost(TestFleet.Host("media") with { Storage = [ok] });
+        await session.LogInAsync();
+        await MarkPageAsync(session.Page);
+        await Expect(session.Page.Locator("#storage-alerts")).ToBeHiddenAsync();
+
+        session.Host.Fleet.SetHost(TestFleet.Host("media") with { Storage = [ok with { UsedBytes = 950, GrowthBytesPerHour = 25, HoursToFull = 2 }] });
+
+        var alert = session.Page.Locator("#storage-alerts li[data-host=media]");
+        await Expect(alert).ToHaveClassAsync("alert-critical");
+        await Expect(alert).ToContainTextAsync("/fun: 95% of space used (critical at 90%); full in about 2 h at its growth");
+        await AssertNotReloadedAsync(session.Page);
+
+        await session.Page.GotoAsync(session.Url("/hosts/media"));
+        await MarkPageAsync(session.Page);
+        await Expect(session.Page.Locator("#storage tr[data-path='/fun']")).ToHaveClassAsync("storage-critical");
+        await Screenshots.SaveAsync(session.Page, "host-storage");
+        session.Host.Fleet.SetHost(TestFleet.Host("media") with { Storage = [ok with { UsedBytes = 850 }] });
+        await Expect(session.Page.Locator("#storage tr[data-path='/fun']")).ToHaveClassAsync("storage-warning");
+        await Expect(session.Page.Locator("#storage tr[data-path='/fun'] [data-field=state]")).ToHaveTextAsync("85% of space used (warning at 80%)");
+        await AssertNotReloadedAsync(session.Page);
+
+        await session.Page.GotoAsync(session.Url("/"));
+        session.Host.Fleet.SetHost(TestFleet.Host("media") with { Storage = [ok] });
+        await Expect(session.Page.Locator("#storage-alerts")).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task A_command_s_output_streams_in_and_is_still_there_after_a_reload()
     {
         await using var session = await BrowserSession.StartAsync(chromium);

@@ -83,6 +83,31 @@ public sealed class StorageAlertTests(SqliteTargets targets) : IClassFixture<Sql
         Assert.Null(new StorageUsage("/", 1000, 100, 1000, 100).Reason);
     }
 
+    [LabFact]
+    public async Task Growth_and_time_to_full_come_from_the_agent_s_own_samples_once_they_span_ten_minutes()
+    {
+        using var directory = new TempDirectory();
+        var volume = Directory.CreateDirectory(Path.Combine(directory.Path, "data")).FullName;
+        await using var mount = await TmpfsAsync(volume, "4m");
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
+        var probe = new Flotilla.Agent.Internal.StorageProbe([new StorageThreshold(volume)], time);
+
+        var first = Assert.Single(probe.Read());
+        time.Advance(TimeSpan.FromMinutes(5));
+        await File.WriteAllBytesAsync(Path.Combine(volume, "a"), new byte[512 * 1024]);
+        var early = Assert.Single(probe.Read());
+        time.Advance(TimeSpan.FromMinutes(5));
+        await File.WriteAllBytesAsync(Path.Combine(volume, "b"), new byte[512 * 1024]);
+        var later = Assert.Single(probe.Read());
+
+        Assert.Null(first.GrowthBytesPerHour);
+        Assert.Null(early.GrowthBytesPerHour); // 5 minutes of samples: too few to say
+        // 1 MiB in 10 minutes: 6 MiB an hour; 3 MiB left: half an hour.
+        Assert.InRange(later.GrowthBytesPerHour!.Value, 6 * 1024 * 1024 * 0.99, 6 * 1024 * 1024 * 1.01);
+        Assert.InRange(later.HoursToFull!.Value, 0.4, 0.6);
+        Assert.Equal(1024 * 1024, later.UsedBytes - first.UsedBytes);
+    }
+
     private static async Task<IAsyncDisposable> TmpfsAsync(string directory, string size)
     {
         var mounted = await ProcessRunner.RunAsync("mount", ["-t", "tmpfs", "-o", "size=" + size, "tmpfs", directory]);
