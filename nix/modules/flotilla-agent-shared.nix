@@ -82,6 +82,18 @@ rec {
       description = "Tags the dashboard shows and filters on for this host, beside the inventory's.";
     };
 
+    storage = mkOption {
+      type = types.attrsOf (types.submodule {
+        options = {
+          warning = mkOption { type = types.ints.between 1 100; default = 80; description = "Percent used (space or inodes) that is a warning."; };
+          critical = mkOption { type = types.ints.between 1 100; default = 90; description = "Percent used (space or inodes) that is critical."; };
+        };
+      });
+      default = { };
+      example = { "/fun" = { }; "/var/lib" = { warning = 70; critical = 85; }; };
+      description = "File systems whose use the agent reports with its thresholds (storage alerts); empty: every real mount at 80 and 90 percent.";
+    };
+
     location = mkOption {
       type = types.nullOr (types.enum [ "home" "work" "cloud" ]);
       default = null;
@@ -130,5 +142,6 @@ rec {
     ++ optionals (repo != null) [ "--repo" repo ]
     ++ optionals (cfg.repoUrl != "") [ "--repo-url" cfg.repoUrl "--branch" cfg.branch ]
     ++ optionals (cfg.hostname != "") [ "--hostname" cfg.hostname ]
-    ++ concatMap (tag: [ "--tag" tag ]) (cfg.tags ++ optional (cfg.location != null) cfg.location ++ optional (cfg.deviceType != null) cfg.deviceType);
+    ++ concatMap (tag: [ "--tag" tag ]) (cfg.tags ++ optional (cfg.location != null) cfg.location ++ optional (cfg.deviceType != null) cfg.deviceType)
+    ++ concatMap (path: [ "--storage" "${path}=${toString cfg.storage.${path}.warning},${toString cfg.storage.${path}.critical}" ]) (builtins.attrNames (cfg.storage or { }));
 }

@@ -57,6 +57,19 @@ public sealed class AgentModuleTests
         """;
 
     [Fact]
+    public async Task Watched_file_systems_reach_the_agent_with_their_thresholds()
+    {
+        using var dir = new TempDirectory();
+        NixFixtures.ModulesTo(dir);
+
+        var result = await NixFixtures.EvaluateAsync(dir, NixOS("./nixfleet/csb0.nix", """{ services.flotilla-agent.storage = { "/fun" = { }; "/var/lib" = { warning = 70; critical = 85; }; }; }"""));
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        using var json = JsonDocument.Parse(result.StandardOutput);
+        Assert.EndsWith("--tag cloud --tag server --storage '/fun=80,90' --storage '/var/lib=70,85'", json.RootElement.GetProperty("execStart").GetString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_nixfleet_server_keeps_its_settings_repo_url_location_and_device_type_included()
     {
         using var dir = new TempDirectory();
