@@ -21,7 +21,9 @@ internal static class StatusCommand
         var selection = new SelectionOptions(context);
         var json = CommonOptions.Json("Print a JSON list of host objects instead of a table");
         var substituters = CommonOptions.Substituters("evaluating what the inventory builds");
-        var command = new Command("status", "Show each selected host's generation, whether it is current, needs a reboot, and is healthy") { file, json, substituters };
+        var storage = new Option<bool>("--storage") { Description = "Show the selected hosts' file systems instead, against their thresholds; exits 1 on any alert" };
+        var storagePaths = new Option<string[]>("--storage-path") { Description = "With --storage: a path to check, with its thresholds in percent (repeatable; default: every real mount at 80,90)", HelpName = "PATH[=WARN,CRIT]", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("status", "Show each selected host's generation, whether it is current, needs a reboot, and is healthy") { file, json, substituters, storage, storagePaths };
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,6 +39,23 @@ internal static class StatusCommand
             }
 
             var options = new DeployOptions { Substituters = parse.GetValue(substituters) };
+            if (parse.GetValue(storage))
+            {
+                var watched = new List<Contracts.StorageThreshold>();
+                foreach (var text in parse.GetValue(storagePaths) ?? [])
+                {
+                    if (Contracts.StorageThreshold.TryParse(text, out var why) is not { } threshold)
+                    {
+                        await context.Error.WriteLineAsync($"status: --storage-path {why}").ConfigureAwait(false);
+                        return ExitCodes.InvalidInput;
+                    }
+
+                    watched.Add(threshold);
+                }
+
+                return await PrintStorageAsync(context, hosts, watched, options, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            }
+
             return await PrintAsync(context, fleet, hosts, options, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -84,6 +103,63 @@ internal static class StatusCommand
         }
 
         return views.All(v => v.Error is null && (v.Current || !v.Compared) && v.Healthy) ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    /// <summary><c>status --storage</c>: each host's file systems; 0 when every host answered and none is past a threshold, else 1.</summary>
+    private static async Task<int> PrintStorageAsync(CliContext context, IReadOnlyList<Host> hosts, IReadOnlyList<Contracts.StorageThreshold> watched, DeployOptions options, bool json, CancellationToken cancellationToken)
+    {
+        var read = await new StorageReader(options).ReadAsync(hosts, watched, cancellationToken).ConfigureAwait(false);
+        foreach (var host in read)
+        {
+            foreach (var path in host.Missing)
+            {
+                await context.Error.WriteLineAsync($"status: {host.Host} has no {path}").ConfigureAwait(false);
+            }
+        }
+
+        if (json)
+        {
+            IReadOnlyList<StorageView> views = [.. read.SelectMany(h => h.Error is not null
+                ? [new StorageView(h.Host, null, null, null, null, null, "error", h.Error)]
+                : h.Storage.Select(s => new StorageView(h.Host, s.Path, s.TotalBytes, s.UsedBytes, s.UsedPercent, s.InodesPercent, s.Severity.ToString().ToLowerInvariant(), s.Reason)))];
+            await context.Output.WriteLineAsync(JsonSerializer.Serialize(views, CliJsonContext.Default.IReadOnlyListStorageView)).ConfigureAwait(false);
+        }
+        else
+        {
+            var table = new TextTable("HOST", "PATH", "SIZE", "USED", "INODES", "STATE");
+            foreach (var host in read)
+            {
+                if (host.Error is not null)
+                {
+                    table.Add(host.Host, "-", "-", "-", "-", host.Error);
+                    continue;
+                }
+
+                foreach (var usage in host.Storage)
+                {
+                    table.Add(host.Host, usage.Path, Bytes(usage.TotalBytes), usage.UsedPercent.ToString("0.#", CultureInfo.InvariantCulture) + "%",
+                        usage.InodesPercent.ToString("0.#", CultureInfo.InvariantCulture) + "%",
+                        usage.Severity == Contracts.StorageSeverity.Ok ? "ok" : usage.Severity.ToString().ToUpperInvariant() + ": " + usage.Reason);
+                }
+            }
+
+            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+        }
+
+        return read.All(h => h.Error is null && h.Missing.Count == 0 && h.Storage.All(s => s.Severity == Contracts.StorageSeverity.Ok)) ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    private static string Bytes(double bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        var unit = 0;
+        while (bytes >= 1024 && unit < units.Length - 1)
+        {
+            bytes /= 1024;
+            unit++;
+        }
+
+        return bytes.ToString(unit == 0 ? "0" : "0.#", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 
     private static async Task<IReadOnlyList<StatusView>> ReadAsync(Fleet fleet, IReadOnlyList<Host> hosts, DeployOptions options, CancellationToken cancellationToken)

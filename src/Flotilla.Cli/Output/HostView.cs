@@ -43,5 +43,6 @@ internal sealed record TargetView(string Address, string User, int Port);
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(IReadOnlyList<HostView>))]
 [JsonSerializable(typeof(IReadOnlyList<StatusView>))]
+[JsonSerializable(typeof(IReadOnlyList<StorageView>))]
 [JsonSerializable(typeof(IReadOnlyList<ServiceView>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

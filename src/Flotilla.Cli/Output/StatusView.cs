@@ -18,3 +18,10 @@ internal sealed record StatusView(
     string? BootedSystem,
     string? Error,
     string? SystemProblem = null);
+
+/// <summary>
+/// One file system of <c>flotilla status --storage --json</c> (percentages of space and inodes
+/// used; <c>state</c> ok, warning or critical, and its reason), or a host that could not be read
+/// (<c>state</c> error, the reason why; the rest null).
+/// </summary>
+internal sealed record StorageView(string Host, string? Path, long? TotalBytes, long? UsedBytes, double? UsedPercent, double? InodesPercent, string? State, string? Reason);
