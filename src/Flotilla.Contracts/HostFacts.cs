@@ -2,7 +2,8 @@ namespace Flotilla.Contracts;
 
 /// <summary>What an agent reports about its host; every field but the hostname may be unknown (null).</summary>
 /// <param name="LockHash">The SHA-256 (hex) of the repository's flake.lock, compared with the fleet's.</param>
-/// <param name="NeedsReboot">The booted system's kernel, initrd or kernel modules differ from the current one's (null: unknown).</param>
+/// <param name="NeedsReboot">The booted system's kernel, initrd or kernel modules differ from the current one's, or a new system waits for the next boot (null: unknown).</param>
+/// <param name="PendingSystem">A NixOS host's boot default when it is not the system it runs (a deploy with strategy recreate, <c>nixos-rebuild boot</c>): it starts at the next boot.</param>
 /// <param name="Tags">Tags the host's agent was given (<c>--tag</c>), shown and filtered on beside the inventory's.</param>
 public sealed record HostFacts(
     string Hostname,
@@ -17,7 +18,8 @@ public sealed record HostFacts(
     string? FlakeRevision = null,
     string? LockHash = null,
     IReadOnlyList<string>? Tags = null,
-    bool? NeedsReboot = null);
+    bool? NeedsReboot = null,
+    string? PendingSystem = null);
 
 /// <summary>
 /// A heartbeat's load figures (bytes; percentages 0-100; load averages as the kernel gives them).

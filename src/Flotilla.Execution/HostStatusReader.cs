@@ -22,6 +22,15 @@ public sealed record HostStatus(
 {
     /// <summary>Why the host's system was not compared: the inventory has nothing to build for it, or its system does not evaluate (one line).</summary>
     public string? SystemProblem { get; init; }
+
+    /// <summary>
+    /// A NixOS host's boot default when it is not the system it runs: a new system set to start at
+    /// the next boot (a deploy with strategy recreate, <c>nixos-rebuild boot</c>) and waiting for it.
+    /// </summary>
+    public string? PendingSystem { get; init; }
+
+    /// <summary>Why <see cref="NeedsReboot"/>: a system waiting for the next boot, or kernel files that changed; null when none is needed.</summary>
+    public string? RebootReason { get; init; }
 }
 
 /// <summary>Reads <see cref="HostStatus"/> over ssh, one connection per host. Thread safe.</summary>
@@ -33,6 +42,7 @@ public sealed class HostStatusReader(DeployOptions? options = null)
         echo "current=$(current)"
         [ "$platform" = nixos ] || exit 0
         echo "booted=$(readlink -f /run/booted-system 2>/dev/null)"
+        echo "default=$(readlink -f "$profile" 2>/dev/null)"
         resolve() { if [ -e "$1" ]; then readlink -f "$1"; fi; }
         for f in kernel initrd kernel-modules; do
           echo "booted-$f=$(resolve /run/booted-system/$f)"
@@ -77,9 +87,18 @@ public sealed class HostStatusReader(DeployOptions? options = null)
         int? generation = profile is not null && profile.StartsWith(prefix, StringComparison.Ordinal) && profile.EndsWith("-link", StringComparison.Ordinal)
             && profile.Length > prefix.Length + "-link".Length
             && int.TryParse(profile[prefix.Length..^"-link".Length], NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null;
-        var needsReboot = new[] { "kernel", "initrd", "kernel-modules" }
+        var kernelChanged = new[] { "kernel", "initrd", "kernel-modules" }
             .Any(f => values.GetValueOrDefault("booted-" + f) != values.GetValueOrDefault("current-" + f));
         var current = values.GetValueOrDefault("current");
-        return new HostStatus(host.Name, generation, current, values.GetValueOrDefault("booted"), needsReboot, expectedSystem is null ? null : current == expectedSystem);
+        // NixOS only (the script says "default" there): the profile is what the next boot starts.
+        var pending = values.GetValueOrDefault("default") is { } bootDefault && current is not null && bootDefault != current ? bootDefault : null;
+        var reason = pending is not null
+            ? $"a new system waits for a reboot: the boot default is {pending}, the host runs {current}" + (expectedSystem is not null && pending == expectedSystem ? " (the inventory's)" : "")
+            : kernelChanged ? "its booted kernel, initrd or kernel modules differ from the current system's" : null;
+        return new HostStatus(host.Name, generation, current, values.GetValueOrDefault("booted"), reason is not null, expectedSystem is null ? null : current == expectedSystem)
+        {
+            PendingSystem = pending,
+            RebootReason = reason,
+        };
     }
 }

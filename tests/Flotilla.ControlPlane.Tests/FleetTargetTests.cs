@@ -76,6 +76,19 @@ public sealed class FleetTargetTests : IDisposable
     }
 
     [Fact]
+    public void A_new_system_waiting_for_a_reboot_is_outdated_with_reboot_it_and_the_facts_say_why()
+    {
+        var target = Target(system: "/nix/store/new-system");
+        var facts = Facts(current: "/nix/store/old-system") with { NeedsReboot = true, PendingSystem = "/nix/store/new-system" };
+
+        var drift = Drift(facts, target);
+
+        Assert.Equal(DriftState.Outdated, drift["system"].State);
+        Assert.Equal("runs /nix/store/old-system; /nix/store/new-system, as the inventory builds it, waits for a reboot (the boot default): reboot it", drift["system"].Reason);
+        Assert.Equal("yes: a new system waits for a reboot (/nix/store/new-system)", DashboardMapping.Facts(null, facts)["needs reboot"]);
+    }
+
+    [Fact]
     public void Without_a_target_or_facts_the_compartments_are_unknown_and_say_what_is_missing()
     {
         var none = Drift(Facts(current: null), FleetTarget.Empty);

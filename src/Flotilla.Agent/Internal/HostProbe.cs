@@ -59,6 +59,9 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
         var current = LinkTarget(profile ?? "/run/current-system");
         // A home-manager generation is not booted: there is nothing to reboot into.
         var booted = profile is null ? LinkTarget("/run/booted-system") : null;
+        // What the next boot starts, when it is not what runs: a new system waits for a reboot.
+        var bootDefault = profile is null ? Resolved("/nix/var/nix/profiles/system") : null;
+        var pending = bootDefault is not null && current is not null && bootDefault != current ? bootDefault : null;
         return new HostFacts(
             Name,
             Platform,
@@ -72,7 +75,8 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
             revision,
             lockHash,
             tags is { Count: > 0 } ? tags : null,
-            NeedsReboot(booted, current));
+            pending is not null ? true : NeedsReboot(booted, current),
+            pending);
     }
 
     /// <summary>As <c>flotilla status</c> decides it: the booted and current kernel, initrd or kernel modules differ.</summary>

@@ -93,7 +93,7 @@ internal static class RebootRunner
             var needed = statuses.Where(s => s.NeedsReboot || request.Always.Contains(s.Host)).Select(s => s.Host).ToImmutableArray();
             foreach (var status in statuses)
             {
-                var why = status.NeedsReboot ? "needs a reboot (its booted kernel, initrd or modules differ from the current system's)"
+                var why = status.NeedsReboot ? $"needs a reboot ({status.RebootReason})"
                     : request.Always.Contains(status.Host) ? "needs a reboot (its new system is the boot default, not yet running: strategy recreate)"
                     : "no reboot needed";
                 await report.WriteLineAsync($"{status.Host}: {why}").ConfigureAwait(false);

@@ -94,7 +94,7 @@ internal static class StatusCommand
                     view.Host,
                     view.Generation?.ToString(CultureInfo.InvariantCulture) ?? "-",
                     view.Error is not null ? "-" : !view.Compared ? "unknown" : view.Current ? "yes" : "no",
-                    view.Error is not null ? "-" : view.NeedsReboot ? "needed" : "no",
+                    view.Error is not null ? "-" : view.PendingSystem is not null ? "needed: new system waits" : view.NeedsReboot ? "needed" : "no",
                     view.Error ?? (view.Healthy ? "healthy" : "UNHEALTHY: " + view.Health),
                     view.System is null ? "-" : Path.GetFileName(view.System));
             }
@@ -186,7 +186,11 @@ internal static class StatusCommand
                 status.CurrentSystem,
                 status.BootedSystem,
                 null,
-                status.SystemProblem);
+                status.SystemProblem)
+            {
+                RebootReason = status.RebootReason,
+                PendingSystem = status.PendingSystem,
+            };
         })).ConfigureAwait(false);
     }
 }

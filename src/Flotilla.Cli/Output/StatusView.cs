@@ -17,7 +17,14 @@ internal sealed record StatusView(
     string? System,
     string? BootedSystem,
     string? Error,
-    string? SystemProblem = null);
+    string? SystemProblem = null)
+{
+    /// <summary>Why a reboot is needed (a new system waiting for the next boot, or changed kernel files); null when none is.</summary>
+    public string? RebootReason { get; init; }
+
+    /// <summary>The boot default when it is not the running system (a new system waiting for a reboot).</summary>
+    public string? PendingSystem { get; init; }
+}
 
 /// <summary>
 /// One file system of <c>flotilla status --storage --json</c> (percentages of space and inodes

@@ -66,7 +66,8 @@ internal static class DashboardMapping
         Add("nixpkgs version", facts?.NixpkgsVersion);
         Add("current system", facts?.CurrentSystem);
         Add("booted system", facts?.BootedSystem);
-        Add("needs reboot", facts?.NeedsReboot switch { true => "yes: kernel, initrd or kernel modules changed", false => "no", null => null });
+        Add("needs reboot", facts?.PendingSystem is { } pending ? $"yes: a new system waits for a reboot ({pending})"
+            : facts?.NeedsReboot switch { true => "yes: kernel, initrd or kernel modules changed", false => "no", null => null });
         Add("generation", facts?.Generation?.ToString(CultureInfo.InvariantCulture));
         Add("repo", facts?.Repo);
         Add("flake revision", facts?.FlakeRevision);
@@ -116,6 +117,11 @@ internal static class DashboardMapping
         }
 
         var wanted = target.Hosts.GetValueOrDefault(name)?.SystemPath;
+        if (facts.PendingSystem is { } pending && (wanted is null || wanted == pending))
+        {
+            return new("system", DriftState.Outdated, "runs " + current + "; " + pending + (wanted is null ? "" : ", as the inventory builds it,") + " waits for a reboot (the boot default): reboot it");
+        }
+
         if (wanted is not null && wanted != current)
         {
             return new("system", DriftState.Outdated, "runs " + current + "; the inventory builds " + wanted + ": deploy it");
