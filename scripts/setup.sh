@@ -14,8 +14,9 @@ packages+=(bash zsh fish)
 # Container services run with podman (and runc: crun fails on this kernel's cgroups); the lab
 # keeps its images in Debian's docker-registry.
 packages+=(podman runc docker-registry)
-# Container secrets are age-encrypted files, decrypted by the real age.
-packages+=(age)
+# Container secrets are age-encrypted files, decrypted by the real age; services are backed up
+# with the real restic.
+packages+=(age restic)
 
 missing=()
 for package in "${packages[@]}"; do

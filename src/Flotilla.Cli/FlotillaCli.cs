@@ -23,6 +23,7 @@ public static class FlotillaCli
             ExecCommand.Create(context),
             StatusCommand.Create(context),
             ServicesCommand.Create(context),
+            BackupCommand.Create(context),
             RollbackCommand.Create(context),
             RebootCommand.Create(context),
             UpgradeCommand.Create(context),

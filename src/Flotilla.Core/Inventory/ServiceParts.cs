@@ -104,7 +104,19 @@ public sealed record BackupSpec
     public string? Schedule { get; init; }
     /// <summary>Name of a <see cref="Key"/> on the host that holds the repository password.</summary>
     public string? PasswordKey { get; init; }
+    /// <summary>A file on the host that holds the repository password (restic's <c>--password-file</c>); else <see cref="PasswordKey"/>'s file.</summary>
+    public string? PasswordFile { get; init; }
     public ImmutableArray<string> Exclude { get; init; } = [];
+    /// <summary>Stop the service (and its dependents on the host first) for a consistent snapshot, and start them again after it.</summary>
+    public bool Stop { get; init; }
+    /// <summary>A command run on the host (by <c>sh -c</c>) before the snapshot, such as a database dump; a failure ends the backup.</summary>
+    public string? Before { get; init; }
+    /// <summary>A command run on the host after the snapshot.</summary>
+    public string? After { get; init; }
+    /// <summary>Retention: how many daily, weekly and monthly verified snapshots to keep (none given: keep all).</summary>
+    public int? KeepDaily { get; init; }
+    public int? KeepWeekly { get; init; }
+    public int? KeepMonthly { get; init; }
 }
 
 /// <summary>Where a container is declared (for messages, and for what Flotilla may change).</summary>

@@ -172,10 +172,50 @@ internal static class LabInventory
                 json["container"] = Container(container);
             }
 
+            if (service.Backup is { } backup)
+            {
+                json["backup"] = Backup(backup);
+            }
+
             services[service.Name] = json;
         }
 
         return services;
+    }
+
+    /// <summary>The backup part as the inventory spells it (the lab's hosts run the real restic).</summary>
+    private static JsonObject Backup(BackupSpec backup)
+    {
+        var json = new JsonObject
+        {
+            ["paths"] = new JsonArray([.. backup.Paths.Select(p => (JsonNode)JsonValue.Create(p))]),
+            ["tool"] = backup.Tool,
+            ["exclude"] = new JsonArray([.. backup.Exclude.Select(p => (JsonNode)JsonValue.Create(p))]),
+            ["stop"] = backup.Stop,
+        };
+        foreach (var (key, value) in new (string, string?)[] { ("repository", backup.Repository), ("schedule", backup.Schedule), ("passwordKey", backup.PasswordKey), ("passwordFile", backup.PasswordFile), ("before", backup.Before), ("after", backup.After) })
+        {
+            if (value is not null)
+            {
+                json[key] = value;
+            }
+        }
+
+        var keep = new JsonObject();
+        foreach (var (key, value) in new (string, int?)[] { ("daily", backup.KeepDaily), ("weekly", backup.KeepWeekly), ("monthly", backup.KeepMonthly) })
+        {
+            if (value is { } n)
+            {
+                keep[key] = n;
+            }
+        }
+
+        if (keep.Count > 0)
+        {
+            json["keep"] = keep;
+        }
+
+        return json;
     }
 
     /// <summary>The container as the inventory's <c>container</c> part spells it: the lab's hosts run it with the lab's stand-in image of that name.</summary>

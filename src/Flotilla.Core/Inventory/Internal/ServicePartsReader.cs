@@ -232,8 +232,18 @@ internal static class ServicePartsReader
             Repository = reader.String("repository"),
             Schedule = reader.String("schedule"),
             PasswordKey = reader.String("passwordKey"),
+            PasswordFile = reader.String("passwordFile"),
             Exclude = reader.Strings("exclude"),
+            Stop = reader.Bool("stop") ?? false,
+            Before = reader.String("before"),
+            After = reader.String("after"),
         };
+        if (reader.Object("keep") is { } keep)
+        {
+            backup = backup with { KeepDaily = keep.Int("daily", 0), KeepWeekly = keep.Int("weekly", 0), KeepMonthly = keep.Int("monthly", 0) };
+            keep.ReportUnknown();
+        }
+
         reader.ReportUnknown();
         return backup;
     }

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Flotilla.Cli;
+using Flotilla.Processes;
+using Flotilla.Tests.Support;
+
+namespace Flotilla.Tests;
+
+/// <summary><c>flotilla backup</c> on a lab host with real containers and the real restic (issue 13).</summary>
+public sealed class BackupCommandTests
+{
+    private const string Inventory = """
+        {
+          "version": 1,
+          "hosts": { "media": { "target": "10.1.0.2" } },
+          "services": {
+            "app": { "host": "media", "healthChecks": [ { "type": "http", "url": "http://localhost:8080/" } ],
+                     "container": { "image": "registry.lan/app:1", "ports": [ "8080:8080" ], "volumes": [ "/run/app-data:/data" ] },
+                     "backup": { "paths": [ "/run/app-data" ], "repository": "/run/restic-repo", "passwordFile": "/run/restic-password", "stop": true, "keep": { "daily": 1 } } },
+            "web": { "host": "media", "dependsOn": [ "app" ], "healthChecks": [ { "type": "http", "url": "http://localhost:8081/" } ],
+                     "container": { "image": "registry.lan/web:1", "ports": [ "8081:8081" ] } }
+          }
+        }
+        """;
+
+    [LabFact]
+    public async Task A_backup_stops_and_starts_in_order_verifies_its_snapshot_and_retention_removes_only_older_verified_ones()
+    {
+        using var dir = new TempDirectory();
+        await using var lab = await CliLab.UpAsync(dir.Path, "bk", dir.Write("flotilla.json", Inventory));
+        var address = (await lab.AddressesAsync())["media"];
+        async Task<string> SshAsync(string command)
+        {
+            var result = await ProcessRunner.RunAsync("ssh", ["-o", "BatchMode=yes", "root@" + address, command]);
+            Assert.True(result.ExitCode == 0, $"{command}: {result.StandardError}");
+            return result.StandardOutput.Trim();
+        }
+
+        await EventuallyAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, "app and web running and healthy");
+        await SshAsync("umask 077; printf 'a restic password' > /run/restic-password; echo marker-1 > /run/app-data/marker");
+        var before = await SshAsync("podman inspect app web --format '{{.Id}}'");
+
+        var first = await lab.RunAsync("backup", "-f", lab.Inventory);
+
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+        var lines = first.Output.Split('\n');
+        int At(string text) => Array.FindIndex(lines, l => l.Contains(text, StringComparison.Ordinal)) is >= 0 and var i ? i : throw new Xunit.Sdk.XunitException($"no line with {text}:\n{first.Output}");
+        Assert.True(At("media/app: stopping web, app") < At("media/app: snapshot ") && At("media/app: snapshot ") < At("media/app: starting app, web"), first.Output);
+        var row = Assert.Single(lines, l => l.StartsWith("media ", StringComparison.Ordinal));
+        Assert.Contains("yes", row, StringComparison.Ordinal);
+        Assert.Contains("verified (verified: restic check passed and /run/app-data/marker (9 bytes) restored)", row, StringComparison.Ordinal);
+        // Both containers were stopped and started again (new containers), and answer.
+        Assert.NotEqual(before, await SshAsync("podman inspect app web --format '{{.Id}}'"));
+        Assert.Equal(0, (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode);
+
+        // A snapshot made by hand is not verified: retention leaves it alone.
+        await SshAsync("RESTIC_PASSWORD_FILE=/run/restic-password restic -r /run/restic-repo backup -q --tag flotilla --tag service=app /run/app-data");
+        var second = await lab.RunAsync("backup", "-f", lab.Inventory, "--service", "app");
+        Assert.True(second.ExitCode == 0, second.Output + second.Error);
+        Assert.True(second.Output.Contains("retention removed 1 older verified snapshot(s)", StringComparison.Ordinal), second.Output);
+
+        var snapshots = await SshAsync("RESTIC_PASSWORD_FILE=/run/restic-password restic -r /run/restic-repo snapshots --json");
+        using var json = JsonDocument.Parse(snapshots);
+        var tags = json.RootElement.EnumerateArray().Select(s => s.GetProperty("tags").EnumerateArray().Any(t => t.GetString() == "verified")).ToList();
+        Assert.Equal([false, true], tags);
+        var list = await lab.RunAsync("backup", "list", "-f", lab.Inventory);
+        Assert.Equal(2, list.Output.Split('\n').Count(l => l.StartsWith("media ", StringComparison.Ordinal) && l.Contains("/run/app-data", StringComparison.Ordinal)));
+        Assert.Single(list.Output.Split('\n'), l => l.StartsWith("media ", StringComparison.Ordinal) && l.Contains(" yes ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_backup_without_a_password_says_what_to_set_and_fails()
+    {
+        using var dir = new TempDirectory();
+        var inventory = dir.Write("flotilla.json", Inventory.Replace("\"passwordFile\": \"/run/restic-password\", ", "", StringComparison.Ordinal));
+
+        var run = await CliRunner.RunAsync(dir.Path, "backup", "-f", inventory);
+
+        Assert.Equal(ExitCodes.Failed, run.ExitCode);
+        Assert.Contains("set backup.passwordFile (a file on its host) or backup.passwordKey", run.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Fail($"{what} did not happen within 30 s");
+    }
+}
