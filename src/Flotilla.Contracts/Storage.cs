@@ -19,6 +19,25 @@ public sealed record StorageThreshold(string Path, double Warning = StorageThres
     public const double DefaultWarning = 80;
     public const double DefaultCritical = 90;
 
+    /// <summary>Every text as <see cref="TryParse"/> reads it; null with the first one's problem in <paramref name="error"/>.</summary>
+    public static IReadOnlyList<StorageThreshold>? TryParseAll(IEnumerable<string> texts, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var thresholds = new List<StorageThreshold>();
+        foreach (var text in texts)
+        {
+            if (TryParse(text, out error) is not { } threshold)
+            {
+                return null;
+            }
+
+            thresholds.Add(threshold);
+        }
+
+        error = null;
+        return thresholds;
+    }
+
     /// <summary>
     /// <c>PATH</c> or <c>PATH=WARN,CRIT</c> (percentages, WARN below CRIT, both 1-100), as the
     /// agent's <c>--storage</c> and <c>flotilla status --storage-path</c> take it; null with the

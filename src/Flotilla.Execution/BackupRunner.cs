@@ -75,15 +75,8 @@ public sealed class BackupRunner(DeployOptions? options = null)
     private readonly DeployOptions options = options ?? new DeployOptions();
 
     /// <summary>The services a backup run takes, in dependency order: those with a backup part, the selected ones (or all).</summary>
-    public static IReadOnlyList<Service> Candidates(Fleet fleet, IReadOnlyList<Host> hosts, IReadOnlyCollection<string> services)
-    {
-        ArgumentNullException.ThrowIfNull(fleet);
-        ArgumentNullException.ThrowIfNull(hosts);
-        ArgumentNullException.ThrowIfNull(services);
-        var selected = hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
-        var chosen = fleet.Services.Where(s => s.Backup is not null && selected.Contains(s.Host) && (services.Count == 0 || services.Contains(s.Name))).ToList();
-        return Order(fleet, chosen);
-    }
+    public static IReadOnlyList<Service> Candidates(Fleet fleet, IReadOnlyList<Host> hosts, IReadOnlyCollection<string> services) =>
+        Order(fleet, [.. ServiceSelection.Of(fleet, hosts, services, s => s.Backup is not null, _ => true)]);
 
     public async Task<IReadOnlyList<BackupResult>> RunAsync(Fleet fleet, IReadOnlyList<Service> services, Action<string> output, CancellationToken cancellationToken = default)
     {

@@ -56,18 +56,8 @@ public sealed class ContainerUpdater(DeployOptions? options = null)
     private readonly DeployOptions options = options ?? new DeployOptions();
 
     /// <summary>The containers an update considers: those named, else those with an auto-update policy.</summary>
-    public static IReadOnlyList<Service> Candidates(Fleet fleet, IReadOnlyList<Host> hosts, IReadOnlyCollection<string> services)
-    {
-        ArgumentNullException.ThrowIfNull(fleet);
-        ArgumentNullException.ThrowIfNull(hosts);
-        ArgumentNullException.ThrowIfNull(services);
-        var selected = hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
-        return
-        [
-            .. fleet.Services.Where(s => s.Container is not null && selected.Contains(s.Host)
-                && (services.Count > 0 ? services.Contains(s.Name) : s.Container.AutoUpdate is not null)),
-        ];
-    }
+    public static IReadOnlyList<Service> Candidates(Fleet fleet, IReadOnlyList<Host> hosts, IReadOnlyCollection<string> services) =>
+        [.. ServiceSelection.Of(fleet, hosts, services, s => s.Container is not null, s => s.Container!.AutoUpdate is not null)];
 
     public async Task<IReadOnlyList<ContainerUpdate>> UpdateAsync(Fleet fleet, IReadOnlyList<Service> containers, Action<string>? onLine = null, CancellationToken cancellationToken = default)
     {

@@ -71,16 +71,10 @@ internal static class AgentCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var watched = new List<Contracts.StorageThreshold>();
-            foreach (var text in parse.GetValue(storage) ?? [])
+            if (Contracts.StorageThreshold.TryParseAll(parse.GetValue(storage) ?? [], out var why) is not { } watched)
             {
-                if (Contracts.StorageThreshold.TryParse(text, out var why) is not { } threshold)
-                {
-                    await context.Error.WriteLineAsync($"flotilla agent: --storage {why}").ConfigureAwait(false);
-                    return ExitCodes.InvalidInput;
-                }
-
-                watched.Add(threshold);
+                await context.Error.WriteLineAsync($"flotilla agent: --storage {why}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
             }
 
             var name = parse.GetValue(hostname);

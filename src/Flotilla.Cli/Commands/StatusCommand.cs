@@ -41,16 +41,10 @@ internal static class StatusCommand
             var options = new DeployOptions { Substituters = parse.GetValue(substituters) };
             if (parse.GetValue(storage))
             {
-                var watched = new List<Contracts.StorageThreshold>();
-                foreach (var text in parse.GetValue(storagePaths) ?? [])
+                if (Contracts.StorageThreshold.TryParseAll(parse.GetValue(storagePaths) ?? [], out var why) is not { } watched)
                 {
-                    if (Contracts.StorageThreshold.TryParse(text, out var why) is not { } threshold)
-                    {
-                        await context.Error.WriteLineAsync($"status: --storage-path {why}").ConfigureAwait(false);
-                        return ExitCodes.InvalidInput;
-                    }
-
-                    watched.Add(threshold);
+                    await context.Error.WriteLineAsync($"status: --storage-path {why}").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
                 }
 
                 return await PrintStorageAsync(context, hosts, watched, options, parse.GetValue(json), cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,16 @@
+using Flotilla.Inventory;
+
+namespace Flotilla.Execution.Internal;
+
+/// <summary>The services a command on services takes: of the selected hosts, of the kind it works on, those named (else those it takes by default).</summary>
+internal static class ServiceSelection
+{
+    public static IEnumerable<Service> Of(Fleet fleet, IReadOnlyList<Host> hosts, IReadOnlyCollection<string> named, Func<Service, bool> kind, Func<Service, bool> byDefault)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(hosts);
+        ArgumentNullException.ThrowIfNull(named);
+        var selected = hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
+        return fleet.Services.Where(s => selected.Contains(s.Host) && kind(s) && (named.Count > 0 ? named.Contains(s.Name) : byDefault(s)));
+    }
+}
