@@ -1,7 +1,7 @@
 #!/bin/sh
 # The entrypoint of the lab's stand-in images (busybox only, no Nix): serves every port in
 # $LAB_PORTS the way lab services do. HTTP ports ($LAB_KIND http, the default) answer any path
-# with 200 while healthy, 500 while unhealthy ($LAB_HEALTH, or the file /tmp/lab-unhealthy that
+# with 200 while healthy, 500 while unhealthy ($LAB_HEALTH, /data/lab-unhealthy, or the file /tmp/lab-unhealthy that
 # the lab's container-unhealthy fault writes), 200 after 5 s while slow; TCP ports answer a line.
 # $LAB_HEALTH crash exits at start (a container that keeps dying). Run as `serve.sh` (start) or
 # `serve.sh handle` (one connection, from nc -e).
@@ -9,6 +9,9 @@ if [ "${1:-}" = handle ]; then
   cr=$(printf '\r')
   health=${LAB_HEALTH:-healthy}
   [ -e /tmp/lab-unhealthy ] && health=unhealthy
+  # Bad data makes it unhealthy too: a volume mounted at /data holding lab-unhealthy (a restore
+  # of a snapshot that should not have been restored).
+  [ -e /data/lab-unhealthy ] && health=unhealthy
   if [ "${LAB_KIND:-http}" = tcp ]; then
     echo "${LAB_NAME:-container} version ${LAB_VERSION:-1}"
     exit 0

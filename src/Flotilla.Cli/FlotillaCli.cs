@@ -24,6 +24,7 @@ public static class FlotillaCli
             StatusCommand.Create(context),
             ServicesCommand.Create(context),
             BackupCommand.Create(context),
+            BackupCommand.Restore(context),
             RollbackCommand.Create(context),
             RebootCommand.Create(context),
             UpgradeCommand.Create(context),

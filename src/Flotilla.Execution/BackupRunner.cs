@@ -62,6 +62,36 @@ public sealed class BackupRunner(DeployOptions? options = null)
         exec restic forget --json --prune --tag "$tag,verified" "$@"
         """;
 
+    // $1 repository, $2 password file, $3 snapshot, $4 suffix for the kept data, then the paths:
+    // each path moved aside (kept), then the snapshot's copy of it restored in its place.
+    private const string RestoreScript = Restic + "\n" + """
+        snapshot=$1 suffix=$2
+        shift 2
+        for path; do
+          if [ -e "$path" ]; then mv -- "$path" "$path$suffix" || exit 1; fi
+        done
+        for path; do
+          restic restore "$snapshot" --target / --include "$path" >/dev/null || { echo "restic restore of $path from $snapshot failed"; exit 1; }
+          [ -e "$path" ] || mkdir -p -- "$path"
+        done
+        """;
+
+    // $1 suffix, then the paths: "keep" drops the kept data, "back" puts it back in place of the restored.
+    private const string KeptScript = """
+        action=$1 suffix=$2
+        shift 2
+        for path; do
+          [ -e "$path$suffix" ] || continue
+          if [ "$action" = back ]; then rm -rf -- "$path" && mv -- "$path$suffix" "$path" || exit 1
+          else rm -rf -- "$path$suffix" || exit 1; fi
+        done
+        """;
+
+    // $1 repository, $2 password file, $3 target directory, $4 snapshot.
+    private const string RestoreToScript = Restic + "\n" + """
+        exec restic restore "$2" --target "$1"
+        """;
+
     private const string SnapshotsScript = Restic + "\n" + """
         exec restic snapshots --json --tag "$1"
         """;
@@ -129,6 +159,110 @@ public sealed class BackupRunner(DeployOptions? options = null)
         }
 
         return snapshots;
+    }
+
+    /// <summary>
+    /// Restores a service's data from <paramref name="snapshot"/> (null: its newest verified
+    /// snapshot). With <paramref name="target"/>, into that directory of its host and nothing else.
+    /// In place: the service and (first) its dependents on the host are stopped, each backup path
+    /// moved aside and the snapshot's restored, they start again in order and are health-gated;
+    /// when one fails, the restored data is dropped, the data from before the restore put back, and
+    /// the services started on it again. The data from before is kept until the service is healthy.
+    /// </summary>
+    public async Task<BackupResult> RestoreAsync(Fleet fleet, Service service, string? snapshot, string? target, Action<string> output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(output);
+        var host = fleet.FindHost(service.Host)!;
+        if (service.Backup is null)
+        {
+            return new BackupResult(host.Name, service.Name, false, snapshot, false, 0, "it has no backup part: nothing to restore from");
+        }
+
+        if (Problem(fleet, service) is { } problem)
+        {
+            return new BackupResult(host.Name, service.Name, false, snapshot, false, 0, problem);
+        }
+
+        var backup = service.Backup;
+        var password = PasswordFile(fleet, service)!;
+        if (snapshot is null)
+        {
+            var verified = (await ListAsync(fleet, [service], cancellationToken).ConfigureAwait(false)).Where(s => s.Verified).OrderBy(s => s.Time).LastOrDefault();
+            if (verified is null)
+            {
+                return new BackupResult(host.Name, service.Name, false, null, false, 0, "it has no verified snapshot to restore: run flotilla backup first, or name one with --snapshot");
+            }
+
+            snapshot = verified.Id;
+        }
+
+        var ssh = new SshTransport(options.Ssh);
+        async Task<RemoteResult> RunAsync(string script, params string[] arguments) =>
+            await ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, output, cancellationToken).ConfigureAwait(false);
+
+        if (target is not null)
+        {
+            var copied = await RunAsync(RestoreToScript, backup.Repository!, password, target, snapshot);
+            return copied.Succeeded
+                ? new BackupResult(host.Name, service.Name, true, snapshot, false, 0, $"snapshot {snapshot} restored into {target} on {host.Name}; the service was not touched")
+                : new BackupResult(host.Name, service.Name, false, snapshot, false, 0, $"restic restore into {target} failed (exit {copied.ExitCode}): {copied.Tail(2)}");
+        }
+
+        var quiesced = (IReadOnlyList<Service>)[.. Dependents(fleet, service).Reverse(), service];
+        var starting = quiesced.Reverse().ToList();
+        var suffix = ".flotilla-pre-restore-" + snapshot;
+        output("stopping " + string.Join(", ", quiesced.Select(s => s.Name)));
+        if (await RunAsync(UnitsScript, ["stop", .. quiesced.Select(Unit)]) is { Succeeded: false } stopped)
+        {
+            await RunAsync(UnitsScript, ["start", .. starting.Select(Unit)]);
+            return new BackupResult(host.Name, service.Name, false, snapshot, false, 0, $"stopping its services failed (exit {stopped.ExitCode}), nothing was restored: {stopped.Tail(2)}");
+        }
+
+        output($"restoring {string.Join(", ", backup.Paths)} from snapshot {snapshot} (the data from before kept beside it)");
+        var restored = await RunAsync(RestoreScript, [backup.Repository!, password, snapshot, suffix, .. backup.Paths]);
+        string? failure = restored.Succeeded ? null : $"the restore failed (exit {restored.ExitCode}): {restored.Tail(2)}";
+        if (failure is null)
+        {
+            failure = await StartAndGateAsync(host, starting, RunAsync, output, cancellationToken).ConfigureAwait(false);
+            if (failure is null)
+            {
+                await RunAsync(KeptScript, ["keep", suffix, .. backup.Paths]);
+                return new BackupResult(host.Name, service.Name, true, snapshot, false, 0, $"snapshot {snapshot} restored; {string.Join(", ", starting.Select(s => s.Name))} running and healthy");
+            }
+
+            await RunAsync(UnitsScript, ["stop", .. quiesced.Select(Unit)]);
+        }
+
+        output("putting the data from before the restore back: " + failure);
+        var back = await RunAsync(KeptScript, ["back", suffix, .. backup.Paths]);
+        var again = await StartAndGateAsync(host, starting, RunAsync, output, cancellationToken).ConfigureAwait(false);
+        return new BackupResult(host.Name, service.Name, false, snapshot, false, 0,
+            back.Succeeded && again is null
+                ? $"{failure}; the data from before the restore is back and {string.Join(", ", starting.Select(s => s.Name))} run healthy on it"
+                : $"{failure}; putting the data from before back {(back.Succeeded ? "worked but " + again : "failed: " + back.Tail(2))}: check {host.Name} (the data from before is at PATH{suffix})");
+    }
+
+    private async Task<string?> StartAndGateAsync(Host host, IReadOnlyList<Service> starting, Func<string, string[], Task<RemoteResult>> runAsync, Action<string> output, CancellationToken cancellationToken)
+    {
+        output("starting " + string.Join(", ", starting.Select(s => s.Name)));
+        if (await runAsync(UnitsScript, ["start", .. starting.Select(Unit)]) is { Succeeded: false } started)
+        {
+            return $"starting its services failed (exit {started.ExitCode}): {started.Tail(2)}";
+        }
+
+        var checker = new HealthChecker(new SshTransport(options.Ssh), options.TimeProvider);
+        foreach (var gated in starting.Where(s => !s.HealthChecks.IsEmpty))
+        {
+            var report = await checker.CheckAsync(host, gated.Name, gated.HealthChecks, output, cancellationToken).ConfigureAwait(false);
+            if (!report.Passed)
+            {
+                return $"{gated.Name} is unhealthy: {report.Message}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>What keeps a service's backup from running here, or null.</summary>

@@ -67,6 +67,50 @@ public sealed class BackupCommandTests
         Assert.Single(list.Output.Split('\n'), l => l.StartsWith("media ", StringComparison.Ordinal) && l.Contains(" yes ", StringComparison.Ordinal));
     }
 
+    [LabFact]
+    public async Task A_restore_brings_back_a_deleted_file_and_one_whose_service_then_fails_puts_the_data_from_before_back()
+    {
+        using var dir = new TempDirectory();
+        await using var lab = await CliLab.UpAsync(dir.Path, "rs", dir.Write("flotilla.json", Inventory));
+        var address = (await lab.AddressesAsync())["media"];
+        async Task<string> SshAsync(string command)
+        {
+            var result = await ProcessRunner.RunAsync("ssh", ["-o", "BatchMode=yes", "root@" + address, command]);
+            Assert.True(result.ExitCode == 0, $"{command}: {result.StandardError}");
+            return result.StandardOutput.Trim();
+        }
+
+        await EventuallyAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, "app and web running and healthy");
+        await SshAsync("umask 077; printf 'a restic password' > /run/restic-password; echo marker-1 > /run/app-data/marker");
+        var backup = await lab.RunAsync("backup", "-f", lab.Inventory);
+        Assert.True(backup.ExitCode == 0, backup.Output + backup.Error);
+
+        string bad;
+        // A snapshot of bad data (this stand-in answers 500 with lab-unhealthy in its /data), made by hand.
+        await SshAsync("touch /run/app-data/lab-unhealthy; RESTIC_PASSWORD_FILE=/run/restic-password restic -r /run/restic-repo backup -q --tag flotilla --tag service=app /run/app-data; rm /run/app-data/lab-unhealthy; echo after-the-snapshots > /run/app-data/newer");
+        using (var all = JsonDocument.Parse(await SshAsync("RESTIC_PASSWORD_FILE=/run/restic-password restic -r /run/restic-repo snapshots --json")))
+        {
+            bad = all.RootElement.EnumerateArray().Last().GetProperty("short_id").GetString()!;
+        }
+        await EventuallyAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, "app healthy again");
+
+        var failed = await lab.RunAsync("restore", "-f", lab.Inventory, "media/app", "--snapshot", bad);
+
+        Assert.True(failed.ExitCode == 1, failed.Output + failed.Error);
+        Assert.Contains("app is unhealthy", failed.Error, StringComparison.Ordinal);
+        Assert.Contains("the data from before the restore is back and app, web run healthy on it", failed.Error, StringComparison.Ordinal);
+        Assert.Equal("after-the-snapshots", await SshAsync("cat /run/app-data/newer"));
+        Assert.Equal("absent", await SshAsync("[ -e /run/app-data/lab-unhealthy ] && echo present || echo absent"));
+
+        // The newest verified snapshot brings back a file deleted since.
+        await SshAsync("rm /run/app-data/marker");
+        var restored = await lab.RunAsync("restore", "-f", lab.Inventory, "media/app");
+        Assert.True(restored.ExitCode == 0, restored.Output + restored.Error);
+        Assert.Equal("marker-1", await SshAsync("cat /run/app-data/marker"));
+        Assert.Equal("none", await SshAsync("ls -d /run/app-data.flotilla-pre-restore-* 2>/dev/null || echo none"));
+        Assert.Equal(0, (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode);
+    }
+
     [Fact]
     public async Task A_backup_without_a_password_says_what_to_set_and_fails()
     {

@@ -45,6 +45,44 @@ internal static class BackupCommand
         return command;
     }
 
+    /// <summary><c>flotilla restore HOST/SERVICE [--snapshot ID] [--to DIR]</c>.</summary>
+    public static Command Restore(CliContext context)
+    {
+        var file = CommonOptions.File();
+        var target = new Argument<string>("HOST/SERVICE") { Description = "The service whose data to restore: its host, a slash, its name" };
+        var snapshot = new Option<string?>("--snapshot") { Description = "The snapshot to restore (default: the service's newest verified one)", HelpName = "ID" };
+        var to = new Option<string?>("--to") { Description = "Restore into this directory of the host instead, and leave the service alone", HelpName = "DIR" };
+        var command = new Command("restore", "Restore a service's data from its backup: stop it and its dependents, restore, start them in order and health-gate; on failure the data from before is put back") { file, target, snapshot, to };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var text = parse.GetValue(target)!;
+            var slash = text.IndexOf('/', StringComparison.Ordinal);
+            var service = slash <= 0 ? null : fleet.Services.FirstOrDefault(s => s.Host == text[..slash] && (s.Name == text[(slash + 1)..] || s.Name == text));
+            if (service is null)
+            {
+                await context.Error.WriteLineAsync($"restore: \"{text}\" names no service of the inventory; write HOST/SERVICE (flotilla services lists them)").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            if (parse.GetValue(to) is { } directory && !directory.StartsWith('/'))
+            {
+                await context.Error.WriteLineAsync($"restore: --to {directory}: give an absolute directory of the host").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            var result = await new BackupRunner().RestoreAsync(fleet, service, parse.GetValue(snapshot), parse.GetValue(to), line => context.Output.WriteLine($"{service.Host}/{service.Name}: {line}"), cancellationToken).ConfigureAwait(false);
+            await (result.Succeeded ? context.Output : context.Error).WriteLineAsync($"restore: {result.Host}/{result.Service}: {result.Message}").ConfigureAwait(false);
+            return result.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+        });
+        return command;
+    }
+
     private static Command List(CliContext context)
     {
         var file = CommonOptions.File();
