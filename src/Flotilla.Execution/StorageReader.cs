@@ -42,13 +42,16 @@ public sealed class StorageReader(DeployOptions? options = null)
 
     private readonly DeployOptions options = options ?? new DeployOptions();
 
+    /// <summary>Each host's file systems: <paramref name="watched"/> when it names any, else the host's own (its inventory's <c>storage</c>), else every real mount.</summary>
     public async Task<IReadOnlyList<HostStorage>> ReadAsync(IReadOnlyList<Host> hosts, IReadOnlyList<StorageThreshold> watched, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(watched);
         var ssh = new SshTransport(options.Ssh);
+        var given = watched;
         return await Task.WhenAll(hosts.Select(async host =>
         {
+            var watched = given.Count > 0 ? given : host.Storage;
             var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(Script, [.. watched.Select(w => w.Path)]), null, null, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {

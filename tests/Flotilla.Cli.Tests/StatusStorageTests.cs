@@ -36,6 +36,22 @@ public sealed class StatusStorageTests
         Assert.Contains("CRITICAL: 92.8% of space used (critical at 90%)", line, StringComparison.Ordinal);
         Assert.Contains("status: media has no /run/nothing-here", full.Error, StringComparison.Ordinal);
 
+        // The inventory's own thresholds for the host, without --storage-path.
+        var address = (await lab.AddressesAsync())["media"];
+        var own = dir.Write("own.json", $$"""
+            { "version": 1, "hosts": { "media": { "target": "root@{{address}}", "storage": { "/run/fun": { "warning": 95, "critical": 99 } } } } }
+            """);
+        var calm = await lab.RunAsync("status", "-f", own, "--storage");
+        Assert.True(calm.ExitCode == ExitCodes.Success, calm.Output + calm.Error);
+        Assert.EndsWith(" ok", Assert.Single(calm.Output.Split('\n'), l => l.StartsWith("media ", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+        await InHostAsync("dd", "if=/dev/zero", "of=/run/fun/more.bin", "bs=1024", "count=150");
+        var warned = await lab.RunAsync("status", "-f", own, "--storage");
+        Assert.True(warned.ExitCode == ExitCodes.Failed, warned.Output + warned.Error);
+        var line2 = Assert.Single(warned.Output.Split('\n'), l => l.StartsWith("media ", StringComparison.Ordinal));
+        Assert.Contains("WARNING: 96.", line2, StringComparison.Ordinal);
+        Assert.Contains("% of space used (warning at 95%)", line2, StringComparison.Ordinal);
+        await InHostAsync("rm", "/run/fun/more.bin");
+
         await InHostAsync("rm", "/run/fun/media.bin");
         var freed = await lab.RunAsync("status", "-f", lab.Inventory, "--storage", "--storage-path", "/run/fun=80,90", "--json");
         Assert.True(freed.ExitCode == ExitCodes.Success, freed.Output + freed.Error);

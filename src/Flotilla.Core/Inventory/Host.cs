@@ -19,6 +19,9 @@ public sealed record Host
     public string? Role { get; init; }
     /// <summary>Tags and groups; <c>@tag</c> and <c>@group</c> select them alike.</summary>
     public ImmutableArray<string> Tags { get; init; } = [];
+
+    /// <summary>File systems whose use is checked (<c>flotilla status --storage</c>), with their thresholds; empty: every real mount at the defaults.</summary>
+    public ImmutableArray<Contracts.StorageThreshold> Storage { get; init; } = [];
     /// <summary>Lower reboots earlier; null means no place in the reboot sequence was given.</summary>
     public int? RebootOrder { get; init; }
     public TimeSpan RebootDelay { get; init; } = TimeSpan.Zero;

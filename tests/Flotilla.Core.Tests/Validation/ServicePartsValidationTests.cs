@@ -57,6 +57,19 @@ public sealed class ServicePartsValidationTests
     }
 
     [Fact]
+    public async Task A_host_s_storage_thresholds_are_read_and_a_bad_one_is_named_with_its_path()
+    {
+        using var dir = new TempDirectory();
+        var fleet = await InventoryLoader.LoadAsync(dir.Write("flotilla.json", """
+            { "hosts": { "media": { "target": "10.0.0.20", "storage": { "/fun": { "critical": 95 }, "/": {}, "var": {}, "/srv": { "warning": 90, "critical": 90 } } } } }
+            """), dir.Path);
+
+        Assert.Equal([new Contracts.StorageThreshold("/fun", 80, 95), new Contracts.StorageThreshold("/")], fleet.Hosts[0].Storage.ToArray());
+        Assert.Equal(["storage path \"var\" is not absolute", "the warning threshold 90% is not below the critical one 90%"], fleet.Diagnostics.Select(d => d.Message));
+        Assert.Equal("hosts.media.storage.var", fleet.Diagnostics[0].Path);
+    }
+
+    [Fact]
     public async Task A_container_port_that_a_service_of_the_host_uses_is_an_error()
     {
         var diagnostics = await ValidateAsync("""

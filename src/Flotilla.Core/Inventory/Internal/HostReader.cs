@@ -106,6 +106,7 @@ internal static class HostReader
             BuildOnTarget = reader.Bool("buildOnTarget") ?? false,
             BuildHost = reader.String("buildHost"),
             Keys = KeyReader.ReadAll(reader, "keys"),
+            Storage = Storage(reader),
             SystemAttribute = system.Attribute ?? (system.File is null ? systemAttribute : null),
             SystemFile = system.File,
             Origin = origin with { FieldNames = reader.KeyParents is null ? fields : Layered(fields, reader.KeyParents, origin.Path) },
@@ -122,6 +123,33 @@ internal static class HostReader
 
         reader.ReportUnknown();
         return (host, services.ToImmutable());
+    }
+
+    /// <summary><c>storage: { "/fun": { "warning": 80, "critical": 90 } }</c>: watched paths, percentages 1-100, warning below critical.</summary>
+    private static ImmutableArray<Contracts.StorageThreshold> Storage(JsonObjectReader reader)
+    {
+        var thresholds = ImmutableArray.CreateBuilder<Contracts.StorageThreshold>();
+        foreach (var (path, entry) in reader.Entries("storage", "storage"))
+        {
+            var warning = entry.Int("warning", 1, 100) ?? (int)Contracts.StorageThreshold.DefaultWarning;
+            var critical = entry.Int("critical", 1, 100) ?? (int)Contracts.StorageThreshold.DefaultCritical;
+            entry.ReportUnknown();
+            if (!path.StartsWith('/'))
+            {
+                reader.Diagnostics.Error(entry.Path, $"storage path \"{path}\" is not absolute", "name the mount point or directory, e.g. \"/fun\"");
+                continue;
+            }
+
+            if (warning >= critical)
+            {
+                reader.Diagnostics.Error(entry.Path, $"the warning threshold {warning}% is not below the critical one {critical}%", "make warning the lower percentage, e.g. 80 and 90");
+                continue;
+            }
+
+            thresholds.Add(new Contracts.StorageThreshold(path, warning, critical));
+        }
+
+        return thresholds.ToImmutable();
     }
 
     private static readonly string[] ModelFields =
