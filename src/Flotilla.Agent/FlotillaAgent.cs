@@ -26,6 +26,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     /// <summary>The heartbeat's load figures (it keeps the last CPU reading).</summary>
     private readonly HostProbe _load = new(null);
     private readonly StorageProbe _storage = new(options.Storage, options.TimeProvider);
+    private Task<IReadOnlyList<StorageUsage>>? _storageRead;
     private readonly FactsReporter _facts = new(new HostProbe(options.Repository, options.Tags, options.Hostname, options.SystemProfile), options.TimeProvider, options.FactsRefresh);
     private readonly RepositoryKeeper? _keeper = options.RepositoryUrl is { } url && options.Repository is { } directory ? new RepositoryKeeper(directory, url, options.Branch) : null;
     private readonly SemaphoreSlim _outboxChanged = new(0);
@@ -327,7 +328,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
             await sendAsync(new HeartbeatMessage(_load.Metrics())
             {
                 Containers = await ContainerProbe.ReadAsync(cancellationToken).ConfigureAwait(false),
-                Storage = _storage.Read(),
+                Storage = await ReadStorageAsync(cancellationToken).ConfigureAwait(false),
             }).ConfigureAwait(false);
             // An op may have switched the system or pulled the repo, or a deploy over ssh may have
             // activated a new generation: report facts that changed.
@@ -338,6 +339,32 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
         }
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>
+    /// The watched file systems, or null when reading them takes over 5 s (a hung network mount
+    /// must not hold up the heartbeat); a read still going is not started again until it ends.
+    /// </summary>
+    private async Task<IReadOnlyList<StorageUsage>?> ReadStorageAsync(CancellationToken cancellationToken)
+    {
+        if (_storageRead is { IsCompleted: false })
+        {
+            return null;
+        }
+
+        _storageRead = Task.Run(_storage.Read, CancellationToken.None);
+        try
+        {
+            return await _storageRead.WaitAsync(TimeSpan.FromSeconds(5), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogStorageSlow(logger);
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Reading the watched file systems took over 5 s (a hung network mount?); this heartbeat goes without them")]
+    private static partial void LogStorageSlow(ILogger logger);
 
     /// <summary>Sends every outbox message this connection has not sent yet, in order (all of them after a reconnect).</summary>
     private async Task OutboxLoopAsync(Func<AgentMessage, Task> sendAsync, CancellationToken cancellationToken)

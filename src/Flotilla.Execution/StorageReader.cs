@@ -23,7 +23,7 @@ public sealed class StorageReader(DeployOptions? options = null)
     private const string Script = """
         if [ $# -eq 0 ]; then
           while read -r _ mount type _; do
-            case $type in proc|sysfs|devtmpfs|devpts|tmpfs|cgroup|cgroup2|securityfs|pstore|bpf|debugfs|tracefs|configfs|fusectl|mqueue|hugetlbfs|autofs|binfmt_misc|efivarfs|rpc_pipefs|nsfs|overlay|squashfs|ramfs) continue ;; esac
+            case $type in proc|sysfs|devtmpfs|devpts|tmpfs|cgroup|cgroup2|securityfs|pstore|bpf|debugfs|tracefs|configfs|fusectl|mqueue|hugetlbfs|autofs|binfmt_misc|efivarfs|rpc_pipefs|nsfs|overlay|squashfs|ramfs|nfs|nfs4|cifs|smb3|fuse.sshfs|9p) continue ;; esac
             case $mount in /nix/store*|/proc*|/sys*|/dev*) continue ;; esac
             printf '%b\n' "$mount"
           done < /proc/self/mounts | sort -u > "${TMPDIR:-/tmp}/flotilla-mounts.$$"

@@ -7,7 +7,8 @@ namespace Flotilla.Agent.Internal;
 /// The host's watched file systems for a heartbeat: space and inodes (<c>statvfs</c>), against
 /// their thresholds, with the growth of their use over the last hours of this agent's own samples
 /// and the time to full at that growth. Watches the configured paths, else every mount of a real
-/// file system (not proc, sysfs, cgroup, tmpfs and the like, nor the read-only Nix store). One
+/// local file system (not proc, sysfs, cgroup, tmpfs and the like, nor network file systems, nor
+/// the read-only Nix store). One
 /// instance per agent; not thread safe (the heartbeat loop calls it).
 /// </summary>
 internal sealed partial class StorageProbe(IReadOnlyList<StorageThreshold> watched, TimeProvider time)
@@ -23,6 +24,9 @@ internal sealed partial class StorageProbe(IReadOnlyList<StorageThreshold> watch
         "proc", "sysfs", "devtmpfs", "devpts", "tmpfs", "cgroup", "cgroup2", "securityfs", "pstore", "bpf", "debugfs",
         "tracefs", "configfs", "fusectl", "mqueue", "hugetlbfs", "autofs", "binfmt_misc", "efivarfs", "rpc_pipefs", "nsfs",
         "overlay", "squashfs", "ramfs", "fuse.portal", "fuse.gvfsd-fuse",
+        // Network file systems are watched only when named (--storage): their host watches them,
+        // and one that hangs would hold up every read.
+        "nfs", "nfs4", "cifs", "smb3", "fuse.sshfs", "9p",
     };
 
     private readonly Dictionary<string, Queue<(DateTimeOffset At, long Used)>> _history = new(StringComparer.Ordinal);
