@@ -122,6 +122,20 @@ public sealed record StorageUsage(
         }
     }
 
+    /// <summary>Bytes in the largest binary unit that keeps a number of at least 1 (dashboard.js's <c>bytes</c> says the same).</summary>
+    public static string FormatBytes(double bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        var unit = 0;
+        while (Math.Abs(bytes) >= 1024 && unit < units.Length - 1)
+        {
+            bytes /= 1024;
+            unit++;
+        }
+
+        return bytes.ToString(unit == 0 ? "0" : "0.#", CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+
     public static string FormatHours(double hours) => hours switch
     {
         < 1 => string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, Math.Round(hours * 60)):0} min"),

@@ -131,7 +131,7 @@ internal static class StatusCommand
 
                 foreach (var usage in host.Storage)
                 {
-                    table.Add(host.Host, usage.Path, Bytes(usage.TotalBytes), usage.UsedPercent.ToString("0.#", CultureInfo.InvariantCulture) + "%",
+                    table.Add(host.Host, usage.Path, Contracts.StorageUsage.FormatBytes(usage.TotalBytes), usage.UsedPercent.ToString("0.#", CultureInfo.InvariantCulture) + "%",
                         usage.InodesPercent.ToString("0.#", CultureInfo.InvariantCulture) + "%",
                         usage.Severity == Contracts.StorageSeverity.Ok ? "ok" : usage.Severity.ToString().ToUpperInvariant() + ": " + usage.Reason);
                 }
@@ -141,19 +141,6 @@ internal static class StatusCommand
         }
 
         return read.All(h => h.Error is null && h.Missing.Count == 0 && h.Storage.All(s => s.Severity == Contracts.StorageSeverity.Ok)) ? ExitCodes.Success : ExitCodes.Failed;
-    }
-
-    private static string Bytes(double bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-        var unit = 0;
-        while (bytes >= 1024 && unit < units.Length - 1)
-        {
-            bytes /= 1024;
-            unit++;
-        }
-
-        return bytes.ToString(unit == 0 ? "0" : "0.#", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 
     private static async Task<IReadOnlyList<StatusView>> ReadAsync(Fleet fleet, IReadOnlyList<Host> hosts, DeployOptions options, CancellationToken cancellationToken)

@@ -17,19 +17,7 @@ internal static class Display
 
     public static string StoragePercent(double value) => value.ToString("0.#", CultureInfo.InvariantCulture) + "%";
 
-    /// <summary>Bytes in the largest binary unit that keeps a number of at least 1 (dashboard.js's <c>bytes</c> says the same).</summary>
-    public static string Bytes(double bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-        var unit = 0;
-        while (Math.Abs(bytes) >= 1024 && unit < units.Length - 1)
-        {
-            bytes /= 1024;
-            unit++;
-        }
-
-        return bytes.ToString(unit == 0 ? "0" : "0.#", CultureInfo.InvariantCulture) + " " + units[unit];
-    }
+    public static string Bytes(double bytes) => Flotilla.Contracts.StorageUsage.FormatBytes(bytes);
 
     /// <summary>A growth rate per hour, or "-" before the agent has one.</summary>
     public static string Growth(double? bytesPerHour) => bytesPerHour is { } rate ? (rate >= 0 ? "+" : "") + Bytes(rate) + "/h" : "-";
