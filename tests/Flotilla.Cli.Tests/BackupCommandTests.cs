@@ -27,16 +27,8 @@ public sealed class BackupCommandTests
     {
         using var dir = new TempDirectory();
         await using var lab = await CliLab.UpAsync(dir.Path, "bk", dir.Write("flotilla.json", Inventory));
-        var address = (await lab.AddressesAsync())["media"];
-        async Task<string> SshAsync(string command)
-        {
-            var result = await ProcessRunner.RunAsync("ssh", ["-o", "BatchMode=yes", "root@" + address, command]);
-            Assert.True(result.ExitCode == 0, $"{command}: {result.StandardError}");
-            return result.StandardOutput.Trim();
-        }
-
-        await EventuallyAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, "app and web running and healthy");
-        await SshAsync("umask 077; printf 'a restic password' > /run/restic-password; echo marker-1 > /run/app-data/marker");
+        var media = await MediaAsync(lab);
+        Task<string> SshAsync(string command) => media.SshAsync(command);
         var before = await SshAsync("podman inspect app web --format '{{.Id}}'");
 
         var first = await lab.RunAsync("backup", "-f", lab.Inventory);
@@ -72,16 +64,8 @@ public sealed class BackupCommandTests
     {
         using var dir = new TempDirectory();
         await using var lab = await CliLab.UpAsync(dir.Path, "rs", dir.Write("flotilla.json", Inventory));
-        var address = (await lab.AddressesAsync())["media"];
-        async Task<string> SshAsync(string command)
-        {
-            var result = await ProcessRunner.RunAsync("ssh", ["-o", "BatchMode=yes", "root@" + address, command]);
-            Assert.True(result.ExitCode == 0, $"{command}: {result.StandardError}");
-            return result.StandardOutput.Trim();
-        }
-
-        await EventuallyAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, "app and web running and healthy");
-        await SshAsync("umask 077; printf 'a restic password' > /run/restic-password; echo marker-1 > /run/app-data/marker");
+        var media = await MediaAsync(lab);
+        Task<string> SshAsync(string command) => media.SshAsync(command);
         var backup = await lab.RunAsync("backup", "-f", lab.Inventory);
         Assert.True(backup.ExitCode == 0, backup.Output + backup.Error);
 
@@ -121,6 +105,25 @@ public sealed class BackupCommandTests
 
         Assert.Equal(ExitCodes.Failed, run.ExitCode);
         Assert.Contains("set backup.passwordFile (a file on its host) or backup.passwordKey", run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The lab's host "media" once app and web answer, with the repository password and a marker file written there.</summary>
+    private static async Task<LabHost> MediaAsync(CliLab lab)
+    {
+        var host = new LabHost((await lab.AddressesAsync())["media"]);
+        await EventuallyAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, "app and web running and healthy");
+        await host.SshAsync("umask 077; printf 'a restic password' > /run/restic-password; echo marker-1 > /run/app-data/marker");
+        return host;
+    }
+
+    private sealed record LabHost(string Address)
+    {
+        public async Task<string> SshAsync(string command)
+        {
+            var result = await ProcessRunner.RunAsync("ssh", ["-o", "BatchMode=yes", "root@" + Address, command]);
+            Assert.True(result.ExitCode == 0, $"{command}: {result.StandardError}");
+            return result.StandardOutput.Trim();
+        }
     }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
