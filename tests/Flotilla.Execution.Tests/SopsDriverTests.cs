@@ -26,6 +26,9 @@ public sealed class SopsDriverTests : IDisposable
         var fleet = await LoadAsync();
         await using var lab = await ExecutionLab.StartAsync(fleet);
         await lab.ConfigureAsync("media", "2.0");
+        // A container alone on its host is checked the moment it runs: on a loaded machine its
+        // server needs more than the lab's 3 quick attempts to listen (CI saw it refused once).
+        lab.UpdateFleet(f => f with { Services = [.. f.Services.Select(s => s with { HealthChecks = [.. s.HealthChecks.Select(c => c with { Retries = 15 })] })] });
         var output = new RecordingOutput();
 
         var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60)) with { Sops = sops, AgeIdentity = identity }), lab.Plan("media"), output);
