@@ -107,6 +107,49 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
     }
 
     [Fact]
+    public async Task A_line_an_agent_sends_again_after_it_was_stored_reaches_a_following_stream_once()
+    {
+        await using var plane = await StartAsync();
+        var token = File.ReadAllText(await plane.AddHostAsync("web1")).Trim();
+        await using var agent = await RawAgent.ConnectAsync(plane.AgentUrl, token, "web1");
+        await plane.WaitForStatusAsync("web1", "online");
+        var command = Assert.Single((await plane.RunAsync("web1", "seq", "2")).Commands);
+        var run = await agent.NextRunAsync();
+        await agent.SendAsync(new CommandStartedMessage(run.CommandId) { Seq = agent.NextSeq() });
+        await agent.SendAsync(new OutputMessage(run.CommandId, 1, OutputStream.Stdout, "1") { Seq = agent.NextSeq() });
+        await Eventually.WaitAsync(async () => (await plane.OutputAsync(command.Id)).Count == 1, () => "line 1 was not stored");
+
+        using var stream = await plane.Api.GetStreamAsync($"/api/commands/{command.Id}/stream");
+        using var reader = new StreamReader(stream);
+        var texts = new List<string>();
+        async Task ReadUntilAsync(Func<string, bool> stop)
+        {
+            while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)) is { } line)
+            {
+                if (line.StartsWith("data: {\"commandId\"", StringComparison.Ordinal) && line.Contains("\"line\":", StringComparison.Ordinal))
+                {
+                    texts.Add(System.Text.Json.JsonSerializer.Deserialize(line["data: ".Length..], ApiJsonContext.Default.OutputLineView)!.Text);
+                }
+
+                if (stop(line))
+                {
+                    return;
+                }
+            }
+        }
+
+        await ReadUntilAsync(_ => texts.Count == 1);
+        // An agent whose connection broke before the acknowledgement came sends line 1 again.
+        await agent.SendAsync(new OutputMessage(run.CommandId, 1, OutputStream.Stdout, "1") { Seq = agent.NextSeq() });
+        await agent.SendAsync(new OutputMessage(run.CommandId, 2, OutputStream.Stdout, "2") { Seq = agent.NextSeq() });
+        await agent.SendAsync(new CommandCompletedMessage(run.CommandId, CommandOutcome.Exited, 10, 0, null) { Seq = agent.NextSeq() });
+        await ReadUntilAsync(line => line == "event: end");
+
+        Assert.Equal(["1", "2"], texts);
+        Assert.Equal(["1", "2"], (await plane.OutputAsync(command.Id)).Select(o => o.Text));
+    }
+
+    [Fact]
     public async Task A_command_streams_its_output_live_and_stores_every_line()
     {
         await using var plane = await StartAsync();

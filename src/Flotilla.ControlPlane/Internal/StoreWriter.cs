@@ -144,7 +144,7 @@ internal sealed partial class StoreWriter(
             }
         }
 
-        IReadOnlyList<CommandTransition> applied;
+        StoreApplied applied;
         try
         {
             applied = await store.ApplyAsync(new StoreBatch(output, transitions, [.. seen.Values], facts)).ConfigureAwait(false);
@@ -166,17 +166,20 @@ internal sealed partial class StoreWriter(
         Interlocked.Exchange(ref _committedSeq, _lastSeq);
         metrics.StoreBatch(items.Count);
         // Lines before state changes: a follower that sees a command end has seen all its output.
+        // A line sent again (its agent reconnected before the acknowledgement came) was stored
+        // the first time and is not published again: followers would print it twice.
+        var stored = new HashSet<OutputLine>(applied.Output, ReferenceEqualityComparer.Instance);
         for (var i = 0; i < items.Count; i++)
         {
             Release(items[i]);
-            if (numbered[i] is { } line)
+            if (numbered[i] is { } line && stored.Contains(line))
             {
                 events.Publish(new CommandOutput(line.Time, items[i].OutputHost ?? "", line));
             }
         }
 
-        var appliedSet = new HashSet<CommandTransition>(applied, ReferenceEqualityComparer.Instance);
-        foreach (var transition in applied)
+        var appliedSet = new HashSet<CommandTransition>(applied.Transitions, ReferenceEqualityComparer.Instance);
+        foreach (var transition in applied.Transitions)
         {
             Apply(transition);
         }

@@ -60,7 +60,7 @@ public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
 
     /// <summary>
     /// Writes a batch in one transaction (an output line already stored is left as it is) and
-    /// returns the transitions that took effect.
+    /// returns the lines it stored and the transitions that took effect.
     /// </summary>
-    Task<IReadOnlyList<CommandTransition>> ApplyAsync(StoreBatch batch, CancellationToken cancellationToken = default);
+    Task<StoreApplied> ApplyAsync(StoreBatch batch, CancellationToken cancellationToken = default);
 }

@@ -40,3 +40,10 @@ public sealed record StoreBatch(
     IReadOnlyList<CommandTransition> Transitions,
     IReadOnlyList<HostSeen> Seen,
     IReadOnlyList<(string Host, HostFacts Facts)> Facts);
+
+/// <summary>
+/// What a <see cref="StoreBatch"/> changed: the output lines it stored (not those already stored:
+/// an agent that reconnects sends again the lines it had no acknowledgement for) and the
+/// transitions that took effect.
+/// </summary>
+public sealed record StoreApplied(IReadOnlyList<OutputLine> Output, IReadOnlyList<CommandTransition> Transitions);

@@ -312,17 +312,20 @@ internal abstract partial class SqlStore : IControlPlaneStore
         return sum is null or DBNull ? 0 : Convert.ToInt64(sum, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public async Task<IReadOnlyList<CommandTransition>> ApplyAsync(StoreBatch batch, CancellationToken cancellationToken = default)
+    public async Task<StoreApplied> ApplyAsync(StoreBatch batch, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // A line already stored (sent again by an agent that reconnected) is not stored twice,
+        // and not returned.
+        var stored = new HashSet<(string, long)>();
         await RunChunkedAsync(
             connection,
             transaction,
             batch.Output,
             count => "INSERT INTO output (command_id, line, stream, text, at, seq) VALUES "
                 + string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@c{i}, @l{i}, @s{i}, @t{i}, @a{i}, @q{i})"))
-                + " ON CONFLICT DO NOTHING",
+                + " ON CONFLICT DO NOTHING RETURNING command_id, line",
             (line, i) =>
             [
                 ($"c{i}", line.CommandId),
@@ -332,7 +335,13 @@ internal abstract partial class SqlStore : IControlPlaneStore
                 ($"a{i}", line.Time.ToUnixTimeMilliseconds()),
                 ($"q{i}", line.Seq),
             ],
-            null,
+            async (reader, _) =>
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    stored.Add((reader.GetString(0), reader.GetInt64(1)));
+                }
+            },
             cancellationToken).ConfigureAwait(false);
 
         var applied = await ApplyTransitionsAsync(connection, transaction, batch.Transitions, cancellationToken).ConfigureAwait(false);
@@ -358,7 +367,8 @@ internal abstract partial class SqlStore : IControlPlaneStore
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return [.. batch.Transitions.Where(applied.Contains)];
+        // A line named twice in the batch was stored from its first place.
+        return new StoreApplied([.. batch.Output.Where(l => stored.Remove((l.CommandId, l.Sequence)))], [.. batch.Transitions.Where(applied.Contains)]);
     }
 
     /// <summary>
