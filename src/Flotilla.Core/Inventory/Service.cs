@@ -21,6 +21,8 @@ public sealed record Service
     public TerraformSpec? Terraform { get; init; }
     public BackupSpec? Backup { get; init; }
     public ContainerSpec? Container { get; init; }
+    /// <summary>The NixOS service the container replaces (<c>flotilla migrate</c>); only with <see cref="Container"/>.</summary>
+    public LegacySpec? Legacy { get; init; }
     /// <summary>The service's version as the source writes it (NixMox <c>version</c>), for display.</summary>
     public string? Version { get; init; }
     public Origin Origin { get; init; } = Origin.None;

@@ -119,6 +119,27 @@ public sealed record BackupSpec
     public int? KeepMonthly { get; init; }
 }
 
+/// <summary>
+/// The NixOS service a container service replaces (seed 001's side-by-side migration: nixarr's
+/// systemd <c>sonarr</c> beside the container <c>sonarr</c>): its unit, the ports it listens on,
+/// its data and who owns it. <c>flotilla migrate</c> moves the service from it to the container
+/// and back. Immutable.
+/// </summary>
+public sealed record LegacySpec
+{
+    /// <summary>The systemd unit (<c>sonarr.service</c>).</summary>
+    public required string Unit { get; init; }
+    public ImmutableArray<int> Ports { get; init; } = [];
+    /// <summary>Where the legacy service keeps its data on the host (<c>services.sonarr.dataDir</c>).</summary>
+    public string? DataDirectory { get; init; }
+    /// <summary>Who owns that data (<c>sonarr</c>, or <c>UID:GID</c>), as the unit's <c>User</c>/<c>Group</c> say.</summary>
+    public string? User { get; init; }
+    /// <summary>Checks that say the legacy service is back (a rollback); none: a TCP connect to each port.</summary>
+    public ImmutableArray<HealthCheck> HealthChecks { get; init; } = [];
+    /// <summary>Where it is declared, for messages.</summary>
+    public string SourcePath { get; init; } = "";
+}
+
 /// <summary>Where a container is declared (for messages, and for what Flotilla may change).</summary>
 public enum ContainerSource
 {

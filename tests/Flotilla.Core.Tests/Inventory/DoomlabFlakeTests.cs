@@ -65,6 +65,26 @@ public sealed class DoomlabFlakeTests
     }
 
     [Fact]
+    public async Task A_nixos_service_beside_the_container_that_replaces_it_is_the_container_s_legacy_twin()
+    {
+        using var dir = new TempDirectory();
+        NixFixtures.CopyTo(dir, "doomlab");
+
+        var fleet = await InventoryLoader.LoadAsync(dir.Path, dir.Path);
+
+        Assert.Empty(fleet.Diagnostics.Select(d => $"{d.Path}: {d.Message}"));
+        // svr2chng runs nixpkgs' sonarr (services.sonarr, unit sonarr) and seed 001's container sonarr.
+        var sonarr = fleet.Services.Single(s => s.Host == "svr2chng" && s.Name == "sonarr");
+        var legacy = sonarr.Legacy!;
+        Assert.Equal(("sonarr.service", "/var/lib/nixarr/sonarr", "sonarr:sonarr"), (legacy.Unit, legacy.DataDirectory, legacy.User));
+        Assert.Equal([8989], legacy.Ports.ToArray());
+        Assert.EndsWith(".systemd.services.\"sonarr\"", legacy.SourcePath, StringComparison.Ordinal);
+        // The other containers have no NixOS twin.
+        Assert.All(fleet.Services.Where(s => s.Name != "sonarr"), s => Assert.Null(s.Legacy));
+        Assert.Empty(FleetValidator.Validate(fleet).Where(d => d.IsError));
+    }
+
+    [Fact]
     public async Task Seed_001_s_nixarr_set_has_the_seed_s_images_ports_user_and_dependencies()
     {
         using var dir = new TempDirectory();

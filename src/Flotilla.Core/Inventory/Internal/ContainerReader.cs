@@ -150,7 +150,63 @@ internal static class ContainerReader
             }
         }
 
+        if (containers.TryGetProperty("legacy", out var legacy) && legacy.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var (key, service) in services.ToList())
+            {
+                if (service.Container is { } container && legacy.TryGetProperty(container.Name ?? key, out var twin) && twin.ValueKind == JsonValueKind.Object)
+                {
+                    services[key] = service with { Legacy = Legacy(container.Name ?? key, twin, configPath) };
+                }
+            }
+        }
+
         return [.. services.Values];
+    }
+
+    /// <summary>
+    /// The NixOS service a container replaces: <c>systemd.services.NAME</c> (the unit named as the
+    /// container is), its data (<c>services.NAME.dataDir</c>, transmission's <c>home</c>, else the
+    /// unit's <c>StateDirectory</c> under /var/lib), its user (the module's <c>user</c>/<c>group</c>,
+    /// else the unit's <c>User</c>/<c>Group</c>) and its port (<c>port</c>, <c>listenPort</c>,
+    /// <c>settings.server.port</c>, transmission's <c>settings.rpc-port</c>, else nixarr's default).
+    /// </summary>
+    private static LegacySpec Legacy(string name, JsonElement twin, string configPath)
+    {
+        static string? Text(JsonElement parent, params string[] path)
+        {
+            var value = parent;
+            foreach (var key in path)
+            {
+                if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(key, out value))
+                {
+                    return null;
+                }
+            }
+
+            return value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Number => value.GetRawText(),
+                JsonValueKind.Array when value.GetArrayLength() > 0 && value[0].ValueKind == JsonValueKind.String => value[0].GetString(),
+                _ => null,
+            };
+        }
+
+        var data = Text(twin, "service", "dataDir") ?? Text(twin, "service", "home")
+            ?? (Text(twin, "unit", "StateDirectory") is { } state ? "/var/lib/" + state.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0] : null);
+        var user = Text(twin, "service", "user") ?? Text(twin, "unit", "User");
+        var group = Text(twin, "service", "group") ?? Text(twin, "unit", "Group");
+        var port = Text(twin, "service", "port") ?? Text(twin, "service", "listenPort") ?? Text(twin, "settings", "server", "port") ?? Text(twin, "settings", "rpc-port");
+        int? number = int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed is > 0 and < 65536 ? parsed : DaggerReader.NixarrPort(name);
+        return new LegacySpec
+        {
+            Unit = name + ".service",
+            Ports = number is { } p ? [p] : [],
+            DataDirectory = data,
+            User = user is null ? null : group is null ? user : user + ":" + group,
+            SourcePath = $"{configPath}.systemd.services.\"{name}\"",
+        };
     }
 
     /// <summary>

@@ -33,6 +33,9 @@ internal static class DaggerReader
         ("jellyfin", 8096, "/health", []),
     ];
 
+    /// <summary>The port a nixarr service listens on by default, for its NixOS twin when its module names none; null for other names.</summary>
+    public static int? NixarrPort(string name) => Array.Find(Nixarr, n => n.Name == name) is { Name: not null } found ? found.Port : null;
+
     /// <summary>Transmission's peer port in seed 001 ("matches existing config").</summary>
     public const int TransmissionPeerPort = 46634;
 

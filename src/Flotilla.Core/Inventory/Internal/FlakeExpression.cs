@@ -90,6 +90,27 @@ internal static class FlakeExpression
                   in
                   if !r.success || !builtins.isAttrs r.value then { }
                   else builtins.listToAttrs (map (n: { name = n; value = unit n; }) (builtins.filter wanted (builtins.attrNames r.value)));
+                # The NixOS service a container replaces (seed 001's side by side: nixarr's systemd
+                # sonarr beside the container sonarr): a unit named as a container is, with what
+                # its module says of its data, user and port.
+                legacy =
+                  let
+                    r = builtins.tryEval (config.value.systemd.services or { });
+                    names = t: let v = builtins.tryEval (builtins.attrNames t); in if v.success then v.value else [ ];
+                    daggerNames = let d = builtins.tryEval (config.value.services.dagger or { }); in if d.success && builtins.isAttrs d.value then names d.value else [ ];
+                    candidates = nixarrServices ++ daggerNames
+                      ++ names (config.value.virtualisation.oci-containers.containers or { })
+                      ++ names (config.value.flotilla.containers or { });
+                    has = n: let t = builtins.tryEval (r.value ? ${n}); in t.success && t.value;
+                    module = n: (builtins.tryEval (config.value.services.${n} or null)).value or null;
+                    twin = n: {
+                      unit = fields (flag [ "User" "Group" "StateDirectory" ]) (base ++ [ "systemd" "services" n "serviceConfig" ]) (r.value.${n}.serviceConfig or { });
+                      service = fields (flag [ "dataDir" "home" "user" "group" "port" "listenPort" ]) (base ++ [ "services" n ]) (module n);
+                      settings = fields (flag [ "rpc-port" "server" ]) (base ++ [ "services" n "settings" ]) ((module n).settings or null);
+                    };
+                  in
+                  if !r.success || !builtins.isAttrs r.value then { }
+                  else builtins.listToAttrs (map (n: { name = n; value = twin n; }) (builtins.filter has (builtins.attrNames (flag candidates))));
               };
             };
           pick = output: builtins.mapAttrs (describe output) (flake.${output} or { });

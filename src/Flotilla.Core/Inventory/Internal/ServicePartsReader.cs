@@ -248,6 +248,42 @@ internal static class ServicePartsReader
         return backup;
     }
 
+    public static LegacySpec? Legacy(JsonObjectReader? reader)
+    {
+        if (reader is null)
+        {
+            return null;
+        }
+
+        var unit = reader.String("unit");
+        if (unit is null)
+        {
+            reader.Diagnostics.Error(reader.PathOf("unit"), "a legacy part names the systemd unit of the service the container replaces",
+                "set legacy.unit (for example \"sonarr.service\"), or remove the legacy part");
+        }
+
+        var checks = ImmutableArray.CreateBuilder<HealthCheck>();
+        foreach (var (_, item) in reader.Items("healthChecks", "health checks"))
+        {
+            if (HealthCheckReader.Read(item) is { } check)
+            {
+                checks.Add(check);
+            }
+        }
+
+        var legacy = new LegacySpec
+        {
+            Unit = unit ?? "",
+            Ports = reader.Ints("ports", 1, 65535),
+            DataDirectory = reader.String("dataDir"),
+            User = reader.String("user"),
+            HealthChecks = checks.ToImmutable(),
+            SourcePath = reader.Path,
+        };
+        reader.ReportUnknown();
+        return legacy;
+    }
+
     public static ContainerSpec? Container(JsonObjectReader? reader)
     {
         if (reader is null)

@@ -42,6 +42,7 @@ internal static class ServiceReader
             Terraform = ServicePartsReader.Terraform(reader.Object("terraform")),
             Backup = ServicePartsReader.Backup(reader.Object("backup")),
             Container = ServicePartsReader.Container(reader.Object("container")),
+            Legacy = ServicePartsReader.Legacy(reader.Object("legacy")),
             Version = reader.String("version"),
             Origin = new Origin(reader.Diagnostics.File, reader.Path),
         };
