@@ -2,7 +2,8 @@
 #   { "version": "1", "kernel": "1"?, "init": "sysv"|"systemd"?, "services": [ { "name", "port", "kind"?: "http"|"tcp"|"unit" (a process, no port),
 #     "health"?: "healthy"|"unhealthy"|"slow"|"crash",
 #     "startup"?: seconds the service takes to start (activation waits for it, as systemd waits for
-#                 a Type=notify unit; 0 by default) } ] }
+#                 a Type=notify unit; 0 by default),
+#     "podman"?, "directories"?, "autoStart"?: a container (false: activation does not start it) } ] }
 # Every derivation is built by a static busybox (the only program the closures need), so the
 # closure is self-contained and the same with or without Nix's sandbox.
 { system, busybox }:
@@ -41,6 +42,7 @@ let
         printf '%s' "$podmanArgs" > $out/podman-args
         printf '%s' "$directories" > $out/directories
         printf '0\n' > $out/startup
+        ${if (s.autoStart or true) then "" else "touch $out/no-autostart"}
         chmod +x $out/bin/run
       '';
     };

@@ -54,7 +54,8 @@ for l in "$self"/services/*; do
   spec=$($bb readlink -f "$l")
   if running "$n"; then
     [ "$($bb cat "$state/$n/spec")" = "$spec" ] || to_restart="$to_restart $n"
-  else
+  elif [ ! -e "$spec/no-autostart" ] && [ ! -e "$state/$n/masked" ]; then
+    # As systemd: a unit nothing wants (a container without autoStart) and a masked unit are not started.
     to_start="$to_start $n"
   fi
 done

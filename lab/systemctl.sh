@@ -1,5 +1,5 @@
 #!@bb@ sh
-# The lab's systemctl: answers is-active, is-failed, status, show, start, stop, restart, reset-failed and list-units for the host's lab
+# The lab's systemctl: answers is-active, is-failed, is-enabled, status, show, start, stop, restart, reset-failed, mask, unmask and list-units for the host's lab
 # services (units are the service names, with or without ".service"), and reboot: the host's
 # init (boot.sh) leaves /run/lab/reboot, which reboots the host the way the lab's reboot fault
 # does, detached, so the session that asked can end first.
@@ -54,6 +54,10 @@ case "$command" in
     for u in $units; do
       n=${u%.service}
       [ -e "/run/current-system/services/$n" ] || { echo "Failed to $command $n.service: Unit $n.service not found." >&2; exit 5; }
+      if [ "$command" != stop ] && [ -e "$state/$n/masked" ]; then
+        echo "Failed to $command $n.service: Unit $n.service is masked." >&2
+        exit 1
+      fi
       # A unit that hit its start limit (a container that kept dying) is refused until reset-failed, as systemd does.
       if [ "$command" != stop ] && [ "$($bb cat "$state/$n/restarts" 2>/dev/null || echo 0)" -ge 5 ] && [ "$(unit_state "$n")" = failed ]; then
         echo "Job for $n.service failed. Start request repeated too quickly (start-limit-hit): systemctl reset-failed $n.service first" >&2
@@ -88,6 +92,31 @@ case "$command" in
       restarts=$($bb cat "$state/$n/restarts" 2>/dev/null || echo 0)
       printf 'Id=%s.service\nLoadState=%s\nActiveState=%s\nSubState=%s\nNRestarts=%s\nActiveEnterTimestamp=\n' "$n" "$load" "$s" "$sub" "$restarts"
     done ;;
+  mask | unmask)
+    # Runtime masks only (NixOS's units are in the store): mask --now stops the unit too.
+    for u in $units; do
+      n=${u%.service}
+      [ -e "/run/current-system/services/$n" ] || { echo "Failed to $command unit: Unit $n.service does not exist." >&2; exit 1; }
+      $bb mkdir -p "$state/$n"
+      if [ "$command" = mask ]; then
+        $bb touch "$state/$n/masked"
+        echo "Created symlink /run/systemd/system/$n.service -> /dev/null."
+        case " $* " in *" --now "*) "$0" stop "$n" ;; esac
+      else
+        $bb rm -f "$state/$n/masked"
+        echo "Removed \"/run/systemd/system/$n.service\"."
+      fi
+    done ;;
+  is-enabled)
+    rc=1
+    for u in $units; do
+      n=${u%.service}
+      if [ -e "$state/$n/masked" ]; then echo masked-runtime
+      elif [ ! -e "/run/current-system/services/$n" ]; then echo "Failed to get unit file state for $n.service: No such file or directory" >&2; continue
+      elif [ -e "/run/current-system/services/$n/no-autostart" ]; then echo disabled
+      else echo enabled; rc=0; fi
+    done
+    exit $rc ;;
   reset-failed)
     # Forgets a failed unit's restarts, so it may be started again.
     for u in $units; do n=${u%.service}; [ -f "$state/$n/restarts" ] && echo 0 > "$state/$n/restarts"; done

@@ -25,6 +25,7 @@ public static class FlotillaCli
             ServicesCommand.Create(context),
             BackupCommand.Create(context),
             BackupCommand.Restore(context),
+            MigrateCommand.Create(context),
             RollbackCommand.Create(context),
             RebootCommand.Create(context),
             UpgradeCommand.Create(context),

@@ -16,6 +16,9 @@ public sealed record LabService(string Name, int Port, string Kind, string Healt
     /// do (doomlab's <c>d /var/lib/homebridge</c>, the Dagger module's dataDir).
     /// </summary>
     public IReadOnlyList<string> Directories { get; init; } = [];
+
+    /// <summary>Started when the host activates (a container's <c>autoStart</c>); false: only by <c>systemctl start</c>.</summary>
+    public bool AutoStart { get; init; } = true;
 }
 
 /// <summary>

@@ -7,4 +7,6 @@ public enum Operation
     Reboot,
     /// <summary>The selected hosts go back to their previous generation, a host before the hosts it depends on.</summary>
     Rollback,
+    /// <summary>Services move from the NixOS units they replace to their containers (or back), one journaled step each, in dependency order.</summary>
+    Migrate,
 }

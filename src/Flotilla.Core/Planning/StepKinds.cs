@@ -22,4 +22,8 @@ public static class StepKinds
     public const string Reboot = "reboot";
     /// <summary>Switches the host to its previous generation (<c>flotilla rollback</c>).</summary>
     public const string Rollback = "rollback";
+    /// <summary>One service moves from its legacy NixOS unit to its container (<c>flotilla migrate</c>).</summary>
+    public const string Migrate = "migrate";
+    /// <summary>One migrated service goes back to its legacy NixOS unit (<c>flotilla migrate --rollback</c>).</summary>
+    public const string Unmigrate = "unmigrate";
 }

@@ -88,6 +88,11 @@ internal static class LabInventory
             json["directories"] = new JsonArray([.. service.Directories.Select(d => (JsonNode)JsonValue.Create(d))]);
         }
 
+        if (!service.AutoStart)
+        {
+            json["autoStart"] = false;
+        }
+
         return json;
     }
 
@@ -175,6 +180,26 @@ internal static class LabInventory
             if (service.Backup is { } backup)
             {
                 json["backup"] = Backup(backup);
+            }
+
+            if (service.Legacy is { } legacy)
+            {
+                // The NixOS unit it replaces runs on the lab host beside it (LabPlan).
+                var twin = new JsonObject
+                {
+                    ["unit"] = legacy.Unit,
+                    ["ports"] = new JsonArray([.. legacy.Ports.Select(p => (JsonNode)JsonValue.Create(p))]),
+                    ["healthChecks"] = new JsonArray([.. legacy.HealthChecks.Select(c => (JsonNode)Check(state, fleet, c))]),
+                };
+                foreach (var (key, value) in new (string, string?)[] { ("dataDir", legacy.DataDirectory), ("user", legacy.User) })
+                {
+                    if (value is not null)
+                    {
+                        twin[key] = value;
+                    }
+                }
+
+                json["legacy"] = twin;
             }
 
             services[service.Name] = json;

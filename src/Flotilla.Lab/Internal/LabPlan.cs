@@ -118,7 +118,23 @@ internal static partial class LabPlan
                 {
                     Podman = ContainerRun.Arguments(name, service.Container!, "k8s-file"),
                     Directories = [.. service.Container!.Volumes.Select(v => v.Split(':')[0]).Where(p => p.StartsWith('/')).Distinct(StringComparer.Ordinal)],
+                    AutoStart = service.Container.AutoStart,
                 });
+
+                // The NixOS service it replaces runs beside it until flotilla migrate moves it.
+                if (service.Legacy is { Unit.Length: > 0 } legacy)
+                {
+                    var unit = legacy.Unit.EndsWith(".service", StringComparison.Ordinal) ? legacy.Unit[..^".service".Length] : legacy.Unit;
+                    if (legacy.Ports.IsEmpty)
+                    {
+                        units.Add((owner.Name, legacy.Unit));
+                    }
+
+                    foreach (var port in legacy.Ports)
+                    {
+                        Add(services[owner.Name], legacy.Ports.Length == 1 ? unit : $"{unit}-{port}", port, "http");
+                    }
+                }
             }
         }
 

@@ -1,0 +1,239 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Globalization;
+using Flotilla.Cli.Output;
+using Flotilla.Contracts;
+using Flotilla.Execution;
+using Flotilla.Inventory;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>
+/// <c>flotilla migrate status</c>: services that run both as a NixOS unit and as a container, and
+/// the conflicts between them. <c>flotilla migrate HOST/SERVICE|all --to container</c> moves them
+/// to their containers and <c>--rollback</c> back (<see cref="MigrationRunner"/>), as a journaled
+/// run under a lease on their hosts; <c>--resume RUN-ID</c> goes on with a stopped one.
+/// </summary>
+internal static class MigrateCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = CommonOptions.File();
+        var targets = new Argument<string[]>("HOST/SERVICE") { Description = "The services to migrate (HOST/SERVICE), or all: every service with a legacy unit on the selected hosts", Arity = ArgumentArity.ZeroOrMore };
+        var to = new Option<string?>("--to") { Description = "Where the services go: container", HelpName = "container" };
+        to.AcceptOnlyFromAmong("container");
+        var rollback = new Option<bool>("--rollback") { Description = "Return migrated services to their legacy NixOS units, dependents first" };
+        var resume = new Option<string?>("--resume") { Description = "Go on with a migration run that was stopped: its finished services are not redone", HelpName = "RUN-ID" };
+        var hostState = HostState();
+        var json = CommonOptions.Events();
+        var state = RunsCommand.StateDirectory();
+        var on = new SelectionOptions(context).On;
+        var leases = new LeaseOptions();
+        var command = new Command("migrate", "Move services from the NixOS units they replace to their containers (seed 001's side-by-side migration): back up, stop the unit, give its data to the container, start and health-gate it, then mask the unit; any failure returns to the unit with its data as it was")
+        {
+            file, targets, to, rollback, resume, hostState, json, state, on,
+        };
+        leases.AddTo(command);
+        command.Subcommands.Add(Status(context));
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var back = parse.GetValue(rollback);
+            var resumed = parse.GetValue(resume);
+            if (resumed is null && (back == (parse.GetValue(to) is not null) || parse.GetValue(targets) is not { Length: > 0 }))
+            {
+                await context.Error.WriteLineAsync("migrate: name the services (HOST/SERVICE, or all) and either --to container or --rollback; flotilla migrate status lists them").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            if (leases.Read(parse, context, "migrate") is not { } leaseSettings)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var stateDirectory = parse.GetValue(state)!;
+            var executor = new MigrationStepExecutor(null, new MigrationOptions { HostStateDirectory = parse.GetValue(hostState)! });
+            var scheduler = new SchedulerOptions { Parallel = 1 };
+            if (resumed is not null)
+            {
+                return await ResumeAsync(context, stateDirectory, resumed, parse.GetValue(file), executor, scheduler, leaseSettings, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            }
+
+            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            if (await ResolveAsync(context, fleet, parse.GetValue(targets)!, HostSelector.Split(parse.GetValue(on)), cancellationToken).ConfigureAwait(false) is not { } services)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var plan = MigrationStepExecutor.Plan(services, back);
+            var runId = RunJournal.NewId(stateDirectory);
+            var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("migrate", services.Select(s => s.Host).Distinct(StringComparer.Ordinal), leaseSettings) with { RunId = runId }, cancellationToken).ConfigureAwait(false);
+            if (refused is { } code)
+            {
+                return code;
+            }
+
+            await using var held = lease!.ConfigureAwait(false);
+            var metadata = new RunMetadata("migrate", fleet.SourcePath)
+            {
+                Id = runId,
+                Selection = [.. services.Select(s => $"{s.Host}/{s.Name}")],
+                Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+                {
+                    ["direction"] = back ? "rollback" : "container",
+                    ["host-state"] = parse.GetValue(hostState)!,
+                }),
+            };
+            await using var journal = await RunJournal.CreateAsync(stateDirectory, plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), back ? "rolling back migrations on" : "migrating services on", null, [], cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static Option<string> HostState() => new("--host-state")
+    {
+        Description = "Where each host keeps its migration records (it must survive a reboot)",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => new MigrationOptions().HostStateDirectory,
+    };
+
+    private static Command Status(CliContext context)
+    {
+        var file = CommonOptions.File();
+        var hostState = HostState();
+        var selection = new SelectionOptions(context);
+        var command = new Command("status", "List the services that run both as a NixOS unit and as a container, where each stands, and the conflicts between them: one port, one name, one data directory, different owners") { file, hostState };
+        selection.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var chosen = selection.Read(parse);
+            if (InventoryCommands.Select(context, fleet, chosen) is not { } hosts)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var services = MigrationRunner.Candidates(fleet, hosts, [.. chosen.Services]);
+            if (services.Count == 0)
+            {
+                await context.Output.WriteLineAsync("migrate: no selected container service has a legacy NixOS unit (a legacy part, or a unit of its name)").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            var statuses = await new MigrationRunner(null, new MigrationOptions { HostStateDirectory = parse.GetValue(hostState)! }).StatusAsync(fleet, services, cancellationToken).ConfigureAwait(false);
+            var table = new TextTable("HOST", "SERVICE", "LEGACY", "CONTAINER", "STATE", "CONFLICTS");
+            foreach (var status in statuses)
+            {
+                var where = status.Problem is not null ? "unknown"
+                    : status.Migrated ? "migrated"
+                    : status.LegacyState == "active" && status.ContainerState == "active" ? "both running"
+                    : status.LegacyState == "active" ? "legacy"
+                    : status.ContainerState == "active" ? "container"
+                    : "neither running";
+                table.Add(status.Host, status.Service, $"{status.LegacyUnit} ({status.LegacyState})", $"{status.ContainerUnit} ({status.ContainerState})", where,
+                    status.Problem ?? (status.Conflicts.IsEmpty ? "-" : string.Join("; ", status.Conflicts)));
+            }
+
+            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            return statuses.Any(s => s.Problem is not null) ? ExitCodes.Failed : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The services the arguments name (HOST/SERVICE, or all on the selected hosts), in dependency order; null after saying what is wrong.</summary>
+    private static async Task<IReadOnlyList<Service>?> ResolveAsync(CliContext context, Fleet fleet, string[] targets, ImmutableArray<string> on, CancellationToken cancellationToken)
+    {
+        var hosts = InventoryCommands.Select(context, fleet, new Planning.Selection { On = on });
+        if (hosts is null)
+        {
+            return null;
+        }
+
+        var candidates = MigrationRunner.Candidates(fleet, hosts, []);
+        if (targets is ["all"])
+        {
+            if (candidates.Count == 0)
+            {
+                await context.Error.WriteLineAsync("migrate: no selected container service has a legacy NixOS unit; flotilla migrate status lists them").ConfigureAwait(false);
+                return null;
+            }
+
+            return candidates;
+        }
+
+        var chosen = new List<Service>();
+        foreach (var text in targets)
+        {
+            var slash = text.IndexOf('/', StringComparison.Ordinal);
+            var service = slash <= 0 ? null : fleet.Services.FirstOrDefault(s => s.Host == text[..slash] && (s.Name == text[(slash + 1)..] || s.Name == text));
+            if (service is null)
+            {
+                await context.Error.WriteLineAsync($"migrate: \"{text}\" names no service of the inventory; write HOST/SERVICE (flotilla migrate status lists them) or all").ConfigureAwait(false);
+                return null;
+            }
+
+            if (MigrationRunner.Problem(service) is { } problem)
+            {
+                await context.Error.WriteLineAsync($"migrate: {text}: {problem}").ConfigureAwait(false);
+                return null;
+            }
+
+            chosen.Add(service);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return [.. candidates.Where(chosen.Contains)];
+    }
+
+    private static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string runId, string? file, MigrationStepExecutor executor, SchedulerOptions scheduler, LeaseSettings leaseSettings, bool json, CancellationToken cancellationToken)
+    {
+        RunJournal journal;
+        try
+        {
+            journal = await RunJournal.OpenAsync(stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunJournalException e)
+        {
+            await context.Error.WriteLineAsync("migrate: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        await using (journal.ConfigureAwait(false))
+        {
+            if (journal.Info.Operation != "migrate")
+            {
+                await context.Error.WriteLineAsync($"migrate: run {runId} is a {journal.Info.Operation}, not a migration; resume it with flotilla {journal.Info.Operation} --resume").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            var fleet = await InventoryCommands.LoadValidAsync(context, file ?? journal.Info.InventoryPath, cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var done = RunResume.CompletedSteps(journal);
+            var remaining = journal.Plan.Steps.Where(s => s.Host is not null && !done.Contains(s.Id)).Select(s => s.Host!).Distinct(StringComparer.Ordinal);
+            var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("migrate", remaining, leaseSettings) with { RunId = journal.Id }, cancellationToken).ConfigureAwait(false);
+            if (refused is { } code)
+            {
+                return code;
+            }
+
+            await using (lease!.ConfigureAwait(false))
+            {
+                await context.Error.WriteLineAsync($"resuming run {journal.Id}: {done.Count.ToString(CultureInfo.InvariantCulture)} of {journal.Plan.Steps.Length.ToString(CultureInfo.InvariantCulture)} services are done").ConfigureAwait(false);
+                return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, json, "migrating services on", null, done, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
