@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Flotilla.Processes;
 using Flotilla.Tests.Support;
 
@@ -84,6 +85,62 @@ public sealed class MigrateCommandTests
         Assert.Equal("marker-1 274:274 274:274", await media("cat /run/sonarr-data/marker; stat -c %u:%g /run/sonarr-data/marker /run/sonarr-data"));
         Assert.Equal("enabled", await media("systemctl is-enabled sonarr"));
         Assert.Equal("none", await media($"ls {HostState} 2>/dev/null | grep . || echo none"));
+    }
+
+    [LabFact]
+    public async Task A_migration_killed_after_the_unit_stopped_resumes_and_a_rollback_still_gives_the_data_its_first_owner()
+    {
+        using var dir = new TempDirectory();
+        // The container answers only after 5 s: the run is killed while it waits for it.
+        await using var lab = await CliLab.UpAsync(dir.Path, "mr", dir.Write("flotilla.json", Inventory.Replace("@health@", "slow", StringComparison.Ordinal)));
+        var media = await MediaAsync(lab);
+        var state = Path.Combine(dir.Path, "state");
+
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = dir.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "flotilla.dll"), "migrate", "-f", lab.Inventory, "--host-state", HostState, "--state-dir", state, "media/sonarr", "--to", "container"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using (var process = Process.Start(start)!)
+        {
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            try
+            {
+                for (var i = 0; i < 200 && !process.HasExited && await media("systemctl is-active sonarr || true") == "active"; i++)
+                {
+                    await Task.Delay(100);
+                }
+
+                Assert.False(process.HasExited, "the migration ended before the legacy unit stopped");
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+        }
+
+        var run = Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(state, "runs"))));
+        Assert.False(File.Exists(Path.Combine(state, "runs", run, "result.json")), "the killed run finished");
+        Assert.Contains("state=migrating", await media($"cat {HostState}/sonarr"), StringComparison.Ordinal);
+
+        var resumed = await lab.RunAsync("migrate", "--resume", run, "--host-state", HostState, "--state-dir", state);
+
+        Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
+        Assert.Contains("0 of 1 services are done", resumed.Error, StringComparison.Ordinal);
+        Assert.Equal("marker-1 568:568", await media("cat /run/sonarr-data/marker; stat -c %u:%g /run/sonarr-data/marker"));
+        Assert.Equal("running", await media("podman inspect sonarr --format '{{.State.Status}}'"));
+
+        // The record kept the owner from before the first attempt, not what that attempt left.
+        var back = await lab.RunAsync("migrate", "-f", lab.Inventory, "--host-state", HostState, "--state-dir", state, "media/sonarr", "--rollback");
+        Assert.True(back.ExitCode == 0, back.Output + back.Error);
+        Assert.Equal("marker-1 274:274", await media("cat /run/sonarr-data/marker; stat -c %u:%g /run/sonarr-data/marker"));
     }
 
     /// <summary>The lab's host "media" once its legacy sonarr answers, with its data (a marker) owned by the legacy user.</summary>
