@@ -57,6 +57,34 @@ public sealed class ServicePartsValidationTests
     }
 
     [Fact]
+    public async Task A_legacy_part_is_read_and_one_without_a_container_or_with_a_relative_data_directory_is_an_error()
+    {
+        using var dir = new TempDirectory();
+        var fleet = await InventoryLoader.LoadAsync(dir.Write("flotilla.json", """
+            { "hosts": { "media": { "target": "10.0.0.20" } },
+              "services": { "sonarr": { "host": "media", "container": { "image": "lscr.io/linuxserver/sonarr", "volumes": ["/var/lib/sonarr:/config"] },
+                                        "legacy": { "unit": "sonarr.service", "ports": [8989], "dataDir": "/var/lib/sonarr", "user": "sonarr:sonarr" } } } }
+            """), dir.Path);
+        var legacy = fleet.Services[0].Legacy!;
+        Assert.Equal(("sonarr.service", "/var/lib/sonarr", "sonarr:sonarr", "services.sonarr.legacy"), (legacy.Unit, legacy.DataDirectory, legacy.User, legacy.SourcePath));
+        Assert.Equal([8989], legacy.Ports.ToArray());
+        Assert.DoesNotContain(FleetValidator.Validate(fleet), d => d.IsError);
+
+        var diagnostics = await ValidateAsync("""
+            "radarr": { "host": "media", "legacy": { "unit": "radarr.service", "dataDir": "/var/lib/radarr" } },
+            "bazarr": { "host": "media", "container": { "image": "lscr.io/linuxserver/bazarr" }, "legacy": { "unit": "bazarr service", "dataDir": "var/lib/bazarr" } }
+            """);
+
+        Assert.Equal(
+            [
+                ("services.radarr.legacy", "service radarr names a legacy service to migrate from but has no container to migrate to"),
+                ("services.bazarr.legacy.unit", "\"bazarr service\" is not a systemd unit name: letters, digits, and : _ . @ - \\"),
+                ("services.bazarr.legacy.dataDir", "the legacy data directory \"var/lib/bazarr\" of service bazarr is not an absolute path below /"),
+            ],
+            diagnostics.Select(d => (d.Path, d.Message)));
+    }
+
+    [Fact]
     public async Task A_host_s_storage_thresholds_are_read_and_a_bad_one_is_named_with_its_path()
     {
         using var dir = new TempDirectory();
