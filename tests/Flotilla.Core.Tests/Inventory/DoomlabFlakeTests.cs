@@ -69,6 +69,13 @@ public sealed class DoomlabFlakeTests
     {
         using var dir = new TempDirectory();
         NixFixtures.CopyTo(dir, "doomlab");
+        // Before migrating, svr2chng still runs nixarr's NixOS sonarr (nixpkgs' module) beside the
+        // container that replaces it: the two cannot run at once (one port), so the fixture's
+        // deployable fleet does not have it.
+        var configuration = Path.Combine(dir.Path, "machines", "svr2chng", "configuration.nix");
+        File.WriteAllText(configuration, File.ReadAllText(configuration)
+            .Replace("imports = [./../../services/dagger/nixarr.nix];", "imports = [./../../services/dagger/nixarr.nix ./../../modules/servarr.nix];", StringComparison.Ordinal)
+            .Replace("networking.hostName = \"svr2chng\";", "services.sonarr = { enable = true; dataDir = \"/var/lib/nixarr/sonarr\"; };\n  networking.hostName = \"svr2chng\";", StringComparison.Ordinal));
 
         var fleet = await InventoryLoader.LoadAsync(dir.Path, dir.Path);
 

@@ -1,5 +1,5 @@
-# Stand-in for nixpkgs' nixos/modules/services/misc/servarr/sonarr.nix (what nixarr turns on):
-# its options as nixpkgs declares them, and the unit it makes.
+# Stand-in for nixpkgs' nixos/modules/services/misc/servarr/sonarr.nix (what nixarr turns on), for the
+# tests that put it beside the container sonarr: its options as nixpkgs declares them, and its unit.
 { config, lib, ... }:
 let
   inherit (lib) mkOption types;
