@@ -130,7 +130,8 @@ public sealed class MigrateCommandTests
         Assert.False(File.Exists(Path.Combine(state, "runs", run, "result.json")), "the killed run finished");
         Assert.Contains("state=migrating", await media($"cat {HostState}/sonarr"), StringComparison.Ordinal);
 
-        var resumed = await lab.RunAsync("migrate", "--resume", run, "--host-state", HostState, "--state-dir", state);
+        // The run's own --host-state (not the default) is where its record is.
+        var resumed = await lab.RunAsync("migrate", "--resume", run, "--state-dir", state);
 
         Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
         Assert.Contains("0 of 1 services are done", resumed.Error, StringComparison.Ordinal);

@@ -51,12 +51,15 @@ internal static class MigrateCommand
             }
 
             var stateDirectory = parse.GetValue(state)!;
-            var executor = new MigrationStepExecutor(null, new MigrationOptions { HostStateDirectory = parse.GetValue(hostState)! });
             var scheduler = new SchedulerOptions { Parallel = 1 };
             if (resumed is not null)
             {
-                return await ResumeAsync(context, stateDirectory, resumed, parse.GetValue(file), executor, scheduler, leaseSettings, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+                // The run's own settings, unless the command line names others.
+                var given = parse.GetResult(hostState) is { Implicit: false } ? parse.GetValue(hostState) : null;
+                return await ResumeAsync(context, stateDirectory, resumed, parse.GetValue(file), given, scheduler, leaseSettings, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
             }
+
+            var executor = new MigrationStepExecutor(null, new MigrationOptions { HostStateDirectory = parse.GetValue(hostState)! });
 
             var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
             if (fleet is null)
@@ -194,7 +197,7 @@ internal static class MigrateCommand
         return [.. candidates.Where(chosen.Contains)];
     }
 
-    private static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string runId, string? file, MigrationStepExecutor executor, SchedulerOptions scheduler, LeaseSettings leaseSettings, bool json, CancellationToken cancellationToken)
+    private static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string runId, string? file, string? hostState, SchedulerOptions scheduler, LeaseSettings leaseSettings, bool json, CancellationToken cancellationToken)
     {
         RunJournal journal;
         try
@@ -221,6 +224,8 @@ internal static class MigrateCommand
                 return ExitCodes.InvalidInput;
             }
 
+            hostState ??= journal.Info.Options.GetValueOrDefault("host-state") ?? new MigrationOptions().HostStateDirectory;
+            var executor = new MigrationStepExecutor(null, new MigrationOptions { HostStateDirectory = hostState });
             var done = RunResume.CompletedSteps(journal);
             var remaining = journal.Plan.Steps.Where(s => s.Host is not null && !done.Contains(s.Id)).Select(s => s.Host!).Distinct(StringComparer.Ordinal);
             var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("migrate", remaining, leaseSettings) with { RunId = journal.Id }, cancellationToken).ConfigureAwait(false);
