@@ -214,7 +214,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
 
         if (run.UpToDate)
         {
-            return StepResult.Succeeded($"{host.Name} already runs {closure.SystemPath}; nothing to activate");
+            return StepResult.Succeeded($"{host.Name} already runs {closure.SystemPath}; nothing to activate") with { Changed = false, Closure = closure.SystemPath };
         }
 
         var goal = options.GoalNameFor(host);
@@ -234,11 +234,11 @@ public sealed partial class DeployStepExecutor : IStepExecutor
                 return StepResult.RolledBack($"activate:{host.Name}: {PlatformActivation.Describe(host.Platform, goal == StrategyActivation.Switch ? StrategyActivation.Test : goal)} exited with {outcome.Status}; {host.Name} is back on its previous generation\n{outcome.Tail()}");
             case "pending" when outcome.Status == 0:
                 run.ActivationDirectory = outcome.Directory;
-                return StepResult.Succeeded($"activated {closure.SystemPath}; waiting for health checks to confirm within {options.ConfirmTimeout.TotalSeconds:0} s");
+                return StepResult.Succeeded($"activated {closure.SystemPath}; waiting for health checks to confirm within {options.ConfirmTimeout.TotalSeconds:0} s") with { Changed = true, Closure = closure.SystemPath };
             case "confirmed":
                 return StepResult.Succeeded(goal == "boot" && options.Goal == ActivationGoal.Switch
                     ? $"boot: {closure.SystemPath} is the boot default; {host.Name} (strategy recreate) runs it after its next reboot"
-                    : $"{goal}: {closure.SystemPath}");
+                    : $"{goal}: {closure.SystemPath}") with { Changed = true, Closure = closure.SystemPath };
             case "died" when await RunsAsync(host, closure.SystemPath, cancellationToken).ConfigureAwait(false):
                 // The watchdog is gone after switching: nothing will roll this host back or confirm it.
                 return StepResult.NeedsAttention(

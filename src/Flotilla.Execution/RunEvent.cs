@@ -27,7 +27,9 @@ public enum RunEventState
 /// One change of a step's state. As a JSON line (<c>--json</c>, and <c>events.jsonl</c> in the run
 /// directory): <c>{"time": "2026-11-22T14:30:05.123Z", "host": "web01", "step": "activate:web01",
 /// "kind": "activate", "state": "started", "message": null}</c>; <c>host</c> is null for fleet-wide
-/// steps (gates, Terraform). Immutable.
+/// steps (gates, Terraform). A step that ended may say, typed, whether it changed its host
+/// (<c>"changed": false</c>: it already ran the closure) and the closure it left it on
+/// (<c>"closure"</c>); both are left out when it does not. Immutable.
 /// </summary>
 public sealed record RunEvent(
     [property: JsonConverter(typeof(UtcTimeJsonConverter))] DateTimeOffset Time,
@@ -35,7 +37,9 @@ public sealed record RunEvent(
     string Step,
     string Kind,
     RunEventState State,
-    string? Message)
+    string? Message,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Changed = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Closure = null)
 {
     /// <summary>The event as one line of JSON, without the line break.</summary>
     public string ToJsonLine() => JsonSerializer.Serialize(this, RunJsonContext.Default.RunEvent);

@@ -36,7 +36,7 @@ public sealed record RunResult(
 /// journal read back means the orchestrator stopped while the step ran (<see cref="Interrupted"/>).
 /// <see cref="StepState.Pending"/> means no event was written for it. Immutable.
 /// </summary>
-public sealed record JournaledStep(string Id, StepState State, string? Message, DateTimeOffset? Started, DateTimeOffset? Finished)
+public sealed record JournaledStep(string Id, StepState State, string? Message, DateTimeOffset? Started, DateTimeOffset? Finished, bool? Changed = null, string? Closure = null)
 {
     public bool Interrupted => State == StepState.Running;
 }

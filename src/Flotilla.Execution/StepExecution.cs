@@ -22,9 +22,19 @@ public enum StepState
     NeedsAttention,
 }
 
-/// <summary>How a step ended, with a message for a person (the reason, the failing command's last lines).</summary>
+/// <summary>
+/// How a step ended, with a message for a person (the reason, the failing command's last lines),
+/// and what the engine reads instead of the message: whether the step changed its host and the
+/// closure it left the host on.
+/// </summary>
 public sealed record StepResult(StepState State, string? Message = null)
 {
+    /// <summary>True when the step changed its host, false when there was nothing to do (the host already ran its closure); null when the step does not say.</summary>
+    public bool? Changed { get; init; }
+
+    /// <summary>The system closure the step left the host on (activation), or null.</summary>
+    public string? Closure { get; init; }
+
     public static StepResult Succeeded(string? message = null) => new(StepState.Succeeded, message);
     public static StepResult Failed(string message) => new(StepState.Failed, message);
     public static StepResult RolledBack(string message) => new(StepState.RolledBack, message);

@@ -29,6 +29,29 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Whether_a_step_changed_its_host_and_its_closure_are_journaled_typed_and_read_back()
+    {
+        var fleet = Fleets.Of(Fleets.Host("db"), Fleets.Host("web", null, "db"));
+        var executor = new ScriptedExecutor()
+            .Ends("activate:db", StepResult.Succeeded("db already runs /nix/store/aaa-system") with { Changed = false, Closure = "/nix/store/aaa-system" })
+            .Ends("activate:web", StepResult.Succeeded("switch") with { Changed = true, Closure = "/nix/store/bbb-system" });
+        var (summary, written) = await Fleets.RunAsync(_state, fleet, executor);
+        await written.DisposeAsync();
+
+        await using var journal = await RunJournal.OpenAsync(_state.Path, summary.RunId);
+
+        var steps = journal.Steps.ToDictionary(s => s.Id);
+        Assert.Equal((false, "/nix/store/aaa-system"), (steps["activate:db"].Changed, steps["activate:db"].Closure));
+        Assert.Equal((true, "/nix/store/bbb-system"), (steps["activate:web"].Changed, steps["activate:web"].Closure));
+        Assert.Equal((null, null), (steps["verify:db"].Changed, steps["verify:db"].Closure));
+        Assert.Equal(summary.Steps.Select(s => (s.Id, s.Changed, s.Closure)), journal.Steps.Select(s => (s.Id, s.Changed, s.Closure)));
+        // Events that say nothing of it keep their JSON as it was.
+        var lines = await File.ReadAllLinesAsync(Path.Combine(journal.RunDirectory, RunJournal.EventsFile));
+        Assert.Contains(lines, l => l.Contains("\"step\":\"activate:db\"", StringComparison.Ordinal) && l.EndsWith("\"changed\":false,\"closure\":\"/nix/store/aaa-system\"}", StringComparison.Ordinal));
+        Assert.All(lines.Where(l => l.Contains("\"step\":\"verify:", StringComparison.Ordinal)), l => Assert.DoesNotContain("changed", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Runs_list_with_their_counts_and_status_oldest_first()
     {
         var fleet = Fleets.Of(Fleets.Host("a"));

@@ -141,13 +141,13 @@ internal static class DeployRunner
         }
     }
 
-    /// <summary>Hosts the run gave a new system: verified, and not skipped as already on their closure.</summary>
+    /// <summary>Hosts the run gave a new system: verified, and whose activation changed them (not already on their closure).</summary>
     public static ImmutableArray<string> DeployedHosts(RunSummary summary) =>
     [
         .. summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.Host is not null && s.State == StepState.Succeeded)
             .Select(s => s.Host!)
             .Where(h => summary.Steps.FirstOrDefault(s => s.Host == h && s.Kind == StepKinds.Activate) is { State: StepState.Succeeded } activate
-                && activate.Message?.Contains("nothing to activate", StringComparison.Ordinal) != true)
+                && activate.Changed != false)
             .Distinct(),
     ];
 
