@@ -118,7 +118,7 @@ internal static class DeployCommand
 
             request = request with { Lease = lease };
             return parse.GetValue(resume) is { } runId
-                ? await DeployRunner.ResumeAsync(context, stateDirectory, runId, request, cancellationToken).ConfigureAwait(false)
+                ? await DeployRunner.ResumeAsync(context, stateDirectory, runId, request, Given(parse, goal, confirm, parallel, failFast, batch, maxFail, force), cancellationToken).ConfigureAwait(false)
                 : await DeployRunner.StartAsync(context, stateDirectory, request, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -164,4 +164,8 @@ internal static class DeployCommand
             return Math.Max(deployed, rebooted);
         }
     }
+
+    /// <summary>The options the command line names (without their dashes), as opposed to their defaults.</summary>
+    private static HashSet<string> Given(ParseResult parse, params Option[] options) =>
+        [.. options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name.TrimStart('-'))];
 }

@@ -85,7 +85,7 @@ internal static class DeployRunner
     }
 
     /// <summary>Continues a stopped run under a new lease on the hosts it still has steps to run on.</summary>
-    public static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string runId, DeployRequest request, CancellationToken cancellationToken)
+    public static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string runId, DeployRequest request, IReadOnlySet<string> given, CancellationToken cancellationToken)
     {
         RunJournal journal;
         try
@@ -106,6 +106,7 @@ internal static class DeployRunner
                 return ExitCodes.InvalidInput;
             }
 
+            request = WithRunOptions(request, journal.Info.Options, given);
             var done = RunResume.CompletedSteps(journal);
             var remaining = journal.Plan.Steps.Where(s => s.Host is not null && !done.Contains(s.Id)).Select(s => s.Host!).Distinct(StringComparer.Ordinal);
             var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("deploy", remaining, request.Lease) with { RunId = journal.Id }, cancellationToken).ConfigureAwait(false);
@@ -153,6 +154,57 @@ internal static class DeployRunner
 
     public static ImmutableArray<string> Describe(Selection selection) =>
         [.. selection.On, .. selection.Services.Select(s => "--service " + s), .. selection.WithDependents ? ["--with-dependents"] : Array.Empty<string>()];
+
+    /// <summary>
+    /// A resumed run goes on with the settings it was started with (its journal's options: goal,
+    /// confirm timeout, parallelism, fail-fast, batch size, max-fail, force), except those the
+    /// command line names again (<paramref name="given"/>, option names without dashes).
+    /// </summary>
+    public static DeployRequest WithRunOptions(DeployRequest request, IReadOnlyDictionary<string, string> recorded, IReadOnlySet<string> given)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(recorded);
+        ArgumentNullException.ThrowIfNull(given);
+        string? Recorded(string name) => given.Contains(name) ? null : recorded.GetValueOrDefault(name);
+        var options = request.Options;
+        var scheduler = request.Scheduler;
+        if (Recorded("goal") is { } goal && Enum.TryParse<ActivationGoal>(goal.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var parsedGoal))
+        {
+            options = options with { Goal = parsedGoal };
+        }
+
+        if (Recorded("confirm-timeout") is { } confirm && Durations.TryParse(confirm, out var timeout) && timeout > TimeSpan.Zero)
+        {
+            options = options with { ConfirmTimeout = timeout };
+        }
+
+        if (Recorded("force") is { } force)
+        {
+            options = options with { Force = force == "true" };
+        }
+
+        if (Recorded("parallel") is { } parallel && int.TryParse(parallel, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0)
+        {
+            scheduler = scheduler with { Parallel = count };
+        }
+
+        if (Recorded("fail-fast") is { } failFast)
+        {
+            scheduler = scheduler with { FailFast = failFast == "true" };
+        }
+
+        if (Recorded("batch-size") is { } batch)
+        {
+            scheduler = scheduler with { BatchSize = BatchSize.TryParse(batch, out var size) ? size : null };
+        }
+
+        if (Recorded("max-fail") is { } maxFail)
+        {
+            scheduler = scheduler with { MaxFailPercent = double.TryParse(maxFail, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) ? percent : null };
+        }
+
+        return request with { Options = options, Scheduler = scheduler };
+    }
 
     private static ImmutableSortedDictionary<string, string> Options(DeployRequest request) => ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
     {
