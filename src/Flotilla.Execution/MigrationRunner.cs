@@ -118,6 +118,7 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
 
     private readonly DeployOptions options = options ?? new DeployOptions();
     private readonly MigrationOptions migration = migration ?? new MigrationOptions();
+    private readonly SshTransport ssh = new((options ?? new DeployOptions()).Ssh);
 
     /// <summary>The services that have a legacy twin, the selected ones (or all), in dependency order.</summary>
     public static IReadOnlyList<Service> Candidates(Fleet fleet, IReadOnlyList<Host> hosts, IReadOnlyCollection<string> services) =>
@@ -128,17 +129,16 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(services);
-        var ssh = new SshTransport(options.Ssh);
         var statuses = new List<MigrationStatus>();
         foreach (var service in services)
         {
-            statuses.Add(await StatusAsync(ssh, fleet.FindHost(service.Host)!, service, cancellationToken).ConfigureAwait(false));
+            statuses.Add(await StatusAsync(fleet.FindHost(service.Host)!, service, cancellationToken).ConfigureAwait(false));
         }
 
         return statuses;
     }
 
-    private async Task<MigrationStatus> StatusAsync(SshTransport ssh, Host host, Service service, CancellationToken cancellationToken)
+    private async Task<MigrationStatus> StatusAsync(Host host, Service service, CancellationToken cancellationToken)
     {
         var legacy = service.Legacy!;
         var target = ContainerData(service);
@@ -211,7 +211,6 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
         var legacy = service.Legacy!;
         var data = legacy.DataDirectory!;
         var target = ContainerData(service)!;
-        var ssh = new SshTransport(options.Ssh);
         async Task<RemoteResult> RunAsync(string script, params string[] arguments) =>
             await ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, output, cancellationToken).ConfigureAwait(false);
 
@@ -270,11 +269,10 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
         }
 
         var host = fleet.FindHost(service.Host)!;
-        var ssh = new SshTransport(options.Ssh);
         async Task<RemoteResult> RunAsync(string script, params string[] arguments) =>
             await ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, output, cancellationToken).ConfigureAwait(false);
 
-        var status = await StatusAsync(ssh, host, service, cancellationToken).ConfigureAwait(false);
+        var status = await StatusAsync(host, service, cancellationToken).ConfigureAwait(false);
         if (status.Problem is { } unreachable)
         {
             return StepResult.Failed(unreachable);
@@ -323,7 +321,6 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
 
     private async Task<string?> StartAndGateAsync(Host host, string unit, string owner, IReadOnlyList<HealthCheck> checks, Action<string> output, CancellationToken cancellationToken)
     {
-        var ssh = new SshTransport(options.Ssh);
         if (await ssh.RunCommandAsync(host.Target, RemoteShell.Script(UnitsScript, "start", unit), null, output, cancellationToken).ConfigureAwait(false) is { Succeeded: false } started)
         {
             return $"starting {unit} failed (exit {started.ExitCode}): {started.Tail(2)}";
