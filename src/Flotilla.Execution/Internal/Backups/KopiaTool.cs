@@ -127,8 +127,13 @@ internal sealed class KopiaTool : IBackupTool
     public async Task<ToolOutcome> VerifyAsync(BackupSession session, string snapshot, string scratch, CancellationToken cancellationToken)
     {
         var verified = await session.RunAsync(VerifyScript, [.. Repository(session), snapshot, scratch, VerifyFilesPercent.ToString(CultureInfo.InvariantCulture)], true, cancellationToken).ConfigureAwait(false);
-        return verified.Succeeded ? ToolOutcome.Ok(snapshot, verified.Tail(1)) : ToolOutcome.Failed(verified.Tail(2));
+        return verified.Succeeded ? ToolOutcome.Ok(snapshot, Said(verified)) : ToolOutcome.Failed(Said(verified) + (LastLine(verified.Error) is { } error ? $" ({error})" : ""));
     }
+
+    /// <summary>What the script itself said last (kopia logs to stderr, which comes after it in a tail).</summary>
+    private static string Said(RemoteResult result) => LastLine(result.Output) ?? result.Tail(1);
+
+    private static string? LastLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
 
     public async Task<ToolOutcome> MarkVerifiedAsync(BackupSession session, string snapshot, CancellationToken cancellationToken)
     {
