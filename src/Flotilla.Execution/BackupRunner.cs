@@ -1,78 +1,38 @@
-using System.Globalization;
-using System.Text.Json;
 using Flotilla.Execution.Internal;
+using Flotilla.Execution.Internal.Backups;
 using Flotilla.Inventory;
 
 namespace Flotilla.Execution;
 
-/// <summary>How one service's backup ended: its snapshot, whether restic verified it, and what retention removed.</summary>
+/// <summary>How one service's backup ended: its snapshot, whether it was verified, and what retention removed.</summary>
 public sealed record BackupResult(string Host, string Service, bool Succeeded, string? Snapshot, bool Verified, int Removed, string Message);
 
-/// <summary>One snapshot of a service, as <c>flotilla backup list</c> shows it.</summary>
-public sealed record BackupSnapshot(string Host, string Service, string Id, DateTimeOffset Time, bool Verified, IReadOnlyList<string> Paths);
+/// <summary>One snapshot of a service, as <c>flotilla backup list</c> shows it; <see cref="Size"/> in bytes, null when the tool did not say.</summary>
+public sealed record BackupSnapshot(string Host, string Service, string Id, DateTimeOffset Time, bool Verified, IReadOnlyList<string> Paths)
+{
+    public long? Size { get; init; }
+}
 
 /// <summary>
-/// Service-aware backups with restic on the service's host, over ssh (constant scripts, every
-/// inventory value a positional argument): in dependency order; a service whose backup says
+/// Service-aware backups with restic or kopia on the service's host, over ssh (constant scripts,
+/// every inventory value a positional argument): in dependency order; a service whose backup says
 /// <c>stop</c> has its dependents on the host stopped first, then itself; its <c>before</c> hook;
-/// <c>restic backup</c> (the repository made when it does not exist yet); its <c>after</c> hook;
-/// the service and then its dependents started again and health-gated; then the snapshot is
-/// verified (<c>restic check</c> and a test restore of one of its files into a scratch directory,
-/// its size compared), tagged <c>verified</c>, and only then is retention applied, to verified
-/// snapshots only. The repository password is a file on the host (<c>passwordFile</c>, or the
-/// <c>passwordKey</c> key's file): restic reads it, it is never an argument. Thread safe.
+/// the snapshot; its <c>after</c> hook; the service and then its dependents started again and
+/// health-gated; then the snapshot is verified (the tool's check and a test restore of one of its
+/// files into a scratch directory, its size compared), marked verified, and only then is
+/// retention applied, to the service's verified snapshots only. The repository password is a
+/// file on the host (<c>passwordFile</c>, or the <c>passwordKey</c> key's file): the tool reads
+/// it there, it is never an argument. What differs per tool is in
+/// <c>Internal/Backups</c> (one class per tool). Thread safe.
 /// </summary>
 public sealed class BackupRunner(DeployOptions? options = null)
 {
-    private const string Restic = """
-        export RESTIC_REPOSITORY="$1" RESTIC_PASSWORD_FILE="$2"
-        shift 2
-        """;
-
-    // $1 repository, $2 password file, $3 service tag, then restic backup's arguments.
-    private const string BackupScript = Restic + "\n" + """
-        tag=$1
+    // $1 suffix, then the paths: each moved aside (kept) before a restore puts the snapshot's in its place.
+    private const string AsideScript = """
+        suffix=$1
         shift
-        restic cat config >/dev/null 2>&1 || restic init >/dev/null || exit 1
-        exec restic backup --json --tag flotilla --tag "$tag" "$@"
-        """;
-
-    // $1 repository, $2 password file, $3 snapshot, $4 scratch directory: restic check, then one
-    // file of the snapshot restored and its size compared with the snapshot's record of it.
-    private const string VerifyScript = Restic + "\n" + """
-        snapshot=$1 scratch=$2
-        restic check >/dev/null || { echo "restic check failed"; exit 1; }
-        line=$(restic ls --json "$snapshot" | grep '"type":"file"' | head -n 1)
-        [ -n "$line" ] || { echo "verified: the snapshot holds no file to restore"; exit 0; }
-        path=$(printf '%s' "$line" | sed 's/.*"path":"\([^"]*\)".*/\1/')
-        size=$(printf '%s' "$line" | sed 's/.*"size":\([0-9]*\).*/\1/')
-        rm -rf "$scratch"
-        trap 'rm -rf "$scratch"' EXIT
-        restic restore "$snapshot" --target "$scratch" --include "$path" >/dev/null || { echo "the test restore of $path failed"; exit 1; }
-        got=$(stat -c %s "$scratch$path" 2>/dev/null)
-        [ "$got" = "$size" ] || { echo "the test restore of $path has $got bytes, not $size"; exit 1; }
-        restic tag --add verified "$snapshot" >/dev/null || exit 1
-        echo "verified: restic check passed and $path ($size bytes) restored"
-        """;
-
-    // $1 repository, $2 password file, $3 service tag, then --keep-* arguments.
-    private const string ForgetScript = Restic + "\n" + """
-        tag=$1
-        shift
-        exec restic forget --json --prune --tag "$tag,verified" "$@"
-        """;
-
-    // $1 repository, $2 password file, $3 snapshot, $4 suffix for the kept data, then the paths:
-    // each path moved aside (kept), then the snapshot's copy of it restored in its place.
-    private const string RestoreScript = Restic + "\n" + """
-        snapshot=$1 suffix=$2
-        shift 2
         for path; do
           if [ -e "$path" ]; then mv -- "$path" "$path$suffix" || exit 1; fi
-        done
-        for path; do
-          restic restore "$snapshot" --target / --include "$path" >/dev/null || { echo "restic restore of $path from $snapshot failed"; exit 1; }
-          [ -e "$path" ] || mkdir -p -- "$path"
         done
         """;
 
@@ -85,15 +45,6 @@ public sealed class BackupRunner(DeployOptions? options = null)
           if [ "$action" = back ]; then rm -rf -- "$path" && mv -- "$path$suffix" "$path" || exit 1
           else rm -rf -- "$path$suffix" || exit 1; fi
         done
-        """;
-
-    // $1 repository, $2 password file, $3 target directory, $4 snapshot.
-    private const string RestoreToScript = Restic + "\n" + """
-        exec restic restore "$2" --target "$1"
-        """;
-
-    private const string SnapshotsScript = Restic + "\n" + """
-        exec restic snapshots --json --tag "$1"
         """;
 
     private const string UnitsScript = """
@@ -132,29 +83,15 @@ public sealed class BackupRunner(DeployOptions? options = null)
         var snapshots = new List<BackupSnapshot>();
         foreach (var service in services)
         {
-            var backup = service.Backup!;
             if (Problem(fleet, service) is not null)
             {
                 continue;
             }
 
-            var result = await ssh.RunCommandAsync(fleet.FindHost(service.Host)!.Target, RemoteShell.Script(SnapshotsScript, backup.Repository!, PasswordFile(fleet, service)!, Tag(service)), null, null, cancellationToken).ConfigureAwait(false);
-            if (!result.Succeeded || result.Output.IndexOf('[', StringComparison.Ordinal) is var start && start < 0)
+            var session = new BackupSession(ssh, fleet.FindHost(service.Host)!, service, PasswordFile(fleet, service)!, _ => { });
+            if (await Tool(service).ListAsync(session, cancellationToken).ConfigureAwait(false) is { } listed)
             {
-                continue;
-            }
-
-            using var json = JsonDocument.Parse(result.Output[start..]);
-            foreach (var item in json.RootElement.EnumerateArray())
-            {
-                var tags = item.TryGetProperty("tags", out var t) ? t.EnumerateArray().Select(e => e.GetString()).ToList() : [];
-                snapshots.Add(new BackupSnapshot(
-                    service.Host,
-                    service.Name,
-                    item.GetProperty("short_id").GetString()!,
-                    DateTimeOffset.Parse(item.GetProperty("time").GetString()!, CultureInfo.InvariantCulture),
-                    tags.Contains("verified"),
-                    [.. item.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!)]));
+                snapshots.AddRange(listed);
             }
         }
 
@@ -186,7 +123,6 @@ public sealed class BackupRunner(DeployOptions? options = null)
         }
 
         var backup = service.Backup;
-        var password = PasswordFile(fleet, service)!;
         if (snapshot is null)
         {
             var verified = (await ListAsync(fleet, [service], cancellationToken).ConfigureAwait(false)).Where(s => s.Verified).OrderBy(s => s.Time).LastOrDefault();
@@ -199,15 +135,17 @@ public sealed class BackupRunner(DeployOptions? options = null)
         }
 
         var ssh = new SshTransport(options.Ssh);
+        var tool = Tool(service);
+        var session = new BackupSession(ssh, host, service, PasswordFile(fleet, service)!, output);
         async Task<RemoteResult> RunAsync(string script, params string[] arguments) =>
-            await ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, output, cancellationToken).ConfigureAwait(false);
+            await session.RunAsync(script, arguments, true, cancellationToken).ConfigureAwait(false);
 
         if (target is not null)
         {
-            var copied = await RunAsync(RestoreToScript, backup.Repository!, password, target, snapshot);
+            var copied = await tool.RestoreToAsync(session, snapshot, target, cancellationToken).ConfigureAwait(false);
             return copied.Succeeded
                 ? new BackupResult(host.Name, service.Name, true, snapshot, false, 0, $"snapshot {snapshot} restored into {target} on {host.Name}; the service was not touched")
-                : new BackupResult(host.Name, service.Name, false, snapshot, false, 0, $"restic restore into {target} failed (exit {copied.ExitCode}): {copied.Tail(2)}");
+                : new BackupResult(host.Name, service.Name, false, snapshot, false, 0, copied.Message);
         }
 
         var quiesced = (IReadOnlyList<Service>)[.. Dependents(fleet, service).Reverse(), service];
@@ -221,8 +159,13 @@ public sealed class BackupRunner(DeployOptions? options = null)
         }
 
         output($"restoring {string.Join(", ", backup.Paths)} from snapshot {snapshot} (the data from before kept beside it)");
-        var restored = await RunAsync(RestoreScript, [backup.Repository!, password, snapshot, suffix, .. backup.Paths]);
-        string? failure = restored.Succeeded ? null : $"the restore failed (exit {restored.ExitCode}): {restored.Tail(2)}";
+        var aside = await RunAsync(AsideScript, [suffix, .. backup.Paths]);
+        string? failure = aside.Succeeded ? null : $"moving the data from before aside failed (exit {aside.ExitCode}): {aside.Tail(2)}";
+        if (failure is null && await tool.RestoreAsync(session, snapshot, cancellationToken).ConfigureAwait(false) is { Succeeded: false } restored)
+        {
+            failure = restored.Message;
+        }
+
         if (failure is null)
         {
             failure = await StartAndGateAsync(host, starting, RunAsync, output, cancellationToken).ConfigureAwait(false);
@@ -271,19 +214,14 @@ public sealed class BackupRunner(DeployOptions? options = null)
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(service);
         var backup = service.Backup!;
-        if (backup.Tool != "restic")
+        if (BackupTools.For(backup.Tool) is not { } tool)
         {
-            return $"its backup tool is {backup.Tool}; flotilla backup drives restic (kopia's driver is not built yet)";
+            return $"its backup tool is {backup.Tool}; flotilla backup drives restic and kopia";
         }
 
-        if (backup.Repository is null)
+        if (tool.Problem(backup) is { } problem)
         {
-            return "its backup names no repository: set backup.repository (a path or a restic repository URL on its host)";
-        }
-
-        if (backup.Paths.IsEmpty)
-        {
-            return "its backup names no paths: set backup.paths";
+            return problem;
         }
 
         return PasswordFile(fleet, service) is null ? "its backup names no password: set backup.passwordFile (a file on its host) or backup.passwordKey (one of the host's keys)" : null;
@@ -297,11 +235,12 @@ public sealed class BackupRunner(DeployOptions? options = null)
             return new BackupResult(host.Name, service.Name, false, null, false, 0, problem);
         }
 
-        var password = PasswordFile(fleet, service)!;
+        var tool = Tool(service);
+        var session = new BackupSession(ssh, host, service, PasswordFile(fleet, service)!, output);
         // The service and the services of its host that need it, stopped dependents first.
         var quiesced = backup.Stop ? [.. Dependents(fleet, service).Reverse(), service] : (IReadOnlyList<Service>)[];
         async Task<RemoteResult> RunAsync(string script, params string[] arguments) =>
-            await ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, output, cancellationToken).ConfigureAwait(false);
+            await session.RunAsync(script, arguments, true, cancellationToken).ConfigureAwait(false);
 
         string? snapshot = null;
         string? failure = null;
@@ -323,9 +262,9 @@ public sealed class BackupRunner(DeployOptions? options = null)
 
             if (failure is null)
             {
-                var made = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(BackupScript, [backup.Repository!, password, Tag(service), .. backup.Exclude.Select(e => "--exclude=" + e), "--", .. backup.Paths]), null, null, cancellationToken).ConfigureAwait(false);
-                snapshot = made.Succeeded ? SnapshotOf(made.Output) : null;
-                failure = snapshot is null ? $"restic backup failed (exit {made.ExitCode}): {made.Tail(3)}" : null;
+                var made = await tool.BackupAsync(session, cancellationToken).ConfigureAwait(false);
+                snapshot = made.Value;
+                failure = made.Succeeded ? null : made.Message;
                 if (snapshot is not null)
                 {
                     output("snapshot " + snapshot);
@@ -367,30 +306,32 @@ public sealed class BackupRunner(DeployOptions? options = null)
         }
 
         var scratch = "/tmp/flotilla-restore-test-" + snapshot;
-        var verified = await RunAsync(VerifyScript, backup.Repository!, password, snapshot!, scratch);
-        if (!verified.Succeeded)
+        var verified = await tool.VerifyAsync(session, snapshot!, scratch, cancellationToken).ConfigureAwait(false);
+        if (verified.Succeeded && await tool.MarkVerifiedAsync(session, snapshot!, cancellationToken).ConfigureAwait(false) is { Succeeded: false } marked)
         {
-            return new BackupResult(host.Name, service.Name, false, snapshot, false, 0, $"snapshot {snapshot} was not verified, so no retention was applied: {verified.Tail(2)}");
+            verified = marked;
         }
 
-        var keep = Keep(backup);
-        var removed = 0;
-        if (keep.Count > 0)
+        if (!verified.Succeeded)
         {
-            var forgot = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(ForgetScript, [backup.Repository!, password, Tag(service), .. keep]), null, null, cancellationToken).ConfigureAwait(false);
-            if (!forgot.Succeeded)
-            {
-                return new BackupResult(host.Name, service.Name, false, snapshot, true, 0, $"snapshot {snapshot} is verified; applying retention failed (exit {forgot.ExitCode}): {forgot.Tail(2)}");
-            }
+            return new BackupResult(host.Name, service.Name, false, snapshot, false, 0, $"snapshot {snapshot} was not verified, so no retention was applied: {verified.Message}");
+        }
 
-            removed = Removed(forgot.Output);
+        var removed = 0;
+        if (Retention.Applies(backup))
+        {
+            (removed, var retentionFailure) = await tool.ApplyRetentionAsync(session, cancellationToken).ConfigureAwait(false);
+            if (retentionFailure is not null)
+            {
+                return new BackupResult(host.Name, service.Name, false, snapshot, true, 0, $"snapshot {snapshot} is verified; {retentionFailure}");
+            }
         }
 
         return new BackupResult(host.Name, service.Name, true, snapshot, true, removed,
-            $"snapshot {snapshot} verified ({verified.Tail(1)})" + (keep.Count > 0 ? $"; retention removed {removed} older verified snapshot(s)" : ""));
+            $"snapshot {snapshot} verified ({verified.Message})" + (Retention.Applies(backup) ? $"; retention removed {removed} older verified snapshot(s)" : ""));
     }
 
-    private static string Tag(Service service) => "service=" + service.Name;
+    private static IBackupTool Tool(Service service) => BackupTools.For(service.Backup!.Tool)!;
 
     private static string Unit(Service service) =>
         service.Container is not null ? "podman-" + ContainerRun.NameOf(service) + ".service"
@@ -399,56 +340,6 @@ public sealed class BackupRunner(DeployOptions? options = null)
     private static string? PasswordFile(Fleet fleet, Service service) =>
         service.Backup!.PasswordFile
         ?? (service.Backup.PasswordKey is { } name && fleet.FindHost(service.Host)?.Keys.FirstOrDefault(k => k.Name == name) is { } key ? key.DestDir.TrimEnd('/') + "/" + key.Name : null);
-
-    private static List<string> Keep(BackupSpec backup)
-    {
-        var keep = new List<string>();
-        foreach (var (flag, count) in new[] { ("--keep-daily", backup.KeepDaily), ("--keep-weekly", backup.KeepWeekly), ("--keep-monthly", backup.KeepMonthly) })
-        {
-            if (count is { } n)
-            {
-                keep.Add(flag);
-                keep.Add(n.ToString(CultureInfo.InvariantCulture));
-            }
-        }
-
-        return keep;
-    }
-
-    /// <summary>restic backup --json's summary line: its snapshot id.</summary>
-    internal static string? SnapshotOf(string output)
-    {
-        foreach (var line in output.Split('\n').Reverse())
-        {
-            if (line.Contains("\"message_type\":\"summary\"", StringComparison.Ordinal))
-            {
-                using var json = JsonDocument.Parse(line);
-                return json.RootElement.TryGetProperty("snapshot_id", out var id) ? id.GetString()?[..8] : null;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>restic forget --json: how many snapshots it removed (its JSON is one line; prune's progress follows it).</summary>
-    internal static int Removed(string output)
-    {
-        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith('['));
-        if (line is null)
-        {
-            return 0;
-        }
-
-        try
-        {
-            using var json = JsonDocument.Parse(line);
-            return json.RootElement.EnumerateArray().Sum(group => group.TryGetProperty("remove", out var remove) && remove.ValueKind == JsonValueKind.Array ? remove.GetArrayLength() : 0);
-        }
-        catch (JsonException)
-        {
-            return 0;
-        }
-    }
 
     /// <summary>The services of <paramref name="service"/>'s host that need it, directly or not, in dependency order.</summary>
     private static IReadOnlyList<Service> Dependents(Fleet fleet, Service service)

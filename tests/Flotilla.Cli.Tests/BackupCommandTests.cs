@@ -57,6 +57,11 @@ public sealed class BackupCommandTests
         var list = await lab.RunAsync("backup", "list", "-f", lab.Inventory);
         Assert.Equal(2, list.Output.Split('\n').Count(l => l.StartsWith("media ", StringComparison.Ordinal) && l.Contains("/run/app-data", StringComparison.Ordinal)));
         Assert.Single(list.Output.Split('\n'), l => l.StartsWith("media ", StringComparison.Ordinal) && l.Contains(" yes ", StringComparison.Ordinal));
+        // Each snapshot's size: the bytes of the files it holds (restic 0.14's stats, restore-size); the data did not change since.
+        var bytes = long.Parse(await SshAsync("find /run/app-data -type f -printf '%s\\n' | awk '{ s += $1 } END { print s + 0 }'"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(bytes >= 9, $"{bytes} bytes in /run/app-data");
+        Assert.Equal(2, list.Output.Split('\n').Count(l => l.StartsWith("media ", StringComparison.Ordinal) && l.Contains($" {Flotilla.Contracts.StorageUsage.FormatBytes(bytes)} ", StringComparison.Ordinal)));
+        Assert.Contains(" SIZE ", list.Output.Split('\n')[0], StringComparison.Ordinal);
     }
 
     [LabFact]

@@ -6,7 +6,7 @@ using Flotilla.Execution;
 namespace Flotilla.Cli.Commands;
 
 /// <summary>
-/// <c>flotilla backup [SELECTION] [--service S]</c>: service-aware backups with restic, in
+/// <c>flotilla backup [SELECTION] [--service S]</c>: service-aware backups with restic or kopia, in
 /// dependency order (<see cref="BackupRunner"/>); <c>backup list</c>: each service's snapshots.
 /// Exits 1 when a backup fails or is not verified.
 /// </summary>
@@ -16,7 +16,7 @@ internal static class BackupCommand
     {
         var file = CommonOptions.File();
         var selection = new SelectionOptions(context);
-        var command = new Command("backup", "Back up the selected services that have a backup part (restic), in dependency order: stop what it says, snapshot, start and health-gate, verify, then apply retention to verified snapshots") { file };
+        var command = new Command("backup", "Back up the selected services that have a backup part (restic or kopia), in dependency order: stop what it says, snapshot, start and health-gate, verify, then apply retention to verified snapshots") { file };
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -87,7 +87,7 @@ internal static class BackupCommand
     {
         var file = CommonOptions.File();
         var selection = new SelectionOptions(context);
-        var command = new Command("list", "Show the snapshots of each selected service with a backup part: time, id, paths, whether it was verified") { file };
+        var command = new Command("list", "Show the snapshots of each selected service with a backup part: time, id, size, whether it was verified, paths") { file };
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -97,10 +97,10 @@ internal static class BackupCommand
             }
 
             var snapshots = await new BackupRunner().ListAsync(fleet, services, cancellationToken).ConfigureAwait(false);
-            var table = new TextTable("HOST", "SERVICE", "TIME", "SNAPSHOT", "VERIFIED", "PATHS");
+            var table = new TextTable("HOST", "SERVICE", "TIME", "SNAPSHOT", "SIZE", "VERIFIED", "PATHS");
             foreach (var snapshot in snapshots.OrderBy(s => s.Host, StringComparer.Ordinal).ThenBy(s => s.Service, StringComparer.Ordinal).ThenBy(s => s.Time))
             {
-                table.Add(snapshot.Host, snapshot.Service, snapshot.Time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture), snapshot.Id, snapshot.Verified ? "yes" : "no", string.Join(" ", snapshot.Paths));
+                table.Add(snapshot.Host, snapshot.Service, snapshot.Time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture), snapshot.Id, snapshot.Size is { } size ? Contracts.StorageUsage.FormatBytes(size) : "-", snapshot.Verified ? "yes" : "no", string.Join(" ", snapshot.Paths));
             }
 
             await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);

@@ -100,11 +100,12 @@ public sealed record BackupSpec
 {
     public ImmutableArray<string> Paths { get; init; } = [];
     public string Tool { get; init; } = "restic";
+    /// <summary>restic: the repository (a path or URL on the host). kopia: its config file on the host (<c>*.config</c>), or a filesystem repository directory.</summary>
     public string? Repository { get; init; }
     public string? Schedule { get; init; }
     /// <summary>Name of a <see cref="Key"/> on the host that holds the repository password.</summary>
     public string? PasswordKey { get; init; }
-    /// <summary>A file on the host that holds the repository password (restic's <c>--password-file</c>); else <see cref="PasswordKey"/>'s file.</summary>
+    /// <summary>A file on the host that holds the repository password (restic's <c>RESTIC_PASSWORD_FILE</c>; read into <c>KOPIA_PASSWORD</c> for kopia); else <see cref="PasswordKey"/>'s file.</summary>
     public string? PasswordFile { get; init; }
     public ImmutableArray<string> Exclude { get; init; } = [];
     /// <summary>Stop the service (and its dependents on the host first) for a consistent snapshot, and start them again after it.</summary>
