@@ -57,7 +57,7 @@ public sealed class BackupRunner(DeployOptions? options = null)
 
     /// <summary>The services a backup run takes, in dependency order: those with a backup part, the selected ones (or all).</summary>
     public static IReadOnlyList<Service> Candidates(Fleet fleet, IReadOnlyList<Host> hosts, IReadOnlyCollection<string> services) =>
-        Order(fleet, [.. ServiceSelection.Of(fleet, hosts, services, s => s.Backup is not null, _ => true)]);
+        ServiceSelection.Ordered([.. ServiceSelection.Of(fleet, hosts, services, s => s.Backup is not null, _ => true)]);
 
     public async Task<IReadOnlyList<BackupResult>> RunAsync(Fleet fleet, IReadOnlyList<Service> services, Action<string> output, CancellationToken cancellationToken = default)
     {
@@ -358,23 +358,6 @@ public sealed class BackupRunner(DeployOptions? options = null)
         }
         while (added);
 
-        return Order(fleet, [.. onHost.Where(s => needing.Contains(s.Name))]);
-    }
-
-    /// <summary>Services in dependency order (a service after those it depends on), otherwise as the inventory lists them.</summary>
-    private static List<Service> Order(Fleet fleet, List<Service> services)
-    {
-        var names = services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var done = new HashSet<string>(StringComparer.Ordinal);
-        var ordered = new List<Service>();
-        while (ordered.Count < services.Count)
-        {
-            var next = services.FirstOrDefault(s => !done.Contains(s.Name) && s.DependsOn.Where(names.Contains).All(done.Contains))
-                ?? services.First(s => !done.Contains(s.Name));
-            done.Add(next.Name);
-            ordered.Add(next);
-        }
-
-        return ordered;
+        return ServiceSelection.Ordered([.. onHost.Where(s => needing.Contains(s.Name))]);
     }
 }
