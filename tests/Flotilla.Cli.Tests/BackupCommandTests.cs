@@ -81,7 +81,7 @@ public sealed class BackupCommandTests
         {
             bad = all.RootElement.EnumerateArray().Last().GetProperty("short_id").GetString()!;
         }
-        await EventuallyAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, "app healthy again");
+        await Eventually.WaitAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, () => "app healthy again did not happen in time");
 
         var failed = await lab.RunAsync("restore", "-f", lab.Inventory, "media/app", "--snapshot", bad);
 
@@ -116,7 +116,7 @@ public sealed class BackupCommandTests
     private static async Task<LabHost> MediaAsync(CliLab lab)
     {
         var host = new LabHost((await lab.AddressesAsync())["media"]);
-        await EventuallyAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, "app and web running and healthy");
+        await Eventually.WaitAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, () => "app and web running and healthy did not happen in time");
         await host.SshAsync("umask 077; printf 'a restic password' > /run/restic-password; echo marker-1 > /run/app-data/marker");
         return host;
     }
@@ -129,20 +129,5 @@ public sealed class BackupCommandTests
             Assert.True(result.ExitCode == 0, $"{command}: {result.StandardError}");
             return result.StandardOutput.Trim();
         }
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        for (var i = 0; i < 60; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"{what} did not happen within 30 s");
     }
 }

@@ -163,7 +163,7 @@ public sealed class KopiaBackupCommandTests
     private static async Task<LabHost> MediaAsync(CliLab lab)
     {
         var host = new LabHost((await lab.AddressesAsync())["media"]);
-        await EventuallyAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, "app and web running and healthy");
+        await Eventually.WaitAsync(async () => (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode == 0, () => "app and web running and healthy did not happen in time");
         var standIn = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "kopia", "kopia"));
         await host.SshAsync("mkdir -p /run/fake-kopia/bin && cat > /run/fake-kopia/bin/kopia && chmod 755 /run/fake-kopia/bin/kopia && mount --bind /run/fake-kopia/bin /usr/local/bin", standIn);
         await host.SshAsync($"umask 077; printf '%s' '{Password}' > /run/kopia-password; echo /run/kopia-password > /run/fake-kopia/password-file; echo marker-1 > /run/app-data/marker");
@@ -197,20 +197,5 @@ public sealed class KopiaBackupCommandTests
             using var json = JsonDocument.Parse(await SshAsync(ByHand + "snapshot list --json --tags=flotilla-service:" + service));
             return [.. json.RootElement.EnumerateArray().Select(s => s.GetProperty("id").GetString()!)];
         }
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        for (var i = 0; i < 60; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"{what} did not happen within 30 s");
     }
 }

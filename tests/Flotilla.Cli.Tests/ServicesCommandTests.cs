@@ -34,7 +34,7 @@ public sealed class ServicesCommandTests
         // The lab's container units start their containers after the host boots (podman pulls from the
         // lab's registry first), as NixOS's do: a loaded machine takes a while, so the fleet is asked
         // until every container answers, and then each must be running, healthy and pulled by digest.
-        await EventuallyAsync(async () => (await ServicesAsync(lab)).ExitCode == 0, "every container running and healthy");
+        await Eventually.WaitAsync(async () => (await ServicesAsync(lab)).ExitCode == 0, () => "every container running and healthy did not happen in time", seconds: 20);
         var all = await ServicesAsync(lab);
         Assert.True(all.ExitCode == 0, all.Output + all.Error);
         Assert.Equal(["home/homebridge", "media/prowlarr", "media/sonarr"], all.Services.Keys.Order(StringComparer.Ordinal));
@@ -58,7 +58,7 @@ public sealed class ServicesCommandTests
         // A restart makes a new container (the unit runs it with --rm --replace): healthy again.
         var restart = await lab.RunAsync("services", "restart", "-f", lab.Inventory, "media/sonarr");
         Assert.True(restart.ExitCode == 0, restart.Output + restart.Error);
-        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "media")).Services["media/sonarr"].Healthy == true, "sonarr healthy after its restart");
+        await Eventually.WaitAsync(async () => (await ServicesAsync(lab, "--on", "media")).Services["media/sonarr"].Healthy == true, () => "sonarr healthy after its restart did not happen in time", seconds: 20);
 
         var logs = await lab.RunAsync("services", "logs", "-f", lab.Inventory, "media/sonarr");
         Assert.True(logs.ExitCode == 0, logs.Error);
@@ -67,12 +67,12 @@ public sealed class ServicesCommandTests
         // A killed container: its unit (Restart=on-failure, as NixOS's) runs a new one, and the restart is counted.
         var kill = await lab.RunAsync("lab", "fault", "--name", lab.Name, "--state-dir", CliLab.StateRoot, "--container", "homebridge", "home", "killed");
         Assert.True(kill.ExitCode == 0, kill.Error);
-        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"] is { State: "running", Healthy: true, Restarts: 1 }, "homebridge running again after 1 restart");
+        await Eventually.WaitAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"] is { State: "running", Healthy: true, Restarts: 1 }, () => "homebridge running again after 1 restart did not happen in time", seconds: 20);
 
         // One that exits at every start: restarted 5 times, then its unit gives up, and it is reported failing, not restarted forever.
         var crash = await lab.RunAsync("lab", "fault", "--name", lab.Name, "--state-dir", CliLab.StateRoot, "--container", "homebridge", "home", "crashing");
         Assert.True(crash.ExitCode == 0, crash.Error);
-        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"] is { State: "failed", Restarts: 5 }, "homebridge reported failing after 5 restarts", seconds: 90);
+        await Eventually.WaitAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"] is { State: "failed", Restarts: 5 }, () => "homebridge reported failing after 5 restarts did not happen in time", seconds: 90);
         var dying = (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"];
         Assert.Contains("keeps dying", dying.Message, StringComparison.Ordinal);
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -86,7 +86,7 @@ public sealed class ServicesCommandTests
         Assert.True(heal.ExitCode == 0, heal.Error);
         var again = await lab.RunAsync("services", "restart", "-f", lab.Inventory, "home/homebridge");
         Assert.True(again.ExitCode == 0, again.Output + again.Error);
-        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"] is { State: "running", Healthy: true, Restarts: 0 }, "homebridge running again after the heal");
+        await Eventually.WaitAsync(async () => (await ServicesAsync(lab, "--on", "home")).Services["home/homebridge"] is { State: "running", Healthy: true, Restarts: 0 }, () => "homebridge running again after the heal did not happen in time", seconds: 20);
     }
 
     [LabFact]
@@ -96,7 +96,7 @@ public sealed class ServicesCommandTests
         var inventory = Inventory.Replace("\"user\": \"568:568\" } },", "\"user\": \"568:568\", \"labels\": { \"io.containers.autoupdate\": \"registry\" } } },", StringComparison.Ordinal);
         await using var lab = await CliLab.UpAsync(dir.Path, "su", dir.Write("flotilla.json", inventory));
         var images = await Flotilla.Lab.Lab.OpenAsync(lab.Name, CliLab.StateRoot);
-        await EventuallyAsync(async () => (await ServicesAsync(lab, "--on", "media")).Services["media/sonarr"].Healthy == true, "sonarr healthy");
+        await Eventually.WaitAsync(async () => (await ServicesAsync(lab, "--on", "media")).Services["media/sonarr"].Healthy == true, () => "sonarr healthy did not happen in time", seconds: 20);
 
         var unchanged = await lab.RunAsync("services", "update", "-f", lab.Inventory);
         Assert.True(unchanged.ExitCode == 0, unchanged.Output + unchanged.Error);
@@ -156,20 +156,5 @@ public sealed class ServicesCommandTests
         private static readonly HttpClient Client = new(new HttpClientHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
 
         public static Task<string> GetBodyAsync(string address, int port) => Client.GetStringAsync(new Uri($"http://{address}:{port}/"));
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
-    {
-        for (var i = 0; i < seconds * 5 / 2; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(400);
-        }
-
-        Assert.Fail($"{what} did not happen within {seconds} s");
     }
 }

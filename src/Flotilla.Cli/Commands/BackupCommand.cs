@@ -20,7 +20,7 @@ internal static class BackupCommand
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (await SelectAsync(context, file, selection, parse, cancellationToken).ConfigureAwait(false) is not var (fleet, services))
+            if (await InventoryCommands.SelectServicesAsync(context, parse.GetValue(file), selection.Read(parse), BackupRunner.Candidates, cancellationToken).ConfigureAwait(false) is not var (fleet, services))
             {
                 return ExitCodes.InvalidInput;
             }
@@ -91,7 +91,7 @@ internal static class BackupCommand
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (await SelectAsync(context, file, selection, parse, cancellationToken).ConfigureAwait(false) is not var (fleet, services))
+            if (await InventoryCommands.SelectServicesAsync(context, parse.GetValue(file), selection.Read(parse), BackupRunner.Candidates, cancellationToken).ConfigureAwait(false) is not var (fleet, services))
             {
                 return ExitCodes.InvalidInput;
             }
@@ -107,22 +107,5 @@ internal static class BackupCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static async Task<(Inventory.Fleet Fleet, IReadOnlyList<Inventory.Service> Services)?> SelectAsync(CliContext context, Option<string?> file, SelectionOptions selection, ParseResult parse, CancellationToken cancellationToken)
-    {
-        var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
-        if (fleet is null)
-        {
-            return null;
-        }
-
-        var chosen = selection.Read(parse);
-        if (InventoryCommands.Select(context, fleet, chosen) is not { } hosts)
-        {
-            return null;
-        }
-
-        return (fleet, BackupRunner.Candidates(fleet, hosts, [.. chosen.Services]));
     }
 }

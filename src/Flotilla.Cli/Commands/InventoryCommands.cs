@@ -44,6 +44,29 @@ internal static class InventoryCommands
     }
 
     /// <summary>Prints warnings, then errors (so that errors are the last lines a person sees), each in source order.</summary>
+    /// <summary>
+    /// What a command on services works on: the valid inventory (<c>-f</c>) and, of the hosts the
+    /// selection names, the services <paramref name="candidates"/> takes (those named with
+    /// <c>--service</c>, else its default); null after saying what is wrong.
+    /// </summary>
+    public static async Task<(Fleet Fleet, IReadOnlyList<Service> Services)?> SelectServicesAsync(
+        CliContext context,
+        string? file,
+        Selection selection,
+        Func<Fleet, IReadOnlyList<Host>, IReadOnlyCollection<string>, IReadOnlyList<Service>> candidates,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        ArgumentNullException.ThrowIfNull(candidates);
+        var fleet = await LoadValidAsync(context, file, cancellationToken).ConfigureAwait(false);
+        if (fleet is null || Select(context, fleet, selection) is not { } hosts)
+        {
+            return null;
+        }
+
+        return (fleet, candidates(fleet, hosts, [.. selection.Services]));
+    }
+
     public static void Print(CliContext context, IEnumerable<Diagnostic> diagnostics)
     {
         var all = diagnostics.ToList();

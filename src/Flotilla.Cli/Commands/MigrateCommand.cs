@@ -113,19 +113,11 @@ internal static class MigrateCommand
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
-            if (fleet is null)
+            if (await InventoryCommands.SelectServicesAsync(context, parse.GetValue(file), selection.Read(parse), MigrationRunner.Candidates, cancellationToken).ConfigureAwait(false) is not var (fleet, services))
             {
                 return ExitCodes.InvalidInput;
             }
 
-            var chosen = selection.Read(parse);
-            if (InventoryCommands.Select(context, fleet, chosen) is not { } hosts)
-            {
-                return ExitCodes.InvalidInput;
-            }
-
-            var services = MigrationRunner.Candidates(fleet, hosts, [.. chosen.Services]);
             if (services.Count == 0)
             {
                 await context.Output.WriteLineAsync("migrate: no selected container service has a legacy NixOS unit (a legacy part, or a unit of its name)").ConfigureAwait(false);

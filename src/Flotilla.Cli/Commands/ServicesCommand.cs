@@ -138,19 +138,11 @@ internal static class ServicesCommand
         selection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
-            if (fleet is null)
+            if (await InventoryCommands.SelectServicesAsync(context, parse.GetValue(file), selection.Read(parse), ContainerUpdater.Candidates, cancellationToken).ConfigureAwait(false) is not var (fleet, containers))
             {
                 return ExitCodes.InvalidInput;
             }
 
-            var chosen = selection.Read(parse);
-            if (InventoryCommands.Select(context, fleet, chosen) is not { } hosts)
-            {
-                return ExitCodes.InvalidInput;
-            }
-
-            var containers = ContainerUpdater.Candidates(fleet, hosts, [.. chosen.Services]);
             if (containers.Count == 0)
             {
                 await context.Output.WriteLineAsync("services update: no selected container has an auto-update policy (io.containers.autoupdate, enableAutoUpdate, autoUpdate); name them with --service").ConfigureAwait(false);
