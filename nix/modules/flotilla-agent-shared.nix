@@ -94,6 +94,13 @@ rec {
       description = "File systems whose use the agent reports with its thresholds (storage alerts); empty: every real mount at 80 and 90 percent.";
     };
 
+    backupResults = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "/var/lib/flotilla/backups";
+      description = "Where this host's backup timers write their results (flotilla.backupTimers.resultsDirectory), reported with each heartbeat; null: the agent's default, /var/lib/flotilla/backups (the timers' default too).";
+    };
+
     location = mkOption {
       type = types.nullOr (types.enum [ "home" "work" "cloud" ]);
       default = null;
@@ -143,5 +150,6 @@ rec {
     ++ optionals (cfg.repoUrl != "") [ "--repo-url" cfg.repoUrl "--branch" cfg.branch ]
     ++ optionals (cfg.hostname != "") [ "--hostname" cfg.hostname ]
     ++ concatMap (tag: [ "--tag" tag ]) (cfg.tags ++ optional (cfg.location != null) cfg.location ++ optional (cfg.deviceType != null) cfg.deviceType)
-    ++ concatMap (path: [ "--storage" "${path}=${toString cfg.storage.${path}.warning},${toString cfg.storage.${path}.critical}" ]) (builtins.attrNames (cfg.storage or { }));
+    ++ concatMap (path: [ "--storage" "${path}=${toString cfg.storage.${path}.warning},${toString cfg.storage.${path}.critical}" ]) (builtins.attrNames (cfg.storage or { }))
+    ++ optionals ((cfg.backupResults or null) != null) [ "--backup-results" cfg.backupResults ];
 }

@@ -19,6 +19,12 @@
 let
   inherit (lib) mkEnableOption mkIf mkOption types;
   cfg = config.services.flotilla-agent;
+  # The backup timers' results directory when it is not the agent's default (flotilla-backups.nix).
+  timerResults = config.flotilla.backupTimers.resultsDirectory or null;
+  arguments = shared.arguments {
+    inherit stateDirectory;
+    cfg = cfg // lib.optionalAttrs (cfg.backupResults == null && timerResults != null && timerResults != "/var/lib/flotilla/backups") { backupResults = timerResults; };
+  };
   shared = import ./flotilla-agent-shared.nix { inherit lib; };
   stateDirectory = "/var/lib/flotilla-agent/repo";
 in
@@ -63,7 +69,7 @@ in
       restartIfChanged = false;
       serviceConfig = {
         ExecStart = lib.escapeShellArgs ([ "${cfg.package}/bin/flotilla" "agent" "--token-file" "%d/token" ]
-          ++ shared.arguments { inherit cfg stateDirectory; });
+          ++ arguments);
         LoadCredential = [ "token:${cfg.tokenFile}" ];
         User = cfg.user;
         # /var/lib/flotilla-agent ($STATE_DIRECTORY, the agent's default --state-dir, owned by

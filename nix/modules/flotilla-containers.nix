@@ -99,6 +99,9 @@ let
     };
 in
 {
+  # Scheduled backups (timers) of the containers whose backup part has a schedule.
+  imports = [ ./flotilla-backups.nix ];
+
   options.flotilla.containers = mkOption {
     type = types.attrsOf (types.submodule container);
     default = { };

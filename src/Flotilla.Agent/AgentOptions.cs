@@ -55,6 +55,15 @@ public sealed class AgentOptions
     /// </summary>
     public IReadOnlyList<Contracts.StorageThreshold> Storage { get; set; } = [];
 
+    /// <summary>
+    /// Where the host's backup timers write their results (<c>SERVICE.json</c>; <c>--backup-results</c>):
+    /// reported with each heartbeat. Null, or a directory that does not exist: no backups reported.
+    /// </summary>
+    public string? BackupResults { get; set; } = DefaultBackupResults;
+
+    /// <summary>The NixOS module's default (<c>flotilla.backupTimers.resultsDirectory</c>).</summary>
+    public const string DefaultBackupResults = "/var/lib/flotilla/backups";
+
     /// <summary>How often the agent probes its facts in full even when nothing it watches changed.</summary>
     public TimeSpan FactsRefresh { get; set; } = TimeSpan.FromMinutes(1);
 

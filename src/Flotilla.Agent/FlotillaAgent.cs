@@ -27,6 +27,9 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
     private readonly HostProbe _load = new(null);
     private readonly StorageProbe _storage = new(options.Storage, options.TimeProvider);
     private Task<IReadOnlyList<StorageUsage>>? _storageRead;
+    private readonly BackupResultsProbe _backups = new(options.BackupResults);
+    private Task<IReadOnlyList<BackupReport>?>? _backupsRead;
+    private IReadOnlyList<BackupReport>? _lastBackups;
     private readonly FactsReporter _facts = new(new HostProbe(options.Repository, options.Tags, options.Hostname, options.SystemProfile), options.TimeProvider, options.FactsRefresh);
     private readonly RepositoryKeeper? _keeper = options.RepositoryUrl is { } url && options.Repository is { } directory ? new RepositoryKeeper(directory, url, options.Branch) : null;
     private readonly SemaphoreSlim _outboxChanged = new(0);
@@ -329,6 +332,7 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
             {
                 Containers = await ContainerProbe.ReadAsync(cancellationToken).ConfigureAwait(false),
                 Storage = await ReadStorageAsync(cancellationToken).ConfigureAwait(false),
+                Backups = await ReadBackupsAsync(cancellationToken).ConfigureAwait(false),
             }).ConfigureAwait(false);
             // An op may have switched the system or pulled the repo, or a deploy over ssh may have
             // activated a new generation: report facts that changed.
@@ -362,6 +366,32 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
             return null;
         }
     }
+
+    /// <summary>
+    /// The backup timers' results; when reading them takes over 5 s (a hung file system), the ones
+    /// read last time, and a read still going is not started again until it ends.
+    /// </summary>
+    private async Task<IReadOnlyList<BackupReport>?> ReadBackupsAsync(CancellationToken cancellationToken)
+    {
+        if (_backupsRead is { IsCompleted: false })
+        {
+            return _lastBackups;
+        }
+
+        _backupsRead = Task.Run(_backups.Read, CancellationToken.None);
+        try
+        {
+            return _lastBackups = await _backupsRead.WaitAsync(TimeSpan.FromSeconds(5), options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogBackupsSlow(logger, options.BackupResults);
+            return _lastBackups;
+        }
+    }
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Reading the backup results in {Directory} took over 5 s; this heartbeat reports the ones read before")]
+    private static partial void LogBackupsSlow(ILogger logger, string? directory);
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Reading the watched file systems took over 5 s (a hung network mount?); this heartbeat goes without them")]
     private static partial void LogStorageSlow(ILogger logger);

@@ -44,6 +44,9 @@ public sealed record HeartbeatMessage(HostMetrics Metrics) : AgentMessage
 
     /// <summary>The host's watched file systems (the agent's <c>--storage</c> paths, or every real mount); null from older agents.</summary>
     public IReadOnlyList<StorageUsage>? Storage { get; init; }
+
+    /// <summary>The host's scheduled backups, as their timers last wrote them (the agent's <c>--backup-results</c>); null: none, or an older agent.</summary>
+    public IReadOnlyList<BackupReport>? Backups { get; init; }
 }
 
 /// <summary>

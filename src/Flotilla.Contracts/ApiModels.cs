@@ -15,6 +15,9 @@ public sealed record HostView(string Name, string Status, DateTimeOffset? LastSe
 
     /// <summary>Those past a threshold: <c>warning</c> or <c>critical</c>, and why.</summary>
     public IReadOnlyList<StorageAlert>? StorageAlerts { get; init; }
+
+    /// <summary>Its scheduled backups at its agent's last heartbeat (null: it reports none): last run, last good backup and its age.</summary>
+    public IReadOnlyList<BackupView>? Backups { get; init; }
 }
 
 /// <summary>A watched file system past its warning or critical threshold (<see cref="StorageUsage.Reason"/>).</summary>

@@ -27,6 +27,13 @@ public sealed record HostSummary(
     [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<Flotilla.Contracts.StorageUsage> StorageAlerts => Storage.Where(s => s.Severity != Flotilla.Contracts.StorageSeverity.Ok);
 
+    /// <summary>Its scheduled backups, as its agent last reported them (empty: none reported, or offline).</summary>
+    public ImmutableArray<Flotilla.Contracts.BackupReport> Backups { get; init; } = [];
+
+    /// <summary>Those of <see cref="Backups"/> whose last run failed, is not verified, or cannot be read.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IEnumerable<Flotilla.Contracts.BackupReport> BackupAlerts => Backups.Where(b => b.State != "ok");
+
     /// <summary>How many of <see cref="Containers"/> are down: not running, or running and unhealthy by podman's own health check.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int ContainersDown => Containers.Count(IsDown);

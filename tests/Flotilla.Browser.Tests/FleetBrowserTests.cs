@@ -106,6 +106,44 @@ public sealed class FleetBrowserTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task A_failed_backup_appears_on_the_fleet_page_and_in_the_host_page_s_backups_table_live_and_clears()
+    {
+        await using var session = await BrowserSession.StartAsync(chromium);
+        var good = new DateTimeOffset(2026, 11, 20, 2, 0, 0, TimeSpan.Zero);
+        var app = new BackupReport("app") { Tool = "restic", Time = good, Succeeded = true, Verified = true, Snapshot = "3992ab6d", Message = "snapshot 3992ab6d verified", LastGood = good, LastGoodSnapshot = "3992ab6d" };
+        session.Host.Fleet.SetHost(TestFleet.Host("media") with { Backups = [app] });
+        await session.LogInAsync();
+        await MarkPageAsync(session.Page);
+        await Expect(session.Page.Locator("#backup-alerts")).ToBeHiddenAsync();
+
+        var failed = app with { Time = good.AddDays(1), Succeeded = false, Verified = false, Snapshot = null, Message = "restic backup failed (exit 1): Fatal: unable to open config file" };
+        session.Host.Fleet.SetHost(TestFleet.Host("media") with { Backups = [failed] });
+
+        var alert = session.Page.Locator("#backup-alerts li[data-host=media][data-service=app]");
+        await Expect(alert).ToHaveClassAsync("alert-critical");
+        await Expect(alert).ToContainTextAsync("media backup of app: the last backup failed: restic backup failed (exit 1): Fatal: unable to open config file");
+        await AssertNotReloadedAsync(session.Page);
+
+        await session.Page.GotoAsync(session.Url("/hosts/media"));
+        await MarkPageAsync(session.Page);
+        var row = session.Page.Locator("#backups tr[data-service=app]");
+        await Expect(row).ToHaveClassAsync("backup-failed");
+        await Expect(row.Locator("[data-field=last-good]")).ToHaveTextAsync("2026-11-20 02:00:00Z (3992ab6d)");
+        await Expect(row.Locator("[data-field=verified]")).ToHaveTextAsync("no");
+        await Screenshots.SaveAsync(session.Page, "host-backups");
+        var next = good.AddDays(1).AddHours(1);
+        session.Host.Fleet.SetHost(TestFleet.Host("media") with { Backups = [app with { Time = next, LastGood = next, Snapshot = "7a8b9c0d", LastGoodSnapshot = "7a8b9c0d", Message = "snapshot 7a8b9c0d verified" }] });
+        await Expect(row).ToHaveClassAsync("backup-ok");
+        await Expect(row.Locator("[data-field=last-good]")).ToHaveTextAsync("2026-11-21 03:00:00Z (7a8b9c0d)");
+        await Expect(row.Locator("[data-field=verified]")).ToHaveTextAsync("yes");
+        await Expect(row.Locator("[data-field=message]")).ToHaveTextAsync("snapshot 7a8b9c0d verified");
+        await AssertNotReloadedAsync(session.Page);
+
+        await session.Page.GotoAsync(session.Url("/"));
+        await Expect(session.Page.Locator("#backup-alerts")).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task A_command_s_output_streams_in_and_is_still_there_after_a_reload()
     {
         await using var session = await BrowserSession.StartAsync(chromium);

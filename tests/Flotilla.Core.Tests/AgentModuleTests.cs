@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Flotilla.Processes;
 using Flotilla.Tests.Support;
 
 namespace Flotilla.Tests;
@@ -67,6 +68,25 @@ public sealed class AgentModuleTests
         Assert.True(result.ExitCode == 0, result.StandardError);
         using var json = JsonDocument.Parse(result.StandardOutput);
         Assert.EndsWith("--tag cloud --tag server --storage '/fun=80,90' --storage '/var/lib=70,85'", json.RootElement.GetProperty("execStart").GetString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_backup_timers_results_directory_reaches_the_agent_when_it_is_not_the_default()
+    {
+        using var dir = new TempDirectory();
+        NixFixtures.ModulesTo(dir);
+
+        var moved = await NixFixtures.EvaluateAsync(dir, NixOS("./nixfleet/csb0.nix", """./nix/oci-containers.nix ./modules/flotilla-containers.nix { flotilla.backupTimers.resultsDirectory = "/srv/state/backups"; }"""));
+        var asDefault = await NixFixtures.EvaluateAsync(dir, NixOS("./nixfleet/csb0.nix", "./nix/oci-containers.nix ./modules/flotilla-containers.nix"));
+        var set = await NixFixtures.EvaluateAsync(dir, NixOS("./nixfleet/csb0.nix", """{ services.flotilla-agent.backupResults = "/data/results"; }"""));
+
+        Assert.True(moved.ExitCode == 0, moved.StandardError);
+        Assert.True(asDefault.ExitCode == 0, asDefault.StandardError);
+        Assert.True(set.ExitCode == 0, set.StandardError);
+        static string ExecStart(ProcessResult result) => JsonDocument.Parse(result.StandardOutput).RootElement.GetProperty("execStart").GetString()!;
+        Assert.EndsWith("--tag cloud --tag server --backup-results /srv/state/backups", ExecStart(moved), StringComparison.Ordinal);
+        Assert.EndsWith("--tag cloud --tag server", ExecStart(asDefault), StringComparison.Ordinal); // the agent's default is the timers'
+        Assert.EndsWith("--tag cloud --tag server --backup-results /data/results", ExecStart(set), StringComparison.Ordinal);
     }
 
     [Fact]

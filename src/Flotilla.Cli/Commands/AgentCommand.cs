@@ -30,7 +30,13 @@ internal static class AgentCommand
             HelpName = "DIR",
         };
         var storage = new Option<string[]>("--storage") { Description = "A file system to watch, with its alert thresholds in percent (repeatable; default: every real mount at 80,90)", HelpName = "PATH[=WARN,CRIT]", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, repoUrl, branch, hostname, logLevel, tags, state, systemProfile, storage };
+        var backupResults = new Option<string>("--backup-results")
+        {
+            Description = "Where the host's backup timers write their results (SERVICE.json), reported with each heartbeat",
+            DefaultValueFactory = _ => AgentOptions.DefaultBackupResults,
+            HelpName = "DIR",
+        };
+        var command = new Command("agent", "Run the agent: connect to the control plane, heartbeat, and run its commands") { url, tokenFile, interval, repo, repoUrl, branch, hostname, logLevel, tags, state, systemProfile, storage, backupResults };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (AgentEndpoint.Resolve(parse.GetValue(url)) is not { } uri)
@@ -116,6 +122,7 @@ internal static class AgentCommand
                 SystemProfile = parse.GetValue(systemProfile),
                 Tags = [.. tagList.Distinct(StringComparer.Ordinal)],
                 Storage = watched,
+                BackupResults = Path.GetFullPath(parse.GetValue(backupResults) ?? AgentOptions.DefaultBackupResults, context.WorkingDirectory),
                 StateDirectory = Path.GetFullPath(parse.GetValue(state) ?? DefaultStateDirectory(), context.WorkingDirectory),
             };
             var exit = await new FlotillaAgent(options, logging.CreateLogger<FlotillaAgent>()).RunAsync(cancellationToken).ConfigureAwait(false);

@@ -44,6 +44,7 @@ internal static class DashboardMapping
             {
                 Containers = presence.Online ? [.. presence.Containers ?? []] : [],
                 Storage = presence.Online ? [.. presence.Storage ?? []] : [],
+                Backups = presence.Online ? [.. presence.Backups ?? []] : [],
             };
         }
     }

@@ -14,16 +14,17 @@ internal static class HostsEndpoints
     public static IEndpointRouteBuilder MapHostsApi(this IEndpointRouteBuilder app)
     {
         var hosts = app.MapGroup("/api/hosts").RequireAuthorization(ApiAuthentication.Policy);
-        hosts.MapGet("/", async Task<Ok<IReadOnlyList<HostView>>> (IControlPlaneStore store, FleetState fleet, CancellationToken cancellationToken) =>
+        hosts.MapGet("/", async Task<Ok<IReadOnlyList<HostView>>> (IControlPlaneStore store, FleetState fleet, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var stored = await store.ListHostsAsync(cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<HostView> views = [.. stored.Select(h => View(h, fleet))];
+            var now = time.GetUtcNow();
+            IReadOnlyList<HostView> views = [.. stored.Select(h => View(h, fleet, now))];
             return TypedResults.Ok(views);
         });
         return app;
     }
 
-    private static HostView View(HostRecord host, FleetState fleet)
+    private static HostView View(HostRecord host, FleetState fleet, DateTimeOffset now)
     {
         if (!fleet.Hosts.TryGetValue(host.Name, out var presence))
         {
@@ -37,6 +38,7 @@ internal static class HostsEndpoints
                 Containers = presence.Online ? presence.Containers : null,
                 Storage = presence.Online ? presence.Storage : null,
                 StorageAlerts = presence.Online ? StorageAlert.Of(presence.Storage) : null,
+                Backups = presence.Online ? BackupView.Of(presence.Backups, now) : null,
             };
         }
     }

@@ -117,6 +117,7 @@ internal sealed partial class AgentHub(
                     presence.Metrics = heartbeat.Metrics;
                     presence.Containers = heartbeat.Containers;
                     presence.Storage = heartbeat.Storage;
+                    presence.Backups = heartbeat.Backups;
                     if (!presence.Online && presence.Session == session)
                     {
                         presence.Online = true;

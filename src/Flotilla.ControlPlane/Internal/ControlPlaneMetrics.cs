@@ -62,6 +62,10 @@ internal sealed class ControlPlaneMetrics : IDisposable
         _meter.CreateObservableGauge("flotilla_storage_inodes_used_ratio", () => Storage(fleet, s => s.TotalInodes <= 0 ? 0 : (double)s.UsedInodes / s.TotalInodes), description: "Inodes used on each watched file system, 0-1, by host and path");
         _meter.CreateObservableGauge("flotilla_storage_alert", () => Storage(fleet, s => (double)s.Severity), description: "Each watched file system against its thresholds: 0 ok, 1 warning, 2 critical, by host and path");
         _meter.CreateObservableGauge("flotilla_storage_hours_to_full", () => Storage(fleet, s => s.HoursToFull), description: "Hours until a watched file system is full at the growth the agent measured (only those growing), by host and path");
+        _meter.CreateObservableGauge("flotilla_backup_age_seconds", () => Backups(fleet, b => b.AgeSeconds(_time.GetUtcNow())), description: "Seconds since the last good (verified) backup of each service an online host's backup timers report, by host and service (none before the first)");
+        _meter.CreateObservableGauge("flotilla_backup_last_success_timestamp_seconds", () => Backups(fleet, b => b.LastGood?.ToUnixTimeSeconds()), description: "Unix time of each service's last good (verified) backup, by host and service");
+        _meter.CreateObservableGauge("flotilla_backup_verified", () => Backups(fleet, b => b.Verified ? 1 : 0), description: "Whether each service's last backup run verified its snapshot: 1 or 0, by host and service");
+        _meter.CreateObservableGauge("flotilla_backup_last_failed", () => Backups(fleet, b => b.State == "ok" ? 0 : 1), description: "Whether each service's last backup run failed, left its snapshot unverified or wrote a result the agent cannot read: 1 or 0, by host and service");
         _meter.CreateObservableGauge("flotilla_agent_connections_paused", Paused, description: "Agent connections the server is not reading now, by reason: store (its messages wait to be stored) or rate (past its byte rate)");
         // Resolved when observed: the writer and the event stream depend on these metrics.
         _meter.CreateObservableGauge("flotilla_store_queue_bytes", () => services.GetService<StoreWriter>()?.QueuedBytes ?? 0, description: "Bytes of agents' messages received and waiting to be stored");
@@ -108,6 +112,27 @@ internal sealed class ControlPlaneMetrics : IDisposable
                 if (value(usage) is { } measured)
                 {
                     yield return new Measurement<double>(measured, new KeyValuePair<string, object?>("host", presence.Name), new KeyValuePair<string, object?>("path", usage.Path));
+                }
+            }
+        }
+    }
+
+    /// <summary>One measurement per backup of each online host (a null value: none for it).</summary>
+    private static IEnumerable<Measurement<double>> Backups(FleetState fleet, Func<BackupReport, double?> value)
+    {
+        foreach (var presence in fleet.Hosts.Values)
+        {
+            IReadOnlyList<BackupReport>? backups;
+            lock (presence.Gate)
+            {
+                backups = presence.Online ? presence.Backups : null;
+            }
+
+            foreach (var backup in backups ?? [])
+            {
+                if (value(backup) is { } measured)
+                {
+                    yield return new Measurement<double>(measured, new KeyValuePair<string, object?>("host", presence.Name), new KeyValuePair<string, object?>("service", backup.Service));
                 }
             }
         }

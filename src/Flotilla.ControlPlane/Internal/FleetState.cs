@@ -23,6 +23,9 @@ internal sealed class HostPresence(string name)
 
     /// <summary>The file systems the agent watches, at its last heartbeat (null: an older agent).</summary>
     public IReadOnlyList<StorageUsage>? Storage { get; set; }
+
+    /// <summary>The backups the agent reported at its last heartbeat (null: none, or an older agent).</summary>
+    public IReadOnlyList<BackupReport>? Backups { get; set; }
 }
 
 /// <summary>A queued or running command, kept in memory so the hot path and the sweeps need no query.</summary>

@@ -21,6 +21,10 @@ function refreshTimes() {
     const iso = time.getAttribute("datetime");
     if (iso) { time.title = iso; text(time, ago(iso)); }
   }
+  for (const time of document.querySelectorAll("#backups [data-field=age] time[datetime]")) {
+    const iso = time.getAttribute("datetime");
+    if (iso) text(time, ageText(Math.max(0, (Date.now() - Date.parse(iso)) / 1000)));
+  }
 }
 
 function driftCells(cell, drift) {
@@ -98,8 +102,9 @@ function applyHost(row, host) {
     cell.classList.toggle("containers-down", containers.some(containerDown));
   }
   row.dataset.containersDown = String(containers.filter(containerDown).length);
-  if (document.querySelector("table.single") && row.closest("table.single")) { containerTable(containers); storageTable(host.storage || []); }
+  if (document.querySelector("table.single") && row.closest("table.single")) { containerTable(containers); storageTable(host.storage || []); backupTable(host.backups || []); }
   storageAlerts(host);
+  backupAlerts(host);
 }
 
 const bytes = (value) => {
@@ -155,6 +160,70 @@ function storageTable(storage) {
     cells[4].textContent = u.hoursToFull === null || u.hoursToFull === undefined ? "-" : hoursText(u.hoursToFull);
     cells[5].dataset.field = "state";
     cells[5].textContent = u.reason || "ok";
+    row.append(...cells);
+    return row;
+  }));
+}
+
+/** A backup's age (Display.Age says the same). */
+const ageText = (seconds) => (seconds < 3600 ? `${Math.floor(seconds / 60)} min` : hoursText(seconds / 3600));
+/** A time as the pages write it: 2026-12-05 02:00:00Z. */
+const stamp = (iso) => (iso ? iso.replace("T", " ").replace(/(\.\d+)?(Z|[+-]00:00)$/, "Z") : "-");
+
+/** The fleet page's list of backup alerts: this host's are replaced by the ones it reports now. */
+function backupAlerts(host) {
+  const list = document.getElementById("backup-alerts");
+  if (!list) return;
+  for (const item of [...list.querySelectorAll("li[data-host]")]) if (item.dataset.host === host.name) item.remove();
+  for (const backup of (host.backups || []).filter((b) => b.state !== "ok")) {
+    const item = document.createElement("li");
+    item.className = backup.state === "unverified" ? "alert-warning" : "alert-critical";
+    item.dataset.host = host.name;
+    item.dataset.service = backup.service;
+    const link = document.createElement("a");
+    link.href = `/hosts/${encodeURIComponent(host.name)}`;
+    link.textContent = host.name;
+    const service = document.createElement("code");
+    service.textContent = backup.service;
+    const reason = document.createElement("span");
+    reason.dataset.field = "reason";
+    reason.textContent = backup.reason;
+    item.append(link, " backup of ", service, ": ", reason);
+    list.append(item);
+  }
+  list.hidden = list.childElementCount === 0;
+}
+
+/** The host page's backups table, as its agent last reported the timers' results. */
+function backupTable(backups) {
+  const card = document.getElementById("backups-card");
+  const body = document.querySelector("#backups tbody");
+  if (!card || !body) return;
+  card.hidden = backups.length === 0;
+  body.replaceChildren(...backups.map((b) => {
+    const row = document.createElement("tr");
+    row.dataset.service = b.service;
+    row.className = `backup-${b.state}`;
+    const cells = [0, 1, 2, 3, 4, 5].map(() => document.createElement("td"));
+    const service = document.createElement("code");
+    service.textContent = b.service;
+    cells[0].append(service);
+    cells[1].dataset.field = "last-good";
+    cells[1].textContent = b.lastGood ? stamp(b.lastGood) + (b.lastGoodSnapshot ? ` (${b.lastGoodSnapshot})` : "") : "never";
+    cells[2].dataset.field = "age";
+    const age = document.createElement("time");
+    age.setAttribute("datetime", b.lastGood || "");
+    age.textContent = b.lastGood ? ageText(Math.max(0, (Date.now() - Date.parse(b.lastGood)) / 1000)) : "-";
+    cells[2].append(age);
+    cells[3].dataset.field = "verified";
+    cells[3].textContent = b.verified ? "yes" : "no";
+    cells[4].dataset.field = "state";
+    const time = document.createElement("time");
+    time.setAttribute("datetime", b.time || "");
+    time.textContent = stamp(b.time);
+    cells[4].append(time, `: ${b.state}`);
+    cells[5].dataset.field = "message";
+    cells[5].textContent = b.problem || b.message || "";
     row.append(...cells);
     return row;
   }));

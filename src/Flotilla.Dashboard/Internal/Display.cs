@@ -22,6 +22,9 @@ internal static class Display
     /// <summary>A growth rate per hour, or "-" before the agent has one.</summary>
     public static string Growth(double? bytesPerHour) => bytesPerHour is { } rate ? (rate >= 0 ? "+" : "") + Bytes(rate) + "/h" : "-";
 
+    /// <summary>A backup's age for people (dashboard.js's <c>age</c> says the same).</summary>
+    public static string Age(double seconds) => Flotilla.Contracts.BackupReport.FormatAge(seconds);
+
     public static string Percent(double? value) => value is { } v ? v.ToString("0", CultureInfo.InvariantCulture) + "%" : "-";
 
     public static string Number(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";

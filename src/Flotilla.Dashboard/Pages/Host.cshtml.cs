@@ -5,8 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace Flotilla.Dashboard.Pages;
 
-internal sealed class HostModel(IFleetSource fleet, ICommandService commands, CommandSender sender, LoginService login, IOptions<DashboardOptions> options) : PageModel
+internal sealed class HostModel(IFleetSource fleet, ICommandService commands, CommandSender sender, LoginService login, IOptions<DashboardOptions> options, TimeProvider time) : PageModel
 {
+    /// <summary>The time the page's ages are counted to (the script counts them on from there).</summary>
+    public DateTimeOffset Now { get; } = time.GetUtcNow();
+
     [BindProperty(SupportsGet = true)]
     public string Name { get; set; } = "";
 

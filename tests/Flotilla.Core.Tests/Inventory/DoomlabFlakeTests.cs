@@ -217,7 +217,10 @@ public sealed class DoomlabFlakeTests
     {
         using var dir = new TempDirectory();
         NixFixtures.CopyTo(dir, "doomlab");
-        File.Copy(Repository.PathOf("nix", "modules", "flotilla-containers.nix"), Path.Combine(dir.Path, "modules", "flotilla-containers.nix"));
+        foreach (var module in new[] { "flotilla-containers.nix", "flotilla-backups.nix", "flotilla-backup-scripts.nix" })
+        {
+            File.Copy(Repository.PathOf("nix", "modules", module), Path.Combine(dir.Path, "modules", module));
+        }
         Directory.Delete(Path.Combine(dir.Path, "machines", "svr2chng"), recursive: true); // its nixarr set has a sonarr and a prowlarr too
         NixFixtures.Machine(dir, "svr3chng", """
             {...}: {

@@ -229,6 +229,8 @@ let
     concatMap = f: list: concatLists (map f list);
     concatStringsSep = concatStringsSep;
     mapAttrsToList = f: set: map (n: f n set.${n}) (attrNames set);
+    mapAttrs' = f: set: listToAttrs (map (n: f n set.${n}) (attrNames set));
+    reverseList = list: let n = length list; in builtins.genList (i: builtins.elemAt list (n - i - 1)) n;
     filterAttrs = f: set: listToAttrs (map (n: { name = n; value = set.${n}; }) (filter (n: f n set.${n}) (attrNames set)));
     literalExpression = text: { _type = "literalExpression"; inherit text; };
     hasPrefix = prefix: string: builtins.substring 0 (builtins.stringLength prefix) string == prefix;

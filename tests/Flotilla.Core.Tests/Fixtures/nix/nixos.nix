@@ -12,6 +12,7 @@ in
     assertions = mkOption { type = types.listOf types.anything; default = [ ]; };
     warnings = mkOption { type = types.listOf types.str; default = [ ]; };
     systemd.services = mkOption { type = types.attrsOf types.anything; default = { }; };
+    systemd.timers = mkOption { type = types.attrsOf types.anything; default = { }; };
     systemd.user.services = mkOption { type = types.attrsOf types.anything; default = { }; };
     environment.etc = mkOption { type = types.attrsOf types.anything; default = { }; };
     security.sudo.extraRules = mkOption { type = types.listOf types.anything; default = [ ]; };

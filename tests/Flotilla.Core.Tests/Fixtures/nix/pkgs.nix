@@ -22,4 +22,8 @@ in
   coreutils = fake "coreutils";
   nix = fake "nix";
   flotilla = fake "flotilla";
+  restic = fake "restic";
+  kopia = fake "kopia";
+  gnused = fake "gnused";
+  gnugrep = fake "gnugrep";
 }
