@@ -211,10 +211,9 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
         var legacy = service.Legacy!;
         var data = legacy.DataDirectory!;
         var target = ContainerData(service)!;
-        async Task<RemoteResult> RunAsync(string script, params string[] arguments) =>
-            await ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, output, cancellationToken).ConfigureAwait(false);
+        var run = Runner(host, output, cancellationToken);
 
-        var prepared = await RunAsync(PrepareScript, Record(service), data);
+        var prepared = await run(PrepareScript, [Record(service), data]);
         if (prepared.ExitCode == 3)
         {
             return StepResult.Succeeded($"{service.Name} is already migrated to its container on {host.Name}");
@@ -227,11 +226,11 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
 
         output($"stopping {legacy.Unit}");
         string? failure = null;
-        if (await RunAsync(UnitsScript, "stop", legacy.Unit) is { Succeeded: false } stopped)
+        if (await run(UnitsScript, ["stop", legacy.Unit]) is { Succeeded: false } stopped)
         {
             failure = $"stopping {legacy.Unit} failed (exit {stopped.ExitCode}): {stopped.Tail(2)}";
         }
-        else if (await RunAsync(DataScript, data, target, service.Container!.User ?? "") is { Succeeded: false } moved)
+        else if (await run(DataScript, [data, target, service.Container!.User ?? ""]) is { Succeeded: false } moved)
         {
             failure = $"giving {data} to the container failed (exit {moved.ExitCode}): {moved.Tail(2)}";
         }
@@ -244,14 +243,14 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
         if (failure is null)
         {
             // Only now is the legacy service turned off for good (until its configuration drops it).
-            var masked = await RunAsync(UnitsScript, "mask", legacy.Unit);
-            await RunAsync(RecordScript, Record(service), "migrated");
+            var masked = await run(UnitsScript, ["mask", legacy.Unit]);
+            await run(RecordScript, [Record(service), "migrated"]);
             return StepResult.Succeeded($"{service.Name} runs in its container on {host.Name}, healthy, on the data of {legacy.Unit} (backed up at {data}.flotilla-pre-migrate); "
                 + (masked.Succeeded ? $"{legacy.Unit} is masked until the next boot: remove it from {host.Name}'s configuration" : $"masking {legacy.Unit} failed: {masked.Tail(1)}; stop it from starting again"));
         }
 
         output($"{failure}; going back to {legacy.Unit}");
-        var back = await GiveBackAsync(host, service, RunAsync, output, cancellationToken).ConfigureAwait(false);
+        var back = await GiveBackAsync(host, service, run, output, cancellationToken).ConfigureAwait(false);
         return back is null
             ? StepResult.RolledBack($"{failure}; {legacy.Unit} runs again, healthy, on its data as it was")
             : StepResult.NeedsAttention($"{failure}; going back to {legacy.Unit} failed too: {back} (its data was backed up at {data}.flotilla-pre-migrate)");
@@ -269,8 +268,7 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
         }
 
         var host = fleet.FindHost(service.Host)!;
-        async Task<RemoteResult> RunAsync(string script, params string[] arguments) =>
-            await ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, output, cancellationToken).ConfigureAwait(false);
+        var run = Runner(host, output, cancellationToken);
 
         var status = await StatusAsync(host, service, cancellationToken).ConfigureAwait(false);
         if (status.Problem is { } unreachable)
@@ -283,12 +281,16 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
             return StepResult.Succeeded($"{service.Name} runs as {service.Legacy!.Unit} on {host.Name}: nothing to roll back");
         }
 
-        var back = await GiveBackAsync(host, service, RunAsync, output, cancellationToken).ConfigureAwait(false);
+        var back = await GiveBackAsync(host, service, run, output, cancellationToken).ConfigureAwait(false);
         var target = ContainerData(service)!;
         return back is null
             ? StepResult.Succeeded($"{service.Name} runs as {service.Legacy!.Unit} on {host.Name} again, healthy" + (target != service.Legacy.DataDirectory ? $"; the container's data stays in {target}" : ""))
             : StepResult.Failed($"going back to {service.Legacy!.Unit} failed: {back}");
     }
+
+    /// <summary>Runs a constant script on the host, every value a positional argument, its lines to <paramref name="output"/>.</summary>
+    private Func<string, string[], Task<RemoteResult>> Runner(Host host, Action<string> output, CancellationToken cancellationToken) =>
+        (script, arguments) => ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, output, cancellationToken);
 
     /// <summary>The container stopped, the legacy data given back, the legacy unit unmasked, started and gated; null when all of it worked.</summary>
     private async Task<string?> GiveBackAsync(Host host, Service service, Func<string, string[], Task<RemoteResult>> runAsync, Action<string> output, CancellationToken cancellationToken)
