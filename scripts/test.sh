@@ -34,5 +34,15 @@ for trx in "$results"/*.trx; do
   grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\)"[^>]*' "$trx" \
     | sed -n 's/.* testName="\([^"]*\)".*/failed: \1/p' || true
 done
+# And why: the first lines of each failure's message, since a CI log keeps only its tail.
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  awk '
+    /<UnitTestResult / { failing = ($0 ~ /outcome="(Failed|Error|Timeout)"/); if (failing) { name = $0; sub(/.* testName="/, "", name); sub(/".*/, "", name) } }
+    failing && /<Message>/ { inside = 1; shown = 0; print "why " name ":" }
+    inside && shown < 8 { line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line); print "  " line; shown++ }
+    inside && /<\/Message>/ { inside = 0; failing = 0 }
+  ' "$trx" || true
+done
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status
