@@ -41,7 +41,7 @@ let
     hook() {
       [ -n "$2" ] && ok || return 0
       step="running its $1 hook"
-      run sh -c "$2" || fail "its $1 hook exited with $status: $(last 2)"
+      run /bin/sh -c "$2" || fail "its $1 hook exited with $status: $(last 2)"
     }
 
     json() { printf '"%s"' "$(printf '%s' "$1" | tr '\n\r\t' '   ' | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')"; }

@@ -23,7 +23,7 @@
 #   # A NixOS service that is not a container: the same backup part, plus its unit.
 #   flotilla.backups.postgresql = {
 #     unit = "postgresql.service"; paths = [ "/var/backup/postgresql" ]; schedule = "*-*-* 02:00";
-#     before = "pg_dumpall -U postgres > /var/backup/postgresql/all.sql";
+#     before = "${config.services.postgresql.package}/bin/pg_dumpall -U postgres > /var/backup/postgresql/all.sql";
 #     repository = "/srv/backup/postgresql"; passwordFile = "/run/keys/restic";
 #   };
 { config, lib, pkgs, ... }:
