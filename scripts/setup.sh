@@ -11,6 +11,8 @@ packages=(nix-bin openssh-server openssh-client iproute2 git curl procps psmisc 
 packages+=(whois apache2-utils openssl zbar-tools chromium fonts-liberation)
 # Shell completion is tested in each shell it supports.
 packages+=(bash zsh fish)
+# The live run view is tested in a real terminal: tmux.
+packages+=(tmux)
 # Container services run with podman (and runc: crun fails on this kernel's cgroups); the lab
 # keeps its images in Debian's docker-registry.
 packages+=(podman runc docker-registry)

@@ -5,4 +5,7 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, string Wo
 {
     /// <summary>Standard input (for <c>passwd --stdin</c>).</summary>
     public TextReader Input { get; init; } = TextReader.Null;
+
+    /// <summary><c>--plain</c>: progress as plain lines even on a terminal (set once the command line is parsed).</summary>
+    public bool Plain { get; set; }
 }

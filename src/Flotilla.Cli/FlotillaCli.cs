@@ -37,9 +37,17 @@ public static class FlotillaCli
             RemoteCommand.Create(context),
             CompletionCommand.Create(context),
         };
+        var plain = new Option<bool>("--plain")
+        {
+            Description = "Progress as plain lines, one per change, even on a terminal (as when the output is a file or a pipe)",
+            Recursive = true,
+        };
+        root.Options.Add(plain);
         // "@tag" is a selector here, never a response file.
         var parser = new ParserConfiguration { ResponseFileTokenReplacer = null };
         var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return await root.Parse(args, parser).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        var parse = root.Parse(args, parser);
+        context.Plain = parse.GetValue(plain);
+        return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 }

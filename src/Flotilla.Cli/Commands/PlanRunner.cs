@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Flotilla.Cli.Output;
 using Flotilla.Execution;
 using Flotilla.Inventory;
 
@@ -37,14 +38,11 @@ internal static class PlanRunner
         ImmutableHashSet<string> done,
         CancellationToken cancellationToken)
     {
-        var interactive = !json && ReferenceEquals(context.Output, Console.Out) && !Console.IsOutputRedirected;
-        IRunObserver observer = json
-            ? new JsonLinesObserver(context.Output)
-            : new ConsoleProgressObserver(context.Output, interactive) { LogPathOf = journal.LogPath };
+        var hosts = journal.Plan.Steps.Select(s => s.Host).OfType<string>().Distinct().Count();
+        var header = $"run {journal.Id}: {verb} {hosts.ToString(CultureInfo.InvariantCulture)} hosts (journal: {journal.RunDirectory})";
         if (!json)
         {
-            var hosts = journal.Plan.Steps.Select(s => s.Host).OfType<string>().Distinct().Count();
-            await context.Output.WriteLineAsync($"run {journal.Id}: {verb} {hosts.ToString(CultureInfo.InvariantCulture)} hosts (journal: {journal.RunDirectory})").ConfigureAwait(false);
+            await context.Output.WriteLineAsync(header).ConfigureAwait(false);
         }
 
         if (prepare is not null)
@@ -52,34 +50,19 @@ internal static class PlanRunner
             await prepare().ConfigureAwait(false);
         }
 
-        using var refresh = new CancellationTokenSource();
-        var ticker = interactive ? RefreshAsync((ConsoleProgressObserver)observer, refresh.Token) : Task.CompletedTask;
-        RunSummary summary;
-        try
+        Task<RunSummary> Run(IRunObserver observer) =>
+            new RunScheduler().RunAsync(journal.Plan, fleet, executor, scheduler with { CompletedSteps = done }, journal, observer, cancellationToken);
+
+        if (json)
         {
-            summary = await new RunScheduler().RunAsync(journal.Plan, fleet, executor, scheduler with { CompletedSteps = done }, journal, observer, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await refresh.CancelAsync().ConfigureAwait(false);
-            await ticker.ConfigureAwait(false);
+            return await Run(new JsonLinesObserver(context.Output)).ConfigureAwait(false);
         }
 
-        return summary;
-    }
+        if (Terminal.Live(context) is { } console)
+        {
+            return await new LiveRunView(console, new RunProgress(journal.LogPath), TimeProvider.System).ShowAsync(header, Run).ConfigureAwait(false);
+        }
 
-    private static async Task RefreshAsync(ConsoleProgressObserver observer, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                observer.Refresh();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        return await Run(new PlainProgressObserver(context.Output, journal.LogPath)).ConfigureAwait(false);
     }
 }

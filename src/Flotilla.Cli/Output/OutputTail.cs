@@ -1,4 +1,4 @@
-namespace Flotilla.Execution.Internal;
+namespace Flotilla.Cli.Output;
 
 /// <summary>The last lines of output of each step, for showing what a failing command said. Not thread safe.</summary>
 internal sealed class OutputTail(int lines)

@@ -1,18 +1,27 @@
 using System.Globalization;
+using Flotilla.Execution;
 
-namespace Flotilla.Execution.Internal;
+namespace Flotilla.Cli.Output;
 
-/// <summary>One host's line in the live progress: its latest step and state, and its elapsed time. Not thread safe.</summary>
+/// <summary>One host's line in a run's progress: its latest step and state, its elapsed time and the last line its running step printed. Not thread safe.</summary>
 internal sealed class HostProgress(string name)
 {
     private readonly HashSet<string> _running = new(StringComparer.Ordinal);
     private DateTimeOffset? _since;
     private DateTimeOffset _last;
-    private string _step = "";
-    private RunEventState _state;
-    private string? _message;
 
     public string Name { get; } = name;
+
+    public string Step { get; private set; } = "";
+
+    public RunEventState State { get; private set; }
+
+    public string? Message { get; private set; }
+
+    /// <summary>The last output line of the step that runs now (null once it ended).</summary>
+    public string? LastLine { get; set; }
+
+    public bool Active => _running.Count > 0;
 
     public void Apply(RunEvent runEvent)
     {
@@ -29,20 +38,17 @@ internal sealed class HostProgress(string name)
         // While a step of the host runs, its line shows that step rather than a skip elsewhere.
         if (runEvent.State == RunEventState.Started || _running.Count == 0)
         {
-            (_step, _state, _message) = (runEvent.Step, runEvent.State, runEvent.Message);
+            (Step, State, Message) = (runEvent.Step, runEvent.State, runEvent.Message);
+            LastLine = null;
         }
 
         _last = runEvent.Time;
     }
 
-    public string Describe(DateTimeOffset now)
-    {
-        var active = _running.Count > 0;
-        var elapsed = _since is { } since ? Format((active ? now : _last) - since) : "";
-        var word = active ? "running" : ConsoleProgressObserver.Word(_state);
-        var detail = !active && _state == RunEventState.Skipped && _message is not null ? "  (" + _message + ")" : "";
-        return $"{_step}  {word}  {elapsed}{detail}".TrimEnd();
-    }
+    /// <summary>The time since the host's first step started, until now while a step runs, else until its last event.</summary>
+    public string Elapsed(DateTimeOffset now) => _since is { } since ? Format((Active ? now : _last) - since) : "";
+
+    public string Word => Active ? "running" : RunProgress.Word(State);
 
     private static string Format(TimeSpan elapsed) => elapsed < TimeSpan.Zero
         ? "0:00"
