@@ -67,6 +67,27 @@ public sealed class LiveViewTerminalTests
         }
     }
 
+    [Fact]
+    public async Task A_table_is_drawn_to_the_terminals_width_and_plain_columns_with_plain()
+    {
+        using var dir = new TempDirectory();
+        var example = Repository.PathOf("examples", "nixmox");
+
+        var drawn = (await RunInTerminalAsync(dir.Path, 60, null, ["hosts", "-f", example]))[^1];
+        var plain = (await RunInTerminalAsync(dir.Path, 60, null, ["hosts", "-f", example, "--plain"]))[^1];
+
+        var shown = string.Join('\n', drawn);
+        Assert.All(drawn, line => Assert.True(line.Length <= 60, shown));
+        Assert.Contains(drawn, line => line.Contains("NAME", StringComparison.Ordinal) && line.Contains('│', StringComparison.Ordinal));
+        foreach (var host in new[] { "authentik", "caddy", "vaultwarden" })
+        {
+            Assert.Contains(drawn, line => line.TrimStart().StartsWith(host, StringComparison.Ordinal) && line.Contains('│', StringComparison.Ordinal));
+        }
+
+        Assert.Matches(@"^NAME +ROLE +GROUPS +TARGET", plain[0]);
+        Assert.DoesNotContain(plain, line => line.Contains('│', StringComparison.Ordinal));
+    }
+
     private sealed class Screen(int width, IEnumerable<string> lines) : List<string>(lines)
     {
         public int Width { get; } = width;
@@ -84,6 +105,12 @@ public sealed class LiveViewTerminalTests
             });
         }
 
+        return await RunInTerminalAsync(workingDirectory, width, resizeTo, ["deploy", "-f", lab.Inventory, "--substituters", "", "--state-dir", state, "--confirm-timeout", "30s", .. options]);
+    }
+
+    /// <summary>Runs the built command line in tmux at <paramref name="width"/> columns and reads its screen until it ends.</summary>
+    private static async Task<List<Screen>> RunInTerminalAsync(string workingDirectory, int width, int? resizeTo, string[] arguments)
+    {
         var socket = "flotilla-test-" + Guid.NewGuid().ToString("N")[..8];
         string[] tmux = ["-L", socket, "-f", "/dev/null"];
         // The pane stays as the command left it (tmux's remain-on-exit would scroll it to print
@@ -94,7 +121,7 @@ public sealed class LiveViewTerminalTests
         try
         {
             await CheckedAsync([.. tmux, "new-session", "-d", "-s", "run", "-x", width.ToString(System.Globalization.CultureInfo.InvariantCulture), "-y", "40", "-c", workingDirectory,
-                "-e", "FLOTILLA_TEST_STATUS=" + status, "/bin/sh", "-c", "\"$0\" \"$@\"; echo $? > \"$FLOTILLA_TEST_STATUS\"; exec sleep 600", flotilla, "deploy", "-f", lab.Inventory, "--substituters", "", "--state-dir", state, "--confirm-timeout", "30s", .. options], environment);
+                "-e", "FLOTILLA_TEST_STATUS=" + status, "/bin/sh", "-c", "\"$0\" \"$@\"; echo $? > \"$FLOTILLA_TEST_STATUS\"; exec sleep 600", flotilla, .. arguments], environment);
             var screens = new List<Screen>();
             var current = width;
             // Bounded: a deploy of two lab hosts takes well under five minutes.
@@ -107,7 +134,7 @@ public sealed class LiveViewTerminalTests
                 if (ended)
                 {
                     var exit = (await File.ReadAllTextAsync(status)).Trim();
-                    Assert.True(exit == "0", $"deploy exited with {exit}:\n{string.Join('\n', screen)}");
+                    Assert.True(exit == "0", $"flotilla {arguments[0]} exited with {exit}:\n{string.Join('\n', screen)}");
                     return screens;
                 }
 
@@ -122,7 +149,7 @@ public sealed class LiveViewTerminalTests
                 await Task.Delay(TimeSpan.FromMilliseconds(200));
             }
 
-            Assert.Fail("the deploy did not end within five minutes:\n" + string.Join('\n', screens[^1]));
+            Assert.Fail($"flotilla {arguments[0]} did not end within five minutes:\n" + string.Join('\n', screens[^1]));
             return screens;
         }
         finally

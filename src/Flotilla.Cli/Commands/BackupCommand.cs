@@ -38,7 +38,7 @@ internal static class BackupCommand
                 table.Add(result.Host, result.Service, result.Snapshot ?? "-", result.Verified ? "yes" : "no", result.Message);
             }
 
-            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            await table.WriteAsync(context).ConfigureAwait(false);
             return results.All(r => r.Succeeded) ? ExitCodes.Success : ExitCodes.Failed;
         });
         command.Subcommands.Add(List(context));
@@ -103,7 +103,7 @@ internal static class BackupCommand
                 table.Add(snapshot.Host, snapshot.Service, snapshot.Time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture), snapshot.Id, snapshot.Size is { } size ? Contracts.StorageUsage.FormatBytes(size) : "-", snapshot.Verified ? "yes" : "no", string.Join(" ", snapshot.Paths));
             }
 
-            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            await table.WriteAsync(context).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

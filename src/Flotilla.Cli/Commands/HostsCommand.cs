@@ -49,7 +49,7 @@ internal static class HostsCommand
                 table.Add(provisioned ? [.. cells, .. ProvisioningCells(host.Provisioning)] : cells);
             }
 
-            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            await table.WriteAsync(context).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

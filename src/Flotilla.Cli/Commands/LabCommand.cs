@@ -80,7 +80,7 @@ internal static class LabCommand
                     table.Add(host.Name, host.Address, host.Services.Count == 0 ? "-" : string.Join(", ", host.Services.Select(s => s.Port == 0 ? s.Name : $"{s.Name}:{s.Port.ToString(CultureInfo.InvariantCulture)}")));
                 }
 
-                await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+                await table.WriteAsync(context).ConfigureAwait(false);
                 await context.Output.WriteLineAsync($"ssh: ssh -F {lab.SshConfigPath} {lab.Hosts[0].Name}").ConfigureAwait(false);
                 await context.Output.WriteLineAsync(lab.InventoryDirectory).ConfigureAwait(false);
             }).ConfigureAwait(false);
@@ -125,7 +125,7 @@ internal static class LabCommand
                     (host.MemoryBytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MiB");
             }
 
-            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            await table.WriteAsync(context).ConfigureAwait(false);
         }));
         return command;
     }

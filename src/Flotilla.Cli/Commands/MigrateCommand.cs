@@ -138,7 +138,7 @@ internal static class MigrateCommand
                     status.Problem ?? (status.Conflicts.IsEmpty ? "-" : string.Join("; ", status.Conflicts)));
             }
 
-            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            await table.WriteAsync(context).ConfigureAwait(false);
             return statuses.Any(s => s.Problem is not null) ? ExitCodes.Failed : ExitCodes.Success;
         });
         return command;

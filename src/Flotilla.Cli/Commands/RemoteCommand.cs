@@ -110,7 +110,7 @@ internal static class RemoteCommand
                         host.Metrics?.Load1.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) ?? "-");
                 }
 
-                await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+                await table.WriteAsync(context).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
             catch (HttpRequestException e)

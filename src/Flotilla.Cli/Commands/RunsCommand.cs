@@ -34,7 +34,7 @@ internal static class RunsCommand
                     Counts(run.Counts));
             }
 
-            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            await table.WriteAsync(context).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         command.Subcommands.Add(Show(context));
@@ -76,7 +76,7 @@ internal static class RunsCommand
                     table.Add(step.Id, step.Interrupted ? "interrupted" : StateName(step.State), took, FirstLine(step.Message));
                 }
 
-                await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+                await table.WriteAsync(context).ConfigureAwait(false);
                 await context.Output.WriteLineAsync("logs: " + Path.Combine(journal.RunDirectory, RunJournal.LogsDirectory)).ConfigureAwait(false);
             }
 

@@ -59,7 +59,7 @@ internal static class ServicesCommand
                         s.Message ?? "");
                 }
 
-                await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+                await table.WriteAsync(context).ConfigureAwait(false);
             }
 
             return statuses.All(s => s.State == ServiceState.Running && s.Healthy != false) ? ExitCodes.Success : ExitCodes.Failed;
@@ -156,7 +156,7 @@ internal static class ServicesCommand
                 table.Add(update.Host, update.Service, update.Image, update.Outcome.ToString().ToLowerInvariant(), update.Message);
             }
 
-            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            await table.WriteAsync(context).ConfigureAwait(false);
             return updates.All(u => u.Outcome is ContainerUpdateOutcome.UpToDate or ContainerUpdateOutcome.Updated) ? ExitCodes.Success : ExitCodes.Failed;
         });
         return command;

@@ -93,7 +93,7 @@ internal static class StatusCommand
                     view.System is null ? "-" : Path.GetFileName(view.System));
             }
 
-            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            await table.WriteAsync(context).ConfigureAwait(false);
         }
 
         return views.All(v => v.Error is null && (v.Current || !v.Compared) && v.Healthy) ? ExitCodes.Success : ExitCodes.Failed;
@@ -137,7 +137,7 @@ internal static class StatusCommand
                 }
             }
 
-            await context.Output.WriteAsync(table.ToString()).ConfigureAwait(false);
+            await table.WriteAsync(context).ConfigureAwait(false);
         }
 
         return read.All(h => h.Error is null && h.Missing.Count == 0 && h.Storage.All(s => s.Severity == Contracts.StorageSeverity.Ok)) ? ExitCodes.Success : ExitCodes.Failed;
