@@ -87,8 +87,6 @@ public sealed class ControlPlaneServer : IAsyncDisposable
             }
 
             map?.Invoke(app);
-            // The exporter listens from the start, so its counters count everything.
-            app.Services.GetRequiredService<PrometheusExporter>();
             app.Services.GetRequiredService<AgentAdmission>();
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             return new ControlPlaneServer(app, store);
@@ -108,7 +106,6 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         services.AddSingleton<FleetState>();
         services.AddSingleton<ControlPlaneEvents>();
         services.AddSingleton<ControlPlaneMetrics>();
-        services.AddSingleton<PrometheusExporter>();
         services.AddSingleton<StoreWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
         services.AddSingleton<AgentHub>();
@@ -142,7 +139,6 @@ public sealed class ControlPlaneServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // The PrometheusExporter's listener must outlive the meter; both go with the container.
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);

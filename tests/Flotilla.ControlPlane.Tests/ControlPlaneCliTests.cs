@@ -260,5 +260,13 @@ public sealed class ControlPlaneCliTests(SqliteTargets targets) : IClassFixture<
         Assert.Contains("flotilla_commands{state=\"running\"} 0\n", text, StringComparison.Ordinal);
         Assert.Matches("flotilla_agent_messages_total [1-9]", text);
         Assert.Contains("# TYPE flotilla_agent_messages_per_second gauge", text, StringComparison.Ordinal);
+
+        // Histograms: heartbeats handled, the command's run time by final state, store commits.
+        Assert.Contains("# TYPE flotilla_heartbeat_handling_seconds histogram\n", text, StringComparison.Ordinal);
+        Assert.Matches("flotilla_heartbeat_handling_seconds_count [1-9]", text);
+        Assert.Contains("flotilla_command_duration_seconds_count{state=\"succeeded\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("flotilla_command_duration_seconds_bucket{state=\"succeeded\",le=\"+Inf\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Matches("flotilla_store_write_seconds_count [1-9]", text);
+        Assert.Matches(@"flotilla_store_write_seconds_sum [0-9.e-]+\n", text);
     }
 }

@@ -110,6 +110,7 @@ internal sealed partial class AgentHub(
         switch (message)
         {
             case HeartbeatMessage heartbeat:
+                var received = Options.TimeProvider.GetTimestamp();
                 var persist = false;
                 lock (presence.Gate)
                 {
@@ -136,6 +137,7 @@ internal sealed partial class AgentHub(
                     writer.Enqueue(new WriteItem { Seen = new HostSeen(presence.Name, now, heartbeat.Metrics) });
                 }
 
+                metrics.HeartbeatHandled(Options.TimeProvider.GetElapsedTime(received));
                 break;
             case FactsMessage facts:
                 presence.Facts = facts.Facts;

@@ -145,6 +145,7 @@ internal sealed partial class StoreWriter(
         }
 
         StoreApplied applied;
+        var started = options.TimeProvider.GetTimestamp();
         try
         {
             applied = await store.ApplyAsync(new StoreBatch(output, transitions, [.. seen.Values], facts)).ConfigureAwait(false);
@@ -164,7 +165,7 @@ internal sealed partial class StoreWriter(
         }
 
         Interlocked.Exchange(ref _committedSeq, _lastSeq);
-        metrics.StoreBatch(items.Count);
+        metrics.StoreBatch(items.Count, options.TimeProvider.GetElapsedTime(started));
         // Lines before state changes: a follower that sees a command end has seen all its output.
         // A line sent again (its agent reconnected before the acknowledgement came) was stored
         // the first time and is not published again: followers would print it twice.
@@ -214,7 +215,7 @@ internal sealed partial class StoreWriter(
         if (transition.To.IsTerminal())
         {
             fleet.Commands.TryRemove(transition.CommandId, out _);
-            metrics.CommandFinished(transition.To);
+            metrics.CommandFinished(transition.To, command.StartedAt is { } started ? transition.At - started : null);
         }
         else
         {
