@@ -48,6 +48,21 @@ public static class FlotillaCli
         var configuration = new InvocationConfiguration { Output = output, Error = error };
         var parse = root.Parse(args, parser);
         context.Plain = parse.GetValue(plain);
+        if (parse.Errors.Count > 0)
+        {
+            // Bad input is exit code 2 with what is wrong on stderr, as every command's own checks.
+            var command = parse.CommandResult.Command;
+            var name = command == root ? "flotilla" : command.Name;
+            foreach (var problem in parse.Errors)
+            {
+                await error.WriteLineAsync($"{name}: {problem.Message}").ConfigureAwait(false);
+            }
+
+            var path = string.Join(' ', command.Parents.OfType<Command>().Reverse().Where(c => c != root).Select(c => c.Name).Append(command == root ? "" : command.Name)).Trim();
+            await error.WriteLineAsync($"see: flotilla {(path.Length == 0 ? "" : path + " ")}--help").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
         return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -13,6 +13,34 @@ public enum ActivationGoal
     DryActivate,
 }
 
+/// <summary>The names of the goals, as <c>switch-to-configuration</c> and <c>--goal</c> take them.</summary>
+public static class ActivationGoals
+{
+    public static IReadOnlyList<string> Names { get; } = ["switch", "boot", "test", "dry-activate"];
+
+    public static string Name(ActivationGoal goal) => goal switch
+    {
+        ActivationGoal.Switch => "switch",
+        ActivationGoal.Boot => "boot",
+        ActivationGoal.Test => "test",
+        _ => "dry-activate",
+    };
+
+    /// <summary>A goal by its name (also <c>dryactivate</c>, as journals before the names were recorded).</summary>
+    public static bool TryParse(string? name, out ActivationGoal goal)
+    {
+        goal = name switch
+        {
+            "switch" => ActivationGoal.Switch,
+            "boot" => ActivationGoal.Boot,
+            "test" => ActivationGoal.Test,
+            "dry-activate" or "dryactivate" => ActivationGoal.DryActivate,
+            _ => (ActivationGoal)(-1),
+        };
+        return Enum.IsDefined(goal);
+    }
+}
+
 /// <summary>How to reach hosts over the system's OpenSSH. Immutable.</summary>
 public sealed record SshOptions
 {
@@ -72,11 +100,5 @@ public sealed record DeployOptions
     internal string GoalNameFor(Inventory.Host host) =>
         Goal == ActivationGoal.Switch && host.DeployStrategy == Inventory.DeployStrategy.Recreate ? "boot" : GoalName;
 
-    internal string GoalName => Goal switch
-    {
-        ActivationGoal.Switch => "switch",
-        ActivationGoal.Boot => "boot",
-        ActivationGoal.Test => "test",
-        _ => "dry-activate",
-    };
+    internal string GoalName => ActivationGoals.Name(Goal);
 }

@@ -25,12 +25,7 @@ internal static class CommonOptions
         HelpName = "N",
     };
 
-    public static Option<string> ConfirmTimeout(string description) => new("--confirm-timeout")
-    {
-        Description = description,
-        DefaultValueFactory = _ => "30s",
-        HelpName = "DURATION",
-    };
+    public static DurationOption ConfirmTimeout(string description) => new("--confirm-timeout", description, "30s", "30s or 2m");
 
     public static Option<string?> Substituters(string purpose) => new("--substituters")
     {

@@ -20,8 +20,22 @@ internal static class DeployCommand
         var selection = new SelectionOptions(context);
         var json = CommonOptions.Events();
         var state = RunsCommand.StateDirectory();
-        var goal = new Option<string>("--goal") { Description = "What activation does", DefaultValueFactory = _ => "switch" };
-        goal.AcceptOnlyFromAmong("switch", "boot", "test", "dry-activate");
+        var goal = new Option<ActivationGoal>("--goal")
+        {
+            Description = "What activation does: " + string.Join(", ", ActivationGoals.Names) + " (default: switch)",
+            HelpName = "GOAL",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (!ActivationGoals.TryParse(text, out var parsed) || text == "dryactivate")
+                {
+                    result.AddError($"--goal takes one of {string.Join(", ", ActivationGoals.Names)}, not \"{text}\"");
+                }
+
+                return parsed;
+            },
+        };
+        goal.CompletionSources.Add(ActivationGoals.Names.ToArray());
         var parallel = CommonOptions.Parallel("How many steps run at once", SchedulerOptions.DefaultParallel);
         var failFast = new Option<bool>("--fail-fast") { Description = "Start nothing new after the first failure" };
         var batch = new Option<string?>("--batch-size") { Description = "Activate each group's hosts in batches of N hosts or N% (rolling)", HelpName = "N|N%" };
@@ -53,11 +67,7 @@ internal static class DeployCommand
                 return await PlanCommand.PrintAsync(context, parse.GetValue(file), Operation.Deploy, selection.Read(parse), parse.GetValue(json) ? PlanFormat.Json : PlanFormat.Text, cancellationToken).ConfigureAwait(false);
             }
 
-            if (!Durations.TryParse(parse.GetValue(confirm)!, out var confirmTimeout) || confirmTimeout <= TimeSpan.Zero)
-            {
-                await context.Error.WriteLineAsync("deploy: --confirm-timeout takes a duration such as 30s or 2m").ConfigureAwait(false);
-                return ExitCodes.InvalidInput;
-            }
+            var confirmTimeout = confirm.Read(parse);
 
             BatchSize? batchSize = null;
             if (parse.GetValue(batch) is { } text)
@@ -77,13 +87,7 @@ internal static class DeployCommand
                 selection.Read(parse),
                 new DeployOptions
                 {
-                    Goal = parse.GetValue(goal) switch
-                    {
-                        "boot" => ActivationGoal.Boot,
-                        "test" => ActivationGoal.Test,
-                        "dry-activate" => ActivationGoal.DryActivate,
-                        _ => ActivationGoal.Switch,
-                    },
+                    Goal = parse.GetValue(goal),
                     ConfirmTimeout = confirmTimeout,
                     Force = parse.GetValue(force),
                     Substituters = parse.GetValue(substituters),
@@ -99,7 +103,7 @@ internal static class DeployCommand
                 parse.GetValue(json));
             if (parse.GetValue(reboot))
             {
-                if (parse.GetValue(resume) is not null || parse.GetValue(goal) is not ("switch" or "boot"))
+                if (parse.GetValue(resume) is not null || parse.GetValue(goal) is not (ActivationGoal.Switch or ActivationGoal.Boot))
                 {
                     await context.Error.WriteLineAsync("deploy: --reboot deploys with goal boot and then reboots; it does not combine with --resume or --goal test|dry-activate").ConfigureAwait(false);
                     return ExitCodes.InvalidInput;
@@ -111,10 +115,7 @@ internal static class DeployCommand
                     : await DeployThenRebootAsync(context, stateDirectory, request with { Options = request.Options with { Goal = ActivationGoal.Boot } }, settings, cancellationToken).ConfigureAwait(false);
             }
 
-            if (maintenance.Lease.Read(parse, context, "deploy") is not { } lease)
-            {
-                return ExitCodes.InvalidInput;
-            }
+            var lease = maintenance.Lease.Read(parse);
 
             request = request with { Lease = lease };
             return parse.GetValue(resume) is { } runId

@@ -168,7 +168,7 @@ internal static class DeployRunner
         string? Recorded(string name) => given.Contains(name) ? null : recorded.GetValueOrDefault(name);
         var options = request.Options;
         var scheduler = request.Scheduler;
-        if (Recorded("goal") is { } goal && Enum.TryParse<ActivationGoal>(goal.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var parsedGoal))
+        if (ActivationGoals.TryParse(Recorded("goal"), out var parsedGoal))
         {
             options = options with { Goal = parsedGoal };
         }
@@ -208,7 +208,7 @@ internal static class DeployRunner
 
     private static ImmutableSortedDictionary<string, string> Options(DeployRequest request) => ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
     {
-        ["goal"] = request.Options.Goal.ToString().ToLowerInvariant(),
+        ["goal"] = ActivationGoals.Name(request.Options.Goal),
         ["confirm-timeout"] = request.Options.ConfirmTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",
         ["parallel"] = request.Scheduler.Parallel.ToString(CultureInfo.InvariantCulture),
         ["fail-fast"] = request.Scheduler.FailFast ? "true" : "false",

@@ -18,19 +18,9 @@ internal sealed record LeaseSettings(TimeSpan Ttl, TimeSpan Wait)
 /// </summary>
 internal sealed class LeaseOptions
 {
-    public Option<string> LockTtl { get; } = new("--lock-ttl")
-    {
-        Description = "This run's lease on its hosts expires this long after it stopped renewing it (a killed orchestrator)",
-        DefaultValueFactory = _ => "30m",
-        HelpName = "DURATION",
-    };
+    public DurationOption LockTtl { get; } = new("--lock-ttl", "This run's lease on its hosts expires this long after it stopped renewing it (a killed orchestrator)", "30m", "30m or 2h");
 
-    public Option<string> LockWait { get; } = new("--lock-wait")
-    {
-        Description = "Wait this long for another run that holds any of the same hosts (or the fleet) before giving up (0s: give up at once)",
-        DefaultValueFactory = _ => "0s",
-        HelpName = "DURATION",
-    };
+    public DurationOption LockWait { get; } = new("--lock-wait", "Wait this long for another run that holds any of the same hosts (or the fleet) before giving up (0s: give up at once)", "0s", "0s, 5m or 1h", allowZero: true);
 
     public IEnumerable<Option> All => [LockTtl, LockWait];
 
@@ -42,23 +32,7 @@ internal sealed class LeaseOptions
         }
     }
 
-    /// <summary>The settings, or null after printing what is wrong (prefixed with the command's name).</summary>
-    public LeaseSettings? Read(ParseResult parse, CliContext context, string command)
-    {
-        if (!Durations.TryParse(parse.GetValue(LockTtl)!, out var ttl) || ttl <= TimeSpan.Zero)
-        {
-            context.Error.WriteLine($"{command}: --lock-ttl takes a duration such as 30m or 2h");
-            return null;
-        }
-
-        if (!Durations.TryParse(parse.GetValue(LockWait)!, out var wait) || wait < TimeSpan.Zero)
-        {
-            context.Error.WriteLine($"{command}: --lock-wait takes a duration such as 0s, 5m or 1h");
-            return null;
-        }
-
-        return new LeaseSettings(ttl, wait);
-    }
+    public LeaseSettings Read(ParseResult parse) => new(LockTtl.Read(parse), LockWait.Read(parse));
 }
 
 /// <summary>Takes a run's lease in the state directory's lease file, or prints why not (exit code <see cref="ExitCodes.Busy"/>).</summary>

@@ -45,28 +45,13 @@ internal sealed class MaintenanceOptions
         HelpName = "LOAD",
     };
 
-    public Option<string> MinUptime { get; } = new("--min-uptime")
-    {
-        Description = "Pre-flight: every host has been up at least this long",
-        DefaultValueFactory = _ => "0s",
-        HelpName = "DURATION",
-    };
+    public DurationOption MinUptime { get; } = new("--min-uptime", "Pre-flight: every host has been up at least this long", "0s", "0s, 10m or 1d", allowZero: true);
 
     public Option<bool> NoPreflight { get; } = new("--no-preflight") { Description = "Skip the pre-flight checks (free disk, load, uptime, health)" };
 
-    public Option<string> BootTimeout { get; } = new("--boot-timeout")
-    {
-        Description = "A rebooted host must answer with a new boot id within this time, or the sequence stops",
-        DefaultValueFactory = _ => "10m",
-        HelpName = "DURATION",
-    };
+    public DurationOption BootTimeout { get; } = new("--boot-timeout", "A rebooted host must answer with a new boot id within this time, or the sequence stops", "10m", "90s or 10m");
 
-    public Option<string> PollInterval { get; } = new("--poll-interval")
-    {
-        Description = "How often a rebooting host is asked for its boot id",
-        DefaultValueFactory = _ => "2s",
-        HelpName = "DURATION",
-    };
+    public DurationOption PollInterval { get; } = new("--poll-interval", "How often a rebooting host is asked for its boot id", "2s", "200ms or 2s");
 
     public void AddTo(Command command)
     {
@@ -92,28 +77,10 @@ internal sealed class MaintenanceOptions
             return null;
         }
 
-        if (Lease.Read(parse, context, command) is not { } lease)
-        {
-            return null;
-        }
-
-        if (!TryDuration(parse.GetValue(MinUptime)!, out var uptime, positive: false))
-        {
-            Fail("--min-uptime takes a duration such as 0s, 10m or 1d");
-            return null;
-        }
-
-        if (!TryDuration(parse.GetValue(BootTimeout)!, out var boot, positive: true))
-        {
-            Fail("--boot-timeout takes a duration such as 90s or 10m");
-            return null;
-        }
-
-        if (!TryDuration(parse.GetValue(PollInterval)!, out var poll, positive: true))
-        {
-            Fail("--poll-interval takes a duration such as 200ms or 2s");
-            return null;
-        }
+        var lease = Lease.Read(parse);
+        var uptime = MinUptime.Read(parse);
+        var boot = BootTimeout.Read(parse);
+        var poll = PollInterval.Read(parse);
 
         if (!TrySize(parse.GetValue(MinFreeDisk)!, out var free))
         {
@@ -131,9 +98,6 @@ internal sealed class MaintenanceOptions
         var preflight = parse.GetValue(NoPreflight) ? null : new PreflightLimits { MinFreeBytes = free, MaxLoadPerCpu = load, MinUptime = uptime };
         return new MaintenanceSettings(window, lease, preflight, boot, poll);
     }
-
-    private static bool TryDuration(string text, out TimeSpan duration, bool positive) =>
-        Durations.TryParse(text, out duration) && (positive ? duration > TimeSpan.Zero : duration >= TimeSpan.Zero);
 
     internal static bool TrySize(string text, out long bytes)
     {

@@ -45,10 +45,7 @@ internal static class MigrateCommand
                 return ExitCodes.InvalidInput;
             }
 
-            if (leases.Read(parse, context, "migrate") is not { } leaseSettings)
-            {
-                return ExitCodes.InvalidInput;
-            }
+            var leaseSettings = leases.Read(parse);
 
             var stateDirectory = parse.GetValue(state)!;
             var scheduler = new SchedulerOptions { Parallel = 1 };

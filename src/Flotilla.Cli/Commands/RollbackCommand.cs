@@ -37,16 +37,8 @@ internal static class RollbackCommand
                 return await PlanCommand.PrintAsync(context, parse.GetValue(file), Operation.Rollback, selection.Read(parse), parse.GetValue(json) ? PlanFormat.Json : PlanFormat.Text, cancellationToken).ConfigureAwait(false);
             }
 
-            if (!Durations.TryParse(parse.GetValue(confirm)!, out var confirmTimeout) || confirmTimeout <= TimeSpan.Zero)
-            {
-                await context.Error.WriteLineAsync("rollback: --confirm-timeout takes a duration such as 30s or 2m").ConfigureAwait(false);
-                return ExitCodes.InvalidInput;
-            }
-
-            if (leases.Read(parse, context, "rollback") is not { } leaseSettings)
-            {
-                return ExitCodes.InvalidInput;
-            }
+            var confirmTimeout = confirm.Read(parse);
+            var leaseSettings = leases.Read(parse);
 
             var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
             if (fleet is null)

@@ -41,11 +41,7 @@ internal static class UpgradeCommand
                 return ExitCodes.InvalidInput;
             }
 
-            if (!Durations.TryParse(parse.GetValue(confirm)!, out var confirmTimeout) || confirmTimeout <= TimeSpan.Zero)
-            {
-                await context.Error.WriteLineAsync("upgrade: --confirm-timeout takes a duration such as 30s or 2m").ConfigureAwait(false);
-                return ExitCodes.InvalidInput;
-            }
+            var confirmTimeout = confirm.Read(parse);
 
             var upgrade = new Upgrade(
                 context,
