@@ -14,6 +14,10 @@ in
     systemd.services = mkOption { type = types.attrsOf types.anything; default = { }; };
     systemd.timers = mkOption { type = types.attrsOf types.anything; default = { }; };
     systemd.user.services = mkOption { type = types.attrsOf types.anything; default = { }; };
+    systemd.tmpfiles.rules = mkOption { type = types.listOf types.str; default = [ ]; };
+    users.users = mkOption { type = types.attrsOf types.anything; default = { }; };
+    users.groups = mkOption { type = types.attrsOf types.anything; default = { }; };
+    networking.firewall.allowedTCPPorts = mkOption { type = types.listOf types.port; default = [ ]; };
     environment.etc = mkOption { type = types.attrsOf types.anything; default = { }; };
     security.sudo.extraRules = mkOption { type = types.listOf types.anything; default = [ ]; };
     nix.package = mkOption { type = types.package; default = pkgs.nix; };
