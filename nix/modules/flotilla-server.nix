@@ -41,8 +41,12 @@ let
     else if config.services.flotilla-upgrade.enable or false then "/var/lib/flotilla"
     else cfg.dataDir;
   privilegedPort = cfg.port < 1024;
+  # PostgreSQL on this host, reached over its unix socket with peer authentication: the URL holds
+  # no password, so it may be an argument.
+  localDatabase = "postgres://${cfg.user}@localhost/${cfg.user}?host=/run/postgresql";
 
   arguments = [ "${cfg.package}/bin/flotilla" "serve" "--urls" "http://${host}:${toString cfg.port}" "--data-dir" cfg.dataDir "--state-dir" runsDirectory ]
+    ++ optionals cfg.database.createLocally [ "--database" localDatabase ]
     ++ concatMap (s: [ s.flag "%d/${s.credential}" ]) given
     ++ concatMap (proxy: [ "--trusted-proxy" proxy ]) cfg.trustedProxies
     ++ optional cfg.allowCommands "--allow-commands"
@@ -122,6 +126,12 @@ in
       description = "The fleet's inventory or flake (serve --file): the dashboard compares hosts with what it builds now.";
     };
 
+    database.createLocally = mkOption {
+      type = types.bool;
+      default = false;
+      description = "Keep the server's data in PostgreSQL on this host instead of SQLite in dataDir: services.postgresql with a database and a role both named as user (nixpkgs' ensureDBOwnership wants the two names alike), reached over the unix socket with peer authentication, so no password exists. For a PostgreSQL elsewhere, set databaseUrlFile.";
+    };
+
     runsDir = mkOption {
       type = types.nullOr types.str;
       default = null;
@@ -178,6 +188,10 @@ in
           message = "services.flotilla-server: credentialsFile holds the password hash, TOTP secret and session secret; set it or passwordHashFile, totpSecretFile and sessionSecretFile, not both.";
         }
         {
+          assertion = !(cfg.database.createLocally && cfg.databaseUrlFile != null);
+          message = "services.flotilla-server: database.createLocally and databaseUrlFile both name the database; set one of them.";
+        }
+        {
           assertion = hasPrefix "/" cfg.dataDir && !(hasPrefix builtins.storeDir cfg.dataDir);
           message = "services.flotilla-server.dataDir must be an absolute path outside the Nix store.";
         }
@@ -196,12 +210,19 @@ in
     # A data directory outside /var/lib is made here; under it, systemd's StateDirectory makes it.
     systemd.tmpfiles.rules = optional (stateDirectory == null) "d ${cfg.dataDir} 0700 ${cfg.user} ${cfg.group} - -";
 
+    services.postgresql = mkIf cfg.database.createLocally {
+      enable = true;
+      ensureDatabases = [ cfg.user ];
+      ensureUsers = [{ name = cfg.user; ensureDBOwnership = true; }];
+    };
+
     networking.firewall.allowedTCPPorts = optional cfg.openFirewall cfg.port;
 
     systemd.services.flotilla-server = {
       description = "Flotilla control plane";
       wantedBy = [ "multi-user.target" ];
       wants = [ "network-online.target" ];
+      requires = optional cfg.database.createLocally "postgresql.service";
       after = [ "network-online.target" ] ++ optional (config.services.postgresql.enable or false) "postgresql.service";
       serviceConfig = {
         ExecStart = escapeShellArgs arguments;
