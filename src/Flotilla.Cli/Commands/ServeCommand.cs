@@ -115,15 +115,17 @@ internal static class ServeCommand
             if (!parse.GetValue(noDashboard))
             {
                 CredentialSettings credentials;
+                var files = new Dictionary<string, string>(StringComparer.Ordinal);
+                var givenAs = new Dictionary<string, string>(StringComparer.Ordinal);
                 try
                 {
                     var file = parse.GetValue(credentialsFile) is { } f ? Path.GetFullPath(f, context.WorkingDirectory) : null;
-                    var files = new Dictionary<string, string>(StringComparer.Ordinal);
                     foreach (var (option, variable) in new[] { (passwordHashFile, "FLOTILLA_PASSWORD_HASH_FILE"), (totpSecretFile, "FLOTILLA_TOTP_SECRET_FILE"), (sessionSecretFile, "FLOTILLA_SESSION_SECRET_FILE") })
                     {
                         if (parse.GetValue(option) is { } secretFile)
                         {
                             files[variable] = Path.GetFullPath(secretFile, context.WorkingDirectory);
+                            givenAs[variable] = option.Name;
                         }
                     }
 
@@ -131,7 +133,9 @@ internal static class ServeCommand
                 }
                 catch (CredentialException e)
                 {
-                    await context.Error.WriteLineAsync($"flotilla serve: {e.Message}").ConfigureAwait(false);
+                    // The loader names the variable; the user gave the option standing in for it.
+                    var message = givenAs.Aggregate(e.Message, (text, given) => text.Replace(given.Key, given.Value, StringComparison.Ordinal));
+                    await context.Error.WriteLineAsync($"flotilla serve: {message}").ConfigureAwait(false);
                     return ExitCodes.InvalidInput;
                 }
 
