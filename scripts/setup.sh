@@ -19,6 +19,8 @@ packages+=(podman runc docker-registry)
 # Container secrets are age-encrypted files, decrypted by the real age; services are backed up
 # with the real restic.
 packages+=(age restic)
+# scripts/update-nuget-deps.sh (the flake's nix/deps.json, written and checked) reads the restore with jq.
+packages+=(jq)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -20,7 +20,8 @@ public sealed partial class ServeDashboardCliTests
         public Serve(params string[] args)
         {
             _syncOutput = TextWriter.Synchronized(_output);
-            _run = FlotillaCli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", .. args], _syncOutput, TextWriter.Synchronized(_error), Directory.GetCurrentDirectory(), _stop.Token);
+            string[] listen = args.Contains("--urls") ? [] : ["--urls", "http://127.0.0.1:0"];
+            _run = FlotillaCli.RunAsync(["serve", .. listen, .. args], _syncOutput, TextWriter.Synchronized(_error), Directory.GetCurrentDirectory(), _stop.Token);
         }
 
         public string Output
@@ -148,7 +149,7 @@ public sealed partial class ServeDashboardCliTests
         Assert.Equal(0, await serve.StopAsync());
     }
 
-    [GeneratedRegex("listening on (http://127\\.0\\.0\\.1:\\d+)")]
+    [GeneratedRegex("listening on (http://[^ ]+:\\d+)")]
     private static partial Regex Listening();
 
     [GeneratedRegex("name=\"__csrf\" type=\"hidden\" value=\"([^\"]+)\"")]

@@ -31,7 +31,17 @@ internal static class ServeCommand
             Description = "The dashboard's login: an env file with FLOTILLA_PASSWORD_HASH, FLOTILLA_TOTP_SECRET, FLOTILLA_SESSION_SECRET (or NixFleet's NIXFLEET_* names); the environment wins over it",
             HelpName = "PATH",
         };
+        // One file per secret (agenix, sops-nix, systemd credentials), as FLOTILLA_*_FILE gives them.
+        var passwordHashFile = SecretFile("--password-hash-file", "The dashboard's login: a file holding the password hash (flotilla passwd), as FLOTILLA_PASSWORD_HASH_FILE");
+        var totpSecretFile = SecretFile("--totp-secret-file", "A file holding the TOTP secret (base32), as FLOTILLA_TOTP_SECRET_FILE");
+        var sessionSecretFile = SecretFile("--session-secret-file", "A file holding the secret sessions are signed with (openssl rand -hex 32), as FLOTILLA_SESSION_SECRET_FILE");
         var noDashboard = new Option<bool>("--no-dashboard") { Description = "Serve agents and the API only, without the web dashboard" };
+        var trustedProxies = new Option<string[]>("--trusted-proxy")
+        {
+            Description = "A reverse proxy (address or CIDR network, e.g. 172.16.0.0/12) whose X-Forwarded-For and X-Forwarded-Proto are believed (client address for rate limits and the audit log, https for Secure cookies); repeat for more; loopback always is",
+            HelpName = "ADDRESS|NETWORK",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var state = RunsCommand.StateDirectory();
         state.Description = "Where the run journals the dashboard's runs page shows are (deploy/reboot --state-dir)";
         var inventory = CommonOptions.File();
@@ -44,7 +54,7 @@ internal static class ServeCommand
         };
         var command = new Command("serve", "Run the control plane: agents connect to /ws; the API under /api; the dashboard at /")
         {
-            urls, enrolment, allowCommands, queueExpiry, credentialsFile, noDashboard, state, inventory, refresh,
+            urls, enrolment, allowCommands, queueExpiry, credentialsFile, passwordHashFile, totpSecretFile, sessionSecretFile, noDashboard, trustedProxies, state, inventory, refresh,
         };
         store.AddTo(command);
         var bounds = new ServeBoundsOptions();
@@ -58,7 +68,22 @@ internal static class ServeCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var (directory, database) = store.Read(parse);
+            var proxies = parse.GetValue(trustedProxies) ?? [];
+            foreach (var proxy in proxies)
+            {
+                if (!IsAddressOrNetwork(proxy))
+                {
+                    await context.Error.WriteLineAsync($"flotilla serve: --trusted-proxy {proxy}: not an address or a network; give one such as 10.0.0.5, fd00::5 or 172.16.0.0/12").ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+            }
+
+            if (await store.ReadAsync(context, parse, cancellationToken).ConfigureAwait(false) is not { } choice)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var (directory, database) = choice;
             string? shared = null;
             if (parse.GetValue(enrolment) is { } path)
             {
@@ -90,14 +115,27 @@ internal static class ServeCommand
             if (!parse.GetValue(noDashboard))
             {
                 CredentialSettings credentials;
+                var files = new Dictionary<string, string>(StringComparer.Ordinal);
+                var givenAs = new Dictionary<string, string>(StringComparer.Ordinal);
                 try
                 {
                     var file = parse.GetValue(credentialsFile) is { } f ? Path.GetFullPath(f, context.WorkingDirectory) : null;
-                    credentials = await CredentialLoader.LoadAsync(Environment.GetEnvironmentVariable, file, cancellationToken).ConfigureAwait(false);
+                    foreach (var (option, variable) in new[] { (passwordHashFile, "FLOTILLA_PASSWORD_HASH_FILE"), (totpSecretFile, "FLOTILLA_TOTP_SECRET_FILE"), (sessionSecretFile, "FLOTILLA_SESSION_SECRET_FILE") })
+                    {
+                        if (parse.GetValue(option) is { } secretFile)
+                        {
+                            files[variable] = Path.GetFullPath(secretFile, context.WorkingDirectory);
+                            givenAs[variable] = option.Name;
+                        }
+                    }
+
+                    credentials = await CredentialLoader.LoadAsync(name => files.TryGetValue(name, out var fromOption) ? fromOption : Environment.GetEnvironmentVariable(name), file, cancellationToken).ConfigureAwait(false);
                 }
                 catch (CredentialException e)
                 {
-                    await context.Error.WriteLineAsync($"flotilla serve: {e.Message}").ConfigureAwait(false);
+                    // The loader names the variable; the user gave the option standing in for it.
+                    var message = givenAs.Aggregate(e.Message, (text, given) => text.Replace(given.Key, given.Value, StringComparison.Ordinal));
+                    await context.Error.WriteLineAsync($"flotilla serve: {message}").ConfigureAwait(false);
                     return ExitCodes.InvalidInput;
                 }
 
@@ -109,13 +147,16 @@ internal static class ServeCommand
                 var allow = parse.GetValue(allowCommands);
                 var stateDirectory = Path.GetFullPath(parse.GetValue(state)!, context.WorkingDirectory);
                 // With SQLite, antiforgery keys live beside the database, so forms outlive a restart.
-                var (dataDirectory, databaseUrl) = store.Read(parse);
-                var keys = databaseUrl is null ? Path.Combine(Path.GetFullPath(dataDirectory ?? Flotilla.ControlPlane.Store.ControlPlaneStores.DefaultDataDirectory(), context.WorkingDirectory), "keys") : null;
+                var keys = database is null ? Path.Combine(Path.GetFullPath(directory ?? Flotilla.ControlPlane.Store.ControlPlaneStores.DefaultDataDirectory(), context.WorkingDirectory), "keys") : null;
                 dashboard = new DashboardSettings(credentials, dashboardOptions =>
                 {
                     dashboardOptions.AllowArbitraryCommands = allow;
                     dashboardOptions.StateDirectory = stateDirectory;
                     dashboardOptions.KeysDirectory = keys;
+                    foreach (var proxy in proxies)
+                    {
+                        dashboardOptions.TrustedProxies.Add(proxy);
+                    }
                 });
             }
 
@@ -153,6 +194,13 @@ internal static class ServeCommand
                 await context.Output.WriteLineAsync($"flotilla serve: listening on {string.Join(' ', server.Urls)} (agents: /ws; API: /api; {(dashboard is null ? "no dashboard" : "dashboard: /")}; {(shared is null ? "per-host tokens only" : "shared enrolment token accepted")})").ConfigureAwait(false);
                 var (maxAgents, source) = server.AgentLimit;
                 await context.Output.WriteLineAsync($"flotilla serve: bounds: at most {maxAgents} agents ({source}); {ServeBoundsOptions.Format(options.MaxCommandOutputBytes)} of output kept per command; {(options.AgentBytesPerSecond > 0 ? ServeBoundsOptions.Format(options.AgentBytesPerSecond) + "/s" : "no rate limit")} per agent").ConfigureAwait(false);
+                if (proxies.Length > 0)
+                {
+                    await context.Output.WriteLineAsync(dashboard is null
+                        ? "flotilla serve: --trusted-proxy has no effect with --no-dashboard (forwarded headers are read by the dashboard's middleware)"
+                        : $"flotilla serve: X-Forwarded-For and X-Forwarded-Proto are believed from loopback and {string.Join(", ", proxies)}").ConfigureAwait(false);
+                }
+
                 if (inventoryPath is not null && dashboard is not null)
                 {
                     await context.Output.WriteLineAsync($"flotilla serve: the dashboard compares hosts with {inventoryPath} (looked at every {options.TargetRefresh.TotalSeconds:0.#} s)").ConfigureAwait(false);
@@ -166,4 +214,9 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    private static Option<string?> SecretFile(string name, string description) => new(name) { Description = description, HelpName = "PATH" };
+
+    private static bool IsAddressOrNetwork(string value) =>
+        value.Contains('/', StringComparison.Ordinal) ? System.Net.IPNetwork.TryParse(value, out _) : System.Net.IPAddress.TryParse(value, out _);
 }

@@ -3,10 +3,15 @@ using Flotilla.ControlPlane.Store;
 
 namespace Flotilla.Cli.Commands;
 
-/// <summary><c>--data-dir</c> and <c>--database</c>: which control-plane store a command uses (as <c>flotilla serve</c>).</summary>
+/// <summary>
+/// <c>--data-dir</c>, <c>--database</c> and <c>--database-file</c>: which control-plane store a
+/// command uses (as <c>flotilla serve</c>). The PostgreSQL URL may hold a password: from a file
+/// (<c>--database-file</c>, <c>FLOTILLA_DATABASE_FILE</c>) it is in neither argv nor the environment.
+/// </summary>
 internal sealed class StoreOptions
 {
     public const string DatabaseVariable = "FLOTILLA_DATABASE";
+    public const string DatabaseFileVariable = "FLOTILLA_DATABASE_FILE";
 
     public Option<string?> DataDirectory { get; } = new("--data-dir")
     {
@@ -20,18 +25,76 @@ internal sealed class StoreOptions
         HelpName = "URL",
     };
 
+    public Option<string?> DatabaseFile { get; } = new("--database-file")
+    {
+        Description = $"A file holding the PostgreSQL URL --database takes, so that its password is in neither argv nor the environment (or {DatabaseFileVariable})",
+        HelpName = "PATH",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(DataDirectory);
         command.Options.Add(Database);
+        command.Options.Add(DatabaseFile);
     }
 
-    public (string? DataDirectory, string? Database) Read(ParseResult parse) =>
-        (parse.GetValue(DataDirectory), parse.GetValue(Database) ?? NullIfEmpty(Environment.GetEnvironmentVariable(DatabaseVariable)));
+    /// <summary>
+    /// The data directory and the PostgreSQL URL, if any: <c>--database</c>, else the file of
+    /// <c>--database-file</c>, else <c>FLOTILLA_DATABASE</c>, else the file of
+    /// <c>FLOTILLA_DATABASE_FILE</c>. Null, after saying why on standard error, when both options
+    /// are given or the file cannot be read or is empty.
+    /// </summary>
+    public async Task<StoreChoice?> ReadAsync(CliContext context, ParseResult parse, CancellationToken cancellationToken)
+    {
+        var directory = parse.GetValue(DataDirectory);
+        var url = parse.GetValue(Database);
+        var file = parse.GetValue(DatabaseFile);
+        if (url is not null && file is not null)
+        {
+            await context.Error.WriteLineAsync("flotilla: --database and --database-file both name the database; give one of them").ConfigureAwait(false);
+            return null;
+        }
+
+        if (url is null && file is null)
+        {
+            url = NullIfEmpty(Environment.GetEnvironmentVariable(DatabaseVariable));
+            if (url is null && NullIfEmpty(Environment.GetEnvironmentVariable(DatabaseFileVariable)) is { } fromEnvironment)
+            {
+                file = fromEnvironment;
+            }
+        }
+
+        if (url is null && file is not null)
+        {
+            var path = Path.GetFullPath(file, context.WorkingDirectory);
+            try
+            {
+                url = NullIfEmpty((await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await context.Error.WriteLineAsync($"flotilla: cannot read the database file {path}: {e.Message}; check the path and its permissions").ConfigureAwait(false);
+                return null;
+            }
+
+            if (url is null)
+            {
+                await context.Error.WriteLineAsync($"flotilla: the database file {path} is empty; write the PostgreSQL URL in it (postgres://USER:PASSWORD@HOST[:PORT]/DB)").ConfigureAwait(false);
+                return null;
+            }
+        }
+
+        return new StoreChoice(directory, url);
+    }
 
     public async Task<IControlPlaneStore?> OpenAsync(CliContext context, ParseResult parse, CancellationToken cancellationToken)
     {
-        var (directory, database) = Read(parse);
+        if (await ReadAsync(context, parse, cancellationToken).ConfigureAwait(false) is not { } choice)
+        {
+            return null;
+        }
+
+        var (directory, database) = choice;
         try
         {
             return await ControlPlaneStores.OpenAsync(directory is null ? null : Path.GetFullPath(directory, context.WorkingDirectory), database, cancellationToken).ConfigureAwait(false);
@@ -45,3 +108,6 @@ internal sealed class StoreOptions
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
+
+/// <summary>Where the control plane's store is: a data directory (SQLite) and/or a PostgreSQL URL.</summary>
+internal sealed record StoreChoice(string? DataDirectory, string? Database);

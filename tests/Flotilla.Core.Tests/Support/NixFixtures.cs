@@ -37,6 +37,47 @@ public static class NixFixtures
         return ProcessRunner.RunAsync("nix-instantiate", ["--eval", "--strict", "--json", file]);
     }
 
+    /// <summary>
+    /// The repository's flake as a consumer meets it, under <paramref name="target"/>: <c>flotilla/</c>
+    /// (flake.nix, nix/, Directory.Build.props), <c>nixpkgs/</c> (the stand-in nixpkgs as a flake:
+    /// its lib and legacyPackages), and <c>consumer/</c>, a flake whose inputs are those two (with
+    /// <c>flotilla.inputs.nixpkgs.follows</c>, as a user writes it) and whose <c>outputs</c>
+    /// function is <paramref name="outputs"/>; the stand-in NixOS and home-manager modules are in
+    /// consumer/nix/. Evaluate it with <see cref="EvaluateFlakeAsync"/>.
+    /// </summary>
+    public static void ConsumerFlakeTo(TempDirectory target, string outputs)
+    {
+        var flotilla = Path.Combine(target.Path, "flotilla");
+        System.IO.Directory.CreateDirectory(flotilla);
+        File.Copy(Repository.PathOf("flake.nix"), Path.Combine(flotilla, "flake.nix"));
+        File.Copy(Repository.PathOf("Directory.Build.props"), Path.Combine(flotilla, "Directory.Build.props"));
+        Copy(Repository.PathOf("nix"), Path.Combine(flotilla, "nix"));
+
+        var standIn = Path.Combine(Directory, "nix");
+        Copy(standIn, Path.Combine(target.Path, "consumer", "nix"));
+        Copy(standIn, Path.Combine(target.Path, "nixpkgs"));
+        File.Copy(Path.Combine(standIn, "nixpkgs-flake.nix"), Path.Combine(target.Path, "nixpkgs", "flake.nix"));
+
+        target.Write(Path.Combine("consumer", "flake.nix"), $$"""
+            {
+              inputs.nixpkgs.url = "path:{{Path.Combine(target.Path, "nixpkgs")}}";
+              inputs.flotilla.url = "path:{{flotilla}}";
+              inputs.flotilla.inputs.nixpkgs.follows = "nixpkgs";
+              outputs = {{outputs}};
+            }
+            """);
+    }
+
+    /// <summary>Evaluates output <paramref name="attribute"/> of <see cref="ConsumerFlakeTo"/>'s consumer flake (strictly, as JSON) with the real nix.</summary>
+    public static Task<ProcessResult> EvaluateFlakeAsync(TempDirectory target, string attribute) =>
+        ProcessRunner.RunAsync("nix", ["--extra-experimental-features", "nix-command flakes", "eval", "--json", $"path:{Path.Combine(target.Path, "consumer")}#{attribute}"]);
+
+    /// <summary>Runs <c>nix flake ARGUMENTS</c> on <see cref="ConsumerFlakeTo"/>'s copy of the repository's flake, its nixpkgs input the stand-in.</summary>
+    public static Task<ProcessResult> OnFlotillaFlakeAsync(TempDirectory target, params string[] arguments) =>
+        ProcessRunner.RunAsync("nix", [
+            "--extra-experimental-features", "nix-command flakes", "flake", .. arguments,
+            "--no-write-lock-file", "--override-input", "nixpkgs", $"path:{Path.Combine(target.Path, "nixpkgs")}", $"path:{Path.Combine(target.Path, "flotilla")}"]);
+
     /// <summary>Home-lab's shape: writes (or replaces) <c>machines/NAME/configuration.nix</c>.</summary>
     public static void Machine(TempDirectory flake, string name, string configuration) =>
         flake.Write(Path.Combine("machines", name, "configuration.nix"), configuration);

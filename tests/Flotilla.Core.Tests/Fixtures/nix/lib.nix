@@ -214,6 +214,10 @@ let
     in
     { inherit config options; };
 
+  escapeRegex = replaceStrings
+    [ "\\" "[" "]" "(" ")" "{" "}" "." "*" "+" "?" "^" "$" "|" ]
+    [ "\\\\" "\\[" "\\]" "\\(" "\\)" "\\{" "\\}" "\\." "\\*" "\\+" "\\?" "\\^" "\\$" "\\|" ];
+
   escapeShellArg = arg:
     let string = toString arg; in
     if match "[[:alnum:],._+:@%/-]+" string != null then string
@@ -234,6 +238,11 @@ let
     filterAttrs = f: set: listToAttrs (map (n: { name = n; value = set.${n}; }) (filter (n: f n set.${n}) (attrNames set)));
     literalExpression = text: { _type = "literalExpression"; inherit text; };
     hasPrefix = prefix: string: builtins.substring 0 (builtins.stringLength prefix) string == prefix;
+    hasInfix = infix: string: builtins.match ".*${escapeRegex infix}.*" string != null;
+    removePrefix = prefix: string:
+      let p = builtins.stringLength prefix; in
+      if builtins.substring 0 p string == prefix then builtins.substring p (builtins.stringLength string - p) string else string;
+    genAttrs = names: f: listToAttrs (map (name: { inherit name; value = f name; }) names);
     hasSuffix = suffix: string:
       let l = builtins.stringLength string; s = builtins.stringLength suffix; in
       l >= s && builtins.substring (l - s) s string == suffix;

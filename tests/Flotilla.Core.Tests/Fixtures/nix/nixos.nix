@@ -14,6 +14,13 @@ in
     systemd.services = mkOption { type = types.attrsOf types.anything; default = { }; };
     systemd.timers = mkOption { type = types.attrsOf types.anything; default = { }; };
     systemd.user.services = mkOption { type = types.attrsOf types.anything; default = { }; };
+    systemd.tmpfiles.rules = mkOption { type = types.listOf types.str; default = [ ]; };
+    users.users = mkOption { type = types.attrsOf types.anything; default = { }; };
+    users.groups = mkOption { type = types.attrsOf types.anything; default = { }; };
+    services.postgresql.enable = mkOption { type = types.bool; default = false; };
+    services.postgresql.ensureDatabases = mkOption { type = types.listOf types.str; default = [ ]; };
+    services.postgresql.ensureUsers = mkOption { type = types.listOf types.anything; default = [ ]; };
+    networking.firewall.allowedTCPPorts = mkOption { type = types.listOf types.port; default = [ ]; };
     environment.etc = mkOption { type = types.attrsOf types.anything; default = { }; };
     security.sudo.extraRules = mkOption { type = types.listOf types.anything; default = [ ]; };
     nix.package = mkOption { type = types.package; default = pkgs.nix; };
