@@ -14,6 +14,7 @@ public static class FlotillaCli
         var context = new CliContext(output, error, workingDirectory) { Input = input };
         var root = new RootCommand("Flotilla orchestrates fleets of NixOS machines: dependency-ordered deploys with health gates, rollbacks, reboots and a live dashboard.")
         {
+            InitCommand.Create(context),
             ValidateCommand.Create(context),
             PlanCommand.Create(context),
             HostsCommand.Create(context),
