@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Flotilla.Cli.Output;
 using Flotilla.Contracts;
@@ -204,38 +205,30 @@ internal static class RemoteCommand
                     return ExitCodes.Failed;
                 }
 
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
-                string? eventName = null;
-                while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+                using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    if (line.StartsWith("id: ", StringComparison.Ordinal))
+                    if (item.EventId is { Length: > 0 } id)
                     {
-                        lastEventId = line["id: ".Length..];
+                        lastEventId = id;
                         quiet = -1;
                     }
-                    else if (line.StartsWith("event: ", StringComparison.Ordinal))
+
+                    if (item.EventType == "output")
                     {
-                        eventName = line["event: ".Length..];
+                        var output = JsonSerializer.Deserialize(item.Data, ApiJsonContext.Default.OutputLineView)!;
+                        var writer = output.Stream == "stderr" ? context.Error : context.Output;
+                        await writer.WriteLineAsync($"{output.Host.PadRight(width)} | {output.Text}").ConfigureAwait(false);
                     }
-                    else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                    else if (item.EventType == "state")
                     {
-                        var data = line["data: ".Length..];
-                        if (eventName == "output")
-                        {
-                            var output = JsonSerializer.Deserialize(data, ApiJsonContext.Default.OutputLineView)!;
-                            var writer = output.Stream == "stderr" ? context.Error : context.Output;
-                            await writer.WriteLineAsync($"{output.Host.PadRight(width)} | {output.Text}").ConfigureAwait(false);
-                        }
-                        else if (eventName == "state")
-                        {
-                            var state = JsonSerializer.Deserialize(data, ApiJsonContext.Default.CommandStateView)!;
-                            states[state.CommandId] = state;
-                        }
-                        else if (eventName == "end")
-                        {
-                            ended = true;
-                            break;
-                        }
+                        var state = JsonSerializer.Deserialize(item.Data, ApiJsonContext.Default.CommandStateView)!;
+                        states[state.CommandId] = state;
+                    }
+                    else if (item.EventType == "end")
+                    {
+                        ended = true;
+                        break;
                     }
                 }
             }
