@@ -206,6 +206,10 @@ public sealed partial class Lab
             await LabNetwork.DeleteLinkAsync(state.Bridge, cancellationToken).ConfigureAwait(false);
         }
 
+        // Containers of a host that died without podman stopping them (their processes are in no
+        // namespace of the lab): their root file systems are under the lab's directory.
+        await LabMachines.KillRootedUnderAsync(directory, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+
         LabContainers.StopRegistry(directory);
 
         if (System.IO.Directory.Exists(directory))

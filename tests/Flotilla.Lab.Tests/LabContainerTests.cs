@@ -26,6 +26,36 @@ public sealed class LabContainerTests
         """;
 
     [LabFact]
+    public async Task Down_removes_the_containers_of_a_host_whose_init_died_without_stopping_them()
+    {
+        var fleet = await Inventories.LoadAsync(Media);
+        var lab = await TestLab.StartAsync(fleet);
+        string[] containers;
+        try
+        {
+            await TestLab.EventuallyAsync(async () => await TestLab.GetAsync(lab.Host("media").Address, 8989, "/ping") == HttpStatusCode.OK, "sonarr answering");
+            containers = RootedUnder(lab.Host("media").Directory);
+            Assert.NotEmpty(containers);
+
+            // A host that dies at once (power lost, its processes killed): podman never stops its
+            // containers, whose processes are outside the host's network namespace.
+            await LabMachines.KillAllAsync(lab.Host("media"), TimeProvider.System, CancellationToken.None);
+            Assert.NotEmpty(RootedUnder(lab.Host("media").Directory));
+        }
+        finally
+        {
+            await lab.DisposeAsync();
+        }
+
+        Assert.Empty(RootedUnder(lab.Lab.Directory));
+        Assert.All(containers, pid => Assert.False(LabMachines.IsRunning(pid), $"process {pid} of a container outlived lab down"));
+    }
+
+    /// <summary>Processes whose root directory is at or under <paramref name="directory"/> (a lab host's, a container's).</summary>
+    private static string[] RootedUnder(string directory) =>
+        [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(p => p!.All(char.IsAsciiDigit)).Where(p => LabMachines.RootOf(int.Parse(p!, System.Globalization.CultureInfo.InvariantCulture)) is { } root && (root == directory || root.StartsWith(directory + "/", StringComparison.Ordinal)) && LabMachines.IsRunning(p!)).Select(p => p!)];
+
+    [LabFact]
     public async Task A_host_s_activation_runs_its_containers_as_nixos_units_do_pulling_the_inventory_s_images_from_the_lab_registry()
     {
         var fleet = await Inventories.LoadAsync(Media);

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace Flotilla.Lab.Internal;
 
 /// <summary>Boots, finds and kills the processes of lab hosts.</summary>
-internal static class LabMachines
+internal static partial class LabMachines
 {
     public static async Task PrepareAsync(LabState state, LabHost host, string systemPath, CancellationToken cancellationToken)
     {
@@ -87,7 +88,6 @@ internal static class LabMachines
         }
     }
 
-    /// <summary>The host's root directory as its init sees it (its /nix and /run included).</summary>
     /// <summary>
     /// Whether a process runs: it exists and is not a zombie (the machine's init may reap orphaned
     /// lab processes late, and a zombie is no running service).
@@ -106,7 +106,71 @@ internal static class LabMachines
         }
     }
 
+    /// <summary>The host's root directory as its init sees it (its /nix and /run included).</summary>
     public static string? Root(LabHost host) => InitPid(host) is { } pid ? $"/proc/{pid}/root" : null;
+
+    /// <summary>
+    /// Where a process's root directory is in its file system: the root of the mount it sees at
+    /// <c>/</c> (mountinfo's fourth field). A container's is its root file system under the lab
+    /// host's container storage; null when the process is gone.
+    /// </summary>
+    public static string? RootOf(int pid)
+    {
+        try
+        {
+            string? root = null;
+            foreach (var line in File.ReadLines($"/proc/{pid}/mountinfo"))
+            {
+                var fields = line.Split(' ');
+                if (fields.Length > 4 && fields[4] == "/")
+                {
+                    // The last mount at / is the one the process sees.
+                    root = MountEscape().Replace(fields[3], m => ((char)Convert.ToInt32(m.Value[1..], 8)).ToString());
+                }
+            }
+
+            return root;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Kills every process whose root directory is at or under <paramref name="directory"/>: the
+    /// containers of lab hosts that died without podman stopping them (their processes are in
+    /// no lab namespace). Bounded: 5 s of SIGKILL rounds, then an error naming them.
+    /// </summary>
+    public static async Task KillRootedUnderAsync(string directory, TimeProvider time, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var pids = new List<string>();
+            foreach (var entry in Directory.EnumerateDirectories("/proc"))
+            {
+                var name = Path.GetFileName(entry);
+                if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != Environment.ProcessId
+                    && RootOf(pid) is { } root && (root == directory || root.StartsWith(directory + "/", StringComparison.Ordinal)) && IsRunning(name))
+                {
+                    pids.Add(name);
+                }
+            }
+
+            if (pids.Count == 0)
+            {
+                return;
+            }
+
+            await LabProcess.RunAsync("kill", ["-KILL", .. pids], null, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new LabException($"processes rooted under {directory} survived SIGKILL for 5 s");
+    }
+
+    [GeneratedRegex(@"\\[0-7]{3}")]
+    private static partial Regex MountEscape();
 
     public static async Task WaitForSshAsync(LabHost host, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
