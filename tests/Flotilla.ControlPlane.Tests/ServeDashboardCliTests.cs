@@ -60,6 +60,20 @@ public sealed partial class ServeDashboardCliTests
         }
     }
 
+    /// <summary>Logs in to the dashboard at <paramref name="url"/> as a browser does (form, CSRF token, a current code); returns the client with its session cookie and the login's status.</summary>
+    private static async Task<(HttpClient Client, HttpStatusCode Login)> LogInAsync(Uri url, string password, TotpSecret totp)
+    {
+        var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = url };
+        var code = Totp.Code(totp, Totp.Step(TimeProvider.System.GetUtcNow(), TotpOptions.Default), TotpOptions.Default);
+        using var login = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Password"] = password,
+            ["Code"] = code,
+            ["__csrf"] = await AntiforgeryTokenAsync(http),
+        }));
+        return (http, login.StatusCode);
+    }
+
     private static async Task<string> AntiforgeryTokenAsync(HttpClient http)
     {
         var page = await http.GetStringAsync("/login");
@@ -133,17 +147,10 @@ public sealed partial class ServeDashboardCliTests
         await using var serve = new Serve("--data-dir", Path.Combine(data.Path, "data"), "--state-dir", data.Path, "--credentials-file", credentials);
         var url = await serve.UrlAsync();
         Assert.DoesNotContain("nobody can log in", serve.Output, StringComparison.Ordinal);
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = url };
+        var (http, login) = await LogInAsync(url, password, totp);
+        using var client = http;
 
-        var code = Totp.Code(totp, Totp.Step(TimeProvider.System.GetUtcNow(), TotpOptions.Default), TotpOptions.Default);
-        using var login = await http.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Password"] = password,
-            ["Code"] = code,
-            ["__csrf"] = await AntiforgeryTokenAsync(http),
-        }));
-
-        Assert.Equal(HttpStatusCode.Found, login.StatusCode);
+        Assert.Equal(HttpStatusCode.Found, login);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/hosts")).StatusCode);
         Assert.Equal(0, await serve.StopAsync());
