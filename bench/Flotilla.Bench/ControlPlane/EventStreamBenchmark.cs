@@ -19,8 +19,9 @@ namespace Flotilla.Bench.ControlPlane;
 /// store; each <c>--cli PATH</c> (repeatable: the first is the baseline; default the built CLI)
 /// runs its own <c>serve</c>, and the rounds (<c>--rounds</c>, 5) alternate between them so that
 /// the machine's load falls on all alike. Per stream: the wall time to read it to its
-/// <c>end</c>, the server's CPU seconds meanwhile, and the reader's mean bytes per read (a server
-/// that writes in small pieces shows in it); medians, and each CLI's ratio to the first.
+/// <c>end</c> and the server's CPU seconds meanwhile (medians), then, in one more read under
+/// <c>strace -c</c>, the server's write system calls (a server that writes in small pieces shows
+/// in it); each CLI's ratio to the first.
 /// </summary>
 internal static partial class EventStreamBenchmark
 {
@@ -90,6 +91,13 @@ internal static partial class EventStreamBenchmark
                     served.ApiReads.Add(await ReadAsync(served, served.Api, "/api/commands/c1/stream", "output", lines, cancellationToken).ConfigureAwait(false));
                     served.DashboardReads.Add(await ReadAsync(served, served.Session, "/events/commands/c1", "line", lines, cancellationToken).ConfigureAwait(false));
                 }
+            }
+
+            // Then once more each under strace (slower, so not timed): the server's socket writes.
+            foreach (var served in servers)
+            {
+                served.ApiWrites = await CountWritesAsync(served, work.FullName, () => ReadAsync(served, served.Api, "/api/commands/c1/stream", "output", lines, cancellationToken), cancellationToken).ConfigureAwait(false);
+                served.DashboardWrites = await CountWritesAsync(served, work.FullName, () => ReadAsync(served, served.Session, "/events/commands/c1", "line", lines, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
 
             Print(servers);
@@ -168,7 +176,7 @@ internal static partial class EventStreamBenchmark
         var clock = Stopwatch.StartNew();
         using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
-        await using var body = new CountingStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var count = 0;
         var ended = false;
         await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken).ConfigureAwait(false))
@@ -190,7 +198,49 @@ internal static partial class EventStreamBenchmark
             throw new InvalidOperationException($"bench: {served.Cli} {path} sent {count} of {lines} lines{(ended ? "" : " and no end")}");
         }
 
-        return new StreamRead(seconds, ProcStats.CpuSeconds(served.Server.Pid) - cpu, body.Bytes / (double)body.Reads);
+        return new StreamRead(seconds, ProcStats.CpuSeconds(served.Server.Pid) - cpu);
+    }
+
+    /// <summary>
+    /// The write system calls (write, writev, send, sendto, sendmsg) of the server's threads while
+    /// <paramref name="read"/> runs, counted by <c>strace -f -c</c>; -1 without strace.
+    /// </summary>
+    private static async Task<long> CountWritesAsync(Served served, string work, Func<Task<StreamRead>> read, CancellationToken cancellationToken)
+    {
+        var summary = Path.Combine(work, "strace.txt");
+        var startInfo = new ProcessStartInfo("strace") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "-f", "-c", "-e", "trace=write,writev,send,sendto,sendmsg", "-o", summary, "-p", served.Server.Pid.ToString(CultureInfo.InvariantCulture) })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        Process? strace;
+        try
+        {
+            strace = Process.Start(startInfo);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return -1;
+        }
+
+        if (strace is null)
+        {
+            return -1;
+        }
+
+        using (strace)
+        {
+            // strace says "Process N attached" on stderr once per thread it took.
+            await Task.Delay(1000, cancellationToken).ConfigureAwait(false);
+            await read().ConfigureAwait(false);
+            await Flotilla.Processes.ProcessRunner.RunAsync("kill", ["-INT", strace.Id.ToString(CultureInfo.InvariantCulture)], cancellationToken: cancellationToken).ConfigureAwait(false);
+            await strace.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // The summary's rows: % time, seconds, usecs/call, calls, [errors,] syscall; "total" last.
+        var total = File.ReadLines(summary).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).FirstOrDefault(f => f.Length >= 5 && f[^1] == "total");
+        return total is null ? 0 : long.Parse(total[3], CultureInfo.InvariantCulture);
     }
 
     private static void Print(List<Served> servers)
@@ -213,16 +263,16 @@ internal static partial class EventStreamBenchmark
         Console.WriteLine("| --- |" + string.Concat(servers.Select(_ => " --- |")));
         Console.WriteLine(Row("API stream: seconds to end", s => Median(s.ApiReads.Select(r => r.Seconds)), "F3", ratio: true));
         Console.WriteLine(Row("API stream: server CPU seconds", s => Median(s.ApiReads.Select(r => r.CpuSeconds)), "F2", ratio: true));
-        Console.WriteLine(Row("API stream: bytes per read", s => Median(s.ApiReads.Select(r => r.BytesPerRead)), "F0", ratio: true));
+        Console.WriteLine(Row("API stream: server's write system calls (strace, one read)", s => s.ApiWrites, "F0", ratio: true));
         Console.WriteLine(Row("dashboard stream: seconds to end", s => Median(s.DashboardReads.Select(r => r.Seconds)), "F3", ratio: true));
         Console.WriteLine(Row("dashboard stream: server CPU seconds", s => Median(s.DashboardReads.Select(r => r.CpuSeconds)), "F2", ratio: true));
-        Console.WriteLine(Row("dashboard stream: bytes per read", s => Median(s.DashboardReads.Select(r => r.BytesPerRead)), "F0", ratio: true));
+        Console.WriteLine(Row("dashboard stream: server's write system calls (strace, one read)", s => s.DashboardWrites, "F0", ratio: true));
     }
 
     [GeneratedRegex("name=\"__csrf\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex CsrfField();
 
-    private sealed record StreamRead(double Seconds, double CpuSeconds, double BytesPerRead);
+    private sealed record StreamRead(double Seconds, double CpuSeconds);
 
     private sealed class Served(string cli, ServerProcess server, HttpClient api, HttpClient session) : IAsyncDisposable
     {
@@ -238,72 +288,15 @@ internal static partial class EventStreamBenchmark
 
         public List<StreamRead> DashboardReads { get; } = [];
 
+        public long ApiWrites { get; set; }
+
+        public long DashboardWrites { get; set; }
+
         public async ValueTask DisposeAsync()
         {
             Api.Dispose();
             Session.Dispose();
             await Server.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>A read-only stream that counts the reads that returned data and their bytes.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long Bytes { get; private set; }
-
-        public long Reads { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var count = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            Count(count);
-            return count;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var read = inner.Read(buffer, offset, count);
-            Count(read);
-            return read;
-        }
-
-        private void Count(int count)
-        {
-            if (count > 0)
-            {
-                Bytes += count;
-                Reads++;
-            }
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }
