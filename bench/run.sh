@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Flotilla's benchmarks: bench/run.sh [plan|deploy|exec|containers|control-plane|control-plane-flood|all] [options...]
+# Runs Flotilla's benchmarks: bench/run.sh [plan|deploy|exec|containers|control-plane|control-plane-flood|event-stream|all] [options...]
 # deploy and exec bring up labs (root) and compare Flotilla with a sequential nix copy loop,
 # parallel-ssh and Ansible, so this script installs those (not scripts/setup.sh: the product
 # does not need them). It builds the CLI as ./flotilla does and measures that built process.
@@ -29,7 +29,7 @@ if [[ "$which" == deploy || "$which" == exec || "$which" == containers || "$whic
   ./flotilla --version >/dev/null
 fi
 
-if [[ "$which" == control-plane || "$which" == control-plane-flood || "$which" == all ]]; then
+if [[ "$which" == control-plane || "$which" == control-plane-flood || "$which" == event-stream || "$which" == all ]]; then
   # The server is measured as users run it: the built CLI's `flotilla serve`.
   ./flotilla --version >/dev/null
   # 5,000 agents hold 5,000 sockets in this process and 5,000 in the server's: raise the limit
@@ -40,7 +40,7 @@ fi
 dotnet build bench/Flotilla.Bench -c Release --nologo -v quiet -o .build/bench >/dev/null
 bench() { dotnet .build/bench/Flotilla.Bench.dll "$@"; }
 case "$which" in
-  all) bench plan "$@"; bench deploy "$@"; bench exec "$@"; bench containers; bench control-plane; bench control-plane-flood ;;
-  plan|deploy|exec|containers|control-plane|control-plane-flood) bench "$which" "$@" ;;
-  *) echo "bench/run.sh: unknown benchmark \"$which\"; available: plan, deploy, exec, containers, control-plane, control-plane-flood, all" >&2; exit 2 ;;
+  all) bench plan "$@"; bench deploy "$@"; bench exec "$@"; bench containers; bench control-plane; bench control-plane-flood; bench event-stream ;;
+  plan|deploy|exec|containers|control-plane|control-plane-flood|event-stream) bench "$which" "$@" ;;
+  *) echo "bench/run.sh: unknown benchmark \"$which\"; available: plan, deploy, exec, containers, control-plane, control-plane-flood, event-stream, all" >&2; exit 2 ;;
 esac

@@ -23,6 +23,8 @@ internal static class BenchCommand
                 return await ControlPlane.ControlPlaneBenchmark.MainAsync(args.Skip(1), cancellation.Token).ConfigureAwait(false);
             case "control-plane-flood":
                 return await ControlPlane.FloodBenchmark.MainAsync(args.Skip(1), cancellation.Token).ConfigureAwait(false);
+            case "event-stream":
+                return await ControlPlane.EventStreamBenchmark.MainAsync(args.Skip(1), cancellation.Token).ConfigureAwait(false);
             case "control-plane-server":
                 return await ControlPlane.BenchServerHost.RunAsync([.. args.Skip(1)], cancellation.Token).ConfigureAwait(false);
             default:
@@ -44,7 +46,7 @@ internal static class BenchCommand
 
     private static int Unknown(string name)
     {
-        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec, containers, control-plane, control-plane-flood");
+        Console.Error.WriteLine($"bench: unknown benchmark \"{name}\"; available: plan, deploy, exec, containers, control-plane, control-plane-flood, event-stream");
         return 2;
     }
 }

@@ -190,14 +190,16 @@ public abstract class BoundsAcceptance(IStoreTargets targets)
         using (var first = await OpenStreamAsync(client, batch.BatchId, null))
         {
             await File.WriteAllTextAsync(go, "");
-            (lastId, ended) = await ReadEventsAsync(first, seen, stopAfter: 5);
+            (lastId, ended, _) = await ReadEventsAsync(first, seen, stopAfter: 5);
             Assert.False(ended);
             // Not reading: the server's buffers fill, then this reader's queue, and it is dropped.
             await Eventually.WaitAsync(async () => await plane.MetricAsync("flotilla_event_subscribers_dropped_total") >= 1, () => "the slow reader was never dropped", seconds: 90);
             string? more;
-            (more, ended) = await ReadEventsAsync(first, seen, stopAfter: int.MaxValue);
+            bool dropped;
+            (more, ended, dropped) = await ReadEventsAsync(first, seen, stopAfter: int.MaxValue);
             lastId = more ?? lastId;
             Assert.False(ended, "the dropped stream said end");
+            Assert.True(dropped, "the dropped stream did not say so");
         }
 
         // lastId is null when the reader was dropped before its first line (a loaded machine can
@@ -209,7 +211,7 @@ public abstract class BoundsAcceptance(IStoreTargets targets)
         {
             using var resumed = await OpenStreamAsync(client, batch.BatchId, lastId);
             string? more;
-            (more, ended) = await ReadEventsAsync(resumed, seen, stopAfter: int.MaxValue);
+            (more, ended, _) = await ReadEventsAsync(resumed, seen, stopAfter: int.MaxValue);
             lastId = more ?? lastId;
         }
 
@@ -404,12 +406,13 @@ public abstract class BoundsAcceptance(IStoreTargets targets)
         return new StreamReader(await response.Content.ReadAsStreamAsync());
     }
 
-    /// <summary>Reads Server-Sent Events, adding output lines to <paramref name="seen"/> per host; the last id and whether <c>end</c> came.</summary>
-    private static async Task<(string? LastId, bool Ended)> ReadEventsAsync(StreamReader reader, Dictionary<string, List<(long Line, string Text)>> seen, int stopAfter)
+    /// <summary>Reads Server-Sent Events, adding output lines to <paramref name="seen"/> per host; the last id and whether <c>end</c> and <c>dropped</c> came.</summary>
+    private static async Task<(string? LastId, bool Ended, bool Dropped)> ReadEventsAsync(StreamReader reader, Dictionary<string, List<(long Line, string Text)>> seen, int stopAfter)
     {
         string? id = null;
         string? name = null;
         var count = 0;
+        var dropped = false;
         while (count < stopAfter && await reader.ReadLineAsync() is { } line)
         {
             if (line.StartsWith("id: ", StringComparison.Ordinal))
@@ -433,11 +436,15 @@ public abstract class BoundsAcceptance(IStoreTargets targets)
             }
             else if (line.StartsWith("data: ", StringComparison.Ordinal) && name == "end")
             {
-                return (id, true);
+                return (id, true, dropped);
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && name == "dropped")
+            {
+                dropped = true;
             }
         }
 
-        return (id, false);
+        return (id, false, dropped);
     }
 }
 

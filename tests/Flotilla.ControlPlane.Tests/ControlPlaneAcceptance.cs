@@ -165,9 +165,11 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
         using var stream = await plane.Api.GetStreamAsync($"/api/commands/{command.Id}/stream");
         using var reader = new StreamReader(stream);
         var seen = new List<string>();
+        var all = new List<string>();
         string? line;
         while ((line = await reader.ReadLineAsync()) is not null)
         {
+            all.Add(line);
             if (line.StartsWith("data: ", StringComparison.Ordinal))
             {
                 seen.Add(line);
@@ -183,6 +185,8 @@ public abstract class ControlPlaneAcceptance(IStoreTargets targets)
             }
         }
 
+        // The reconnection delay comes first, on a keep-alive event (empty data) that clients ignore.
+        Assert.Equal(["event: keep-alive", "data: ", "retry: 1000", ""], all.Take(4));
         Assert.Contains(seen, l => l.Contains("\"done\"", StringComparison.Ordinal));
         Assert.Contains(seen, l => l.Contains("\"state\":\"failed\"", StringComparison.Ordinal) && l.Contains("\"exitCode\":4", StringComparison.Ordinal));
         var done = await plane.CommandAsync(command.Id);

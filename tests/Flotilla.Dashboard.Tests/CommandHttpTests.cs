@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.ServerSentEvents;
 using Flotilla.Dashboard.Tests.Support;
 
 namespace Flotilla.Dashboard.Tests;
@@ -133,17 +134,27 @@ public sealed class CommandHttpTests
         request.Headers.Add("Last-Event-ID", "1");
         using var response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var stream = await response.Content.ReadAsStreamAsync();
         host.Fleet.Output("c1", "three");
         host.Fleet.Complete("c1", 0);
-        var body = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var events = new List<SseItem<string>>();
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(timeout.Token))
+        {
+            events.Add(item);
+        }
 
-        Assert.DoesNotContain("\"text\":\"one\"", body, StringComparison.Ordinal);
-        Assert.Contains("id: 2\nevent: line\ndata: {\"sequence\":2,", body, StringComparison.Ordinal);
-        Assert.Contains("\"stream\":\"Stderr\",\"text\":\"two\"", body, StringComparison.Ordinal);
-        Assert.Contains("id: 3\nevent: line", body, StringComparison.Ordinal);
-        Assert.Contains("event: end\ndata: {\"id\":\"c1\"", body, StringComparison.Ordinal);
-        Assert.Contains("\"state\":\"Succeeded\"", body, StringComparison.Ordinal);
+        var lines = events.Where(e => e.EventType == "line").ToList();
+        Assert.Equal(["2", "3"], lines.Select(e => e.EventId));
+        Assert.StartsWith("{\"sequence\":2,", lines[0].Data, StringComparison.Ordinal);
+        Assert.Contains("\"stream\":\"Stderr\",\"text\":\"two\"", lines[0].Data, StringComparison.Ordinal);
+        Assert.Contains("\"text\":\"three\"", lines[1].Data, StringComparison.Ordinal);
+        var end = events[^1];
+        Assert.Equal("end", end.EventType);
+        Assert.StartsWith("{\"id\":\"c1\"", end.Data, StringComparison.Ordinal);
+        Assert.Contains("\"state\":\"Succeeded\"", end.Data, StringComparison.Ordinal);
+        // Nothing else a page listens to; keep-alives (empty data) are the only other events.
+        Assert.All(events.Where(e => e.EventType is not ("line" or "end")), e => Assert.Equal(("keep-alive", ""), (e.EventType, e.Data)));
     }
 
     [Fact]

@@ -1,8 +1,10 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using Flotilla.ControlPlane.Events;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Contracts;
+using Flotilla.Dashboard.Internal;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -13,11 +15,15 @@ namespace Flotilla.ControlPlane.Internal;
 /// they are stored, then each command's final state; ends when every followed command has
 /// ended. Events: <c>output</c> (<see cref="OutputLineView"/>; its <c>id</c> is the line's
 /// place in the store's order, <see cref="OutputLine.Seq"/>), <c>state</c>
-/// (<see cref="CommandStateView"/>), <c>end</c>.
+/// (<see cref="CommandStateView"/>), <c>end</c>; also <c>keep-alive</c> (empty data; the first
+/// carries <c>retry: 1000</c>, then one after 15 s of quiet) and <c>dropped</c> (see below), which
+/// clients ignore. The events are <see cref="SseItem{T}"/>s written by
+/// <see cref="EventStreamResponse"/> (.NET's <see cref="SseFormatter"/>, flushed per burst).
 /// <para>
 /// A reader's queue holds only the followed commands' events and is bounded
 /// (<see cref="ControlPlaneOptions.SubscriberQueueEvents"/>, <see cref="ControlPlaneOptions.SubscriberQueueBytes"/>):
-/// a reader that falls behind is dropped (the stream ends without <c>end</c>), and reconnecting
+/// a reader that falls behind is dropped (a <c>dropped</c> event, then the stream ends without
+/// <c>end</c>), and reconnecting
 /// with <c>Last-Event-ID</c> resumes from the store after the last line it had, with no gap and
 /// no repeat. Lines are sent in stored order: the store is read up to its highest number (taken
 /// after subscribing), merging the followed commands by number, and the live events, all
@@ -26,7 +32,8 @@ namespace Flotilla.ControlPlane.Internal;
 /// </summary>
 internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlPlaneEvents events, StoreWriter writer, ControlPlaneOptions options, ILogger<OutputStreaming> logger)
 {
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+    /// <summary>The notice a dropped reader gets before its stream ends (an event no client listens to; it has no id).</summary>
+    private static readonly SseItem<object?> Dropped = new("{\"reason\":\"this reader fell too far behind; reconnect with Last-Event-ID to resume\"}", "dropped");
 
     public async Task StreamAsync(HttpContext context, string? commandId, string? batchId)
     {
@@ -39,11 +46,15 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
         }
 
         var after = long.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var resumed) ? resumed : 0;
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        context.Response.Headers["X-Accel-Buffering"] = "no";
-        var response = context.Response;
-        await response.WriteAsync("retry: 1000\n\n", cancellationToken).ConfigureAwait(false);
+        var stream = await EventStreamResponse.StartAsync(context).ConfigureAwait(false);
+        var client = context.Connection.RemoteIpAddress?.ToString() ?? "?";
+        await stream.WriteAsync(EventsAsync(stream, commands, commandId, batchId, after, client, cancellationToken), ApiJsonContext.Default, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async IAsyncEnumerable<SseItem<object?>> EventsAsync(EventStreamResponse stream, IReadOnlyList<CommandRecord> commands, string? commandId, string? batchId, long after, string client, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The reconnection delay rides on a keep-alive, the one event without data that every stream starts with.
+        yield return EventStreamResponse.KeepAliveEvent with { ReconnectionInterval = TimeSpan.FromSeconds(1) };
         var hosts = commands.ToDictionary(c => c.Id, c => c.Host, StringComparer.Ordinal);
 
         // Far behind, catch up from the store before following: the live lines meanwhile would
@@ -51,7 +62,13 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
         for (var round = 0; round < 10; round++)
         {
             var head = writer.CommittedSeq;
-            var written = await CatchUpAsync(response, commands, hosts, after, head, cancellationToken).ConfigureAwait(false);
+            var written = 0;
+            await foreach (var line in CatchUpAsync(stream, commands, hosts, after, head, cancellationToken).ConfigureAwait(false))
+            {
+                written++;
+                yield return line;
+            }
+
             after = Math.Max(after, head);
             if (written <= options.SubscriberQueueEvents / 2)
             {
@@ -78,13 +95,17 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
         // after the subscription, so it comes as a live event.
         commands = await CommandsAsync(commandId, batchId, cancellationToken).ConfigureAwait(false);
         var through = await store.MaxOutputSeqAsync(cancellationToken).ConfigureAwait(false);
-        await CatchUpAsync(response, commands, hosts, after, through, cancellationToken).ConfigureAwait(false);
+        await foreach (var line in CatchUpAsync(stream, commands, hosts, after, through, cancellationToken).ConfigureAwait(false))
+        {
+            yield return line;
+        }
+
         var pending = new HashSet<string>(StringComparer.Ordinal);
         foreach (var command in commands)
         {
             if (command.State.IsTerminal())
             {
-                await WriteStateAsync(response, command.Id, command.Host, command.State, command.ExitCode, command.Message, cancellationToken).ConfigureAwait(false);
+                yield return State(command.Id, command.Host, command.State, command.ExitCode, command.Message);
             }
             else
             {
@@ -92,31 +113,24 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
             }
         }
 
-        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         var reader = subscription.Reader;
         var last = Math.Max(after, through);
         while (pending.Count > 0)
         {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(KeepAlive);
-            bool open;
-            try
+            // Flushes the burst written so far, then waits (a keep-alive each 15 s of quiet).
+            var open = await stream.WaitToReadAsync(reader, cancellationToken).ConfigureAwait(false);
+            if (open is null)
             {
-                open = await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                await response.WriteAsync(": keep-alive\n\n", cancellationToken).ConfigureAwait(false);
-                await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                yield return EventStreamResponse.KeepAliveEvent;
                 continue;
             }
 
-            if (!open)
+            if (open == false)
             {
                 // Dropped: too slow. What it missed is in the store; it resumes with Last-Event-ID.
-                LogDropped(logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", batchId ?? commandId ?? "", last);
-                await response.WriteAsync(": dropped: this reader fell too far behind; reconnect with Last-Event-ID to resume\n\n", cancellationToken).ConfigureAwait(false);
-                return;
+                LogDropped(logger, client, batchId ?? commandId ?? "", last);
+                yield return Dropped;
+                yield break;
             }
 
             while (pending.Count > 0 && reader.TryRead(out var @event))
@@ -124,12 +138,12 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
                 switch (@event)
                 {
                     case CommandOutput output when output.Line.Seq > last && hosts.ContainsKey(output.Line.CommandId):
-                        await WriteOutputAsync(response, output.Line, output.Host, cancellationToken).ConfigureAwait(false);
+                        yield return Output(output.Line, output.Host);
                         last = output.Line.Seq;
                         break;
                     case CommandChanged changed when pending.Contains(changed.CommandId):
                         // Output is stored before the end is: every line of the command came before this.
-                        await WriteStateAsync(response, changed.CommandId, changed.Host, changed.State, changed.ExitCode, changed.Message, cancellationToken).ConfigureAwait(false);
+                        yield return State(changed.CommandId, changed.Host, changed.State, changed.ExitCode, changed.Message);
                         if (changed.State.IsTerminal())
                         {
                             pending.Remove(changed.CommandId);
@@ -140,12 +154,9 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
                         break;
                 }
             }
-
-            await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await response.WriteAsync("event: end\ndata: {}\n\n", cancellationToken).ConfigureAwait(false);
-        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        yield return new SseItem<object?>("{}", "end");
     }
 
     private async Task<IReadOnlyList<CommandRecord>> CommandsAsync(string? commandId, string? batchId, CancellationToken cancellationToken) =>
@@ -154,16 +165,16 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
             : await store.ListCommandsAsync(new CommandQuery(BatchId: batchId, Limit: 100_000), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// Writes the followed commands' stored lines numbered after <paramref name="after"/> and up to
+    /// The followed commands' stored lines numbered after <paramref name="after"/> and up to
     /// <paramref name="through"/>, merged in number order (each command's lines are numbered in
     /// line order). Reads each command a page at a time, the pages small enough that all of them
-    /// together hold about 20,000 lines.
+    /// together hold about 20,000 lines; what was written goes out before each page is read.
     /// </summary>
-    private async Task<int> CatchUpAsync(HttpResponse response, IReadOnlyList<CommandRecord> commands, Dictionary<string, string> hosts, long after, long through, CancellationToken cancellationToken)
+    private async IAsyncEnumerable<SseItem<object?>> CatchUpAsync(EventStreamResponse stream, IReadOnlyList<CommandRecord> commands, Dictionary<string, string> hosts, long after, long through, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (through <= after)
         {
-            return 0;
+            yield break;
         }
 
         var page = Math.Clamp(20_000 / commands.Count, 16, 10_000);
@@ -177,23 +188,22 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
             }
         }
 
-        var written = 0;
         while (cursors.TryDequeue(out var cursor, out _))
         {
-            await WriteOutputAsync(response, cursor.Head, hosts[cursor.CommandId], cancellationToken).ConfigureAwait(false);
-            if (++written % 1000 == 0)
-            {
-                await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (cursor.Advance() || await cursor.FillAsync(store, after, through, page, cancellationToken).ConfigureAwait(false))
+            yield return Output(cursor.Head, hosts[cursor.CommandId]);
+            if (cursor.Advance())
             {
                 cursors.Enqueue(cursor, cursor.Head.Seq);
             }
+            else
+            {
+                await stream.FlushBurstAsync(cancellationToken).ConfigureAwait(false);
+                if (await cursor.FillAsync(store, after, through, page, cancellationToken).ConfigureAwait(false))
+                {
+                    cursors.Enqueue(cursor, cursor.Head.Seq);
+                }
+            }
         }
-
-        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return written;
     }
 
     /// <summary>One command's lines in a numbered range, a page at a time.</summary>
@@ -224,11 +234,11 @@ internal sealed partial class OutputStreaming(IControlPlaneStore store, ControlP
     public static OutputLineView View(OutputLine line, string host) =>
         new(line.CommandId, host, line.Sequence, line.Stream == OutputStream.Stderr ? "stderr" : "stdout", line.Text, line.Time);
 
-    private static Task WriteOutputAsync(HttpResponse response, OutputLine line, string host, CancellationToken cancellationToken) =>
-        response.WriteAsync("id: " + line.Seq.ToString(CultureInfo.InvariantCulture) + "\nevent: output\ndata: " + JsonSerializer.Serialize(View(line, host), ApiJsonContext.Default.OutputLineView) + "\n\n", cancellationToken);
+    private static SseItem<object?> Output(OutputLine line, string host) =>
+        new(View(line, host), "output") { EventId = line.Seq.ToString(CultureInfo.InvariantCulture) };
 
-    private static Task WriteStateAsync(HttpResponse response, string id, string host, CommandState state, int? exitCode, string? message, CancellationToken cancellationToken) =>
-        response.WriteAsync("event: state\ndata: " + JsonSerializer.Serialize(new CommandStateView(id, host, state.ToName(), exitCode, message), ApiJsonContext.Default.CommandStateView) + "\n\n", cancellationToken);
+    private static SseItem<object?> State(string id, string host, CommandState state, int? exitCode, string? message) =>
+        new(new CommandStateView(id, host, state.ToName(), exitCode, message), "state");
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Dropped the event stream of {Client} ({Followed}): it read too slowly; it resumes after {LastEventId} when it reconnects")]
     private static partial void LogDropped(ILogger logger, string client, string followed, long lastEventId);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,11 +14,12 @@ namespace Flotilla.Dashboard.Internal;
 /// Server-Sent Events for the pages: <c>/events</c> (fleet changes), <c>/events/commands/{id}</c>
 /// (a command's output: history first, then following; <c>Last-Event-ID</c> resumes after a
 /// reconnect) and <c>/events/runs/{id}</c> (a run's step states). Sessions only: 401 without.
+/// Each is an <see cref="IAsyncEnumerable{T}"/> of <see cref="SseItem{T}"/> written by
+/// <see cref="EventStreamResponse"/> (.NET's <see cref="SseFormatter"/>, flushed per burst); a
+/// <c>keep-alive</c> event with empty data goes after 15 s without one.
 /// </summary>
 internal static class EventStreams
 {
-    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
-
     public static RouteGroupBuilder MapEventStreams(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/events").RequireAuthorization();
@@ -30,28 +32,23 @@ internal static class EventStreams
     private static async Task FleetAsync(HttpContext context, IFleetSource fleet)
     {
         var cancellationToken = context.RequestAborted;
-        await StartAsync(context).ConfigureAwait(false);
+        var stream = await EventStreamResponse.StartAsync(context).ConfigureAwait(false);
+        await stream.WriteAsync(FleetEventsAsync(stream, fleet, cancellationToken), DashboardJson.Default, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async IAsyncEnumerable<SseItem<object?>> FleetEventsAsync(EventStreamResponse stream, IFleetSource fleet, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         // Changes are read ahead into a buffer; each burst is written with one flush, and within a
         // burst only the latest state of each host and command goes out (changes are snapshots),
         // so a browser keeps up with a large fleet's heartbeats.
         var buffer = Channel.CreateBounded<FleetChange>(new BoundedChannelOptions(10_000) { SingleReader = true, SingleWriter = true });
         var reader = PumpAsync(fleet.WatchAsync(cancellationToken), buffer.Writer, cancellationToken);
-        var keepAlive = Task.Delay(KeepAlive, cancellationToken);
-        while (true)
+        while (await stream.WaitToReadAsync(buffer.Reader, cancellationToken).ConfigureAwait(false) is var ready && ready != false)
         {
-            var ready = buffer.Reader.WaitToReadAsync(cancellationToken).AsTask();
-            if (await Task.WhenAny(ready, keepAlive).ConfigureAwait(false) == keepAlive)
+            if (ready is null)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                await context.Response.WriteAsync(": keep-alive\n\n", cancellationToken).ConfigureAwait(false);
-                await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-                keepAlive = Task.Delay(KeepAlive, cancellationToken);
-                await ready.ConfigureAwait(false);
-            }
-
-            if (!await ready.ConfigureAwait(false))
-            {
-                break;
+                yield return EventStreamResponse.KeepAliveEvent;
+                continue;
             }
 
             var latest = new Dictionary<string, FleetChange>(StringComparer.Ordinal);
@@ -72,15 +69,13 @@ internal static class EventStreams
                 switch (change)
                 {
                     case HostChanged host:
-                        await SendAsync(context, "host", null, host.Host, DashboardJson.Default.HostSummary, cancellationToken, flush: false).ConfigureAwait(false);
+                        yield return new SseItem<object?>(host.Host, "host");
                         break;
                     case CommandChanged command:
-                        await SendAsync(context, "command", null, command.Command, DashboardJson.Default.CommandRecord, cancellationToken, flush: false).ConfigureAwait(false);
+                        yield return new SseItem<object?>(command.Command, "command");
                         break;
                 }
             }
-
-            await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await reader.ConfigureAwait(false);
@@ -116,25 +111,34 @@ internal static class EventStreams
         var after = long.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var last) ? last
             : long.TryParse(context.Request.Query["after"], NumberStyles.None, CultureInfo.InvariantCulture, out var query) ? query
             : 0;
-        await StartAsync(context).ConfigureAwait(false);
+        var stream = await EventStreamResponse.StartAsync(context).ConfigureAwait(false);
+        await stream.WriteAsync(CommandEventsAsync(stream, id, after, commands, cancellationToken), DashboardJson.Default, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async IAsyncEnumerable<SseItem<object?>> CommandEventsAsync(EventStreamResponse stream, string id, long after, ICommandService commands, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         // Lines are read ahead into a buffer and written in bursts with one flush per burst, so a
         // fast stream goes out in few, large writes.
         var buffer = Channel.CreateBounded<OutputLine>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
         var reader = PumpAsync(commands.ReadOutputAsync(id, after, follow: true, cancellationToken), buffer.Writer, cancellationToken);
-        while (await buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await stream.WaitToReadAsync(buffer.Reader, cancellationToken).ConfigureAwait(false) is var ready && ready != false)
         {
-            while (buffer.Reader.TryRead(out var line))
+            if (ready is null)
             {
-                await SendAsync(context, "line", line.Sequence.ToString(CultureInfo.InvariantCulture), line, DashboardJson.Default.OutputLine, cancellationToken, flush: false).ConfigureAwait(false);
+                yield return EventStreamResponse.KeepAliveEvent;
+                continue;
             }
 
-            await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            while (buffer.Reader.TryRead(out var line))
+            {
+                yield return new SseItem<object?>(line, "line") { EventId = line.Sequence.ToString(CultureInfo.InvariantCulture) };
+            }
         }
 
         await reader.ConfigureAwait(false);
         if (await commands.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } finished)
         {
-            await SendAsync(context, "end", null, finished, DashboardJson.Default.CommandRecord, cancellationToken).ConfigureAwait(false);
+            yield return new SseItem<object?>(finished, "end");
         }
     }
 
@@ -147,48 +151,42 @@ internal static class EventStreams
             return;
         }
 
-        await StartAsync(context).ConfigureAwait(false);
+        var stream = await EventStreamResponse.StartAsync(context).ConfigureAwait(false);
+        await stream.WriteAsync(RunEventsAsync(stream, id, runs, time, cancellationToken), DashboardJson.Default, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async IAsyncEnumerable<SseItem<object?>> RunEventsAsync(EventStreamResponse stream, string id, IRunSource runs, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         string? previous = null;
+        var sent = time.GetTimestamp();
         // The journal is a file another process appends to: read it again each second until the run ends.
         while (await runs.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } run)
         {
             var states = run.Plan.Steps
                 .Select(step => new StepStateMessage(step.Id, StepStates.Name(run.Steps.FirstOrDefault(s => s.Id == step.Id))))
                 .ToArray();
+            // Compared as JSON (what the page would get), and sent as that text.
             var json = JsonSerializer.Serialize(states, DashboardJson.Default.StepStateMessageArray);
             if (json != previous)
             {
-                await context.Response.WriteAsync($"event: steps\ndata: {json}\n\n", cancellationToken).ConfigureAwait(false);
-                await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                yield return new SseItem<object?>(json, "steps");
                 previous = json;
+                sent = time.GetTimestamp();
+            }
+            else if (time.GetElapsedTime(sent) >= EventStreamResponse.KeepAliveInterval)
+            {
+                yield return EventStreamResponse.KeepAliveEvent;
+                sent = time.GetTimestamp();
             }
 
             if (run.Result is not null)
             {
-                await context.Response.WriteAsync("event: end\ndata: {}\n\n", cancellationToken).ConfigureAwait(false);
-                return;
+                yield return new SseItem<object?>("{}", "end");
+                yield break;
             }
 
+            await stream.FlushBurstAsync(cancellationToken).ConfigureAwait(false);
             await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task StartAsync(HttpContext context)
-    {
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        // Tell nginx-style proxies not to buffer the stream.
-        context.Response.Headers["X-Accel-Buffering"] = "no";
-        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-    }
-
-    private static async Task SendAsync<T>(HttpContext context, string name, string? id, T value, JsonTypeInfo<T> type, CancellationToken cancellationToken, bool flush = true)
-    {
-        var data = JsonSerializer.Serialize(value, type);
-        await context.Response.WriteAsync((id is null ? "" : $"id: {id}\n") + $"event: {name}\ndata: {data}\n\n", cancellationToken).ConfigureAwait(false);
-        if (flush)
-        {
-            await context.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }
