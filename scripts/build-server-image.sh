@@ -8,7 +8,8 @@
 #      changed (in .build/server-image, apart from the build's own bin/ and obj/);
 #   3. `podman build` of deploy/Containerfile on that base (its layer cache makes a rebuild of
 #      unchanged files a no-op).
-# Usage: scripts/build-server-image.sh [--tag IMAGE] [--cache DIR]
+# Usage: scripts/build-server-image.sh [--tag IMAGE] [--cache DIR] [--refresh-base]
+#   --refresh-base makes the base again (e.g. for Debian's security updates) even if it is there.
 # Prints the image's tag on standard output and what it does on standard error. Needs root (or
 # what mmdebstrap's root mode needs), podman and mmdebstrap: scripts/setup.sh installs them.
 set -euo pipefail
@@ -16,13 +17,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tag="localhost/flotilla-server:latest"
 cache="$root/.build/server-image"
 suite="bookworm"
+refresh_base=0
 
 while (($# > 0)); do
   case "$1" in
     --tag) tag="${2:?--tag needs an image name}"; shift 2 ;;
     --cache) cache="${2:?--cache needs a directory}"; shift 2 ;;
+    --refresh-base) refresh_base=1; shift ;;
     -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "build-server-image: unknown argument $1 (known: --tag IMAGE, --cache DIR)" >&2; exit 2 ;;
+    *) echo "build-server-image: unknown argument $1 (known: --tag IMAGE, --cache DIR, --refresh-base)" >&2; exit 2 ;;
   esac
 done
 
@@ -49,7 +52,9 @@ make_base_rootfs() {
   local dir="$1"
   # --variant=extract unpacks the packages without running their maintainer scripts (there is
   # no dpkg or shell in the tree to run them); what those scripts would do is done below.
-  mmdebstrap --quiet --mode=root --variant=extract --include="$(IFS=,; echo "${packages[*]}")" "$suite" "$dir" >&2
+  # A mirror that stalls fails the download after a minute, tried three times, not a CI run.
+  mmdebstrap --quiet --mode=root --variant=extract --include="$(IFS=,; echo "${packages[*]}")" \
+    --aptopt='Acquire::Retries "3"' --aptopt='Acquire::http::Timeout "60"' "$suite" "$dir" >&2
   rm -rf "$dir"/usr/share/doc "$dir"/usr/share/man "$dir"/usr/share/info "$dir"/usr/share/lintian "$dir"/usr/share/locale \
     "$dir"/var/cache/apt "$dir"/var/lib/apt/lists "$dir"/etc/apt "$dir"/var/log/*
   # busybox's applets (sh, wget for the healthcheck, ls, cat ...) where a shell user looks for them.
@@ -73,6 +78,9 @@ make_base_rootfs() {
 # The base's name says what made it: this script (its package list and the steps above).
 base_key="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)"
 base="localhost/flotilla-base:$suite-$base_key"
+if ((refresh_base)) && podman image exists "$base"; then
+  podman rmi "$base" >/dev/null 2>&1 || podman untag "$base" "$base" >/dev/null
+fi
 if podman image exists "$base"; then
   echo "build-server-image: base image $base is there" >&2
 else
@@ -86,6 +94,10 @@ else
   rm -rf "$work"
   trap - EXIT
   echo "build-server-image: imported $base" >&2
+  # Bases made by earlier versions of this script, unless an image still stands on them.
+  for stale_base in $(podman images --format '{{.Repository}}:{{.Tag}}' --filter reference='localhost/flotilla-base'); do
+    [[ "$stale_base" == "$base" ]] || podman rmi "$stale_base" >/dev/null 2>&1 || true
+  done
 fi
 
 # The self-contained publish, redone when a source file is newer than the last one.
