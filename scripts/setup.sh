@@ -16,6 +16,9 @@ packages+=(tmux)
 # Container services run with podman (and runc: crun fails on this kernel's cgroups); the lab
 # keeps its images in Debian's docker-registry.
 packages+=(podman runc docker-registry)
+# The server's container image is built from a Debian root filesystem made by mmdebstrap
+# (scripts/build-server-image.sh).
+packages+=(mmdebstrap)
 # Container secrets are age-encrypted files, decrypted by the real age; services are backed up
 # with the real restic.
 packages+=(age restic)

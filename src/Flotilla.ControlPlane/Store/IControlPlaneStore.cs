@@ -12,6 +12,9 @@ public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
     /// <summary>Creates or upgrades the schema; safe to call on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Asks the database for its schema version: throws when it does not answer (for <c>/healthz</c>).</summary>
+    Task PingAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Adds a host with a token hash, or gives an existing host a new one. False when the host exists and <paramref name="replace"/> is false.</summary>
     Task<bool> SetHostTokenAsync(string name, string tokenHash, DateTimeOffset now, bool replace, CancellationToken cancellationToken = default);
 

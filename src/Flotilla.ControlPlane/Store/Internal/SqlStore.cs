@@ -57,6 +57,12 @@ internal abstract partial class SqlStore : IControlPlaneStore
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ScalarAsync(connection, null, "SELECT MAX(version) FROM schema_version", [], cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<bool> SetHostTokenAsync(string name, string tokenHash, DateTimeOffset now, bool replace, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
