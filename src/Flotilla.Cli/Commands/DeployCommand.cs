@@ -48,11 +48,15 @@ internal static class DeployCommand
         var reboot = new Option<bool>("--reboot") { Description = "Deploy with goal boot, then reboot the deployed hosts in sequence (as flotilla reboot; the maintenance options below apply)" };
         var maintenance = new MaintenanceOptions();
         var dryRun = CommonOptions.DryRun();
+        var server = new ServerConnectionOptions("--server", "deploy", required: false);
+        server.Url.Description = $"A control plane whose agents reach hosts SSH cannot (or {ControlPlaneClient.UrlVariable}); its API token needs the exec scope";
+        var cacheKey = new Option<string?>("--cache-key-file") { Description = "The secret key that signs closures pushed to a host's cache (hosts reached through agents); or FLOTILLA_CACHE_KEY", HelpName = "PATH" };
         var command = new Command("deploy", "Build, copy, activate and verify the selected hosts, in dependency order, rolling back what fails")
         {
-            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform, reboot, dryRun,
+            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform, reboot, dryRun, cacheKey,
         };
         selection.AddTo(command);
+        server.AddTo(command);
         maintenance.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -81,6 +85,26 @@ internal static class DeployCommand
                 batchSize = parsed;
             }
 
+            using var client = server.IsGiven(parse) ? await server.ClientAsync(context, parse, cancellationToken).ConfigureAwait(false) : null;
+            if (server.IsGiven(parse) && client is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            AgentTransport? agents = null;
+            if (client is not null)
+            {
+                try
+                {
+                    agents = await AgentTransport.ConnectAsync(client, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ControlPlaneException e)
+                {
+                    await context.Error.WriteLineAsync($"deploy: {client.Server}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.Failed;
+                }
+            }
+
             var stateDirectory = parse.GetValue(state)!;
             var request = new DeployRequest(
                 parse.GetValue(file),
@@ -92,6 +116,8 @@ internal static class DeployCommand
                     Force = parse.GetValue(force),
                     Substituters = parse.GetValue(substituters),
                     Terraform = parse.GetValue(terraform),
+                    Agents = agents,
+                    CacheKeyFile = parse.GetValue(cacheKey) ?? Environment.GetEnvironmentVariable("FLOTILLA_CACHE_KEY"),
                 },
                 new SchedulerOptions
                 {

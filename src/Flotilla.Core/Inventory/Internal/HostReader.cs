@@ -105,6 +105,8 @@ internal static class HostReader
             Criticality = criticality ?? Criticality.Medium,
             BuildOnTarget = reader.Bool("buildOnTarget") ?? false,
             BuildHost = reader.String("buildHost"),
+            Transport = reader.Choice("transport", Choices.Transports) ?? HostTransport.Auto,
+            Cache = reader.String("cache"),
             Keys = KeyReader.ReadAll(reader, "keys"),
             Storage = Storage(reader),
             SystemAttribute = system.Attribute ?? (system.File is null ? systemAttribute : null),
@@ -155,7 +157,7 @@ internal static class HostReader
     private static readonly string[] ModelFields =
     [
         "hostname", "target", "platform", "role", "tags", "rebootOrder", "rebootDelay", "dependsOn", "healthChecks",
-        "deployStrategy", "criticality", "buildOnTarget", "buildHost", "keys", "system", "services",
+        "deployStrategy", "criticality", "buildOnTarget", "buildHost", "transport", "cache", "keys", "system", "services",
     ];
 
     /// <summary>For metadata merged from lab.machine and flotilla.machine: each field's path below the config.</summary>

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Flotilla.Execution;
+
+namespace Flotilla.Cli.Commands;
+
+/// <summary>
+/// A control plane and an API token: <c>--url</c> (remote) or <c>--server</c> (runs) or
+/// <c>FLOTILLA_URL</c>; the token from <c>--token</c>, <c>FLOTILLA_TOKEN</c> or
+/// <c>--token-file</c> (the last two keep it out of argv).
+/// </summary>
+internal sealed class ServerConnectionOptions(string urlOption, string commandName, bool required)
+{
+    public Option<string?> Url { get; } = new(urlOption) { Description = $"The control plane, e.g. http://127.0.0.1:8000 (or {ControlPlaneClient.UrlVariable})", HelpName = "URL" };
+    public Option<string?> Token { get; } = new("--token") { Description = $"An API token (visible in the process list: prefer {ControlPlaneClient.TokenVariable} or --token-file)", HelpName = "TOKEN" };
+    public Option<string?> TokenFile { get; } = new("--token-file") { Description = "A file holding the API token", HelpName = "PATH" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Url);
+        command.Options.Add(Token);
+        command.Options.Add(TokenFile);
+    }
+
+    /// <summary>Whether a server was given (by option or environment): without one, an optional connection is not made.</summary>
+    public bool IsGiven(ParseResult parse) =>
+        parse.GetValue(Url) is not null || Environment.GetEnvironmentVariable(ControlPlaneClient.UrlVariable) is { Length: > 0 };
+
+    /// <summary>The client, or null after writing what is wrong (no server when required, a bad URL, no token).</summary>
+    public async Task<ControlPlaneClient?> ClientAsync(CliContext context, ParseResult parse, CancellationToken cancellationToken)
+    {
+        var url = parse.GetValue(Url) ?? Environment.GetEnvironmentVariable(ControlPlaneClient.UrlVariable);
+        if (ControlPlaneClient.ParseServer(url) is not { } server)
+        {
+            await context.Error.WriteLineAsync(url is null && !required
+                ? $"{commandName}: no server given"
+                : $"{commandName}: give the server as {urlOption} http(s)://HOST[:PORT] (or {ControlPlaneClient.UrlVariable})").ConfigureAwait(false);
+            return null;
+        }
+
+        var token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(ControlPlaneClient.TokenVariable);
+        if (token is null && parse.GetValue(TokenFile) is { } file)
+        {
+            try
+            {
+                token = (await File.ReadAllTextAsync(Path.GetFullPath(file, context.WorkingDirectory), cancellationToken).ConfigureAwait(false)).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await context.Error.WriteLineAsync($"{commandName}: cannot read the token file {file}: {e.Message}").ConfigureAwait(false);
+                return null;
+            }
+        }
+
+        if (string.IsNullOrEmpty(token))
+        {
+            await context.Error.WriteLineAsync($"{commandName}: no API token for {server}: give --token, {ControlPlaneClient.TokenVariable} or --token-file (create one with flotilla tokens create-api NAME)").ConfigureAwait(false);
+            return null;
+        }
+
+        return new ControlPlaneClient(server, token);
+    }
+}
