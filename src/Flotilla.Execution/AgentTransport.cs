@@ -19,6 +19,9 @@ public sealed class AgentTransport : IHostTransport
     /// <summary>How long one step's command may run on the host before its agent kills it.</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromHours(2);
 
+    /// <summary>A step's command that its agent has not taken within this time (the host is offline) ends as if the host were unreachable.</summary>
+    public static readonly TimeSpan QueueExpiry = TimeSpan.FromMinutes(1);
+
     private readonly ControlPlaneClient client;
     private readonly FrozenSet<string> known;
     private readonly FrozenSet<string> online;
@@ -66,7 +69,7 @@ public sealed class AgentTransport : IHostTransport
         var stderr = new System.Text.StringBuilder();
         try
         {
-            var batch = await client.CreateCommandsAsync(new CreateCommandsRequest(name, Ops.Exec, ["/bin/sh", "-c", remoteCommand], CommandTimeout.TotalSeconds), cancellationToken).ConfigureAwait(false);
+            var batch = await client.CreateCommandsAsync(new CreateCommandsRequest(name, Ops.Exec, ["/bin/sh", "-c", remoteCommand], CommandTimeout.TotalSeconds, QueueExpiry.TotalSeconds), cancellationToken).ConfigureAwait(false);
             var states = await client.FollowAsync(
                 batch.BatchId,
                 line =>

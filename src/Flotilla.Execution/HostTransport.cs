@@ -46,8 +46,14 @@ public sealed class HostTransports(SshTransport ssh, AgentTransport? agents = nu
         };
     }
 
-    /// <summary>How the host is reached, for messages: <c>root@10.0.0.2</c>, or <c>its agent on URL</c>.</summary>
-    public string Describe(Host host) => ThroughAgent(host) ? Agents is { } agents ? $"{host.Name}'s agent (through {agents.Server})" : $"{host.Name}'s agent" : host.Target.ToString();
+    /// <summary>How the host is reached, for messages: <c>root@10.0.0.2 over ssh</c>, or <c>web's agent (through URL)</c>.</summary>
+    public string Describe(Host host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return !ThroughAgent(host) ? $"{host.Target} over ssh"
+            : Agents is { } agents ? $"{host.Name}'s agent (through {agents.Server})"
+            : $"{host.Name}'s agent";
+    }
 
     /// <summary>A host that must go through its agent in a run with no server (one line saying what to give), or null.</summary>
     public string? Problem(Host host)
