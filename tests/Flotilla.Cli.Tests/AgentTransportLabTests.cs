@@ -116,6 +116,11 @@ public sealed class AgentTransportLabTests
             await machines.HealAsync("db");
             Assert.Equal("3", await EventuallyAsync(() => ReadAsync(machines, "db", "cat", "/run/current-system/version"), "3"));
             Assert.DoesNotContain(Events(third.Output), e => e.Step == "verify:db" && e.State == "succeeded");
+
+            // flotilla rollback goes through the agent the same way: app back to its first generation, health-gated.
+            var rollback = await lab.RunAsync("rollback", "-f", lab.Inventory, "--json", "--state-dir", state, "--on", "app", "--server", url, "--token-file", apiToken, "--confirm-timeout", "30s");
+            Assert.True(rollback.ExitCode == 0, rollback.Output + rollback.Error);
+            Assert.Equal("1", await ReadAsync(machines, "app", "cat", "/run/current-system/version"));
         }
         finally
         {

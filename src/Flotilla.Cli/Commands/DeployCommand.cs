@@ -48,8 +48,7 @@ internal static class DeployCommand
         var reboot = new Option<bool>("--reboot") { Description = "Deploy with goal boot, then reboot the deployed hosts in sequence (as flotilla reboot; the maintenance options below apply)" };
         var maintenance = new MaintenanceOptions();
         var dryRun = CommonOptions.DryRun();
-        var server = new ServerConnectionOptions("--server", "deploy", required: false);
-        server.Url.Description = $"A control plane whose agents reach hosts SSH cannot (or {ControlPlaneClient.UrlVariable}); its API token needs the exec scope";
+        var server = ServerConnectionOptions.ForRuns("deploy");
         var cacheKey = new Option<string?>("--cache-key-file") { Description = "The secret key that signs closures pushed to a host's cache (hosts reached through agents); or FLOTILLA_CACHE_KEY", HelpName = "PATH" };
         var command = new Command("deploy", "Build, copy, activate and verify the selected hosts, in dependency order, rolling back what fails")
         {
@@ -85,24 +84,11 @@ internal static class DeployCommand
                 batchSize = parsed;
             }
 
-            using var client = server.IsGiven(parse) ? await server.ClientAsync(context, parse, cancellationToken).ConfigureAwait(false) : null;
-            if (server.IsGiven(parse) && client is null)
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } code)
             {
-                return ExitCodes.InvalidInput;
-            }
-
-            AgentTransport? agents = null;
-            if (client is not null)
-            {
-                try
-                {
-                    agents = await AgentTransport.ConnectAsync(client, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ControlPlaneException e)
-                {
-                    await context.Error.WriteLineAsync($"deploy: {client.Server}: {e.Message}").ConfigureAwait(false);
-                    return ExitCodes.Failed;
-                }
+                return code;
             }
 
             var stateDirectory = parse.GetValue(state)!;

@@ -24,12 +24,14 @@ internal static class RollbackCommand
         var confirm = CommonOptions.ConfirmTimeout("How long a host waits for confirmation before it returns to the generation it had");
         var dryRun = CommonOptions.DryRun();
         var leases = new LeaseOptions();
+        var server = ServerConnectionOptions.ForRuns("rollback");
         var command = new Command("rollback", "Switch the selected hosts to their previous generation, dependents first, with health gates")
         {
             file, json, state, parallel, confirm, dryRun,
         };
         selection.AddTo(command);
         leases.AddTo(command);
+        server.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(dryRun))
@@ -54,6 +56,13 @@ internal static class RollbackCommand
                 return ExitCodes.InvalidInput;
             }
 
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } exit)
+            {
+                return exit;
+            }
+
             var stateDirectory = parse.GetValue(state)!;
             var runId = RunJournal.NewId(stateDirectory);
             var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("rollback", RunLeases.HostsOf(planned.Plan), leaseSettings) with { RunId = runId }, cancellationToken).ConfigureAwait(false);
@@ -74,7 +83,7 @@ internal static class RollbackCommand
                 }),
             };
             await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var executor = new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = confirmTimeout });
+            var executor = new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = confirmTimeout, Agents = agents });
             var scheduler = new SchedulerOptions { Parallel = Math.Max(1, parse.GetValue(parallel)) };
             return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), "rolling back", null, [], cancellationToken).ConfigureAwait(false);
         });

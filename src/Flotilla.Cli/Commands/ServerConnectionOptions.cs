@@ -59,4 +59,40 @@ internal sealed class ServerConnectionOptions(string urlOption, string commandNa
 
         return new ControlPlaneClient(server, token);
     }
+
+    /// <summary>
+    /// For a run: when a server is given, its client and agents (which are connected now);
+    /// nothing when none is. <c>Failed</c> is the exit code after writing why the server could not be used.
+    /// </summary>
+    public async Task<(int? Failed, ControlPlaneClient? Client, AgentTransport? Agents)> AgentsAsync(CliContext context, ParseResult parse, CancellationToken cancellationToken)
+    {
+        if (!IsGiven(parse))
+        {
+            return (null, null, null);
+        }
+
+        if (await ClientAsync(context, parse, cancellationToken).ConfigureAwait(false) is not { } client)
+        {
+            return (ExitCodes.InvalidInput, null, null);
+        }
+
+        try
+        {
+            return (null, client, await AgentTransport.ConnectAsync(client, cancellationToken).ConfigureAwait(false));
+        }
+        catch (ControlPlaneException e)
+        {
+            client.Dispose();
+            await context.Error.WriteLineAsync($"{commandName}: {client.Server}: {e.Message}").ConfigureAwait(false);
+            return (ExitCodes.Failed, null, null);
+        }
+    }
+
+    /// <summary>The <c>--server</c> of a run (deploy, rollback).</summary>
+    public static ServerConnectionOptions ForRuns(string commandName)
+    {
+        var options = new ServerConnectionOptions("--server", commandName, required: false);
+        options.Url.Description = $"A control plane whose agents reach the hosts SSH does not (or {ControlPlaneClient.UrlVariable}); its API token needs the exec scope";
+        return options;
+    }
 }
