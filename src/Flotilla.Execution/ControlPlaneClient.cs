@@ -51,6 +51,22 @@ public sealed class ControlPlaneClient : IDisposable
         return await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.IReadOnlyListHostView, cancellationToken).ConfigureAwait(false) ?? [];
     }
 
+    /// <summary>The runs the server keeps, oldest first.</summary>
+    public async Task<IReadOnlyList<RunListingView>> RunsAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, "api/runs"), cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.IReadOnlyListRunListingView, cancellationToken).ConfigureAwait(false) ?? [];
+    }
+
+    /// <summary>Pushes a run's journal (from <paramref name="stateDirectory"/>) to the server, which keeps it in place of its copy of that run.</summary>
+    public async Task PushRunAsync(string stateDirectory, string runId, CancellationToken cancellationToken = default)
+    {
+        var files = await RunJournal.ExportAsync(stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Put, "api/runs/" + Uri.EscapeDataString(runId)) { Content = JsonContent.Create(new RunUploadRequest(files), ApiJsonContext.Default.RunUploadRequest) },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Sends a command (or an op) to the hosts the request selects.</summary>
     public async Task<CreateCommandsResponse> CreateCommandsAsync(CreateCommandsRequest request, CancellationToken cancellationToken = default)
     {

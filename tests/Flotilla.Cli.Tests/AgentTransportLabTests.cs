@@ -49,6 +49,7 @@ public sealed class AgentTransportLabTests
         {
             Urls = $"http://{machines.Gateway}:{port}",
             DataDirectory = data,
+            StateDirectory = Path.Combine(dir.Path, "server-runs"),
             AllowArbitraryCommands = true,
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
         });
@@ -121,6 +122,11 @@ public sealed class AgentTransportLabTests
             var rollback = await lab.RunAsync("rollback", "-f", lab.Inventory, "--json", "--state-dir", state, "--on", "app", "--server", url, "--token-file", apiToken, "--confirm-timeout", "30s");
             Assert.True(rollback.ExitCode == 0, rollback.Output + rollback.Error);
             Assert.Equal("1", await ReadAsync(machines, "app", "cat", "/run/current-system/version"));
+
+            // The rollback pushed its journal: the server lists it (and its dashboard shows it).
+            var listed = await lab.RunAsync("runs", "--server", url, "--token-file", apiToken);
+            Assert.True(listed.ExitCode == 0, listed.Error);
+            Assert.Contains(listed.Output.Split('\n'), l => l.Contains("rollback", StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal));
         }
         finally
         {

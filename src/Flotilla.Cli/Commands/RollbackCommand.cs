@@ -85,7 +85,9 @@ internal static class RollbackCommand
             await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
             var executor = new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = confirmTimeout, Agents = agents });
             var scheduler = new SchedulerOptions { Parallel = Math.Max(1, parse.GetValue(parallel)) };
-            return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), "rolling back", null, [], cancellationToken).ConfigureAwait(false);
+            var ended = await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), "rolling back", null, [], cancellationToken).ConfigureAwait(false);
+            await ServerConnectionOptions.PushRunAsync(context, client, stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+            return ended;
         });
         return command;
     }

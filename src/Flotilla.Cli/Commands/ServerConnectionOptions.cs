@@ -95,4 +95,25 @@ internal sealed class ServerConnectionOptions(string urlOption, string commandNa
         options.Url.Description = $"A control plane whose agents reach the hosts SSH does not (or {ControlPlaneClient.UrlVariable}); its API token needs the exec scope";
         return options;
     }
+
+    /// <summary>
+    /// Pushes a run's journal to the run's server, when it has one, so the run is on its dashboard
+    /// and in <c>flotilla runs --server</c>; a push that fails is reported, and the run's outcome stands.
+    /// </summary>
+    public static async Task PushRunAsync(CliContext context, ControlPlaneClient? client, string stateDirectory, string runId, CancellationToken cancellationToken)
+    {
+        if (client is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await client.PushRunAsync(stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ControlPlaneException or RunJournalException or IOException)
+        {
+            await context.Error.WriteLineAsync($"run {runId} was not recorded on {client.Server}: {e.Message} (it is in {stateDirectory}; flotilla runs --state-dir {stateDirectory})").ConfigureAwait(false);
+        }
+    }
 }
