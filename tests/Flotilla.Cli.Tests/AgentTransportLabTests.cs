@@ -123,10 +123,12 @@ public sealed class AgentTransportLabTests
             Assert.True(rollback.ExitCode == 0, rollback.Output + rollback.Error);
             Assert.Equal("1", await ReadAsync(machines, "app", "cat", "/run/current-system/version"));
 
-            // The rollback pushed its journal: the server lists it (and its dashboard shows it).
+            // Each run pushed its journal: the server lists them (and its dashboard shows them).
             var listed = await lab.RunAsync("runs", "--server", url, "--token-file", apiToken);
             Assert.True(listed.ExitCode == 0, listed.Error);
             Assert.Contains(listed.Output.Split('\n'), l => l.Contains("rollback", StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal));
+            Assert.Equal(3, listed.Output.Split('\n').Count(l => l.Contains(" deploy ", StringComparison.Ordinal)));
+            Assert.Contains(listed.Output.Split('\n'), l => l.Contains(" deploy ", StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal));
         }
         finally
         {

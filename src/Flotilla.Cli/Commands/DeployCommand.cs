@@ -129,7 +129,7 @@ internal static class DeployCommand
 
             var lease = maintenance.Lease.Read(parse);
 
-            request = request with { Lease = lease };
+            request = request with { Lease = lease, Server = client };
             return parse.GetValue(resume) is { } runId
                 ? await DeployRunner.ResumeAsync(context, stateDirectory, runId, request, Given(parse, goal, confirm, parallel, failFast, batch, maxFail, force), cancellationToken).ConfigureAwait(false)
                 : await DeployRunner.StartAsync(context, stateDirectory, request, cancellationToken).ConfigureAwait(false);

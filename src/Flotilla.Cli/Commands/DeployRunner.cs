@@ -11,6 +11,9 @@ internal sealed record DeployRequest(string? File, Selection Selection, DeployOp
 {
     /// <summary>How the run holds its lease on the hosts it deploys (<c>--lock-ttl</c>, <c>--lock-wait</c>).</summary>
     public LeaseSettings Lease { get; init; } = LeaseSettings.Default;
+
+    /// <summary>The control plane the run records itself on (<c>--server</c>), or null.</summary>
+    public ControlPlaneClient? Server { get; init; }
 }
 
 /// <summary>
@@ -73,6 +76,7 @@ internal static class DeployRunner
                 await held!.AttachRunAsync(journal.Id, cancellationToken).ConfigureAwait(false);
             }
             var summary = await RunAsync(context, fleet, journal, request, ImmutableHashSet<string>.Empty, cancellationToken).ConfigureAwait(false);
+            await ServerConnectionOptions.PushRunAsync(context, request.Server, stateDirectory, journal.Id, cancellationToken).ConfigureAwait(false);
             return (summary.ExitCode, summary);
         }
         finally
@@ -118,7 +122,9 @@ internal static class DeployRunner
             await using (lease!.ConfigureAwait(false))
             {
                 await context.Error.WriteLineAsync($"resuming run {journal.Id}: {done.Count.ToString(CultureInfo.InvariantCulture)} of {journal.Plan.Steps.Length.ToString(CultureInfo.InvariantCulture)} steps are done").ConfigureAwait(false);
-                return (await RunAsync(context, fleet, journal, request, done, cancellationToken).ConfigureAwait(false)).ExitCode;
+                var summary = await RunAsync(context, fleet, journal, request, done, cancellationToken).ConfigureAwait(false);
+                await ServerConnectionOptions.PushRunAsync(context, request.Server, stateDirectory, journal.Id, cancellationToken).ConfigureAwait(false);
+                return summary.ExitCode;
             }
         }
     }
