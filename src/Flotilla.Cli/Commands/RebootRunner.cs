@@ -122,10 +122,21 @@ internal static class RebootRunner
         }
 
         var settings = request.Settings;
-        var operation = new RebootOperation(new RebootOptions { BootTimeout = settings.BootTimeout, PollInterval = settings.PollInterval, Window = settings.Window }, request.OnlyIfNeeded);
-        await using var journal = await RunJournal.CreateAsync(request.StateDirectory, planned.Plan, operation.Metadata(fleet, selection), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var metadata = new RunMetadata("reboot", fleet.SourcePath)
+        {
+            Selection = DeployOperation.Describe(selection),
+            Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+            {
+                ["boot-timeout"] = settings.BootTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",
+                ["only-if-needed"] = request.OnlyIfNeeded ? "true" : "false",
+                ["window"] = settings.Window?.ToString() ?? "",
+            }),
+        };
+        await using var journal = await RunJournal.CreateAsync(request.StateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
         await lease.AttachRunAsync(journal.Id, cancellationToken).ConfigureAwait(false);
-        var summary = await PlanRunner.ShowAsync(context, journal, request.Json, "rebooting", null, observer => operation.RunAsync(fleet, journal, observer, cancellationToken)).ConfigureAwait(false);
+        var executor = new RebootStepExecutor(new RebootOptions { BootTimeout = settings.BootTimeout, PollInterval = settings.PollInterval, Window = settings.Window });
+        // One host at a time: the plan is a chain, and a failure must stop it.
+        var summary = await PlanRunner.RunToSummaryAsync(context, fleet, journal, executor, new SchedulerOptions { Parallel = 1, FailFast = true }, request.Json, "rebooting", null, [], cancellationToken).ConfigureAwait(false);
         await PrintReportAsync(report, summary).ConfigureAwait(false);
         return (summary.ExitCode, summary);
     }

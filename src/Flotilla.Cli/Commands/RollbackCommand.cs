@@ -72,9 +72,20 @@ internal static class RollbackCommand
             }
 
             await using var held = lease!.ConfigureAwait(false);
-            var operation = new RollbackOperation(new DeployOptions { ConfirmTimeout = confirmTimeout, Agents = agents }, new SchedulerOptions { Parallel = Math.Max(1, parse.GetValue(parallel)) });
-            await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, operation.Metadata(fleet, chosen, runId), cancellationToken: cancellationToken).ConfigureAwait(false);
-            var ended = (await PlanRunner.ShowAsync(context, journal, parse.GetValue(json), "rolling back", null, observer => operation.RunAsync(fleet, journal, observer, cancellationToken)).ConfigureAwait(false)).ExitCode;
+            var metadata = new RunMetadata("rollback", fleet.SourcePath)
+            {
+                Id = runId,
+                Selection = DeployOperation.Describe(chosen),
+                Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+                {
+                    ["confirm-timeout"] = confirmTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",
+                    ["parallel"] = parse.GetValue(parallel).ToString(CultureInfo.InvariantCulture),
+                }),
+            };
+            await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var executor = new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = confirmTimeout, Agents = agents });
+            var scheduler = new SchedulerOptions { Parallel = Math.Max(1, parse.GetValue(parallel)) };
+            var ended = await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), "rolling back", null, [], cancellationToken).ConfigureAwait(false);
             await ServerConnectionOptions.PushRunAsync(context, client, stateDirectory, runId, cancellationToken).ConfigureAwait(false);
             return ended;
         });
