@@ -1,4 +1,3 @@
-using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
 using Flotilla.Planning;
 
@@ -121,9 +120,9 @@ public sealed partial class DeployStepExecutor
         var rolledBack = await activator.RollBackAsync(host, activation, cancellationToken).ConfigureAwait(false);
         return rolledBack.Outcome switch
         {
-            WatchdogOutcome.RolledBack => StepResult.RolledBack($"{step.Id}: {report.Message}; {host.Name} is back on its previous generation, with its previous containers"),
-            WatchdogOutcome.Lost => StepResult.Failed($"{step.Id}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes"),
-            _ => StepResult.NeedsAttention($"{step.Id}: {report.Message}; rolling back ended {rolledBack.Outcome.ToName()}: {host.Name} needs attention\n{rolledBack.Tail(5)}"),
+            "rolled-back" => StepResult.RolledBack($"{step.Id}: {report.Message}; {host.Name} is back on its previous generation, with its previous containers"),
+            "lost" => StepResult.Failed($"{step.Id}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes"),
+            _ => StepResult.NeedsAttention($"{step.Id}: {report.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}"),
         };
     }
 }

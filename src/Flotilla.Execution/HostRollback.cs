@@ -31,16 +31,16 @@ public sealed class HostRollback
         var output = onLine ?? (_ => { });
         var outcome = await activator.ActivateAsync(host, null, StrategyActivation.Switch, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
 
-        if (outcome.Outcome == WatchdogOutcome.Lost)
+        if (outcome.Outcome == "lost")
         {
             return StepResult.Failed($"rollback:{host.Name}: lost the connection to {host.Target}; unless confirmed, the host returns to its current generation within {options.ConfirmTimeout.TotalSeconds:0} s\n{outcome.Tail(5)}");
         }
 
-        if (outcome.Outcome != WatchdogOutcome.Pending || outcome.Status != 0)
+        if (outcome.Outcome != "pending" || outcome.Status != 0)
         {
-            return outcome.Outcome == WatchdogOutcome.RolledBack
+            return outcome.Outcome == "rolled-back"
                 ? StepResult.RolledBack($"rollback:{host.Name}: the previous generation failed to activate; {host.Name} stays on its current generation\n{outcome.Tail()}")
-                : StepResult.Failed($"rollback:{host.Name}: no previous generation to go back to, or setting it failed ({outcome.Outcome.ToName()})\n{outcome.Tail()}");
+                : StepResult.Failed($"rollback:{host.Name}: no previous generation to go back to, or setting it failed ({outcome.Outcome})\n{outcome.Tail()}");
         }
 
         return await DeployStepExecutor.GateAndConfirmAsync(activator, health, ssh, fleet, host, outcome.Directory, null, output, cancellationToken).ConfigureAwait(false);

@@ -3,66 +3,13 @@ using Flotilla.Inventory;
 
 namespace Flotilla.Execution.Internal;
 
-/// <summary>What the watchdog on the host says an activation, a confirmation or a rollback request ended in.</summary>
-internal enum WatchdogOutcome
-{
-    /// <summary>Health checks confirmed it (or the goal needs no confirmation).</summary>
-    Confirmed,
-    /// <summary>The host is back on its previous generation.</summary>
-    RolledBack,
-    RollbackFailed,
-    Failed,
-    /// <summary>Activated, waiting for confirmation.</summary>
-    Pending,
-    /// <summary>The watchdog is gone.</summary>
-    Died,
-    Unknown,
-    /// <summary>The script could not start the watchdog.</summary>
-    NotStarted,
-    /// <summary>No answer from the host.</summary>
-    Lost,
-    /// <summary>Another activation replaced this one before it was confirmed: the watchdog left the host as it was.</summary>
-    Superseded,
-}
-
-internal static class WatchdogOutcomes
-{
-    /// <summary>The watchdog's word for it (<c>rolled-back</c>), as messages say it.</summary>
-    public static string ToName(this WatchdogOutcome outcome) => outcome switch
-    {
-        WatchdogOutcome.Confirmed => "confirmed",
-        WatchdogOutcome.RolledBack => "rolled-back",
-        WatchdogOutcome.RollbackFailed => "rollback-failed",
-        WatchdogOutcome.Failed => "failed",
-        WatchdogOutcome.Pending => "pending",
-        WatchdogOutcome.Died => "died",
-        WatchdogOutcome.Unknown => "unknown",
-        WatchdogOutcome.NotStarted => "not-started",
-        WatchdogOutcome.Lost => "lost",
-        WatchdogOutcome.Superseded => "superseded",
-        _ => "unknown",
-    };
-
-    public static WatchdogOutcome Parse(string word) => word switch
-    {
-        "confirmed" => WatchdogOutcome.Confirmed,
-        "rolled-back" => WatchdogOutcome.RolledBack,
-        "rollback-failed" => WatchdogOutcome.RollbackFailed,
-        "failed" => WatchdogOutcome.Failed,
-        "pending" => WatchdogOutcome.Pending,
-        "died" => WatchdogOutcome.Died,
-        "unknown" => WatchdogOutcome.Unknown,
-        "not-started" => WatchdogOutcome.NotStarted,
-        "lost" => WatchdogOutcome.Lost,
-        "superseded" => WatchdogOutcome.Superseded,
-        _ => WatchdogOutcome.Unknown,
-    };
-}
-
 /// <summary>What an activation, a confirmation or a rollback request ended in.</summary>
 /// <param name="Status">The activation's exit code (switch-to-configuration's, activate's), or null when unknown.</param>
-internal sealed record ActivationOutcome(int? Status, WatchdogOutcome Outcome, IReadOnlyList<string> Log, string Directory)
+/// <param name="Outcome">confirmed, rolled-back, rollback-failed, failed, pending (waiting for confirmation), died, unknown, not-started, lost (no answer from the host), or superseded (another activation replaced this one before it was confirmed: the watchdog left the host as it was).</param>
+internal sealed record ActivationOutcome(int? Status, string Outcome, IReadOnlyList<string> Log, string Directory)
 {
+    public const string Superseded = "superseded";
+
     public string Tail(int lines = 10) => string.Join('\n', Log.TakeLast(lines));
 
     /// <summary>The watchdog's line that says what the host runs now instead, when it was superseded.</summary>
@@ -125,12 +72,12 @@ internal sealed class HostActivator(IHostTransport ssh)
         {
             lines.AddRange(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             // ssh's own failures exit 255; anything else means the script could not start the watchdog.
-            return new ActivationOutcome(null, result.ExitCode == 255 ? WatchdogOutcome.Lost : WatchdogOutcome.NotStarted, lines, directory);
+            return new ActivationOutcome(null, result.ExitCode == 255 ? "lost" : "not-started", lines, directory);
         }
 
         lines.RemoveAt(lines.Count - 1);
         var parts = last[Marker.Length..].Split(' ', 2);
         int? status = int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var code) ? code : null;
-        return new ActivationOutcome(status, parts.Length > 1 ? WatchdogOutcomes.Parse(parts[1].Trim()) : WatchdogOutcome.Unknown, lines, directory);
+        return new ActivationOutcome(status, parts.Length > 1 ? parts[1].Trim() : "unknown", lines, directory);
     }
 }
