@@ -163,7 +163,7 @@ internal static class DeployCommand
                 return deployed;
             }
 
-            var toReboot = DeployOperation.DeployedHosts(summary);
+            var toReboot = DeployRunner.DeployedHosts(summary);
             var report = request.Json ? context.Error : context.Output;
             if (toReboot.IsEmpty)
             {

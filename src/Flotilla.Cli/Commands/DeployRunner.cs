@@ -64,13 +64,18 @@ internal static class DeployRunner
 
         try
         {
-            var operation = new DeployOperation(request.Options, request.Scheduler);
-            await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, operation.Metadata(fleet, request.Selection, runId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var metadata = new RunMetadata("deploy", fleet.SourcePath)
+            {
+                Id = runId,
+                Selection = Describe(request.Selection),
+                Options = Options(request),
+            };
+            await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (own is null)
             {
                 await held!.AttachRunAsync(journal.Id, cancellationToken).ConfigureAwait(false);
             }
-            var summary = await RunAsync(context, fleet, journal, operation, request.Json, ImmutableHashSet<string>.Empty, cancellationToken).ConfigureAwait(false);
+            var summary = await RunAsync(context, fleet, journal, request, ImmutableHashSet<string>.Empty, cancellationToken).ConfigureAwait(false);
             await ServerConnectionOptions.PushRunAsync(context, request.Server, stateDirectory, journal.Id, cancellationToken).ConfigureAwait(false);
             return (summary.ExitCode, summary);
         }
@@ -105,8 +110,7 @@ internal static class DeployRunner
                 return ExitCodes.InvalidInput;
             }
 
-            var (options, scheduler) = DeployOperation.Recorded(request.Options, request.Scheduler, journal.Info.Options, given);
-            var operation = new DeployOperation(options, scheduler);
+            request = WithRunOptions(request, journal.Info.Options, given);
             var done = RunResume.CompletedSteps(journal);
             var remaining = journal.Plan.Steps.Where(s => s.Host is not null && !done.Contains(s.Id)).Select(s => s.Host!).Distinct(StringComparer.Ordinal);
             var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("deploy", remaining, request.Lease) with { RunId = journal.Id }, cancellationToken).ConfigureAwait(false);
@@ -118,13 +122,104 @@ internal static class DeployRunner
             await using (lease!.ConfigureAwait(false))
             {
                 await context.Error.WriteLineAsync($"resuming run {journal.Id}: {done.Count.ToString(CultureInfo.InvariantCulture)} of {journal.Plan.Steps.Length.ToString(CultureInfo.InvariantCulture)} steps are done").ConfigureAwait(false);
-                var summary = await RunAsync(context, fleet, journal, operation, request.Json, done, cancellationToken).ConfigureAwait(false);
+                var summary = await RunAsync(context, fleet, journal, request, done, cancellationToken).ConfigureAwait(false);
                 await ServerConnectionOptions.PushRunAsync(context, request.Server, stateDirectory, journal.Id, cancellationToken).ConfigureAwait(false);
                 return summary.ExitCode;
             }
         }
     }
 
-    private static Task<RunSummary> RunAsync(CliContext context, Fleet fleet, RunJournal journal, DeployOperation operation, bool json, ImmutableHashSet<string> done, CancellationToken cancellationToken) =>
-        PlanRunner.ShowAsync(context, journal, json, "deploying", () => operation.PrebuildAsync(fleet, journal, cancellationToken), observer => operation.RunAsync(fleet, journal, observer, done, cancellationToken));
+    private static Task<RunSummary> RunAsync(CliContext context, Fleet fleet, RunJournal journal, DeployRequest request, ImmutableHashSet<string> done, CancellationToken cancellationToken)
+    {
+        var executor = new DeployStepExecutor(request.Options);
+        return PlanRunner.RunToSummaryAsync(context, fleet, journal, executor, request.Scheduler, request.Json, "deploying", PrebuildAsync, done, cancellationToken);
+
+        async Task PrebuildAsync()
+        {
+            try
+            {
+                // One nix build for every host; a host whose build fails there fails its own build step.
+                await executor.PrebuildAsync(fleet, journal.Plan, line => journal.WriteOutput(null, "build", TimeProvider.System.GetUtcNow(), line), cancellationToken).ConfigureAwait(false);
+            }
+            catch (NixBuildException e)
+            {
+                journal.WriteOutput(null, "build", TimeProvider.System.GetUtcNow(), "the batch build failed; building hosts one by one: " + e.Message);
+            }
+        }
+    }
+
+    /// <summary>Hosts the run gave a new system: verified, and whose activation changed them (not already on their closure).</summary>
+    public static ImmutableArray<string> DeployedHosts(RunSummary summary) =>
+    [
+        .. summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.Host is not null && s.State == StepState.Succeeded)
+            .Select(s => s.Host!)
+            .Where(h => summary.Steps.FirstOrDefault(s => s.Host == h && s.Kind == StepKinds.Activate) is { State: StepState.Succeeded } activate
+                && activate.Changed != false)
+            .Distinct(),
+    ];
+
+    public static ImmutableArray<string> Describe(Selection selection) =>
+        [.. selection.On, .. selection.Services.Select(s => "--service " + s), .. selection.WithDependents ? ["--with-dependents"] : Array.Empty<string>()];
+
+    /// <summary>
+    /// A resumed run goes on with the settings it was started with (its journal's options: goal,
+    /// confirm timeout, parallelism, fail-fast, batch size, max-fail, force), except those the
+    /// command line names again (<paramref name="given"/>, option names without dashes).
+    /// </summary>
+    public static DeployRequest WithRunOptions(DeployRequest request, IReadOnlyDictionary<string, string> recorded, IReadOnlySet<string> given)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(recorded);
+        ArgumentNullException.ThrowIfNull(given);
+        string? Recorded(string name) => given.Contains(name) ? null : recorded.GetValueOrDefault(name);
+        var options = request.Options;
+        var scheduler = request.Scheduler;
+        if (ActivationGoals.TryParse(Recorded("goal"), out var parsedGoal))
+        {
+            options = options with { Goal = parsedGoal };
+        }
+
+        if (Recorded("confirm-timeout") is { } confirm && Durations.TryParse(confirm, out var timeout) && timeout > TimeSpan.Zero)
+        {
+            options = options with { ConfirmTimeout = timeout };
+        }
+
+        if (Recorded("force") is { } force)
+        {
+            options = options with { Force = force == "true" };
+        }
+
+        if (Recorded("parallel") is { } parallel && int.TryParse(parallel, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0)
+        {
+            scheduler = scheduler with { Parallel = count };
+        }
+
+        if (Recorded("fail-fast") is { } failFast)
+        {
+            scheduler = scheduler with { FailFast = failFast == "true" };
+        }
+
+        if (Recorded("batch-size") is { } batch)
+        {
+            scheduler = scheduler with { BatchSize = BatchSize.TryParse(batch, out var size) ? size : null };
+        }
+
+        if (Recorded("max-fail") is { } maxFail)
+        {
+            scheduler = scheduler with { MaxFailPercent = double.TryParse(maxFail, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) ? percent : null };
+        }
+
+        return request with { Options = options, Scheduler = scheduler };
+    }
+
+    private static ImmutableSortedDictionary<string, string> Options(DeployRequest request) => ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+    {
+        ["goal"] = ActivationGoals.Name(request.Options.Goal),
+        ["confirm-timeout"] = request.Options.ConfirmTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",
+        ["parallel"] = request.Scheduler.Parallel.ToString(CultureInfo.InvariantCulture),
+        ["fail-fast"] = request.Scheduler.FailFast ? "true" : "false",
+        ["batch-size"] = request.Scheduler.BatchSize?.ToString() ?? "",
+        ["max-fail"] = request.Scheduler.MaxFailPercent?.ToString(CultureInfo.InvariantCulture) ?? "",
+        ["force"] = request.Options.Force ? "true" : "false",
+    });
 }

@@ -26,7 +26,7 @@ internal static class PlanRunner
         (await RunToSummaryAsync(context, fleet, journal, executor, scheduler, json, verb, prepare, done, cancellationToken).ConfigureAwait(false)).ExitCode;
 
     /// <summary>As <see cref="RunAsync"/>, returning how every step ended (for commands that go on after a run: <c>deploy --reboot</c>, <c>upgrade</c>).</summary>
-    public static Task<RunSummary> RunToSummaryAsync(
+    public static async Task<RunSummary> RunToSummaryAsync(
         CliContext context,
         Fleet fleet,
         RunJournal journal,
@@ -36,11 +36,7 @@ internal static class PlanRunner
         string verb,
         Func<Task>? prepare,
         ImmutableHashSet<string> done,
-        CancellationToken cancellationToken) =>
-        ShowAsync(context, journal, json, verb, prepare, observer => new RunScheduler().RunAsync(journal.Plan, fleet, executor, scheduler with { CompletedSteps = done }, journal, observer, cancellationToken));
-
-    /// <summary>Shows a run that an engine operation runs (<paramref name="run"/>, given the observer to report to): the header, then live progress, plain lines or JSON lines.</summary>
-    public static async Task<RunSummary> ShowAsync(CliContext context, RunJournal journal, bool json, string verb, Func<Task>? prepare, Func<IRunObserver, Task<RunSummary>> run)
+        CancellationToken cancellationToken)
     {
         var hosts = journal.Plan.Steps.Select(s => s.Host).OfType<string>().Distinct().Count();
         var header = $"run {journal.Id}: {verb} {hosts.ToString(CultureInfo.InvariantCulture)} hosts (journal: {journal.RunDirectory})";
@@ -54,7 +50,8 @@ internal static class PlanRunner
             await prepare().ConfigureAwait(false);
         }
 
-        Task<RunSummary> Run(IRunObserver observer) => run(observer);
+        Task<RunSummary> Run(IRunObserver observer) =>
+            new RunScheduler().RunAsync(journal.Plan, fleet, executor, scheduler with { CompletedSteps = done }, journal, observer, cancellationToken);
 
         if (json)
         {

@@ -124,7 +124,7 @@ internal static class RebootRunner
         var settings = request.Settings;
         var metadata = new RunMetadata("reboot", fleet.SourcePath)
         {
-            Selection = DeployOperation.Describe(selection),
+            Selection = DeployRunner.Describe(selection),
             Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
             {
                 ["boot-timeout"] = settings.BootTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",

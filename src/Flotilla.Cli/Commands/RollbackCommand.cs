@@ -75,7 +75,7 @@ internal static class RollbackCommand
             var metadata = new RunMetadata("rollback", fleet.SourcePath)
             {
                 Id = runId,
-                Selection = DeployOperation.Describe(chosen),
+                Selection = DeployRunner.Describe(chosen),
                 Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
                 {
                     ["confirm-timeout"] = confirmTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",

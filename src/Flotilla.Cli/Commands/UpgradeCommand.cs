@@ -182,7 +182,7 @@ internal static class UpgradeCommand
                 {
                     var verified = summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.State == StepState.Succeeded).Select(s => s.Host!).ToHashSet();
                     deployed.AddRange(names.Where(verified.Contains));
-                    changed.UnionWith(DeployOperation.DeployedHosts(summary));
+                    changed.UnionWith(DeployRunner.DeployedHosts(summary));
                     failed.AddRange(names.Where(n => !verified.Contains(n)));
                 }
             }
