@@ -92,6 +92,11 @@ public sealed class DeployOperation(OperationEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(journal);
+        if (journal.Info.Operation != Name)
+        {
+            return RunOutcome.Refused(new NotResumable(Name, journal.Id, journal.Info.Operation));
+        }
+
         request = WithRunOptions(request, journal.Info.Options, given);
         var done = RunResume.CompletedSteps(journal);
         var remaining = journal.Plan.Steps.Where(s => s.Host is not null && !done.Contains(s.Id)).Select(s => s.Host!).Distinct(StringComparer.Ordinal);

@@ -65,3 +65,9 @@ public sealed record UnknownLocalHost(string Operation, string Name) : Operation
 {
     public override int ExitCode => RunExitCodes.InvalidInput;
 }
+
+/// <summary>A resume was asked of a run that another operation journaled (a rollback's run given to <c>deploy --resume</c>).</summary>
+public sealed record NotResumable(string Operation, string RunId, string RecordedOperation) : OperationRefusal(Operation)
+{
+    public override int ExitCode => RunExitCodes.InvalidInput;
+}
