@@ -1,3 +1,4 @@
+using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
 using Flotilla.Planning;
 
@@ -118,10 +119,10 @@ public sealed partial class DeployStepExecutor
         run.ActivationDirectory = null;
         output($"rolling {host.Name} back: {report.Message}");
         var rolledBack = await activator.RollBackAsync(host, activation, cancellationToken).ConfigureAwait(false);
-        return rolledBack.Outcome switch
+        return rolledBack.State switch
         {
-            "rolled-back" => StepResult.RolledBack($"{step.Id}: {report.Message}; {host.Name} is back on its previous generation, with its previous containers"),
-            "lost" => StepResult.Failed($"{step.Id}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes"),
+            ActivationState.RolledBack => StepResult.RolledBack($"{step.Id}: {report.Message}; {host.Name} is back on its previous generation, with its previous containers"),
+            ActivationState.Lost => StepResult.Failed($"{step.Id}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes"),
             _ => StepResult.NeedsAttention($"{step.Id}: {report.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}"),
         };
     }

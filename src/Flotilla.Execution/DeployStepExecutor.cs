@@ -243,9 +243,9 @@ public sealed partial class DeployStepExecutor : IStepExecutor
             Run(host.Name).ActivationDirectory = null;
             output($"rolling {host.Name} back: {e.Message}");
             var rolledBack = await activator.RollBackAsync(host, activation, cancellationToken).ConfigureAwait(false);
-            return rolledBack.Outcome == "rolled-back"
+            return rolledBack.State == ActivationState.RolledBack
                 ? StepResult.RolledBack($"keys-post:{host.Name}: {e.Message}; {host.Name} is back on its previous generation")
-                : rolledBack.Outcome == ActivationOutcome.Superseded ? Superseded(host, rolledBack)
+                : rolledBack.State == ActivationState.Superseded ? Superseded(host, rolledBack)
                 : StepResult.NeedsAttention($"keys-post:{host.Name}: {e.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}");
         }
     }
@@ -271,21 +271,21 @@ public sealed partial class DeployStepExecutor : IStepExecutor
 
         var outcome = await activator.ActivateAsync(host, closure.SystemPath, goal, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
 
-        switch (outcome.Outcome)
+        switch (outcome.State)
         {
-            case "lost":
+            case ActivationState.Lost:
                 return StepResult.Failed(
                     $"activate:{host.Name}: lost the connection to {host.Target} during activation; unless confirmed, the host rolls back by itself within {options.ConfirmTimeout.TotalSeconds:0} s\n{outcome.Tail(5)}");
-            case "rolled-back":
+            case ActivationState.RolledBack:
                 return StepResult.RolledBack($"activate:{host.Name}: {PlatformActivation.Describe(host.Platform, goal == StrategyActivation.Switch ? StrategyActivation.Test : goal)} exited with {outcome.Status}; {host.Name} is back on its previous generation\n{outcome.Tail()}");
-            case "pending" when outcome.Status == 0:
+            case ActivationState.Pending when outcome.Status == 0:
                 run.ActivationDirectory = outcome.Directory;
                 return StepResult.Succeeded($"activated {closure.SystemPath}; waiting for health checks to confirm within {options.ConfirmTimeout.TotalSeconds:0} s") with { Changed = true, Closure = closure.SystemPath };
-            case "confirmed":
+            case ActivationState.Confirmed:
                 return StepResult.Succeeded(goal == "boot" && options.Goal == ActivationGoal.Switch
                     ? $"boot: {closure.SystemPath} is the boot default; {host.Name} (strategy recreate) runs it after its next reboot"
                     : $"{goal}: {closure.SystemPath}") with { Changed = true, Closure = closure.SystemPath };
-            case "died" when await RunsAsync(host, closure.SystemPath, cancellationToken).ConfigureAwait(false):
+            case ActivationState.Died when await RunsAsync(host, closure.SystemPath, cancellationToken).ConfigureAwait(false):
                 // The watchdog is gone after switching: nothing will roll this host back or confirm it.
                 return StepResult.NeedsAttention(
                     $"activate:{host.Name}: the activation's watchdog died after {host.Name} switched to {closure.SystemPath}; it is unconfirmed and nothing will roll it back: check it (flotilla status) and confirm it by deploying again or run flotilla rollback --on {host.Name}\n{outcome.Tail()}");
@@ -323,10 +323,10 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         {
             output($"{host.Name} now runs {running}, not {activated} that this run activated: another activation replaced it; not checking or confirming it");
             var stood = await activator.RollBackAsync(host, activation, cancellationToken).ConfigureAwait(false);
-            return stood.Outcome switch
+            return stood.State switch
             {
-                ActivationOutcome.Superseded => Superseded(host, stood),
-                "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: {host.Name} ran {running}, not this run's {activated}; by the time the watchdog was asked to stand down it ran this run's system again, so it rolled it back: {host.Name} is on its previous generation\n{stood.Tail(5)}"),
+                ActivationState.Superseded => Superseded(host, stood),
+                ActivationState.RolledBack => StepResult.RolledBack($"verify:{host.Name}: {host.Name} ran {running}, not this run's {activated}; by the time the watchdog was asked to stand down it ran this run's system again, so it rolled it back: {host.Name} is on its previous generation\n{stood.Tail(5)}"),
                 _ => StepResult.NeedsAttention($"verify:{host.Name}: {host.Name} runs {running}, not this run's {activated} (another activation replaced it); asking the watchdog to stand down ended {stood.Outcome}: check {host.Name}\n{stood.Tail(5)}"),
             };
         }
@@ -340,11 +340,11 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         if (report.Passed)
         {
             var confirmed = await activator.ConfirmAsync(host, activation, cancellationToken).ConfigureAwait(false);
-            return confirmed.Outcome switch
+            return confirmed.State switch
             {
-                "confirmed" => StepResult.Succeeded($"{report.Message}; confirmed"),
-                ActivationOutcome.Superseded => Superseded(host, confirmed),
-                "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: health checks passed, but the watchdog rolled back (the confirm timeout passed first, or making the system the boot default failed)\n{confirmed.Tail(5)}"),
+                ActivationState.Confirmed => StepResult.Succeeded($"{report.Message}; confirmed"),
+                ActivationState.Superseded => Superseded(host, confirmed),
+                ActivationState.RolledBack => StepResult.RolledBack($"verify:{host.Name}: health checks passed, but the watchdog rolled back (the confirm timeout passed first, or making the system the boot default failed)\n{confirmed.Tail(5)}"),
                 _ => StepResult.Failed($"verify:{host.Name}: health checks passed but confirming failed ({confirmed.Outcome}); the host rolls back by itself unless confirmed\n{confirmed.Tail(5)}"),
             };
         }
@@ -355,7 +355,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
             // confirm it, so that the watchdog does not roll it back either, and fail the step.
             output($"keeping {host.Name} on its new system: {report.Message}; the inventory turns rollback off");
             var kept = await activator.ConfirmAsync(host, activation, cancellationToken).ConfigureAwait(false);
-            return kept.Outcome == "confirmed"
+            return kept.State == ActivationState.Confirmed
                 ? StepResult.Failed($"verify:{host.Name}: {report.Message}; not rolled back, as the inventory asks (enable_rollback = false): {host.Name} stays on its new system")
                 : StepResult.NeedsAttention($"verify:{host.Name}: {report.Message}; keeping the new system (enable_rollback = false) failed ({kept.Outcome})\n{kept.Tail(5)}");
         }
@@ -367,11 +367,11 @@ public sealed partial class DeployStepExecutor : IStepExecutor
             output(line);
         }
 
-        return rolledBack.Outcome switch
+        return rolledBack.State switch
         {
-            "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: {report.Message}; {host.Name} is back on its previous generation"),
-            ActivationOutcome.Superseded => Superseded(host, rolledBack),
-            "lost" => StepResult.Failed($"verify:{host.Name}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes\n{rolledBack.Tail(3)}"),
+            ActivationState.RolledBack => StepResult.RolledBack($"verify:{host.Name}: {report.Message}; {host.Name} is back on its previous generation"),
+            ActivationState.Superseded => Superseded(host, rolledBack),
+            ActivationState.Lost => StepResult.Failed($"verify:{host.Name}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes\n{rolledBack.Tail(3)}"),
             _ => StepResult.NeedsAttention($"verify:{host.Name}: {report.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}"),
         };
     }
