@@ -54,7 +54,7 @@ public sealed partial class DeployStepExecutor
                 continue;
             }
 
-            var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(RestartIfRunningScript, name), null, null, cancellationToken).ConfigureAwait(false);
+            var result = await ssh.RunCommandAsync(host, RemoteShell.Script(RestartIfRunningScript, name), null, null, cancellationToken).ConfigureAwait(false);
             output(result.Output.Contains("not running", StringComparison.Ordinal)
                 ? $"secret {string.Join(", ", secrets)} of container {name} changed; it is not running, so it reads it when it starts"
                 : result.Succeeded
@@ -76,7 +76,7 @@ public sealed partial class DeployStepExecutor
             arguments.AddRange(container.ImageFile is { } file ? ["file", file] : ["image", container.Image]);
         }
 
-        var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(PullScript, arguments), null, output, cancellationToken).ConfigureAwait(false);
+        var result = await ssh.RunCommandAsync(host, RemoteShell.Script(PullScript, arguments), null, output, cancellationToken).ConfigureAwait(false);
         return result.ExitCode switch
         {
             0 => StepResult.Succeeded($"{arguments.Count / 2} image(s) present on {host.Name}"),
@@ -118,7 +118,7 @@ public sealed partial class DeployStepExecutor
 
         run.ActivationDirectory = null;
         output($"rolling {host.Name} back: {report.Message}");
-        var rolledBack = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
+        var rolledBack = await activator.RollBackAsync(host, activation, cancellationToken).ConfigureAwait(false);
         return rolledBack.State switch
         {
             ActivationState.RolledBack => StepResult.RolledBack($"{step.Id}: {report.Message}; {host.Name} is back on its previous generation, with its previous containers"),

@@ -14,12 +14,12 @@ public sealed class HostRollback
     private readonly DeployOptions options;
     private readonly HostActivator activator;
     private readonly HealthChecker health;
-    private readonly SshTransport ssh;
+    private readonly HostTransports ssh;
 
     public HostRollback(DeployOptions? options = null)
     {
         this.options = options ?? new DeployOptions();
-        ssh = new SshTransport(this.options.Ssh);
+        ssh = this.options.Transports;
         activator = new HostActivator(ssh);
         health = new HealthChecker(ssh, this.options.TimeProvider);
     }

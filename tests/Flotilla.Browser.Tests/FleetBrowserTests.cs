@@ -252,6 +252,7 @@ public sealed class FleetBrowserTests(Chromium chromium)
         {
             await journal.AppendAsync([Event("build:db", "started"), Event("build:db", "succeeded"), Event("copy:db", "started")]);
             await session.LogInAsync();
+            await using var passing = session.LetTimePass();
             await session.Page.GotoAsync(session.Url("/runs"));
             await Screenshots.SaveAsync(session.Page, "runs");
             await session.Page.GetByRole(AriaRole.Link, new() { Name = journal.Id }).ClickAsync();

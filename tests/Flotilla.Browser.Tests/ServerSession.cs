@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Dashboard;
@@ -22,7 +23,7 @@ internal sealed class ServerSession : IAsyncDisposable
     private readonly List<AgentProcess> _agents = [];
     private ControlPlaneServer? _server;
 
-    private ServerSession(TotpSecret totp, ManualTimeProvider totpClock)
+    private ServerSession(TotpSecret totp, FakeTimeProvider totpClock)
     {
         Totp = totp;
         TotpClock = totpClock;
@@ -38,7 +39,7 @@ internal sealed class ServerSession : IAsyncDisposable
 
     public TotpSecret Totp { get; }
 
-    public ManualTimeProvider TotpClock { get; }
+    public FakeTimeProvider TotpClock { get; }
 
     public Uri Address { get; private set; } = null!;
 
@@ -51,7 +52,7 @@ internal sealed class ServerSession : IAsyncDisposable
     public static async Task<ServerSession> StartAsync(Chromium chromium, Action<ControlPlaneOptions>? configure = null)
     {
         var totp = TotpSecret.Generate();
-        var clock = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         var session = new ServerSession(totp, clock);
         try
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using Flotilla.Execution.Internal;
 using Flotilla.Execution.Operations;
@@ -16,7 +17,7 @@ public sealed class OperationTests : IDisposable
 {
     private readonly TempDirectory _state = new();
     private readonly ObserverView _view = new(new RecordingObserver());
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = Clocks.New();
 
     public void Dispose() => _state.Dispose();
 

@@ -50,11 +50,14 @@ internal static class DeployCommand
         var reboot = new Option<bool>("--reboot") { Description = "Deploy with goal boot, then reboot the deployed hosts in sequence (as flotilla reboot; the maintenance options below apply)" };
         var maintenance = new MaintenanceOptions();
         var dryRun = CommonOptions.DryRun();
+        var server = ServerConnectionOptions.ForRuns("deploy");
+        var cacheKey = new Option<string?>("--cache-key-file") { Description = "The secret key that signs closures pushed to a host's cache (hosts reached through agents); or FLOTILLA_CACHE_KEY", HelpName = "PATH" };
         var command = new Command("deploy", "Build, copy, activate and verify the selected hosts, in dependency order, rolling back what fails")
         {
-            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform, reboot, dryRun,
+            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform, reboot, dryRun, cacheKey,
         };
         selection.AddTo(command);
+        server.AddTo(command);
         maintenance.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -83,6 +86,13 @@ internal static class DeployCommand
                 batchSize = parsed;
             }
 
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } code)
+            {
+                return code;
+            }
+
             var stateDirectory = parse.GetValue(state)!;
             var request = new DeployRequest(
                 selection.Read(parse),
@@ -93,6 +103,8 @@ internal static class DeployCommand
                     Force = parse.GetValue(force),
                     Substituters = parse.GetValue(substituters),
                     Terraform = parse.GetValue(terraform),
+                    Agents = agents,
+                    CacheKeyFile = parse.GetValue(cacheKey) ?? Environment.GetEnvironmentVariable("FLOTILLA_CACHE_KEY"),
                 },
                 new SchedulerOptions
                 {
@@ -118,14 +130,18 @@ internal static class DeployCommand
 
             request = request with { Lease = maintenance.Lease.Read(parse) };
             return parse.GetValue(resume) is { } runId
-                ? await ResumeAsync(context, stateDirectory, parse.GetValue(file), runId, request, Given(parse, goal, confirm, parallel, failFast, batch, maxFail, force, substituters, terraform), isJson, cancellationToken).ConfigureAwait(false)
-                : await StartAsync(context, stateDirectory, parse.GetValue(file), request, isJson, cancellationToken).ConfigureAwait(false);
+                ? await ResumeAsync(context, stateDirectory, parse.GetValue(file), runId, request, Given(parse, goal, confirm, parallel, failFast, batch, maxFail, force, substituters, terraform), isJson, client, cancellationToken).ConfigureAwait(false)
+                : await StartAsync(context, stateDirectory, parse.GetValue(file), request, isJson, cancellationToken, client).ConfigureAwait(false);
         });
         return command;
     }
 
-    /// <summary>The deploy of <paramref name="file"/>'s inventory (also the demo's): loads it, runs <see cref="DeployOperation"/>, says why when it refused.</summary>
-    public static async Task<int> StartAsync(CliContext context, string stateDirectory, string? file, DeployRequest request, bool json, CancellationToken cancellationToken)
+    /// <summary>
+    /// The deploy of <paramref name="file"/>'s inventory (also the demo's): loads it, runs
+    /// <see cref="DeployOperation"/>, says why when it refused; with a <paramref name="server"/>,
+    /// the run's journal goes to it when the run ends.
+    /// </summary>
+    public static async Task<int> StartAsync(CliContext context, string stateDirectory, string? file, DeployRequest request, bool json, CancellationToken cancellationToken, ControlPlaneClient? server = null)
     {
         var fleet = await InventoryCommands.LoadValidAsync(context, file, cancellationToken).ConfigureAwait(false);
         if (fleet is null)
@@ -140,11 +156,16 @@ internal static class DeployCommand
             view.Refusal(refusal);
         }
 
+        if (outcome.RunId is { } runId)
+        {
+            await ServerConnectionOptions.PushRunAsync(context, server, stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+        }
+
         return outcome.ExitCode;
     }
 
     /// <summary><c>deploy --resume</c>: the run's journal, its inventory (or <c>-f</c>'s), and the run goes on with the options it recorded.</summary>
-    private static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string? file, string runId, DeployRequest request, IReadOnlySet<string> given, bool json, CancellationToken cancellationToken)
+    private static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string? file, string runId, DeployRequest request, IReadOnlySet<string> given, bool json, ControlPlaneClient? server, CancellationToken cancellationToken)
     {
         RunJournal journal;
         try
@@ -170,6 +191,11 @@ internal static class DeployCommand
             if (outcome.Refusal is { } refusal)
             {
                 view.Refusal(refusal);
+            }
+
+            if (outcome.RunId is not null)
+            {
+                await ServerConnectionOptions.PushRunAsync(context, server, stateDirectory, journal.Id, cancellationToken).ConfigureAwait(false);
             }
 
             return outcome.ExitCode;

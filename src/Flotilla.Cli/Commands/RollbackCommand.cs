@@ -24,12 +24,14 @@ internal static class RollbackCommand
         var confirm = CommonOptions.ConfirmTimeout("How long a host waits for confirmation before it returns to the generation it had");
         var dryRun = CommonOptions.DryRun();
         var leases = new LeaseOptions();
+        var server = ServerConnectionOptions.ForRuns("rollback");
         var command = new Command("rollback", "Switch the selected hosts to their previous generation, dependents first, with health gates")
         {
             file, json, state, parallel, confirm, dryRun,
         };
         selection.AddTo(command);
         leases.AddTo(command);
+        server.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(dryRun))
@@ -46,12 +48,25 @@ internal static class RollbackCommand
                 return ExitCodes.InvalidInput;
             }
 
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } exit)
+            {
+                return exit;
+            }
+
             var view = new CliOperationView(context, parse.GetValue(json));
-            var request = new RollbackRequest(selection.Read(parse), confirmTimeout, parse.GetValue(parallel)) { Lease = leaseSettings };
-            var outcome = await new RollbackOperation(OperationEnvironment.ForStateDirectory(parse.GetValue(state)!, view)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
+            var request = new RollbackRequest(selection.Read(parse), confirmTimeout, parse.GetValue(parallel)) { Lease = leaseSettings, Agents = agents };
+            var stateDirectory = parse.GetValue(state)!;
+            var outcome = await new RollbackOperation(OperationEnvironment.ForStateDirectory(stateDirectory, view)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal is { } refusal)
             {
                 view.Refusal(refusal);
+            }
+
+            if (outcome.RunId is { } runId)
+            {
+                await ServerConnectionOptions.PushRunAsync(context, client, stateDirectory, runId, cancellationToken).ConfigureAwait(false);
             }
 
             return outcome.ExitCode;

@@ -62,7 +62,7 @@ internal sealed record ActivationOutcome(int? Status, ActivationState State, IRe
 }
 
 /// <summary>Starts activations under the target's watchdog and talks to the watchdog. Thread safe.</summary>
-internal sealed class HostActivator(SshTransport ssh)
+internal sealed class HostActivator(IHostTransport ssh)
 {
     private const string Marker = "flotilla-activation ";
 
@@ -84,28 +84,28 @@ internal sealed class HostActivator(SshTransport ssh)
             }
         }
 
-        var result = await ssh.RunCommandAsync(host.Target, command, null, Forward, cancellationToken).ConfigureAwait(false);
+        var result = await ssh.RunCommandAsync(host, command, null, Forward, cancellationToken).ConfigureAwait(false);
         return Parse(result, directory);
     }
 
     /// <summary>The system (or home-manager generation) the host runs now; null when it runs none; the ssh result when it cannot be read.</summary>
     public async Task<(string? Current, RemoteResult Result)> CurrentAsync(Host host, CancellationToken cancellationToken)
     {
-        var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(ActivationScripts.Current, PlatformActivation.Name(host.Platform)), null, null, cancellationToken).ConfigureAwait(false);
+        var result = await ssh.RunCommandAsync(host, RemoteShell.Script(ActivationScripts.Current, PlatformActivation.Name(host.Platform)), null, null, cancellationToken).ConfigureAwait(false);
         return (result.Succeeded && result.Output.Trim() is { Length: > 0 } current ? current : null, result);
     }
 
-    public Task<ActivationOutcome> ConfirmAsync(Target target, string directory, CancellationToken cancellationToken) =>
-        SignalAsync(target, directory, "confirm", TimeSpan.FromMinutes(5), cancellationToken);
+    public Task<ActivationOutcome> ConfirmAsync(Host host, string directory, CancellationToken cancellationToken) =>
+        SignalAsync(host, directory, "confirm", TimeSpan.FromMinutes(5), cancellationToken);
 
     /// <summary>Asks the watchdog to roll back now and waits until it has.</summary>
-    public Task<ActivationOutcome> RollBackAsync(Target target, string directory, CancellationToken cancellationToken) =>
-        SignalAsync(target, directory, "rollback", TimeSpan.FromMinutes(5), cancellationToken);
+    public Task<ActivationOutcome> RollBackAsync(Host host, string directory, CancellationToken cancellationToken) =>
+        SignalAsync(host, directory, "rollback", TimeSpan.FromMinutes(5), cancellationToken);
 
-    private async Task<ActivationOutcome> SignalAsync(Target target, string directory, string marker, TimeSpan wait, CancellationToken cancellationToken)
+    private async Task<ActivationOutcome> SignalAsync(Host host, string directory, string marker, TimeSpan wait, CancellationToken cancellationToken)
     {
         var seconds = ((int)wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-        var result = await ssh.RunCommandAsync(target, RemoteShell.Script(ActivationScripts.Signal, directory, marker, seconds), null, null, cancellationToken).ConfigureAwait(false);
+        var result = await ssh.RunCommandAsync(host, RemoteShell.Script(ActivationScripts.Signal, directory, marker, seconds), null, null, cancellationToken).ConfigureAwait(false);
         return Parse(result, directory);
     }
 

@@ -12,6 +12,9 @@ namespace Flotilla.Execution.Operations;
 public sealed record RollbackRequest(Selection Selection, TimeSpan ConfirmTimeout, int Parallel)
 {
     public LeaseSettings Lease { get; init; } = LeaseSettings.Default;
+
+    /// <summary>The agents of the run's control plane (<c>--server</c>), or null: every host over SSH.</summary>
+    public AgentTransport? Agents { get; init; }
 }
 
 /// <summary>
@@ -53,7 +56,7 @@ public sealed class RollbackOperation(OperationEnvironment environment)
                 }),
             };
             await using var journal = await RunJournal.CreateAsync(environment.StateDirectory, planned.Plan, metadata, environment.TimeProvider, cancellationToken).ConfigureAwait(false);
-            var executor = environment.Executor ?? new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = request.ConfirmTimeout });
+            var executor = environment.Executor ?? new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = request.ConfirmTimeout, Agents = request.Agents });
             var scheduler = new SchedulerOptions { Parallel = Math.Max(1, request.Parallel) };
             return RunOutcome.Ran(await OperationRuns.RunAsync(environment, Name, fleet, journal, executor, scheduler, "rolling back", null, [], cancellationToken).ConfigureAwait(false));
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using System.Net;
 using System.Text.RegularExpressions;
@@ -21,7 +22,7 @@ public sealed partial class DashboardLogin : IDisposable
     public const string Password = "correct horse battery staple";
 
     private readonly TotpSecret _totp = TotpSecret.Generate();
-    private readonly ManualTimeProvider _totpClock = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+    private readonly FakeTimeProvider _totpClock = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
     private readonly HttpClientHandler _handler = new() { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
 
     public DashboardLogin()
