@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Flotilla.ControlPlane;
 using Flotilla.Lab;
 using LabFleet = Flotilla.Lab.Lab;
@@ -76,7 +75,7 @@ public sealed class AgentTransportLabTests
                 ["deploy", "-f", lab.Inventory, "--json", "--substituters", "", "--state-dir", state, "--server", url, "--token-file", apiToken, "--cache-key-file", secretKey, .. more];
 
             // Every host gets a new system: all four deploy in one run, in dependency order.
-            Configure(lab.Inventory, version: "2");
+            CliLab.ConfigureAll(lab.Inventory, version: "2");
             var first = await lab.RunAsync(Deploy("--confirm-timeout", "30s"));
             Assert.True(first.ExitCode == 0, first.Output + first.Error + logs);
             var events = Events(first.Output);
@@ -95,7 +94,7 @@ public sealed class AgentTransportLabTests
             }
 
             // app's new system answers 500: app goes back by itself, web waits, db stays on 3.
-            Configure(lab.Inventory, version: "3", unhealthy: "app");
+            CliLab.ConfigureAll(lab.Inventory, version: "3", unhealthy: "app");
             var second = await lab.RunAsync(Deploy("--confirm-timeout", "30s"));
             Assert.True(second.ExitCode == 1, second.Output + second.Error);
             events = Events(second.Output);
@@ -109,7 +108,7 @@ public sealed class AgentTransportLabTests
 
             // db's network is cut once it has activated: nothing can confirm it, and its watchdog
             // (not the server, which cannot reach it either) puts it back within the confirm timeout.
-            Configure(lab.Inventory, version: "4");
+            CliLab.ConfigureAll(lab.Inventory, version: "4");
             var deploy = lab.RunAsync(Deploy("--confirm-timeout", "10s", "--on", "db"));
             await CutWhenActivatedAsync(machines, "db", "system-4-link", deploy);
             var third = await deploy;
@@ -269,19 +268,4 @@ public sealed class AgentTransportLabTests
             return new Event(root.GetProperty("step").GetString()!, root.GetProperty("state").GetString()!, root.TryGetProperty("message", out var m) ? m.GetString() : null);
         })];
 
-    private static void Configure(string lab, string version, string? unhealthy = null)
-    {
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(lab, "hosts"), "*.json"))
-        {
-            var host = Path.GetFileNameWithoutExtension(file);
-            var config = JsonNode.Parse(File.ReadAllText(file))!;
-            config["version"] = version;
-            foreach (var service in config["services"]!.AsArray())
-            {
-                service!["health"] = host == unhealthy ? "unhealthy" : "healthy";
-            }
-
-            File.WriteAllText(file, config.ToJsonString());
-        }
-    }
 }
