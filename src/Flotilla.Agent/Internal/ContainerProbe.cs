@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Flotilla.Contracts;
+using Flotilla.Processes;
 
 namespace Flotilla.Agent.Internal;
 
@@ -26,35 +26,12 @@ internal static class ContainerProbe
             return [];
         }
 
-        var start = new ProcessStartInfo(podman) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["ps", "--all", "--format", "json"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
         {
-            using var process = Process.Start(start);
-            if (process is null)
-            {
-                return null;
-            }
-
-            var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            _ = process.StandardError.ReadToEndAsync(timeout.Token);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                return null;
-            }
-
-            return process.ExitCode == 0 ? Parse(await output.ConfigureAwait(false)) : null;
+            var result = await ProcessRunner.RunAsync(podman, ["ps", "--all", "--format", "json"], null, timeout.Token).ConfigureAwait(false);
+            return result.ExitCode == 0 ? Parse(result.StandardOutput) : null;
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or OperationCanceledException)
         {

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Flotilla.Contracts;
+using Flotilla.Processes;
 
 namespace Flotilla.Agent.Internal;
 
@@ -236,25 +236,12 @@ internal sealed partial class HostProbe(string? repository, IReadOnlyList<string
 
     private static async Task<string?> OutputAsync(string program, string[] arguments, CancellationToken cancellationToken)
     {
-        var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
         try
         {
-            using var process = Process.Start(startInfo);
-            if (process is null)
-            {
-                return null;
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            var output = await process.StandardOutput.ReadToEndAsync(timeout.Token).ConfigureAwait(false);
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            return process.ExitCode == 0 && output.Trim().Length > 0 ? output.Trim() : null;
+            var result = await ProcessRunner.RunAsync(program, arguments, null, timeout.Token).ConfigureAwait(false);
+            return result.ExitCode == 0 && result.StandardOutput.Trim().Length > 0 ? result.StandardOutput.Trim() : null;
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or OperationCanceledException or InvalidOperationException)
         {

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using Flotilla.Processes;
 
 namespace Flotilla.Agent.Internal;
 
@@ -56,41 +55,22 @@ internal sealed class RepositoryKeeper(string directory, string url, string bran
 
     private static async Task<(int ExitCode, string Error)> GitAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var startInfo = new ProcessStartInfo("git")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
         // Never wait for a password or a host key question nobody can answer.
-        startInfo.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        if (!startInfo.Environment.ContainsKey("GIT_SSH_COMMAND"))
+        var environment = new Dictionary<string, string> { ["GIT_TERMINAL_PROMPT"] = "0" };
+        if (Environment.GetEnvironmentVariable("GIT_SSH_COMMAND") is null)
         {
-            startInfo.Environment["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes";
+            environment["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes";
         }
 
-        using var process = Process.Start(startInfo) ?? throw new System.ComponentModel.Win32Exception("git did not start");
-        process.StandardInput.Close();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(CloneTimeout);
         try
         {
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = await process.StandardError.ReadToEndAsync(timeout.Token).ConfigureAwait(false);
-            await stdout.ConfigureAwait(false);
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            return (process.ExitCode, string.Join(' ', stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3)));
+            var result = await ProcessRunner.RunAsync("git", arguments, environment, timeout.Token).ConfigureAwait(false);
+            return (result.ExitCode, string.Join(' ', result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3)));
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
             cancellationToken.ThrowIfCancellationRequested();
             return (-1, $"no answer within {CloneTimeout.TotalMinutes} minutes");
         }
