@@ -5,7 +5,7 @@ namespace Flotilla.Browser.Tests;
 /// <summary>A dashboard on Kestrel and a fresh browser context (its own cookies) at desktop size; both go away with it.</summary>
 internal sealed class BrowserSession : IAsyncDisposable
 {
-    private BrowserSession(DashboardHost host, IBrowserContext context, IPage page, ManualTimeProvider time)
+    private BrowserSession(DashboardHost host, IBrowserContext context, IPage page, FakeTimeProvider time)
     {
         Host = host;
         Context = context;
@@ -20,13 +20,13 @@ internal sealed class BrowserSession : IAsyncDisposable
     public IPage Page { get; }
 
     /// <summary>The dashboard's clock: moving it 30 s gives a fresh TOTP code.</summary>
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
 
     public string Url(string path) => new Uri(Host.Address, path).ToString();
 
     public static async Task<BrowserSession> StartAsync(Chromium chromium, Action<DashboardOptions>? configure = null, bool withTotp = true)
     {
-        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         var host = await DashboardHost.StartAsync(withTotp: withTotp, configure: configure, time: time);
         var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
         context.SetDefaultTimeout(15_000);

@@ -11,7 +11,7 @@ namespace Flotilla.Browser.Tests;
 /// The real <c>flotilla serve</c> server in-process (the control plane with the dashboard wired
 /// in as <c>serve</c> does it: SQLite store, hub, command service, API) on a free loopback port,
 /// real <c>flotilla agent</c> processes, and a fresh browser context. Only the TOTP check reads a
-/// manual clock, so a test gets a fresh code without waiting 30 s; the step store is the real one.
+/// fake clock, so a test gets a fresh code without waiting 30 s; the step store is the real one.
 /// Everything (agents, server, files) goes away on dispose.
 /// </summary>
 internal sealed class ServerSession : IAsyncDisposable
@@ -22,7 +22,7 @@ internal sealed class ServerSession : IAsyncDisposable
     private readonly List<AgentProcess> _agents = [];
     private ControlPlaneServer? _server;
 
-    private ServerSession(TotpSecret totp, ManualTimeProvider totpClock)
+    private ServerSession(TotpSecret totp, FakeTimeProvider totpClock)
     {
         Totp = totp;
         TotpClock = totpClock;
@@ -38,7 +38,7 @@ internal sealed class ServerSession : IAsyncDisposable
 
     public TotpSecret Totp { get; }
 
-    public ManualTimeProvider TotpClock { get; }
+    public FakeTimeProvider TotpClock { get; }
 
     public Uri Address { get; private set; } = null!;
 
@@ -51,7 +51,7 @@ internal sealed class ServerSession : IAsyncDisposable
     public static async Task<ServerSession> StartAsync(Chromium chromium, Action<ControlPlaneOptions>? configure = null)
     {
         var totp = TotpSecret.Generate();
-        var clock = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         var session = new ServerSession(totp, clock);
         try
         {

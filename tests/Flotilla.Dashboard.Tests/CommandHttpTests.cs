@@ -7,9 +7,9 @@ namespace Flotilla.Dashboard.Tests;
 /// <summary>Sending commands from the pages over HTTP: step-up, argument lists, the audit log.</summary>
 public sealed class CommandHttpTests
 {
-    private static async Task<(DashboardHost Host, Browserless Client, ManualTimeProvider Time)> LoggedInAsync(Action<DashboardOptions>? configure = null)
+    private static async Task<(DashboardHost Host, Browserless Client, FakeTimeProvider Time)> LoggedInAsync(Action<DashboardOptions>? configure = null)
     {
-        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         var host = await DashboardHost.StartAsync(time: time, configure: configure);
         host.Fleet.SetHost(TestFleet.Host("web01"));
         var client = new Browserless(host.Address);

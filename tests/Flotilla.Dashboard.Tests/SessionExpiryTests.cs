@@ -8,7 +8,7 @@ public sealed class SessionExpiryTests
     [Fact]
     public async Task A_session_ends_after_the_idle_timeout_and_after_its_lifetime()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         await using var host = await DashboardHost.StartAsync(time: time, configure: o =>
         {
             o.IdleTimeout = TimeSpan.FromMinutes(30);

@@ -8,7 +8,7 @@ public sealed class SessionSweeperTests
     [Fact]
     public async Task Expired_sessions_are_swept_and_live_ones_kept()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         var store = new InMemorySessionStore();
         var now = time.GetUtcNow();
         await store.CreateAsync(new DashboardSession("old", "admin", now.AddHours(-13), now.AddHours(-1), now.AddHours(-2), "127.0.0.1"));

@@ -35,7 +35,7 @@ internal static class Fleets
         CancellationToken cancellationToken = default)
     {
         var plan = Deploy(fleet);
-        var time = new ManualTimeProvider();
+        var time = TestClock.AtStart();
         var journal = await RunJournal.CreateAsync(state.Path, plan, new RunMetadata("deploy", "fleet.json"), time);
         var summary = await new RunScheduler(time).RunAsync(plan, fleet, executor, options ?? new SchedulerOptions(), journal, observer, cancellationToken);
         return (summary, journal);

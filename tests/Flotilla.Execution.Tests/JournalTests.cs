@@ -22,7 +22,7 @@ public sealed class JournalTests : IDisposable
 
         Assert.Equal("deploy", journal.Info.Operation);
         Assert.Equal("fleet.json", journal.Info.InventoryPath);
-        Assert.Equal(ManualTimeProvider.DefaultStart, journal.Info.Started);
+        Assert.Equal(TestClock.Start, journal.Info.Started);
         Assert.Equal(written.Plan.Steps.Select(s => (s.Id, s.Kind, s.Host, string.Join(",", s.DependsOn))), journal.Plan.Steps.Select(s => (s.Id, s.Kind, s.Host, string.Join(",", s.DependsOn))));
         Assert.Equal(summary.Steps.Select(s => (s.Id, s.State, s.Message)), journal.Steps.Select(s => (s.Id, s.State, s.Message)));
         Assert.Equal(RunExitCodes.Failed, journal.Result?.ExitCode);
@@ -56,7 +56,7 @@ public sealed class JournalTests : IDisposable
     {
         var fleet = Fleets.Of(Fleets.Host("a"));
         var plan = Fleets.Deploy(fleet);
-        var time = new ManualTimeProvider();
+        var time = TestClock.AtStart();
         await using (var finished = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time))
         {
             await new RunScheduler(time).RunAsync(plan, fleet, new ScriptedExecutor(), new SchedulerOptions(), finished);
@@ -83,7 +83,7 @@ public sealed class JournalTests : IDisposable
     public async Task A_journal_whose_last_line_was_torn_by_a_kill_opens_and_appends_cleanly()
     {
         var plan = Fleets.Deploy(Fleets.Of(Fleets.Host("a")));
-        var time = new ManualTimeProvider();
+        var time = TestClock.AtStart();
         string id;
         await using (var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time))
         {
@@ -111,7 +111,7 @@ public sealed class JournalTests : IDisposable
     public async Task A_step_whose_last_event_is_started_reads_back_as_interrupted()
     {
         var plan = Fleets.Deploy(Fleets.Of(Fleets.Host("a")));
-        var time = new ManualTimeProvider();
+        var time = TestClock.AtStart();
         await using var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);
         await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", "build", RunEventState.Started, null));
 
@@ -164,7 +164,7 @@ public sealed class JournalTests : IDisposable
     public async Task Run_ids_sort_by_start_time()
     {
         var plan = Fleets.Deploy(Fleets.Of(Fleets.Host("a")));
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 22, 23, 59, 59, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 23, 59, 59, TimeSpan.Zero));
         await using var first = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);
         time.Advance(TimeSpan.FromSeconds(2));
         await using var second = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);

@@ -19,8 +19,8 @@ public sealed class RebootStepExecutorTests
     public async Task A_window_that_closed_during_the_sequence_stops_it_before_the_next_reboot_and_names_the_next_opening()
     {
         Assert.True(MaintenanceWindow.TryParse("sun 03:00-04:00 UTC", out var window, out _));
-        // ManualTimeProvider starts on Sunday 2026-11-22 14:30 UTC: the window closed at 04:00.
-        var executor = new RebootStepExecutor(new RebootOptions { Window = window, Deploy = new DeployOptions { TimeProvider = new ManualTimeProvider() } });
+        // TestClock starts on Sunday 2026-11-22 14:30 UTC: the window closed at 04:00.
+        var executor = new RebootStepExecutor(new RebootOptions { Window = window, Deploy = new DeployOptions { TimeProvider = TestClock.AtStart() } });
 
         var result = await executor.ExecuteAsync(Step(StepKinds.Reboot), Context());
 

@@ -2,7 +2,7 @@ namespace Flotilla.Security.Tests;
 
 public sealed class LoginThrottleTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     private LoginThrottle Throttle(int maxClients = 100) => new(_time, new LoginThrottleOptions
     {

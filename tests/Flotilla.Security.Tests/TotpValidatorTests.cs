@@ -2,7 +2,7 @@ namespace Flotilla.Security.Tests;
 
 public sealed class TotpValidatorTests
 {
-    private readonly ManualTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_015));
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_015));
     private readonly TotpSecret _secret = TotpSecret.Generate();
 
     private string CodeAt(TimeSpan offset) =>

@@ -3,16 +3,16 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Dashboard;
-using Flotilla.Execution.Tests.Doubles;
 using Flotilla.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Flotilla.Tests.Support;
 
 /// <summary>
 /// The dashboard's login on a <see cref="ControlPlaneHarness"/> server (as <c>serve</c> wires it),
-/// and a cookie-keeping HTTP client for it. Only the TOTP check reads a manual clock, so
+/// and a cookie-keeping HTTP client for it. Only the TOTP check reads a fake clock, so
 /// <see cref="FreshCode"/> gives a code the server has not seen without a 30 s wait.
 /// </summary>
 public sealed partial class DashboardLogin : IDisposable
@@ -21,7 +21,7 @@ public sealed partial class DashboardLogin : IDisposable
     public const string Password = "correct horse battery staple";
 
     private readonly TotpSecret _totp = TotpSecret.Generate();
-    private readonly ManualTimeProvider _totpClock = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+    private readonly FakeTimeProvider _totpClock = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
     private readonly HttpClientHandler _handler = new() { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
 
     public DashboardLogin()
@@ -39,7 +39,7 @@ public sealed partial class DashboardLogin : IDisposable
         options.Dashboard = new DashboardSettings(new CredentialSettings(account, SessionSecret.Generate(), ImmutableArray<string>.Empty));
     }
 
-    /// <summary>For <see cref="ControlPlaneHarness.StartAsync"/>: TOTP codes checked against the manual clock.</summary>
+    /// <summary>For <see cref="ControlPlaneHarness.StartAsync"/>: TOTP codes checked against the fake clock.</summary>
     public void Build(WebApplicationBuilder builder) =>
         builder.Services.AddSingleton(sp => new TotpValidator(sp.GetRequiredService<ITotpStepStore>(), _totpClock, TotpOptions.Default));
 

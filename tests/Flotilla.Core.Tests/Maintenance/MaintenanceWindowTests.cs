@@ -1,3 +1,4 @@
+using System.Globalization;
 using Flotilla.Maintenance;
 
 namespace Flotilla.Tests.Maintenance;
@@ -10,7 +11,11 @@ public sealed class MaintenanceWindowTests
         return window!;
     }
 
-    private static DateTimeOffset Utc(string instant) => FixedTimeProvider.AtUtc(instant).GetUtcNow();
+    private static DateTimeOffset Utc(string instant) =>
+        DateTimeOffset.Parse(instant, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    /// <summary>A clock standing at <paramref name="instant"/> (UTC).</summary>
+    private static FakeTimeProvider At(string instant) => new(Utc(instant));
 
     [Fact]
     public void A_window_is_open_between_its_start_and_end_on_its_days()
@@ -18,14 +23,14 @@ public sealed class MaintenanceWindowTests
         var window = Window("mon-fri 02:00-05:00");
 
         // 2026-11-23 is a Monday.
-        var open = window.StateAt(FixedTimeProvider.AtUtc("2026-11-23T03:00:00Z"));
+        var open = window.StateAt(At("2026-11-23T03:00:00Z"));
         Assert.Equal(new WindowState(true, Utc("2026-11-23T05:00:00Z"), null), open);
 
-        var before = window.StateAt(FixedTimeProvider.AtUtc("2026-11-23T01:59:59Z"));
+        var before = window.StateAt(At("2026-11-23T01:59:59Z"));
         Assert.Equal(new WindowState(false, null, Utc("2026-11-23T02:00:00Z")), before);
 
         // The end is exclusive.
-        Assert.False(window.StateAt(FixedTimeProvider.AtUtc("2026-11-23T05:00:00Z")).IsOpen);
+        Assert.False(window.StateAt(At("2026-11-23T05:00:00Z")).IsOpen);
     }
 
     [Fact]
@@ -34,7 +39,7 @@ public sealed class MaintenanceWindowTests
         var window = Window("mon-fri 02:00-05:00");
 
         // Saturday 2026-11-28 at noon: next opening Monday 02:00.
-        var state = window.StateAt(FixedTimeProvider.AtUtc("2026-11-28T12:00:00Z"));
+        var state = window.StateAt(At("2026-11-28T12:00:00Z"));
 
         Assert.Equal(new WindowState(false, null, Utc("2026-11-30T02:00:00Z")), state);
     }
