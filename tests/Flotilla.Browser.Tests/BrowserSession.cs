@@ -41,6 +41,20 @@ internal sealed class BrowserSession : IAsyncDisposable
         return Host.Code();
     }
 
+    /// <summary>
+    /// Moves the dashboard's clock on a second at a time until <paramref name="shown"/> is on the
+    /// page: a run's event stream reads the journal again after each second of that clock, which
+    /// passes only when a test moves it. At most a minute of it; the caller's assertions follow.
+    /// </summary>
+    public async Task AdvanceUntilShownAsync(ILocator shown)
+    {
+        for (var second = 0; second < 60 && await shown.CountAsync() == 0; second++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(250);
+        }
+    }
+
     public async Task LogInAsync(IPage? page = null, string? code = null)
     {
         page ??= Page;

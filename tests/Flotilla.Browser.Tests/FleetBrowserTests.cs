@@ -263,6 +263,7 @@ public sealed class FleetBrowserTests(Chromium chromium)
             await MarkPageAsync(session.Page);
 
             await journal.AppendAsync([Event("copy:db", "succeeded"), Event("activate:db", "started")]);
+            await session.AdvanceUntilShownAsync(session.Page.Locator("g[data-step='activate:db'].state-running"));
 
             await Expect(session.Page.Locator("g[data-step='activate:db']")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("state-running"));
             await Expect(session.Page.Locator("#steps tr[data-step='copy:db'] [data-field=state]")).ToHaveTextAsync("succeeded");
