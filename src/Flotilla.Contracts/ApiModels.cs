@@ -75,6 +75,24 @@ public sealed record CommandStateView(string CommandId, string Host, string Stat
 
 public sealed record ErrorView(string Error);
 
+/// <summary>One run the server keeps (<c>GET /api/runs</c>): its id, operation, times, status (unfinished, succeeded, failed, needs-attention) and step counts.</summary>
+public sealed record RunListingView(
+    string Id,
+    string Operation,
+    DateTimeOffset Started,
+    DateTimeOffset? Finished,
+    string Status,
+    int Pending,
+    int Running,
+    int Succeeded,
+    int Failed,
+    int Skipped,
+    int RolledBack,
+    int NeedsAttention);
+
+/// <summary>A run's journal pushed to the server (<c>PUT /api/runs/ID</c>): its files by name (plan.json, run.json, events.jsonl, result.json).</summary>
+public sealed record RunUploadRequest(IReadOnlyDictionary<string, string> Files);
+
 /// <summary>Source-generated JSON for the HTTP API (camelCase, derived read-only properties left out); the CLI's <c>remote</c> client uses it too.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, IgnoreReadOnlyProperties = true)]
 [JsonSerializable(typeof(HostView))]
@@ -87,4 +105,6 @@ public sealed record ErrorView(string Error);
 [JsonSerializable(typeof(IReadOnlyList<OutputLineView>))]
 [JsonSerializable(typeof(CommandStateView))]
 [JsonSerializable(typeof(ErrorView))]
+[JsonSerializable(typeof(IReadOnlyList<RunListingView>))]
+[JsonSerializable(typeof(RunUploadRequest))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

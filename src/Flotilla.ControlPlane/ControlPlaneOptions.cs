@@ -23,6 +23,9 @@ public sealed class ControlPlaneOptions
     /// <summary>Whether commands may be arbitrary argument lists (op <c>exec</c>), not only the fixed ops.</summary>
     public bool AllowArbitraryCommands { get; set; }
 
+    /// <summary>Where the runs the API lists and takes pushed journals into are kept (serve's <c>--state-dir</c>, the dashboard's too); null: <see cref="Execution.RunJournal.DefaultStateDirectory"/>.</summary>
+    public string? StateDirectory { get; set; }
+
     /// <summary>The largest agent message; a bigger one closes that connection.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 

@@ -80,6 +80,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
             app.MapAgentSocket();
             app.MapHostsApi();
             app.MapCommandsApi();
+            app.MapRunsApi();
             app.MapHealth();
             if (options.Dashboard is not null)
             {

@@ -18,6 +18,8 @@ public static class AuditActions
     public const string Command = "command";
     public const string Kill = "kill";
     public const string StepUp = "step-up";
+    /// <summary>A run's journal pushed to the server (<c>deploy --server</c>).</summary>
+    public const string RunPush = "run-push";
 }
 
 /// <summary>Append-only audit log. The control plane stores it in its database; must be thread safe.</summary>

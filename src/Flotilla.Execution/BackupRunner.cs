@@ -64,7 +64,7 @@ public sealed class BackupRunner(DeployOptions? options = null)
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(output);
-        var ssh = new SshTransport(options.Ssh);
+        var ssh = options.Transports;
         var results = new List<BackupResult>();
         foreach (var service in services)
         {
@@ -79,7 +79,7 @@ public sealed class BackupRunner(DeployOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(services);
-        var ssh = new SshTransport(options.Ssh);
+        var ssh = options.Transports;
         var snapshots = new List<BackupSnapshot>();
         foreach (var service in services)
         {
@@ -134,7 +134,7 @@ public sealed class BackupRunner(DeployOptions? options = null)
             snapshot = verified.Id;
         }
 
-        var ssh = new SshTransport(options.Ssh);
+        var ssh = options.Transports;
         var tool = Tool(service);
         var session = new BackupSession(ssh, host, service, PasswordFile(fleet, service)!, output);
         async Task<RemoteResult> RunAsync(string script, params string[] arguments) =>
@@ -195,7 +195,7 @@ public sealed class BackupRunner(DeployOptions? options = null)
             return $"starting its services failed (exit {started.ExitCode}): {started.Tail(2)}";
         }
 
-        var checker = new HealthChecker(new SshTransport(options.Ssh), options.TimeProvider);
+        var checker = new HealthChecker(options.Transports, options.TimeProvider);
         foreach (var gated in starting.Where(s => !s.HealthChecks.IsEmpty))
         {
             var report = await checker.CheckAsync(host, gated.Name, gated.HealthChecks, output, cancellationToken).ConfigureAwait(false);
@@ -227,7 +227,7 @@ public sealed class BackupRunner(DeployOptions? options = null)
         return PasswordFile(fleet, service) is null ? "its backup names no password: set backup.passwordFile (a file on its host) or backup.passwordKey (one of the host's keys)" : null;
     }
 
-    private async Task<BackupResult> BackUpAsync(SshTransport ssh, Fleet fleet, Host host, Service service, Action<string> output, CancellationToken cancellationToken)
+    private async Task<BackupResult> BackUpAsync(IHostTransport ssh, Fleet fleet, Host host, Service service, Action<string> output, CancellationToken cancellationToken)
     {
         var backup = service.Backup!;
         if (Problem(fleet, service) is { } problem)

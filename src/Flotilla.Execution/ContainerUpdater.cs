@@ -64,7 +64,7 @@ public sealed class ContainerUpdater(DeployOptions? options = null)
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(containers);
         var output = onLine ?? (_ => { });
-        var ssh = new SshTransport(options.Ssh);
+        var ssh = options.Transports;
         var health = new HealthChecker(ssh, options.TimeProvider);
         var names = containers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var needs = FleetDependencies.Resolve(fleet);
@@ -89,13 +89,13 @@ public sealed class ContainerUpdater(DeployOptions? options = null)
         return [.. results.Values];
     }
 
-    private async Task<ContainerUpdate> UpdateOneAsync(SshTransport ssh, HealthChecker health, Host host, Service service, Action<string> output, CancellationToken cancellationToken)
+    private async Task<ContainerUpdate> UpdateOneAsync(IHostTransport ssh, HealthChecker health, Host host, Service service, Action<string> output, CancellationToken cancellationToken)
     {
         var name = ContainerRun.NameOf(service);
         var image = service.Container!.Image;
         ContainerUpdate Result(ContainerUpdateOutcome outcome, string? before, string? after, string message) => new(host.Name, service.Name, image, outcome, before, after, message);
 
-        var pulled = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(PullScript, name, image), null, null, cancellationToken).ConfigureAwait(false);
+        var pulled = await ssh.RunCommandAsync(host, RemoteShell.Script(PullScript, name, image), null, null, cancellationToken).ConfigureAwait(false);
         if (!pulled.Succeeded)
         {
             return Result(ContainerUpdateOutcome.Failed, null, null, $"cannot pull {image} on {host.Name}: {pulled.Tail(3)}");
@@ -122,7 +122,7 @@ public sealed class ContainerUpdater(DeployOptions? options = null)
 
         // As podman auto-update --rollback does: the previous image gets the name back.
         output($"{host.Name}/{service.Name}: rolling back to {Short(before)}: {gate.Message}");
-        var tagged = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(TagScript, before, image), null, null, cancellationToken).ConfigureAwait(false);
+        var tagged = await ssh.RunCommandAsync(host, RemoteShell.Script(TagScript, before, image), null, null, cancellationToken).ConfigureAwait(false);
         var back = tagged.Succeeded
             ? await RestartAndGateAsync(ssh, health, host, service, name, output, cancellationToken).ConfigureAwait(false)
             : new HealthReport(false, $"podman tag failed: {tagged.Tail(2)}");
@@ -131,9 +131,9 @@ public sealed class ContainerUpdater(DeployOptions? options = null)
             : Result(ContainerUpdateOutcome.Failed, before, after, $"the new image {Short(after)} failed ({gate.Message}), and going back to {Short(before)} failed too ({back.Message}): {service.Name} needs attention");
     }
 
-    private static async Task<HealthReport> RestartAndGateAsync(SshTransport ssh, HealthChecker health, Host host, Service service, string name, Action<string> output, CancellationToken cancellationToken)
+    private static async Task<HealthReport> RestartAndGateAsync(IHostTransport ssh, HealthChecker health, Host host, Service service, string name, Action<string> output, CancellationToken cancellationToken)
     {
-        var restarted = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(RestartScript, name), null, null, cancellationToken).ConfigureAwait(false);
+        var restarted = await ssh.RunCommandAsync(host, RemoteShell.Script(RestartScript, name), null, null, cancellationToken).ConfigureAwait(false);
         if (!restarted.Succeeded)
         {
             return new HealthReport(false, $"restarting {name} failed (exit {restarted.ExitCode}): {restarted.Tail(2)}");

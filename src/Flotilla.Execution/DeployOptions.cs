@@ -64,9 +64,13 @@ public sealed record SshOptions
     public string? ControlDirectory { get; init; }
 }
 
-/// <summary>How a deploy runs. Immutable.</summary>
+/// <summary>How a deploy runs. Immutable (its transports are made once, on first use).</summary>
 public sealed record DeployOptions
 {
+    private readonly SshOptions ssh = new();
+    private readonly AgentTransport? agents;
+    private HostTransports? transports;
+
     public ActivationGoal Goal { get; init; } = ActivationGoal.Switch;
     /// <summary>The target rolls back by itself unless the orchestrator confirms within this time after activation.</summary>
     public TimeSpan ConfirmTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -80,7 +84,50 @@ public sealed record DeployOptions
     public string? Substituters { get; init; }
     /// <summary><c>nix copy --substitute-on-destination</c>: the target fetches what it can from its own caches.</summary>
     public bool SubstituteOnDestination { get; init; } = true;
-    public SshOptions Ssh { get; init; } = new();
+    public SshOptions Ssh
+    {
+        get => ssh;
+        init
+        {
+            ssh = value;
+            transports = null;
+        }
+    }
+
+    /// <summary>The agents of the run's control plane (<c>--server</c>), or null: every host over SSH.</summary>
+    public AgentTransport? Agents
+    {
+        get => agents;
+        init
+        {
+            agents = value;
+            transports = null;
+        }
+    }
+
+    /// <summary>The run's transports, made once from <see cref="Ssh"/> and <see cref="Agents"/> and shared by its steps.</summary>
+    public HostTransports Transports
+    {
+        get
+        {
+            if (transports is { } made)
+            {
+                return made;
+            }
+
+            Interlocked.CompareExchange(ref transports, new HostTransports(new SshTransport(ssh), agents), null);
+            return transports;
+        }
+    }
+
+    /// <summary>
+    /// The secret key (a file, as <c>nix key generate-secret</c> writes it) that signs closures
+    /// pushed to a host's <see cref="Inventory.Host.Cache"/>, so the host, trusting its public key,
+    /// fetches them; null pushes them as nix signs them (unsigned, unless nix.conf's
+    /// <c>secret-key-files</c> signs them).
+    /// </summary>
+    public string? CacheKeyFile { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
     /// <summary>The age identity file container secrets are decrypted with (age, and SOPS's age keys); null: <see cref="ContainerSecrets.AgeIdentity"/> looks for one.</summary>
     public string? AgeIdentity { get; init; }

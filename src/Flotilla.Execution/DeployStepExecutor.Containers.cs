@@ -1,3 +1,4 @@
+using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
 using Flotilla.Planning;
 
@@ -53,7 +54,7 @@ public sealed partial class DeployStepExecutor
                 continue;
             }
 
-            var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(RestartIfRunningScript, name), null, null, cancellationToken).ConfigureAwait(false);
+            var result = await ssh.RunCommandAsync(host, RemoteShell.Script(RestartIfRunningScript, name), null, null, cancellationToken).ConfigureAwait(false);
             output(result.Output.Contains("not running", StringComparison.Ordinal)
                 ? $"secret {string.Join(", ", secrets)} of container {name} changed; it is not running, so it reads it when it starts"
                 : result.Succeeded
@@ -75,7 +76,7 @@ public sealed partial class DeployStepExecutor
             arguments.AddRange(container.ImageFile is { } file ? ["file", file] : ["image", container.Image]);
         }
 
-        var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(PullScript, arguments), null, output, cancellationToken).ConfigureAwait(false);
+        var result = await ssh.RunCommandAsync(host, RemoteShell.Script(PullScript, arguments), null, output, cancellationToken).ConfigureAwait(false);
         return result.ExitCode switch
         {
             0 => StepResult.Succeeded($"{arguments.Count / 2} image(s) present on {host.Name}"),
@@ -117,11 +118,11 @@ public sealed partial class DeployStepExecutor
 
         run.ActivationDirectory = null;
         output($"rolling {host.Name} back: {report.Message}");
-        var rolledBack = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
-        return rolledBack.Outcome switch
+        var rolledBack = await activator.RollBackAsync(host, activation, cancellationToken).ConfigureAwait(false);
+        return rolledBack.State switch
         {
-            "rolled-back" => StepResult.RolledBack($"{step.Id}: {report.Message}; {host.Name} is back on its previous generation, with its previous containers"),
-            "lost" => StepResult.Failed($"{step.Id}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes"),
+            ActivationState.RolledBack => StepResult.RolledBack($"{step.Id}: {report.Message}; {host.Name} is back on its previous generation, with its previous containers"),
+            ActivationState.Lost => StepResult.Failed($"{step.Id}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes"),
             _ => StepResult.NeedsAttention($"{step.Id}: {report.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}"),
         };
     }

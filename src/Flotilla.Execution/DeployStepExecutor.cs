@@ -14,7 +14,7 @@ namespace Flotilla.Execution;
 public sealed partial class DeployStepExecutor : IStepExecutor
 {
     private readonly DeployOptions options;
-    private readonly SshTransport ssh;
+    private readonly HostTransports ssh;
     private readonly NixBuilder builder;
     private readonly HostActivator activator;
     private readonly HealthChecker health;
@@ -25,7 +25,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
     public DeployStepExecutor(DeployOptions? options = null)
     {
         this.options = options ?? new DeployOptions();
-        ssh = new SshTransport(this.options.Ssh);
+        ssh = this.options.Transports;
         builder = new NixBuilder(this.options);
         activator = new HostActivator(ssh);
         health = new HealthChecker(ssh, this.options.TimeProvider);
@@ -132,13 +132,18 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         var (current, probe) = await activator.CurrentAsync(host, cancellationToken).ConfigureAwait(false);
         if (probe.ExitCode == 255)
         {
-            return StepResult.Failed($"copy:{host.Name}: cannot reach {host.Target} over ssh: {probe.Tail(3)}");
+            return StepResult.Failed($"copy:{host.Name}: cannot reach {ssh.Describe(host)}: {probe.Tail(3)}");
         }
 
         if (!options.Force && current == closure.SystemPath)
         {
             run.UpToDate = true;
             return StepResult.Succeeded($"{host.Name} already runs {closure.SystemPath}; skipped (use --force to deploy anyway)");
+        }
+
+        if (ssh.ThroughAgent(host))
+        {
+            return await FetchThroughAgentAsync(host, closure, output, cancellationToken).ConfigureAwait(false);
         }
 
         if (!host.BuildOnTarget)
@@ -150,6 +155,47 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         }
 
         return StepResult.Succeeded($"copied {closure.SystemPath} to {host.Target}");
+    }
+
+    /// <summary>
+    /// A host reached through its agent fetches its closure itself: from the cache the inventory
+    /// names (pushed there first from here, signed with <see cref="DeployOptions.CacheKeyFile"/>,
+    /// unless it is an HTTP cache that something else fills), else from its own substituters.
+    /// </summary>
+    private async Task<StepResult> FetchThroughAgentAsync(Host host, HostClosure closure, Action<string> output, CancellationToken cancellationToken)
+    {
+        RemoteResult fetched;
+        string from;
+        if (host.Cache is { } cache)
+        {
+            from = cache;
+            if (!cache.StartsWith("http://", StringComparison.Ordinal) && !cache.StartsWith("https://", StringComparison.Ordinal))
+            {
+                var push = options.CacheKeyFile is { } key ? cache + (cache.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "secret-key=" + Uri.EscapeDataString(key) : cache;
+                output($"pushing {closure.SystemPath} to {cache}");
+                await builder.NixCopyAsync(["--to", push, closure.SystemPath], 22, output, cancellationToken).ConfigureAwait(false);
+            }
+
+            fetched = await ssh.RunAsync(host, ["nix", "--extra-experimental-features", "nix-command", "copy", "--from", cache, closure.SystemPath], null, output, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            from = "its own substituters";
+            fetched = await ssh.RunAsync(host, ["nix-store", "--realise", closure.SystemPath], null, output, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (fetched.ExitCode == 255)
+        {
+            return StepResult.Failed($"copy:{host.Name}: cannot reach {ssh.Describe(host)}: {fetched.Tail(3)}");
+        }
+
+        return fetched.Succeeded
+            ? StepResult.Succeeded($"{host.Name} fetched {closure.SystemPath} from {from} (through its agent)")
+            : StepResult.Failed($"copy:{host.Name}: {host.Name} could not fetch {closure.SystemPath} from {from} (exit {fetched.ExitCode}); "
+                + (host.Cache is null
+                    ? "give the host a cache (cache = \"file:///...\" or \"https://...\") that holds its closure, or give it transport = \"ssh\""
+                    : "check that the host trusts the cache's key (nix.settings.trusted-public-keys) and that the deploy signs with it (--cache-key-file)")
+                + $"\n{fetched.Tail(5)}");
     }
 
     private async Task<StepResult> UploadKeysAsync(Fleet fleet, Host host, KeyUploadAt when, Action<string> output, CancellationToken cancellationToken)
@@ -196,10 +242,10 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         {
             Run(host.Name).ActivationDirectory = null;
             output($"rolling {host.Name} back: {e.Message}");
-            var rolledBack = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
-            return rolledBack.Outcome == "rolled-back"
+            var rolledBack = await activator.RollBackAsync(host, activation, cancellationToken).ConfigureAwait(false);
+            return rolledBack.State == ActivationState.RolledBack
                 ? StepResult.RolledBack($"keys-post:{host.Name}: {e.Message}; {host.Name} is back on its previous generation")
-                : rolledBack.Outcome == ActivationOutcome.Superseded ? Superseded(host, rolledBack)
+                : rolledBack.State == ActivationState.Superseded ? Superseded(host, rolledBack)
                 : StepResult.NeedsAttention($"keys-post:{host.Name}: {e.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}");
         }
     }
@@ -225,21 +271,21 @@ public sealed partial class DeployStepExecutor : IStepExecutor
 
         var outcome = await activator.ActivateAsync(host, closure.SystemPath, goal, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
 
-        switch (outcome.Outcome)
+        switch (outcome.State)
         {
-            case "lost":
+            case ActivationState.Lost:
                 return StepResult.Failed(
                     $"activate:{host.Name}: lost the connection to {host.Target} during activation; unless confirmed, the host rolls back by itself within {options.ConfirmTimeout.TotalSeconds:0} s\n{outcome.Tail(5)}");
-            case "rolled-back":
+            case ActivationState.RolledBack:
                 return StepResult.RolledBack($"activate:{host.Name}: {PlatformActivation.Describe(host.Platform, goal == StrategyActivation.Switch ? StrategyActivation.Test : goal)} exited with {outcome.Status}; {host.Name} is back on its previous generation\n{outcome.Tail()}");
-            case "pending" when outcome.Status == 0:
+            case ActivationState.Pending when outcome.Status == 0:
                 run.ActivationDirectory = outcome.Directory;
                 return StepResult.Succeeded($"activated {closure.SystemPath}; waiting for health checks to confirm within {options.ConfirmTimeout.TotalSeconds:0} s") with { Changed = true, Closure = closure.SystemPath };
-            case "confirmed":
+            case ActivationState.Confirmed:
                 return StepResult.Succeeded(goal == "boot" && options.Goal == ActivationGoal.Switch
                     ? $"boot: {closure.SystemPath} is the boot default; {host.Name} (strategy recreate) runs it after its next reboot"
                     : $"{goal}: {closure.SystemPath}") with { Changed = true, Closure = closure.SystemPath };
-            case "died" when await RunsAsync(host, closure.SystemPath, cancellationToken).ConfigureAwait(false):
+            case ActivationState.Died when await RunsAsync(host, closure.SystemPath, cancellationToken).ConfigureAwait(false):
                 // The watchdog is gone after switching: nothing will roll this host back or confirm it.
                 return StepResult.NeedsAttention(
                     $"activate:{host.Name}: the activation's watchdog died after {host.Name} switched to {closure.SystemPath}; it is unconfirmed and nothing will roll it back: check it (flotilla status) and confirm it by deploying again or run flotilla rollback --on {host.Name}\n{outcome.Tail()}");
@@ -269,18 +315,18 @@ public sealed partial class DeployStepExecutor : IStepExecutor
     /// another run, a person), nothing is checked or confirmed: the watchdog is asked to stand
     /// down, and it leaves the host as it is (it makes the same check on the host itself).
     /// </summary>
-    internal static async Task<StepResult> GateAndConfirmAsync(HostActivator activator, HealthChecker health, SshTransport ssh, Fleet fleet, Host host, string? activation, string? activated, Action<string> output, CancellationToken cancellationToken)
+    internal static async Task<StepResult> GateAndConfirmAsync(HostActivator activator, HealthChecker health, IHostTransport ssh, Fleet fleet, Host host, string? activation, string? activated, Action<string> output, CancellationToken cancellationToken)
     {
         // What the host runs now, the platform's way (a home-manager host's is its profile's generation).
         if (activation is not null && activated is not null
             && (await activator.CurrentAsync(host, cancellationToken).ConfigureAwait(false)).Current is { } running && running != activated)
         {
             output($"{host.Name} now runs {running}, not {activated} that this run activated: another activation replaced it; not checking or confirming it");
-            var stood = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
-            return stood.Outcome switch
+            var stood = await activator.RollBackAsync(host, activation, cancellationToken).ConfigureAwait(false);
+            return stood.State switch
             {
-                ActivationOutcome.Superseded => Superseded(host, stood),
-                "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: {host.Name} ran {running}, not this run's {activated}; by the time the watchdog was asked to stand down it ran this run's system again, so it rolled it back: {host.Name} is on its previous generation\n{stood.Tail(5)}"),
+                ActivationState.Superseded => Superseded(host, stood),
+                ActivationState.RolledBack => StepResult.RolledBack($"verify:{host.Name}: {host.Name} ran {running}, not this run's {activated}; by the time the watchdog was asked to stand down it ran this run's system again, so it rolled it back: {host.Name} is on its previous generation\n{stood.Tail(5)}"),
                 _ => StepResult.NeedsAttention($"verify:{host.Name}: {host.Name} runs {running}, not this run's {activated} (another activation replaced it); asking the watchdog to stand down ended {stood.Outcome}: check {host.Name}\n{stood.Tail(5)}"),
             };
         }
@@ -293,12 +339,12 @@ public sealed partial class DeployStepExecutor : IStepExecutor
 
         if (report.Passed)
         {
-            var confirmed = await activator.ConfirmAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
-            return confirmed.Outcome switch
+            var confirmed = await activator.ConfirmAsync(host, activation, cancellationToken).ConfigureAwait(false);
+            return confirmed.State switch
             {
-                "confirmed" => StepResult.Succeeded($"{report.Message}; confirmed"),
-                ActivationOutcome.Superseded => Superseded(host, confirmed),
-                "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: health checks passed, but the watchdog rolled back (the confirm timeout passed first, or making the system the boot default failed)\n{confirmed.Tail(5)}"),
+                ActivationState.Confirmed => StepResult.Succeeded($"{report.Message}; confirmed"),
+                ActivationState.Superseded => Superseded(host, confirmed),
+                ActivationState.RolledBack => StepResult.RolledBack($"verify:{host.Name}: health checks passed, but the watchdog rolled back (the confirm timeout passed first, or making the system the boot default failed)\n{confirmed.Tail(5)}"),
                 _ => StepResult.Failed($"verify:{host.Name}: health checks passed but confirming failed ({confirmed.Outcome}); the host rolls back by itself unless confirmed\n{confirmed.Tail(5)}"),
             };
         }
@@ -308,24 +354,24 @@ public sealed partial class DeployStepExecutor : IStepExecutor
             // The inventory asks to keep a failed system for inspection (NixMox enable_rollback = false):
             // confirm it, so that the watchdog does not roll it back either, and fail the step.
             output($"keeping {host.Name} on its new system: {report.Message}; the inventory turns rollback off");
-            var kept = await activator.ConfirmAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
-            return kept.Outcome == "confirmed"
+            var kept = await activator.ConfirmAsync(host, activation, cancellationToken).ConfigureAwait(false);
+            return kept.State == ActivationState.Confirmed
                 ? StepResult.Failed($"verify:{host.Name}: {report.Message}; not rolled back, as the inventory asks (enable_rollback = false): {host.Name} stays on its new system")
                 : StepResult.NeedsAttention($"verify:{host.Name}: {report.Message}; keeping the new system (enable_rollback = false) failed ({kept.Outcome})\n{kept.Tail(5)}");
         }
 
         output($"rolling {host.Name} back: {report.Message}");
-        var rolledBack = await activator.RollBackAsync(host.Target, activation, cancellationToken).ConfigureAwait(false);
+        var rolledBack = await activator.RollBackAsync(host, activation, cancellationToken).ConfigureAwait(false);
         foreach (var line in rolledBack.Log.Where(l => l.StartsWith("flotilla:", StringComparison.Ordinal)))
         {
             output(line);
         }
 
-        return rolledBack.Outcome switch
+        return rolledBack.State switch
         {
-            "rolled-back" => StepResult.RolledBack($"verify:{host.Name}: {report.Message}; {host.Name} is back on its previous generation"),
-            ActivationOutcome.Superseded => Superseded(host, rolledBack),
-            "lost" => StepResult.Failed($"verify:{host.Name}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes\n{rolledBack.Tail(3)}"),
+            ActivationState.RolledBack => StepResult.RolledBack($"verify:{host.Name}: {report.Message}; {host.Name} is back on its previous generation"),
+            ActivationState.Superseded => Superseded(host, rolledBack),
+            ActivationState.Lost => StepResult.Failed($"verify:{host.Name}: {report.Message}; {host.Target} cannot be reached to roll back: the host rolls back by itself when the confirm timeout passes\n{rolledBack.Tail(3)}"),
             _ => StepResult.NeedsAttention($"verify:{host.Name}: {report.Message}; rolling back ended {rolledBack.Outcome}: {host.Name} needs attention\n{rolledBack.Tail(5)}"),
         };
     }

@@ -18,7 +18,7 @@ public sealed class HostHealth(DeployOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(host);
-        var checker = new HealthChecker(new SshTransport(options.Ssh), options.TimeProvider);
+        var checker = new HealthChecker(options.Transports, options.TimeProvider);
         var report = await checker.CheckAsync(fleet, host, onLine ?? (_ => { }), cancellationToken).ConfigureAwait(false);
         return new HostHealthResult(host.Name, report.Passed, report.Message);
     }

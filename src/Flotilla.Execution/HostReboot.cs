@@ -36,14 +36,14 @@ public sealed class HostReboot(RebootOptions? options = null)
     public async Task<BootState?> ReadAsync(Host host, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
-        var ssh = new SshTransport(options.Deploy.Ssh);
+        var ssh = options.Deploy.Transports;
         // A host going down can leave a connection hanging; no read waits longer than this.
         using var bound = new CancellationTokenSource(options.Deploy.Ssh.ConnectTimeout + TimeSpan.FromSeconds(10), Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(bound.Token, cancellationToken);
         RemoteResult result;
         try
         {
-            result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(ReadScript), null, null, linked.Token).ConfigureAwait(false);
+            result = await ssh.RunCommandAsync(host, RemoteShell.Script(ReadScript), null, null, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -123,7 +123,7 @@ public sealed class HostReboot(RebootOptions? options = null)
     public async Task<string?> RequestAsync(Host host, Action<string>? onLine = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
-        var request = await new SshTransport(options.Deploy.Ssh).RunCommandAsync(host.Target, RemoteShell.Script(RebootScript), null, onLine, cancellationToken).ConfigureAwait(false);
+        var request = await options.Deploy.Transports.RunCommandAsync(host, RemoteShell.Script(RebootScript), null, onLine, cancellationToken).ConfigureAwait(false);
         // 255: ssh lost the connection, as it may when the reboot is quick; the boot id tells.
         return request.Succeeded || request.ExitCode == 255
             ? null

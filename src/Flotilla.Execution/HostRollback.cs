@@ -14,12 +14,12 @@ public sealed class HostRollback
     private readonly DeployOptions options;
     private readonly HostActivator activator;
     private readonly HealthChecker health;
-    private readonly SshTransport ssh;
+    private readonly HostTransports ssh;
 
     public HostRollback(DeployOptions? options = null)
     {
         this.options = options ?? new DeployOptions();
-        ssh = new SshTransport(this.options.Ssh);
+        ssh = this.options.Transports;
         activator = new HostActivator(ssh);
         health = new HealthChecker(ssh, this.options.TimeProvider);
     }
@@ -31,14 +31,14 @@ public sealed class HostRollback
         var output = onLine ?? (_ => { });
         var outcome = await activator.ActivateAsync(host, null, StrategyActivation.Switch, options.ConfirmTimeout, output, cancellationToken).ConfigureAwait(false);
 
-        if (outcome.Outcome == "lost")
+        if (outcome.State == ActivationState.Lost)
         {
             return StepResult.Failed($"rollback:{host.Name}: lost the connection to {host.Target}; unless confirmed, the host returns to its current generation within {options.ConfirmTimeout.TotalSeconds:0} s\n{outcome.Tail(5)}");
         }
 
-        if (outcome.Outcome != "pending" || outcome.Status != 0)
+        if (outcome.State != ActivationState.Pending || outcome.Status != 0)
         {
-            return outcome.Outcome == "rolled-back"
+            return outcome.State == ActivationState.RolledBack
                 ? StepResult.RolledBack($"rollback:{host.Name}: the previous generation failed to activate; {host.Name} stays on its current generation\n{outcome.Tail()}")
                 : StepResult.Failed($"rollback:{host.Name}: no previous generation to go back to, or setting it failed ({outcome.Outcome})\n{outcome.Tail()}");
         }

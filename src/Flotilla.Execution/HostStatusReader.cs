@@ -73,7 +73,7 @@ public sealed class HostStatusReader(DeployOptions? options = null)
     public async Task<HostStatus> ReadAsync(Host host, string? expectedSystem, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
-        var result = await new SshTransport(options.Ssh).RunCommandAsync(host.Target, RemoteShell.Script(Script, PlatformActivation.Name(host.Platform)), null, null, cancellationToken).ConfigureAwait(false);
+        var result = await options.Transports.RunCommandAsync(host, RemoteShell.Script(Script, PlatformActivation.Name(host.Platform)), null, null, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return new HostStatus(host.Name, null, null, null, false, null, $"cannot read {host.Target}: {result.Tail(3)}");

@@ -143,7 +143,7 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
         var legacy = service.Legacy!;
         var target = ContainerData(service);
         var ports = Ports(service);
-        var probe = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(ProbeScript, [legacy.Unit, ContainerUnit(service), legacy.DataDirectory ?? "", target ?? "", Record(service), .. legacy.Ports.Concat(ports).Distinct().Select(p => p.ToString(CultureInfo.InvariantCulture))]), null, null, cancellationToken).ConfigureAwait(false);
+        var probe = await ssh.RunCommandAsync(host, RemoteShell.Script(ProbeScript, [legacy.Unit, ContainerUnit(service), legacy.DataDirectory ?? "", target ?? "", Record(service), .. legacy.Ports.Concat(ports).Distinct().Select(p => p.ToString(CultureInfo.InvariantCulture))]), null, null, cancellationToken).ConfigureAwait(false);
         if (!probe.Succeeded)
         {
             return new MigrationStatus(host.Name, service.Name, legacy.Unit, ContainerUnit(service), "unknown", "unknown", false, null, [], [], $"{host.Name} did not answer (exit {probe.ExitCode}): {probe.Tail(2)}");
@@ -290,7 +290,7 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
 
     /// <summary>Runs a constant script on the host, every value a positional argument, its lines to <paramref name="output"/>.</summary>
     private Func<string, string[], Task<RemoteResult>> Runner(Host host, Action<string> output, CancellationToken cancellationToken) =>
-        (script, arguments) => ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, output, cancellationToken);
+        (script, arguments) => ssh.RunCommandAsync(host, RemoteShell.Script(script, arguments), null, output, cancellationToken);
 
     /// <summary>The container stopped, the legacy data given back, the legacy unit unmasked, started and gated; null when all of it worked.</summary>
     private async Task<string?> GiveBackAsync(Host host, Service service, Func<string, string[], Task<RemoteResult>> runAsync, Action<string> output, CancellationToken cancellationToken)
@@ -323,7 +323,7 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
 
     private async Task<string?> StartAndGateAsync(Host host, string unit, string owner, IReadOnlyList<HealthCheck> checks, Action<string> output, CancellationToken cancellationToken)
     {
-        if (await ssh.RunCommandAsync(host.Target, RemoteShell.Script(UnitsScript, "start", unit), null, output, cancellationToken).ConfigureAwait(false) is { Succeeded: false } started)
+        if (await ssh.RunCommandAsync(host, RemoteShell.Script(UnitsScript, "start", unit), null, output, cancellationToken).ConfigureAwait(false) is { Succeeded: false } started)
         {
             return $"starting {unit} failed (exit {started.ExitCode}): {started.Tail(2)}";
         }

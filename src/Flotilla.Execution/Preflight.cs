@@ -49,8 +49,8 @@ public sealed class Preflight(DeployOptions? options = null)
 
     private async Task<PreflightResult> CheckAsync(Fleet fleet, Host host, PreflightLimits limits, CancellationToken cancellationToken)
     {
-        var ssh = new SshTransport(options.Ssh);
-        var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(Script), null, null, cancellationToken).ConfigureAwait(false);
+        var ssh = options.Transports;
+        var result = await ssh.RunCommandAsync(host, RemoteShell.Script(Script), null, null, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return new PreflightResult(host.Name, false, $"cannot reach {host.Target}: {result.Tail(3)}");

@@ -63,7 +63,7 @@ public sealed class RebootStepExecutor(RebootOptions? options = null) : IStepExe
                 }
 
                 Output(booted.Message!);
-                var report = await new HealthChecker(new SshTransport(options.Deploy.Ssh), time).CheckAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false);
+                var report = await new HealthChecker(options.Deploy.Transports, time).CheckAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false);
                 return report.Passed
                     ? StepResult.Succeeded($"{booted.Message}; {report.Message}")
                     : StepResult.Failed($"verify:{host.Name}: back after the reboot but unhealthy: {report.Message}; the hosts after it are not rebooted");

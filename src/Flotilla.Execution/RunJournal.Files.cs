@@ -128,6 +128,121 @@ public sealed partial class RunJournal
         return listings;
     }
 
+    /// <summary>The most a journal brought in by <see cref="ImportAsync"/> may hold, all files together (characters).</summary>
+    public const int MaxImportedCharacters = 16 * 1024 * 1024;
+
+    /// <summary>The files a journal is made of, as <see cref="ImportAsync"/> takes them.</summary>
+    public static IReadOnlyList<string> JournalFiles { get; } = [PlanFile, RunFile, EventsFile, ResultFile];
+
+    /// <summary>
+    /// Keeps a journal that another machine wrote (<c>deploy --server</c> pushes its run to the
+    /// server): its files are checked (names, size, the run's id, a plan, events and result that
+    /// read back) in a scratch directory, then it takes the place of the run of that id, if any, at
+    /// once. Its step logs stay where the run was made.
+    /// </summary>
+    public static async Task ImportAsync(string stateDirectory, string runId, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(files);
+        if (!RunIds.IsSafe(runId))
+        {
+            throw new RunJournalException($"\"{runId}\" is not a run id (letters, digits, - and _, at most 64)");
+        }
+
+        if (files.Keys.FirstOrDefault(name => !JournalFiles.Contains(name)) is { } unknown)
+        {
+            throw new RunJournalException($"a run's journal has no file \"{unknown}\"; it is made of {string.Join(", ", JournalFiles)}");
+        }
+
+        if (!files.ContainsKey(PlanFile) || !files.ContainsKey(RunFile))
+        {
+            throw new RunJournalException($"a run's journal needs {PlanFile} and {RunFile}");
+        }
+
+        if (files.Values.Sum(f => (long)f.Length) > MaxImportedCharacters)
+        {
+            throw new RunJournalException($"the journal is larger than {MaxImportedCharacters / (1024 * 1024)} MiB");
+        }
+
+        var runs = RunsDirectory(stateDirectory);
+        Directory.CreateDirectory(runs);
+        // Names starting with '.' are not run ids: listings never see the scratch directories.
+        var scratch = Path.Combine(runs, ".import-" + Guid.NewGuid().ToString("N"));
+        var old = scratch + "-old";
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(scratch, LogsDirectory));
+            foreach (var (name, text) in files)
+            {
+                await DurableFile.WriteAllTextAsync(Path.Combine(scratch, name), text, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!files.ContainsKey(EventsFile))
+            {
+                await File.WriteAllBytesAsync(Path.Combine(scratch, EventsFile), [], cancellationToken).ConfigureAwait(false);
+            }
+
+            var info = await ReadJsonAsync(Path.Combine(scratch, RunFile), RunJsonContext.Default.RunInfo, cancellationToken).ConfigureAwait(false);
+            if (info?.Id != runId)
+            {
+                throw new RunJournalException($"{RunFile} names run \"{info?.Id}\", not \"{runId}\"");
+            }
+
+            PlanReader.Read(files[PlanFile], PlanFile);
+            await EventLog.ReadAsync(Path.Combine(scratch, EventsFile), cancellationToken).ConfigureAwait(false);
+            if (files.ContainsKey(ResultFile))
+            {
+                await ReadJsonAsync(Path.Combine(scratch, ResultFile), RunJsonContext.Default.RunResult, cancellationToken).ConfigureAwait(false);
+            }
+
+            var target = Path.Combine(runs, runId);
+            if (Directory.Exists(target))
+            {
+                Directory.Move(target, old);
+            }
+
+            Directory.Move(scratch, target);
+        }
+        catch (JsonException e)
+        {
+            throw new RunJournalException($"the journal of run {runId} does not read back: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (var left in (string[])[scratch, old])
+            {
+                if (Directory.Exists(left))
+                {
+                    Directory.Delete(left, recursive: true);
+                }
+            }
+        }
+    }
+
+    /// <summary>The files of a run's journal as <see cref="ImportAsync"/> takes them (those that exist).</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> ExportAsync(string stateDirectory, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        var directory = Path.Combine(RunsDirectory(stateDirectory), runId);
+        if (!RunIds.IsSafe(runId) || !File.Exists(Path.Combine(directory, RunFile)))
+        {
+            throw new RunJournalException($"there is no run \"{runId}\" in {RunsDirectory(stateDirectory)}");
+        }
+
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in JournalFiles)
+        {
+            var path = Path.Combine(directory, name);
+            if (File.Exists(path))
+            {
+                files[name] = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return files;
+    }
+
     private static async Task<T?> ReadJsonAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         try

@@ -75,17 +75,17 @@ public sealed class ServiceStatusReader(DeployOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(hosts);
-        var ssh = new SshTransport(options.Ssh);
+        var ssh = options.Transports;
         var perHost = await Task.WhenAll(hosts.Select(h => ReadHostAsync(ssh, fleet, h, checkHealth, cancellationToken))).ConfigureAwait(false);
         return [.. perHost.SelectMany(s => s)];
     }
 
-    private async Task<IReadOnlyList<ServiceStatus>> ReadHostAsync(SshTransport ssh, Fleet fleet, Host host, bool checkHealth, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ServiceStatus>> ReadHostAsync(IHostTransport ssh, Fleet fleet, Host host, bool checkHealth, CancellationToken cancellationToken)
     {
         var declared = fleet.Services.Where(s => s.Host == host.Name).ToList();
         // Containers' units too (podman-NAME, as NixOS names them): a container run with --rm that died is gone, its unit failed.
         var units = declared.Select(s => s.Container is null ? UnitOf(s.Name) : "podman-" + ContainerRun.NameOf(s) + ".service").ToList();
-        var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(Script, units), null, null, cancellationToken).ConfigureAwait(false);
+        var result = await ssh.RunCommandAsync(host, RemoteShell.Script(Script, units), null, null, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             var why = result.ExitCode == 255 ? $"cannot reach {host.Target} over ssh: {result.Tail(2)}" : $"reading its services failed (exit {result.ExitCode}): {result.Tail(2)}";

@@ -22,7 +22,7 @@ public sealed record RemoteResult(int ExitCode, string Output, string Error)
 /// Every argument is quoted with <see cref="RemoteShell"/>; input (secrets) goes over ssh's stdin.
 /// Thread safe.
 /// </summary>
-public sealed class SshTransport(SshOptions? options = null)
+public sealed class SshTransport(SshOptions? options = null) : IHostTransport
 {
     public SshOptions Options { get; } = options ?? new SshOptions();
 
@@ -39,6 +39,12 @@ public sealed class SshTransport(SshOptions? options = null)
         ArgumentNullException.ThrowIfNull(target);
         var result = await ProcessRunner.RunAsync("ssh", [.. SshArguments(target), "--", remoteCommand], null, standardInput, onLine, cancellationToken).ConfigureAwait(false);
         return new RemoteResult(result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+
+    public Task<RemoteResult> RunCommandAsync(Host host, string remoteCommand, string? standardInput = null, Action<string>? onLine = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return RunCommandAsync(host.Target, remoteCommand, standardInput, onLine, cancellationToken);
     }
 
     /// <summary>ssh's arguments up to and including the destination.</summary>

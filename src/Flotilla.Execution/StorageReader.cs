@@ -47,12 +47,12 @@ public sealed class StorageReader(DeployOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(watched);
-        var ssh = new SshTransport(options.Ssh);
+        var ssh = options.Transports;
         var given = watched;
         return await Task.WhenAll(hosts.Select(async host =>
         {
             var watched = given.Count > 0 ? given : host.Storage;
-            var result = await ssh.RunCommandAsync(host.Target, RemoteShell.Script(Script, [.. watched.Select(w => w.Path)]), null, null, cancellationToken).ConfigureAwait(false);
+            var result = await ssh.RunCommandAsync(host, RemoteShell.Script(Script, [.. watched.Select(w => w.Path)]), null, null, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 return new HostStorage(host.Name, [], result.ExitCode == 255 ? $"cannot reach {host.Target} over ssh: {result.Tail(2)}" : $"reading its file systems failed (exit {result.ExitCode}): {result.Tail(2)}");

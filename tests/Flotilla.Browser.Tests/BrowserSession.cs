@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
 
 namespace Flotilla.Browser.Tests;
@@ -24,6 +25,35 @@ internal sealed class BrowserSession : IAsyncDisposable
 
     public string Url(string path) => new Uri(Host.Address, path).ToString();
 
+    /// <summary>
+    /// Moves the dashboard's clock a second every 100 ms until disposed, so that what waits on it
+    /// (the run page's stream looks at the journal once a second of it) goes on while the test
+    /// waits for the page; a fake clock's timers fire only when it is moved.
+    /// </summary>
+    public IAsyncDisposable LetTimePass()
+    {
+        var stop = new CancellationTokenSource();
+        var ticker = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Time.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(100);
+            }
+        });
+        return new Ticker(stop, ticker);
+    }
+
+    private sealed class Ticker(CancellationTokenSource stop, Task ticker) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await ticker;
+            stop.Dispose();
+        }
+    }
+
     public static async Task<BrowserSession> StartAsync(Chromium chromium, Action<DashboardOptions>? configure = null, bool withTotp = true)
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
@@ -39,20 +69,6 @@ internal sealed class BrowserSession : IAsyncDisposable
     {
         Time.Advance(TimeSpan.FromSeconds(30));
         return Host.Code();
-    }
-
-    /// <summary>
-    /// Moves the dashboard's clock on a second at a time until <paramref name="shown"/> is on the
-    /// page: a run's event stream reads the journal again after each second of that clock, which
-    /// passes only when a test moves it. At most a minute of it; the caller's assertions follow.
-    /// </summary>
-    public async Task AdvanceUntilShownAsync(ILocator shown)
-    {
-        for (var second = 0; second < 60 && await shown.CountAsync() == 0; second++)
-        {
-            Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(250);
-        }
     }
 
     public async Task LogInAsync(IPage? page = null, string? code = null)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Dashboard;
@@ -11,7 +12,7 @@ namespace Flotilla.Browser.Tests;
 /// The real <c>flotilla serve</c> server in-process (the control plane with the dashboard wired
 /// in as <c>serve</c> does it: SQLite store, hub, command service, API) on a free loopback port,
 /// real <c>flotilla agent</c> processes, and a fresh browser context. Only the TOTP check reads a
-/// fake clock, so a test gets a fresh code without waiting 30 s; the step store is the real one.
+/// manual clock, so a test gets a fresh code without waiting 30 s; the step store is the real one.
 /// Everything (agents, server, files) goes away on dispose.
 /// </summary>
 internal sealed class ServerSession : IAsyncDisposable

@@ -36,6 +36,23 @@ internal sealed class CliLab(string workingDirectory, string name, string invent
         File.WriteAllText(file, config.ToJsonString());
     }
 
+    /// <summary>Gives every host of the lab flake <paramref name="lab"/> a new system version, its services healthy but for <paramref name="unhealthy"/>'s (they answer 500).</summary>
+    public static void ConfigureAll(string lab, string version, string? unhealthy = null)
+    {
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(lab, "hosts"), "*.json"))
+        {
+            var host = Path.GetFileNameWithoutExtension(file);
+            var config = JsonNode.Parse(File.ReadAllText(file))!;
+            config["version"] = version;
+            foreach (var service in config["services"]!.AsArray())
+            {
+                service!["health"] = host == unhealthy ? "unhealthy" : "healthy";
+            }
+
+            File.WriteAllText(file, config.ToJsonString());
+        }
+    }
+
     public Task<CliRunner.Run> RunAsync(params string[] args) => CliRunner.RunAsync(workingDirectory, args);
 
     public async Task<Dictionary<string, string>> AddressesAsync()

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Flotilla.Processes;
 using Flotilla.Tests.Support;
 
@@ -46,7 +45,7 @@ public sealed class DeployCommandTests
             var addresses = await AddressesAsync(dir.Path, lab);
 
             // Every host gets a new configuration: all deploy, in order, and end on generation 2.
-            Configure(lab, version: "2");
+            CliLab.ConfigureAll(lab, version: "2");
             var first = await CliRunner.RunAsync(dir.Path, "deploy", "-f", lab, "--json", "--substituters", "", "--state-dir", stateDir, "--confirm-timeout", "30s");
             Assert.True(first.ExitCode == 0, first.Output + first.Error);
             var events = Events(first.Output);
@@ -67,7 +66,7 @@ public sealed class DeployCommandTests
             Assert.Equal("2", await RunningVersionAsync(addresses["gateway"]));
 
             // db's new configuration answers 500: db goes back, app and web wait, the rest moves on.
-            Configure(lab, version: "3", unhealthy: "db");
+            CliLab.ConfigureAll(lab, version: "3", unhealthy: "db");
             var second = await CliRunner.RunAsync(dir.Path, "deploy", "-f", lab, "--json", "--substituters", "", "--state-dir", stateDir, "--confirm-timeout", "30s");
             Assert.Equal(1, second.ExitCode);
             events = Events(second.Output);
@@ -109,21 +108,6 @@ public sealed class DeployCommandTests
             return new Event(root.GetProperty("step").GetString()!, root.GetProperty("state").GetString()!, root.TryGetProperty("message", out var m) ? m.GetString() : null);
         })];
 
-    private static void Configure(string lab, string version, string? unhealthy = null)
-    {
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(lab, "hosts"), "*.json"))
-        {
-            var host = Path.GetFileNameWithoutExtension(file);
-            var config = JsonNode.Parse(File.ReadAllText(file))!;
-            config["version"] = version;
-            foreach (var service in config["services"]!.AsArray())
-            {
-                service!["health"] = host == unhealthy ? "unhealthy" : "healthy";
-            }
-
-            File.WriteAllText(file, config.ToJsonString());
-        }
-    }
 
     private static async Task<Dictionary<string, string>> AddressesAsync(string workingDirectory, string lab)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Flotilla.Dashboard.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Flotilla.Execution.Tests.Doubles;
 using Flotilla.Inventory;
 using Flotilla.Planning;
@@ -35,7 +36,7 @@ internal static class Fleets
         CancellationToken cancellationToken = default)
     {
         var plan = Deploy(fleet);
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         var journal = await RunJournal.CreateAsync(state.Path, plan, new RunMetadata("deploy", "fleet.json"), time);
         var summary = await new RunScheduler(time).RunAsync(plan, fleet, executor, options ?? new SchedulerOptions(), journal, observer, cancellationToken);
         return (summary, journal);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Flotilla.Execution.Tests.Doubles;
 using Flotilla.Tests.Support;
 
@@ -7,17 +8,17 @@ public sealed class HostLeaseTests
 {
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
 
-    private static HostLeaseRequest Deploy(FakeTimeProvider time, params string[] hosts) =>
+    private static HostLeaseRequest Deploy(TimeProvider time, params string[] hosts) =>
         new("deploy", [.. hosts]) { Ttl = Hour, TimeProvider = time };
 
-    private static HostLeaseRequest Reboot(FakeTimeProvider time) =>
+    private static HostLeaseRequest Reboot(TimeProvider time) =>
         HostLeaseRequest.ForFleet("reboot") with { Ttl = Hour, TimeProvider = time };
 
     [Fact]
     public async Task A_second_run_that_needs_one_of_the_same_hosts_is_refused_and_told_who_holds_it_for_which_run_and_since_when()
     {
         using var state = new TempDirectory();
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         var store = new FileHostLeaseStore(state.Path, time);
         await using var held = await HostLease.AcquireAsync(store, Deploy(time, "web", "db"));
         await held.AttachRunAsync("20261122-143005-ab12");
@@ -36,7 +37,7 @@ public sealed class HostLeaseTests
     public async Task Runs_on_disjoint_hosts_hold_their_leases_side_by_side()
     {
         using var state = new TempDirectory();
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         var store = new FileHostLeaseStore(state.Path, time);
 
         await using var web = await HostLease.AcquireAsync(store, Deploy(time, "web"));
@@ -52,7 +53,7 @@ public sealed class HostLeaseTests
     public async Task A_lease_on_the_whole_fleet_keeps_out_every_run_and_is_kept_out_by_any()
     {
         using var state = new TempDirectory();
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         var store = new FileHostLeaseStore(state.Path, time);
 
         await using (var reboot = await HostLease.AcquireAsync(store, Reboot(time)))
@@ -76,7 +77,7 @@ public sealed class HostLeaseTests
     public async Task Releasing_a_lease_lets_the_next_run_take_its_hosts_and_the_last_release_removes_the_file()
     {
         using var state = new TempDirectory();
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         var store = new FileHostLeaseStore(state.Path, time);
         var first = await HostLease.AcquireAsync(store, Deploy(time, "web"));
         Assert.True(File.Exists(store.Path));
@@ -92,15 +93,21 @@ public sealed class HostLeaseTests
     public async Task A_run_that_waits_takes_the_hosts_once_their_holder_releases_them()
     {
         using var state = new TempDirectory();
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         var store = new FileHostLeaseStore(state.Path, time);
         var first = await HostLease.AcquireAsync(store, Deploy(time, "web", "db"));
 
         var waiting = HostLease.AcquireAsync(store, Deploy(time, "db") with { Wait = Hour });
         Assert.False(waiting.IsCompleted, "the waiting run took a host that another run holds");
         await first.DisposeAsync();
-        // It polls every 200 ms of its clock.
-        await using var second = await time.AdvanceUntilAsync(waiting, TimeSpan.FromMilliseconds(200));
+        // The waiting run looks again every 200 ms of its clock.
+        for (var i = 0; i < 100 && !waiting.IsCompleted; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(200));
+            await Task.Delay(20);
+        }
+
+        await using var second = await waiting;
 
         Assert.Equal([second.Holder.Token], (await store.ListAsync()).Select(l => l.Token));
     }
@@ -109,13 +116,13 @@ public sealed class HostLeaseTests
     public async Task The_lease_of_a_killed_run_expires_after_its_ttl_and_its_old_holder_does_not_remove_the_new_one()
     {
         using var state = new TempDirectory();
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         var store = new FileHostLeaseStore(state.Path, time);
-        // The killed holder's own clock stands still, so its renewal (every third of the TTL) never comes.
-        var killed = await HostLease.AcquireAsync(store, Deploy(TestClock.AtStart(), "web"));
+        // The killed holder's renewals run on a clock that never moves: they never come.
+        var killed = await HostLease.AcquireAsync(store, Deploy(Clocks.New(), "web"));
         await Assert.ThrowsAsync<HostsBusyException>(() => HostLease.AcquireAsync(store, Deploy(time, "web")));
 
-        // An hour later on the store's clock the lease has expired.
+        // An hour later the lease expired.
         time.Advance(Hour + TimeSpan.FromSeconds(1));
         await using var next = await HostLease.AcquireAsync(store, Deploy(time, "web") with { Operation = "rollback" });
         await killed.DisposeAsync();
@@ -129,7 +136,7 @@ public sealed class HostLeaseTests
     public async Task The_lease_of_a_killed_holder_on_this_machine_counts_no_more_at_once_but_one_it_cannot_check_lasts_its_ttl()
     {
         using var state = new TempDirectory();
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         var store = new FileHostLeaseStore(state.Path, time);
         var self = Assert.IsType<HolderProcess>(Internal.LocalProcesses.Current);
         using var exited = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true"))!;
@@ -159,21 +166,23 @@ public sealed class HostLeaseTests
     public async Task A_held_lease_is_renewed_so_it_outlives_its_first_ttl()
     {
         using var state = new TempDirectory();
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         var store = new FileHostLeaseStore(state.Path, time);
-        var ttl = TimeSpan.FromMinutes(30);
-        await using var held = await HostLease.AcquireAsync(store, Deploy(time, "web") with { Ttl = ttl });
-
-        // Renewals come every 10 min of the clock, each for 30 min past it: an hour on, twice the TTL, it still holds.
-        for (var renewal = 1; renewal <= 6; renewal++)
+        // A short TTL: renewals come every 100 ms of the clock, each for 300 ms past it.
+        await using var held = await HostLease.AcquireAsync(store, Deploy(time, "web") with { Ttl = TimeSpan.FromMilliseconds(300) });
+        // Ten TTLs pass, a renewal period at a time (each given a moment to write).
+        for (var i = 0; i < 30; i++)
         {
-            time.Advance(ttl / 3);
-            var expected = time.GetUtcNow() + ttl;
-            await Eventually.WaitAsync(
-                async () => (await store.ListAsync()).Single().Expires == expected,
-                () => $"renewal {renewal} did not move the lease's expiry to {expected:O}");
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(10);
         }
 
+        for (var i = 0; i < 100 && (await store.ListAsync()).Single().Expires <= time.GetUtcNow(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True((await store.ListAsync()).Single().Expires > time.GetUtcNow(), "the lease was not renewed");
         await Assert.ThrowsAsync<HostsBusyException>(() => HostLease.AcquireAsync(store, Deploy(time, "web")));
         Assert.True(held.Held);
     }
@@ -183,9 +192,9 @@ public sealed class HostLeaseTests
     {
         using var state = new TempDirectory();
         state.Write(FileHostLeaseStore.FileName, "{ half written");
-        var store = new FileHostLeaseStore(state.Path, TestClock.AtStart());
+        var store = new FileHostLeaseStore(state.Path, Clocks.New());
 
-        await using var held = await HostLease.AcquireAsync(store, Reboot(TestClock.AtStart()));
+        await using var held = await HostLease.AcquireAsync(store, Reboot(Clocks.New()));
 
         Assert.Equal([held.Holder.Token], (await store.ListAsync()).Select(l => l.Token));
     }
@@ -194,7 +203,8 @@ public sealed class HostLeaseTests
     public async Task Only_one_of_many_concurrent_runs_on_the_same_host_gets_it_and_runs_on_other_hosts_all_do()
     {
         using var state = new TempDirectory();
-        var time = TestClock.AtStart();
+        // The system's clock: takers that find the file locked retry after 50 ms of it.
+        var time = TimeProvider.System;
         var store = new FileHostLeaseStore(state.Path, time);
 
         async Task<HostLease?> TryAsync(string[] hosts)
@@ -211,8 +221,7 @@ public sealed class HostLeaseTests
 
         var shared = Enumerable.Range(0, 12).Select(i => Task.Run(() => TryAsync(["web", "host-" + i])));
         var own = Enumerable.Range(0, 4).Select(i => Task.Run(() => TryAsync(["other-" + i])));
-        // An attempt that finds the lock file's guard taken tries again 50 ms later on the clock.
-        var attempts = await time.AdvanceUntilAsync(Task.WhenAll(shared.Concat(own)), TimeSpan.FromMilliseconds(50));
+        var attempts = await Task.WhenAll(shared.Concat(own));
 
         var winner = Assert.Single(attempts.Take(12), a => a is not null)!;
         Assert.All(attempts.Skip(12), a => Assert.NotNull(a));

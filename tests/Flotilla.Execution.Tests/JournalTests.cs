@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using System.Text;
 using Flotilla.Execution.Tests.Doubles;
@@ -22,7 +23,7 @@ public sealed class JournalTests : IDisposable
 
         Assert.Equal("deploy", journal.Info.Operation);
         Assert.Equal("fleet.json", journal.Info.InventoryPath);
-        Assert.Equal(TestClock.Start, journal.Info.Started);
+        Assert.Equal(Clocks.Start, journal.Info.Started);
         Assert.Equal(written.Plan.Steps.Select(s => (s.Id, s.Kind, s.Host, string.Join(",", s.DependsOn))), journal.Plan.Steps.Select(s => (s.Id, s.Kind, s.Host, string.Join(",", s.DependsOn))));
         Assert.Equal(summary.Steps.Select(s => (s.Id, s.State, s.Message)), journal.Steps.Select(s => (s.Id, s.State, s.Message)));
         Assert.Equal(RunExitCodes.Failed, journal.Result?.ExitCode);
@@ -56,7 +57,7 @@ public sealed class JournalTests : IDisposable
     {
         var fleet = Fleets.Of(Fleets.Host("a"));
         var plan = Fleets.Deploy(fleet);
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         await using (var finished = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time))
         {
             await new RunScheduler(time).RunAsync(plan, fleet, new ScriptedExecutor(), new SchedulerOptions(), finished);
@@ -83,7 +84,7 @@ public sealed class JournalTests : IDisposable
     public async Task A_journal_whose_last_line_was_torn_by_a_kill_opens_and_appends_cleanly()
     {
         var plan = Fleets.Deploy(Fleets.Of(Fleets.Host("a")));
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         string id;
         await using (var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time))
         {
@@ -111,7 +112,7 @@ public sealed class JournalTests : IDisposable
     public async Task A_step_whose_last_event_is_started_reads_back_as_interrupted()
     {
         var plan = Fleets.Deploy(Fleets.Of(Fleets.Host("a")));
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         await using var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);
         await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", "build", RunEventState.Started, null));
 

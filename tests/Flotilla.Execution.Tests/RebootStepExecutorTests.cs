@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Flotilla.Execution.Tests.Doubles;
 using Flotilla.Inventory;
 using Flotilla.Maintenance;
@@ -19,8 +20,8 @@ public sealed class RebootStepExecutorTests
     public async Task A_window_that_closed_during_the_sequence_stops_it_before_the_next_reboot_and_names_the_next_opening()
     {
         Assert.True(MaintenanceWindow.TryParse("sun 03:00-04:00 UTC", out var window, out _));
-        // TestClock starts on Sunday 2026-11-22 14:30 UTC: the window closed at 04:00.
-        var executor = new RebootStepExecutor(new RebootOptions { Window = window, Deploy = new DeployOptions { TimeProvider = TestClock.AtStart() } });
+        // Clocks.New() starts on Sunday 2026-11-22 14:30 UTC: the window closed at 04:00.
+        var executor = new RebootStepExecutor(new RebootOptions { Window = window, Deploy = new DeployOptions { TimeProvider = Clocks.New() } });
 
         var result = await executor.ExecuteAsync(Step(StepKinds.Reboot), Context());
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Flotilla.Execution.Tests.Doubles;
 
 namespace Flotilla.Execution.Tests;
@@ -13,7 +14,7 @@ public sealed class ResumeTests : IDisposable
     {
         var fleet = Fleets.Of(Fleets.Host("confirmed"), Fleets.Host("killed"), Fleets.Host("rolledback"));
         var plan = Fleets.Deploy(fleet);
-        var time = TestClock.AtStart();
+        var time = Clocks.New();
         string id;
         await using (var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time))
         {
@@ -82,7 +83,7 @@ public sealed class ResumeTests : IDisposable
             return StepResult.Succeeded();
         });
 
-        var again = await new RunScheduler(TestClock.AtStart()).RunAsync(resumed.Plan, fleet, executor, new SchedulerOptions { CompletedSteps = RunResume.CompletedSteps(resumed) }, resumed);
+        var again = await new RunScheduler(Clocks.New()).RunAsync(resumed.Plan, fleet, executor, new SchedulerOptions { CompletedSteps = RunResume.CompletedSteps(resumed) }, resumed);
 
         Assert.Equal(RunExitCodes.Success, again.ExitCode);
         Assert.Equal(RunStatus.Succeeded, (await RunJournal.ListAsync(_state.Path)).Single().Status);

@@ -1,8 +1,9 @@
+using Microsoft.Extensions.Time.Testing;
 namespace Flotilla.Security.Tests;
 
 public sealed class LoginThrottleTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = Clocks.New();
 
     private LoginThrottle Throttle(int maxClients = 100) => new(_time, new LoginThrottleOptions
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 namespace Flotilla.Security.Tests;
 
 public sealed class TotpValidatorTests

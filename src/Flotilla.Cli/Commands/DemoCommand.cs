@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Flotilla.Execution;
+using Flotilla.Execution.Operations;
 using Flotilla.Inventory;
 using Flotilla.Lab;
 using Flotilla.Planning;
@@ -80,17 +81,17 @@ internal static class DemoCommand
         var inventory = lab.InventoryDirectory;
         // The runs' journals live in the lab's directory (LAB/runs), so --down removes them with it.
         var runs = lab.Directory;
-        var deployment = new DeployRequest(inventory, Selection.Everything, new DeployOptions { Substituters = "" }, new SchedulerOptions(), Json: false);
+        var deployment = new DeployRequest(Selection.Everything, new DeployOptions { Substituters = "" }, new SchedulerOptions());
 
         await Say(output, "2/7 deploying the fleet in dependency order (hosts already on their closure are skipped)").ConfigureAwait(false);
-        if (await DeployRunner.StartAsync(context, runs, deployment, cancellationToken).ConfigureAwait(false) is var first and not ExitCodes.Success)
+        if (await DeployCommand.StartAsync(context, runs, inventory, deployment, json: false, cancellationToken).ConfigureAwait(false) is var first and not ExitCodes.Success)
         {
             return await Failed(context, name, $"the first deploy exited {first}").ConfigureAwait(false);
         }
 
         await Say(output, $"3/7 changing {ChangedHost}'s configuration (version 2) and deploying again: only {ChangedHost} moves").ConfigureAwait(false);
         await ConfigureAsync(lab.HostConfigurationPath(ChangedHost), version: "2", healthy: true, cancellationToken).ConfigureAwait(false);
-        if (await DeployRunner.StartAsync(context, runs, deployment, cancellationToken).ConfigureAwait(false) is var second and not ExitCodes.Success)
+        if (await DeployCommand.StartAsync(context, runs, inventory, deployment, json: false, cancellationToken).ConfigureAwait(false) is var second and not ExitCodes.Success)
         {
             return await Failed(context, name, $"the deploy of {ChangedHost}'s version 2 exited {second}").ConfigureAwait(false);
         }
@@ -99,7 +100,7 @@ internal static class DemoCommand
         var brokenPath = lab.HostConfigurationPath(BrokenHost);
         var original = await File.ReadAllTextAsync(brokenPath, cancellationToken).ConfigureAwait(false);
         await ConfigureAsync(brokenPath, version: "broken", healthy: false, cancellationToken).ConfigureAwait(false);
-        var broken = await DeployRunner.StartAsync(context, runs, deployment, cancellationToken).ConfigureAwait(false);
+        var broken = await DeployCommand.StartAsync(context, runs, inventory, deployment, json: false, cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(brokenPath, original, cancellationToken).ConfigureAwait(false);
         if (broken != ExitCodes.Failed)
         {

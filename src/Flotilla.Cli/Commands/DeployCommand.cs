@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
+using Flotilla.Cli.Output;
 using Flotilla.Execution;
+using Flotilla.Execution.Operations;
 using Flotilla.Inventory;
 using Flotilla.Planning;
 
@@ -48,11 +50,14 @@ internal static class DeployCommand
         var reboot = new Option<bool>("--reboot") { Description = "Deploy with goal boot, then reboot the deployed hosts in sequence (as flotilla reboot; the maintenance options below apply)" };
         var maintenance = new MaintenanceOptions();
         var dryRun = CommonOptions.DryRun();
+        var server = ServerConnectionOptions.ForRuns("deploy");
+        var cacheKey = new Option<string?>("--cache-key-file") { Description = "The secret key that signs closures pushed to a host's cache (hosts reached through agents); or FLOTILLA_CACHE_KEY", HelpName = "PATH" };
         var command = new Command("deploy", "Build, copy, activate and verify the selected hosts, in dependency order, rolling back what fails")
         {
-            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform, reboot, dryRun,
+            file, json, state, goal, parallel, failFast, batch, maxFail, confirm, force, resume, substituters, terraform, reboot, dryRun, cacheKey,
         };
         selection.AddTo(command);
+        server.AddTo(command);
         maintenance.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -81,9 +86,15 @@ internal static class DeployCommand
                 batchSize = parsed;
             }
 
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } code)
+            {
+                return code;
+            }
+
             var stateDirectory = parse.GetValue(state)!;
             var request = new DeployRequest(
-                parse.GetValue(file),
                 selection.Read(parse),
                 new DeployOptions
                 {
@@ -92,6 +103,8 @@ internal static class DeployCommand
                     Force = parse.GetValue(force),
                     Substituters = parse.GetValue(substituters),
                     Terraform = parse.GetValue(terraform),
+                    Agents = agents,
+                    CacheKeyFile = parse.GetValue(cacheKey) ?? Environment.GetEnvironmentVariable("FLOTILLA_CACHE_KEY"),
                 },
                 new SchedulerOptions
                 {
@@ -99,8 +112,8 @@ internal static class DeployCommand
                     FailFast = parse.GetValue(failFast),
                     BatchSize = batchSize,
                     MaxFailPercent = parse.GetValue(maxFail),
-                },
-                parse.GetValue(json));
+                });
+            var isJson = parse.GetValue(json);
             if (parse.GetValue(reboot))
             {
                 if (parse.GetValue(resume) is not null || parse.GetValue(goal) is not (ActivationGoal.Switch or ActivationGoal.Boot))
@@ -112,58 +125,103 @@ internal static class DeployCommand
                 var settings = maintenance.Read(parse, context, "deploy");
                 return settings is null
                     ? ExitCodes.InvalidInput
-                    : await DeployThenRebootAsync(context, stateDirectory, request with { Options = request.Options with { Goal = ActivationGoal.Boot } }, settings, cancellationToken).ConfigureAwait(false);
+                    : await DeployThenRebootAsync(context, stateDirectory, parse.GetValue(file), request with { Options = request.Options with { Goal = ActivationGoal.Boot } }, settings, isJson, cancellationToken).ConfigureAwait(false);
             }
 
-            var lease = maintenance.Lease.Read(parse);
-
-            request = request with { Lease = lease };
+            request = request with { Lease = maintenance.Lease.Read(parse) };
             return parse.GetValue(resume) is { } runId
-                ? await DeployRunner.ResumeAsync(context, stateDirectory, runId, request, Given(parse, goal, confirm, parallel, failFast, batch, maxFail, force), cancellationToken).ConfigureAwait(false)
-                : await DeployRunner.StartAsync(context, stateDirectory, request, cancellationToken).ConfigureAwait(false);
+                ? await ResumeAsync(context, stateDirectory, parse.GetValue(file), runId, request, Given(parse, goal, confirm, parallel, failFast, batch, maxFail, force, substituters, terraform), isJson, client, cancellationToken).ConfigureAwait(false)
+                : await StartAsync(context, stateDirectory, parse.GetValue(file), request, isJson, cancellationToken, client).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The deploy of <paramref name="file"/>'s inventory (also the demo's): loads it, runs
+    /// <see cref="DeployOperation"/>, says why when it refused; with a <paramref name="server"/>,
+    /// the run's journal goes to it when the run ends.
+    /// </summary>
+    public static async Task<int> StartAsync(CliContext context, string stateDirectory, string? file, DeployRequest request, bool json, CancellationToken cancellationToken, ControlPlaneClient? server = null)
+    {
+        var fleet = await InventoryCommands.LoadValidAsync(context, file, cancellationToken).ConfigureAwait(false);
+        if (fleet is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        var view = new CliOperationView(context, json);
+        var outcome = await new DeployOperation(OperationEnvironment.ForStateDirectory(stateDirectory, view)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
+        if (outcome.Refusal is { } refusal)
+        {
+            view.Refusal(refusal);
+        }
+
+        if (outcome.RunId is { } runId)
+        {
+            await ServerConnectionOptions.PushRunAsync(context, server, stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcome.ExitCode;
+    }
+
+    /// <summary><c>deploy --resume</c>: the run's journal, its inventory (or <c>-f</c>'s), and the run goes on with the options it recorded.</summary>
+    private static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string? file, string runId, DeployRequest request, IReadOnlySet<string> given, bool json, ControlPlaneClient? server, CancellationToken cancellationToken)
+    {
+        RunJournal journal;
+        try
+        {
+            journal = await RunJournal.OpenAsync(stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunJournalException e)
+        {
+            await context.Error.WriteLineAsync("deploy: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        await using (journal.ConfigureAwait(false))
+        {
+            var fleet = await InventoryCommands.LoadValidAsync(context, file ?? journal.Info.InventoryPath, cancellationToken).ConfigureAwait(false);
+            if (fleet is null)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var view = new CliOperationView(context, json);
+            var outcome = await new DeployOperation(OperationEnvironment.ForStateDirectory(stateDirectory, view)).ResumeAsync(fleet, journal, request, given, cancellationToken).ConfigureAwait(false);
+            if (outcome.Refusal is { } refusal)
+            {
+                view.Refusal(refusal);
+            }
+
+            if (outcome.RunId is not null)
+            {
+                await ServerConnectionOptions.PushRunAsync(context, server, stateDirectory, journal.Id, cancellationToken).ConfigureAwait(false);
+            }
+
+            return outcome.ExitCode;
+        }
     }
 
     /// <summary>
     /// <c>deploy --reboot</c>: inside the window and under a lease on the whole fleet, the deploy (goal boot),
     /// then the reboot sequence over the hosts it deployed (verified, and not already on their closure).
     /// </summary>
-    private static async Task<int> DeployThenRebootAsync(CliContext context, string stateDirectory, DeployRequest request, MaintenanceSettings settings, CancellationToken cancellationToken)
+    private static async Task<int> DeployThenRebootAsync(CliContext context, string stateDirectory, string? file, DeployRequest request, MaintenanceSettings settings, bool json, CancellationToken cancellationToken)
     {
-        var fleet = await InventoryCommands.LoadValidAsync(context, request.File, cancellationToken).ConfigureAwait(false);
+        var fleet = await InventoryCommands.LoadValidAsync(context, file, cancellationToken).ConfigureAwait(false);
         if (fleet is null)
         {
             return ExitCodes.InvalidInput;
         }
 
-        var (refused, held) = await RebootRunner.EnterAsync(context, settings, stateDirectory, "deploy", cancellationToken).ConfigureAwait(false);
-        if (refused is { } code)
+        var view = new CliOperationView(context, json);
+        var outcome = await new DeployOperation(OperationEnvironment.ForStateDirectory(stateDirectory, view)).RunThenRebootAsync(fleet, request, settings, cancellationToken).ConfigureAwait(false);
+        foreach (var refusal in new[] { outcome.Deploy.Refusal, outcome.Reboot?.Refusal }.OfType<OperationRefusal>())
         {
-            return code;
+            view.Refusal(refusal);
         }
 
-        await using (held!.ConfigureAwait(false))
-        {
-            var (deployed, summary) = await DeployRunner.DeployAsync(context, fleet, stateDirectory, request, held, cancellationToken).ConfigureAwait(false);
-            if (summary is null)
-            {
-                return deployed;
-            }
-
-            var toReboot = DeployRunner.DeployedHosts(summary);
-            var report = request.Json ? context.Error : context.Output;
-            if (toReboot.IsEmpty)
-            {
-                await report.WriteLineAsync("deploy --reboot: no host got a new boot system; nothing to reboot").ConfigureAwait(false);
-                return deployed;
-            }
-
-            await report.WriteLineAsync($"deploy --reboot: rebooting {string.Join(", ", toReboot)}").ConfigureAwait(false);
-            var rebootRequest = new RebootRequest(new Selection { On = toReboot }, settings, OnlyIfNeeded: false, request.Json, stateDirectory);
-            var (rebooted, _) = await RebootRunner.RebootAsync(context, fleet, rebootRequest, held!, cancellationToken).ConfigureAwait(false);
-            return Math.Max(deployed, rebooted);
-        }
+        return outcome.ExitCode;
     }
 
     /// <summary>The options the command line names (without their dashes), as opposed to their defaults.</summary>

@@ -1,15 +1,10 @@
 using System.CommandLine;
 using System.Collections.Immutable;
 using Flotilla.Execution;
+using Flotilla.Execution.Operations;
 using Flotilla.Inventory;
 
 namespace Flotilla.Cli.Commands;
-
-/// <summary>How a run holds its lease on the hosts it changes: its TTL, and how long it waits for another run's. Immutable.</summary>
-internal sealed record LeaseSettings(TimeSpan Ttl, TimeSpan Wait)
-{
-    public static readonly LeaseSettings Default = new(HostLeaseRequest.DefaultTtl, TimeSpan.Zero);
-}
 
 /// <summary>
 /// <c>--lock-ttl</c> and <c>--lock-wait</c>, which every run that changes hosts takes (deploy,
@@ -35,7 +30,7 @@ internal sealed class LeaseOptions
     public LeaseSettings Read(ParseResult parse) => new(LockTtl.Read(parse), LockWait.Read(parse));
 }
 
-/// <summary>Takes a run's lease in the state directory's lease file, or prints why not (exit code <see cref="ExitCodes.Busy"/>).</summary>
+/// <summary>Takes a <c>migrate</c> run's lease in the state directory's lease file, or prints why not (exit code <see cref="ExitCodes.Busy"/>); the operations in Execution take theirs themselves.</summary>
 internal static class RunLeases
 {
     /// <summary>The store of the runs started from <paramref name="stateDirectory"/>.</summary>
@@ -74,8 +69,4 @@ internal static class RunLeases
     /// <summary>A request for the hosts of a plan.</summary>
     public static HostLeaseRequest For(string operation, IEnumerable<string> hosts, LeaseSettings settings) =>
         new(operation, [.. hosts]) { Ttl = settings.Ttl, Wait = settings.Wait };
-
-    /// <summary>The hosts a plan changes: every host one of its steps runs on.</summary>
-    public static ImmutableArray<string> HostsOf(Flotilla.Planning.Plan plan) =>
-        [.. plan.Steps.Select(s => s.Host).OfType<string>().Distinct(StringComparer.Ordinal)];
 }

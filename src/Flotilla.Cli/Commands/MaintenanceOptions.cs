@@ -1,18 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Flotilla.Execution;
+using Flotilla.Execution.Operations;
 using Flotilla.Inventory;
 using Flotilla.Maintenance;
 
 namespace Flotilla.Cli.Commands;
-
-/// <summary>What an unattended run (reboot, deploy --reboot, upgrade) checks and holds: its window, its lease on the whole fleet, pre-flight limits, boot timeout. Immutable.</summary>
-internal sealed record MaintenanceSettings(
-    MaintenanceWindow? Window,
-    LeaseSettings Lease,
-    PreflightLimits? Preflight,
-    TimeSpan BootTimeout,
-    TimeSpan PollInterval);
 
 /// <summary>
 /// The options <c>reboot</c>, <c>deploy --reboot</c> and <c>upgrade</c> share: <c>--window</c>,

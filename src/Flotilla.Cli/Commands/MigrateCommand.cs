@@ -4,6 +4,7 @@ using System.Globalization;
 using Flotilla.Cli.Output;
 using Flotilla.Contracts;
 using Flotilla.Execution;
+using Flotilla.Execution.Operations;
 using Flotilla.Inventory;
 
 namespace Flotilla.Cli.Commands;
@@ -89,7 +90,7 @@ internal static class MigrateCommand
                 }),
             };
             await using var journal = await RunJournal.CreateAsync(stateDirectory, plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), back ? "rolling back migrations on" : "migrating services on", null, [], cancellationToken).ConfigureAwait(false);
+            return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), back ? "rolling back migrations on" : "migrating services on", [], cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
@@ -226,7 +227,7 @@ internal static class MigrateCommand
             await using (lease!.ConfigureAwait(false))
             {
                 await context.Error.WriteLineAsync($"resuming run {journal.Id}: {done.Count.ToString(CultureInfo.InvariantCulture)} of {journal.Plan.Steps.Length.ToString(CultureInfo.InvariantCulture)} services are done").ConfigureAwait(false);
-                return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, json, "migrating services on", null, done, cancellationToken).ConfigureAwait(false);
+                return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, json, "migrating services on", done, cancellationToken).ConfigureAwait(false);
             }
         }
     }

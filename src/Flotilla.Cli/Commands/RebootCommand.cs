@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Flotilla.Cli.Output;
 using Flotilla.Execution;
+using Flotilla.Execution.Operations;
 using Flotilla.Planning;
 
 namespace Flotilla.Cli.Commands;
@@ -46,18 +48,15 @@ internal static class RebootCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var stateDirectory = parse.GetValue(state)!;
-            var (refused, held) = await RebootRunner.EnterAsync(context, settings, stateDirectory, "reboot", cancellationToken).ConfigureAwait(false);
-            if (refused is { } code)
+            var view = new CliOperationView(context, parse.GetValue(json));
+            var request = new RebootRequest(selection.Read(parse), settings, parse.GetValue(onlyIfNeeded));
+            var outcome = await new RebootOperation(OperationEnvironment.ForStateDirectory(parse.GetValue(state)!, view)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
+            if (outcome.Refusal is { } refusal)
             {
-                return code;
+                view.Refusal(refusal);
             }
 
-            await using (held!.ConfigureAwait(false))
-            {
-                var request = new RebootRequest(selection.Read(parse), settings, parse.GetValue(onlyIfNeeded), parse.GetValue(json), stateDirectory);
-                return (await RebootRunner.RebootAsync(context, fleet, request, held!, cancellationToken).ConfigureAwait(false)).ExitCode;
-            }
+            return outcome.ExitCode;
         });
         return command;
     }

@@ -5,6 +5,7 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Flotilla.Cli.Output;
 using Flotilla.Contracts;
+using Flotilla.Execution;
 
 namespace Flotilla.Cli.Commands;
 
@@ -15,63 +16,12 @@ namespace Flotilla.Cli.Commands;
 /// </summary>
 internal static class RemoteCommand
 {
-    public const string TokenVariable = "FLOTILLA_TOKEN";
-    public const string UrlVariable = "FLOTILLA_URL";
-
-    private sealed class Connection
-    {
-        public Option<string?> Url { get; } = new("--url") { Description = $"The server, e.g. http://127.0.0.1:8000 (or {UrlVariable})", HelpName = "URL" };
-        public Option<string?> Token { get; } = new("--token") { Description = $"An API token (visible in the process list: prefer {TokenVariable} or --token-file)", HelpName = "TOKEN" };
-        public Option<string?> TokenFile { get; } = new("--token-file") { Description = "A file holding the API token", HelpName = "PATH" };
-
-        public void AddTo(Command command)
-        {
-            command.Options.Add(Url);
-            command.Options.Add(Token);
-            command.Options.Add(TokenFile);
-        }
-
-        public async Task<HttpClient?> ClientAsync(CliContext context, ParseResult parse, CancellationToken cancellationToken)
-        {
-            var url = parse.GetValue(Url) ?? Environment.GetEnvironmentVariable(UrlVariable);
-            if (url is null || !Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
-            {
-                await context.Error.WriteLineAsync($"flotilla remote: give the server as --url http(s)://HOST[:PORT] (or {UrlVariable})").ConfigureAwait(false);
-                return null;
-            }
-
-            var token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(TokenVariable);
-            if (token is null && parse.GetValue(TokenFile) is { } file)
-            {
-                try
-                {
-                    token = (await File.ReadAllTextAsync(Path.GetFullPath(file, context.WorkingDirectory), cancellationToken).ConfigureAwait(false)).Trim();
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    await context.Error.WriteLineAsync($"flotilla remote: cannot read the token file {file}: {e.Message}").ConfigureAwait(false);
-                    return null;
-                }
-            }
-
-            if (string.IsNullOrEmpty(token))
-            {
-                await context.Error.WriteLineAsync($"flotilla remote: no API token: give --token, {TokenVariable} or --token-file (create one with flotilla tokens create-api NAME)").ConfigureAwait(false);
-                return null;
-            }
-
-            var client = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return client;
-        }
-    }
-
     public static Command Create(CliContext context) =>
         new("remote", "Use a control plane's API: list its hosts, run commands on them") { Hosts(context), Run(context) };
 
     private static Command Hosts(CliContext context)
     {
-        var connection = new Connection();
+        var connection = new ServerConnectionOptions("--url", "flotilla remote", required: true);
         var json = CommonOptions.Json("Print the API's JSON");
         var command = new Command("hosts", "List the hosts the control plane knows, online or offline") { json };
         connection.AddTo(command);
@@ -85,13 +35,7 @@ internal static class RemoteCommand
 
             try
             {
-                using var response = await client.GetAsync("api/hosts", cancellationToken).ConfigureAwait(false);
-                if (!await CheckAsync(context, response, cancellationToken).ConfigureAwait(false))
-                {
-                    return ExitCodes.Failed;
-                }
-
-                var hosts = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.IReadOnlyListHostView, cancellationToken).ConfigureAwait(false) ?? [];
+                var hosts = await client.HostsAsync(cancellationToken).ConfigureAwait(false);
                 if (parse.GetValue(json))
                 {
                     await context.Output.WriteLineAsync(JsonSerializer.Serialize(hosts, ApiJsonContext.Default.IReadOnlyListHostView)).ConfigureAwait(false);
@@ -114,10 +58,10 @@ internal static class RemoteCommand
                 await table.WriteAsync(context).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
-            catch (HttpRequestException e)
+            catch (ControlPlaneException e)
             {
-                await context.Error.WriteLineAsync($"flotilla remote: {client.BaseAddress}: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.Failed;
+                await context.Error.WriteLineAsync($"flotilla remote: {e.Message}").ConfigureAwait(false);
+                return e.Status == System.Net.HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failed;
             }
         });
         return command;
@@ -125,7 +69,7 @@ internal static class RemoteCommand
 
     private static Command Run(CliContext context)
     {
-        var connection = new Connection();
+        var connection = new ServerConnectionOptions("--url", "flotilla remote", required: true);
         var on = new Option<string>("--on") { Description = "Which hosts: " + HostSelector.Grammar + " (@tag: the tags agents report with --tag, and the inventory's with serve -f)", Required = true, HelpName = "SELECTOR" };
         var op = new Option<string>("--op") { Description = $"An op instead of a command: {string.Join(", ", Ops.All.Where(o => o != Ops.Exec))}", DefaultValueFactory = _ => Ops.Exec, HelpName = "OP" };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds the command may run on each host (default: the op's)", HelpName = "SECONDS" };
@@ -157,87 +101,25 @@ internal static class RemoteCommand
             try
             {
                 var request = new CreateCommandsRequest(parse.GetValue(on)!, chosen, [.. argv], parse.GetValue(timeout));
-                using var created = await client.PostAsJsonAsync("api/commands", request, ApiJsonContext.Default.CreateCommandsRequest, cancellationToken).ConfigureAwait(false);
-                if (!await CheckAsync(context, created, cancellationToken).ConfigureAwait(false))
-                {
-                    return created.StatusCode == System.Net.HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failed;
-                }
-
-                var batch = (await created.Content.ReadFromJsonAsync(ApiJsonContext.Default.CreateCommandsResponse, cancellationToken).ConfigureAwait(false))!;
+                var batch = await client.CreateCommandsAsync(request, cancellationToken).ConfigureAwait(false);
                 return await FollowAsync(context, client, batch, cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpRequestException e)
+            catch (ControlPlaneException e)
             {
-                await context.Error.WriteLineAsync($"flotilla remote: {client.BaseAddress}: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.Failed;
+                await context.Error.WriteLineAsync($"flotilla remote: {e.Message}").ConfigureAwait(false);
+                return e.Status == System.Net.HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failed;
             }
         });
         return command;
     }
 
-    private static async Task<int> FollowAsync(CliContext context, HttpClient client, CreateCommandsResponse batch, CancellationToken cancellationToken)
+    private static async Task<int> FollowAsync(CliContext context, ControlPlaneClient client, CreateCommandsResponse batch, CancellationToken cancellationToken)
     {
         var width = batch.Commands.Max(c => c.Host.Length);
-        var states = new Dictionary<string, CommandStateView>(StringComparer.Ordinal);
-        // A stream that ends without "end" was dropped (the server drops readers that fall behind,
-        // or the connection broke): reconnect with the last event's id, which resumes after it.
-        string? lastEventId = null;
-        var ended = false;
-        for (var quiet = 0; !ended && quiet < 10; quiet++)
-        {
-            if (lastEventId is not null || quiet > 0)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(quiet, 5)), cancellationToken).ConfigureAwait(false);
-            }
-
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"api/commands/stream?batch={Uri.EscapeDataString(batch.BatchId)}");
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-            if (lastEventId is not null)
-            {
-                request.Headers.Add("Last-Event-ID", lastEventId);
-            }
-
-            try
-            {
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                if (!await CheckAsync(context, response, cancellationToken).ConfigureAwait(false))
-                {
-                    return ExitCodes.Failed;
-                }
-
-                using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (item.EventId is { Length: > 0 } id)
-                    {
-                        lastEventId = id;
-                        quiet = -1;
-                    }
-
-                    if (item.EventType == "output")
-                    {
-                        var output = JsonSerializer.Deserialize(item.Data, ApiJsonContext.Default.OutputLineView)!;
-                        var writer = output.Stream == "stderr" ? context.Error : context.Output;
-                        await writer.WriteLineAsync($"{output.Host.PadRight(width)} | {output.Text}").ConfigureAwait(false);
-                    }
-                    else if (item.EventType == "state")
-                    {
-                        var state = JsonSerializer.Deserialize(item.Data, ApiJsonContext.Default.CommandStateView)!;
-                        states[state.CommandId] = state;
-                    }
-                    else if (item.EventType == "end")
-                    {
-                        ended = true;
-                        break;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-            {
-                // The connection broke: reconnect as for a dropped stream.
-            }
-        }
-
+        var states = await client.FollowAsync(
+            batch.BatchId,
+            output => (output.Stream == "stderr" ? context.Error : context.Output).WriteLineAsync($"{output.Host.PadRight(width)} | {output.Text}"),
+            cancellationToken).ConfigureAwait(false);
         var failed = 0;
         foreach (var command in batch.Commands)
         {
@@ -252,28 +134,5 @@ internal static class RemoteCommand
         }
 
         return failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
-    }
-
-    private static async Task<bool> CheckAsync(CliContext context, HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (response.IsSuccessStatusCode)
-        {
-            return true;
-        }
-
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            body = JsonSerializer.Deserialize(body, ApiJsonContext.Default.ErrorView)?.Error ?? body;
-        }
-        catch (JsonException)
-        {
-        }
-
-        var message = response.StatusCode == System.Net.HttpStatusCode.Unauthorized
-            ? "the server rejected the API token (401): check it, or create one with flotilla tokens create-api NAME"
-            : $"{(int)response.StatusCode} {response.ReasonPhrase}: {body.Trim()}";
-        await context.Error.WriteLineAsync($"flotilla remote: {message}").ConfigureAwait(false);
-        return false;
     }
 }

@@ -1,7 +1,7 @@
-using System.Collections.Immutable;
 using System.CommandLine;
-using System.Globalization;
+using Flotilla.Cli.Output;
 using Flotilla.Execution;
+using Flotilla.Execution.Operations;
 using Flotilla.Inventory;
 using Flotilla.Planning;
 
@@ -24,12 +24,14 @@ internal static class RollbackCommand
         var confirm = CommonOptions.ConfirmTimeout("How long a host waits for confirmation before it returns to the generation it had");
         var dryRun = CommonOptions.DryRun();
         var leases = new LeaseOptions();
+        var server = ServerConnectionOptions.ForRuns("rollback");
         var command = new Command("rollback", "Switch the selected hosts to their previous generation, dependents first, with health gates")
         {
             file, json, state, parallel, confirm, dryRun,
         };
         selection.AddTo(command);
         leases.AddTo(command);
+        server.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(dryRun))
@@ -46,37 +48,28 @@ internal static class RollbackCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var chosen = selection.Read(parse);
-            var planned = Planner.Build(fleet, Operation.Rollback, chosen);
-            if (!planned.Succeeded)
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } exit)
             {
-                InventoryCommands.Print(context, planned.Errors);
-                return ExitCodes.InvalidInput;
+                return exit;
             }
 
+            var view = new CliOperationView(context, parse.GetValue(json));
+            var request = new RollbackRequest(selection.Read(parse), confirmTimeout, parse.GetValue(parallel)) { Lease = leaseSettings, Agents = agents };
             var stateDirectory = parse.GetValue(state)!;
-            var runId = RunJournal.NewId(stateDirectory);
-            var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("rollback", RunLeases.HostsOf(planned.Plan), leaseSettings) with { RunId = runId }, cancellationToken).ConfigureAwait(false);
-            if (refused is { } code)
+            var outcome = await new RollbackOperation(OperationEnvironment.ForStateDirectory(stateDirectory, view)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
+            if (outcome.Refusal is { } refusal)
             {
-                return code;
+                view.Refusal(refusal);
             }
 
-            await using var held = lease!.ConfigureAwait(false);
-            var metadata = new RunMetadata("rollback", fleet.SourcePath)
+            if (outcome.RunId is { } runId)
             {
-                Id = runId,
-                Selection = DeployRunner.Describe(chosen),
-                Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
-                {
-                    ["confirm-timeout"] = confirmTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",
-                    ["parallel"] = parse.GetValue(parallel).ToString(CultureInfo.InvariantCulture),
-                }),
-            };
-            await using var journal = await RunJournal.CreateAsync(stateDirectory, planned.Plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var executor = new RollbackStepExecutor(new DeployOptions { ConfirmTimeout = confirmTimeout });
-            var scheduler = new SchedulerOptions { Parallel = Math.Max(1, parse.GetValue(parallel)) };
-            return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), "rolling back", null, [], cancellationToken).ConfigureAwait(false);
+                await ServerConnectionOptions.PushRunAsync(context, client, stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+            }
+
+            return outcome.ExitCode;
         });
         return command;
     }

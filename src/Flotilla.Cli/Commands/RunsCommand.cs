@@ -18,10 +18,36 @@ internal static class RunsCommand
     public static Command Create(CliContext context)
     {
         var state = StateDirectory();
+        var server = new ServerConnectionOptions("--server", "runs", required: false);
+        server.Url.Description = $"List the runs a control plane keeps (started there, or pushed by deploy|rollback --server) instead of the state directory's (or {ControlPlaneClient.UrlVariable})";
         var command = new Command("runs", "List deploy and reboot runs, newest last") { state };
+        server.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var runs = await RunJournal.ListAsync(parse.GetValue(state)!, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<RunListing> runs;
+            if (server.IsGiven(parse))
+            {
+                using var client = await server.ClientAsync(context, parse, cancellationToken).ConfigureAwait(false);
+                if (client is null)
+                {
+                    return ExitCodes.InvalidInput;
+                }
+
+                try
+                {
+                    runs = [.. (await client.RunsAsync(cancellationToken).ConfigureAwait(false)).Select(Listing)];
+                }
+                catch (ControlPlaneException e)
+                {
+                    await context.Error.WriteLineAsync($"runs: {client.Server}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.Failed;
+                }
+            }
+            else
+            {
+                runs = await RunJournal.ListAsync(parse.GetValue(state)!, cancellationToken).ConfigureAwait(false);
+            }
+
             var table = new TextTable("ID", "OPERATION", "STARTED", "FINISHED", "STATUS", "STEPS");
             foreach (var run in runs)
             {
@@ -40,6 +66,20 @@ internal static class RunsCommand
         command.Subcommands.Add(Show(context));
         return command;
     }
+
+    private static RunListing Listing(Flotilla.Contracts.RunListingView run) => new(
+        run.Id,
+        run.Operation,
+        run.Started,
+        run.Finished,
+        new StepCounts(run.Pending, run.Running, run.Succeeded, run.Failed, run.Skipped, run.RolledBack, run.NeedsAttention),
+        run.Status switch
+        {
+            "succeeded" => RunStatus.Succeeded,
+            "failed" => RunStatus.Failed,
+            "needs-attention" => RunStatus.NeedsAttention,
+            _ => RunStatus.Unfinished,
+        });
 
     private static Command Show(CliContext context)
     {

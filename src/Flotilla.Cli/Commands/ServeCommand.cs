@@ -170,6 +170,7 @@ internal static class ServeCommand
                 AllowArbitraryCommands = parse.GetValue(allowCommands),
                 QueueExpiry = TimeSpan.FromSeconds(parse.GetValue(queueExpiry)),
                 Inventory = inventoryPath,
+                StateDirectory = Path.GetFullPath(parse.GetValue(state)!, context.WorkingDirectory),
                 TargetRefresh = TimeSpan.FromSeconds(parse.GetValue(refresh)),
             };
             if (bounds.Apply(parse, options) is { } wrong)

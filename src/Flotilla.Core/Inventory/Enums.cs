@@ -54,3 +54,11 @@ public enum KeyUploadAt
     PreActivation,
     PostActivation,
 }
+
+/// <summary>How the engine reaches a host: <c>transport = "ssh" | "agent"</c>; unset: through its agent when one is connected to the run's server, else over SSH.</summary>
+public enum HostTransport
+{
+    Auto,
+    Ssh,
+    Agent,
+}

@@ -31,6 +31,15 @@ public sealed record Host
     public DeployStrategy DeployStrategy { get; init; } = DeployStrategy.Rolling;
     public Criticality Criticality { get; init; } = Criticality.Medium;
     public bool BuildOnTarget { get; init; }
+    /// <summary>How the engine reaches the host: over SSH, through its agent, or (<see cref="HostTransport.Auto"/>) the agent when one is connected.</summary>
+    public HostTransport Transport { get; init; } = HostTransport.Auto;
+    /// <summary>
+    /// A Nix binary cache the host fetches its closure from when reached through its agent
+    /// (<c>file:///srv/cache</c>, <c>ssh://cache.lan</c>, <c>https://cache.example.org</c>); the
+    /// deployer pushes there first unless it is HTTP(S). Null: an agent-reached host builds or
+    /// substitutes with its own settings.
+    /// </summary>
+    public string? Cache { get; init; }
     /// <summary>Another host (an SSH destination) that builds this host's closure, or null.</summary>
     public string? BuildHost { get; init; }
     public ImmutableArray<Key> Keys { get; init; } = [];

@@ -13,7 +13,7 @@ internal sealed record HealthReport(bool Passed, string Message);
 /// checks run from here against the host's address (localhost in a check means the host); command
 /// checks run on the host over ssh. Thread safe.
 /// </summary>
-internal sealed class HealthChecker(SshTransport ssh, TimeProvider time)
+internal sealed class HealthChecker(IHostTransport ssh, TimeProvider time)
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
 
@@ -159,7 +159,7 @@ internal sealed class HealthChecker(SshTransport ssh, TimeProvider time)
             default:
                 var command = check.Command ?? throw new InvalidOperationException($"a command check of {host.Name} has no command");
                 // The command is shell code by definition (written in the inventory for the host's shell).
-                var result = await ssh.RunCommandAsync(host.Target, command, null, null, cancellationToken).ConfigureAwait(false);
+                var result = await ssh.RunCommandAsync(host, command, null, null, cancellationToken).ConfigureAwait(false);
                 return (result.Succeeded, $"`{command}` exited with {result.ExitCode}" + (result.Tail(3) is { Length: > 0 } tail ? ": " + tail : ""));
         }
     }

@@ -9,7 +9,7 @@ namespace Flotilla.Execution.Internal;
 /// directory, which gets its owner and mode before it is renamed into place. The secret is never
 /// an argument, an environment variable, a log line or a store path. Thread safe.
 /// </summary>
-internal sealed partial class KeyUploader(SshTransport ssh)
+internal sealed partial class KeyUploader(IHostTransport ssh)
 {
     private const string Script = """
         set -e
@@ -34,7 +34,7 @@ internal sealed partial class KeyUploader(SshTransport ssh)
         Validate(host, key);
         var secret = await ReadSecretAsync(host, key, cancellationToken).ConfigureAwait(false);
         var result = await ssh.RunCommandAsync(
-            host.Target,
+            host,
             RemoteShell.Script(Script, key.DestDir, key.Name, key.User, key.Group, key.Permissions),
             secret,
             null,

@@ -137,6 +137,16 @@ internal static class LabInventory
             ["criticalityLevel"] = (source?.Criticality ?? Criticality.Medium).ToString().ToLowerInvariant(),
         };
         machine["target"] = new JsonObject { ["address"] = host.Address, ["user"] = host.User, ["port"] = 22 };
+        if (source?.Transport is HostTransport.Ssh or HostTransport.Agent)
+        {
+            machine["transport"] = source.Transport == HostTransport.Ssh ? "ssh" : "agent";
+        }
+
+        if (source?.Cache is { } cache)
+        {
+            machine["cache"] = cache;
+        }
+
         if (source is not null && fleet is not null)
         {
             machine["services"] = Services(state, fleet, needs, source);

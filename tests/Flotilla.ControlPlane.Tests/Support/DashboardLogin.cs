@@ -1,18 +1,19 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using System.Net;
 using System.Text.RegularExpressions;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Dashboard;
+using Flotilla.Execution.Tests.Doubles;
 using Flotilla.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Flotilla.Tests.Support;
 
 /// <summary>
 /// The dashboard's login on a <see cref="ControlPlaneHarness"/> server (as <c>serve</c> wires it),
-/// and a cookie-keeping HTTP client for it. Only the TOTP check reads a fake clock, so
+/// and a cookie-keeping HTTP client for it. Only the TOTP check reads a manual clock, so
 /// <see cref="FreshCode"/> gives a code the server has not seen without a 30 s wait.
 /// </summary>
 public sealed partial class DashboardLogin : IDisposable
@@ -39,7 +40,7 @@ public sealed partial class DashboardLogin : IDisposable
         options.Dashboard = new DashboardSettings(new CredentialSettings(account, SessionSecret.Generate(), ImmutableArray<string>.Empty));
     }
 
-    /// <summary>For <see cref="ControlPlaneHarness.StartAsync"/>: TOTP codes checked against the fake clock.</summary>
+    /// <summary>For <see cref="ControlPlaneHarness.StartAsync"/>: TOTP codes checked against the manual clock.</summary>
     public void Build(WebApplicationBuilder builder) =>
         builder.Services.AddSingleton(sp => new TotpValidator(sp.GetRequiredService<ITotpStepStore>(), _totpClock, TotpOptions.Default));
 

@@ -142,4 +142,29 @@ public sealed class DocumentLoaderTests
 
         Assert.Equal("hosts.\"a b;rm\".rebootOrder", Assert.Single(fleet.Diagnostics).Path);
     }
+
+    [Fact]
+    public async Task A_host_says_how_it_is_reached_and_which_cache_it_fetches_from()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Write("f.json", """
+            { "hosts": {
+                "nat": { "transport": "agent", "cache": "https://cache.example.org" },
+                "lan": { "transport": "ssh" },
+                "any": { },
+                "typo": { "transport": "agnet", "cache": "/srv/cache" } } }
+            """);
+
+        var fleet = await InventoryLoader.LoadAsync(file, dir.Path);
+
+        Assert.Equal(HostTransport.Agent, fleet.FindHost("nat")!.Transport);
+        Assert.Equal("https://cache.example.org", fleet.FindHost("nat")!.Cache);
+        Assert.Equal(HostTransport.Ssh, fleet.FindHost("lan")!.Transport);
+        Assert.Equal(HostTransport.Auto, fleet.FindHost("any")!.Transport);
+        Assert.Null(fleet.FindHost("any")!.Cache);
+        Assert.Contains(fleet.Diagnostics, d => d.Path == "hosts.typo.transport" && d.Hint!.Contains("did you mean \"agent\"", StringComparison.Ordinal));
+        var cache = Assert.Single(fleet.Diagnostics, d => d.Path == "hosts.typo.cache");
+        Assert.Contains("is not a Nix store URL", cache.Message, StringComparison.Ordinal);
+        Assert.Contains("file:///srv/cache", cache.Hint, StringComparison.Ordinal);
+    }
 }

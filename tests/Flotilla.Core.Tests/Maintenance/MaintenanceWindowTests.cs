@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Time.Testing;
 using Flotilla.Maintenance;
 
 namespace Flotilla.Tests.Maintenance;
@@ -11,11 +12,10 @@ public sealed class MaintenanceWindowTests
         return window!;
     }
 
-    private static DateTimeOffset Utc(string instant) =>
-        DateTimeOffset.Parse(instant, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-
-    /// <summary>A clock standing at <paramref name="instant"/> (UTC).</summary>
+    /// <summary>A clock stopped at <paramref name="instant"/> (UTC).</summary>
     private static FakeTimeProvider At(string instant) => new(Utc(instant));
+
+    private static DateTimeOffset Utc(string instant) => DateTimeOffset.Parse(instant, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     [Fact]
     public void A_window_is_open_between_its_start_and_end_on_its_days()

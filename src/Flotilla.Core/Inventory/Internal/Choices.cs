@@ -10,6 +10,13 @@ internal static class Choices
         ["home-manager"] = Platform.HomeManager,
     };
 
+    public static readonly IReadOnlyDictionary<string, HostTransport> Transports = new Dictionary<string, HostTransport>
+    {
+        ["auto"] = HostTransport.Auto,
+        ["ssh"] = HostTransport.Ssh,
+        ["agent"] = HostTransport.Agent,
+    };
+
     public static readonly IReadOnlyDictionary<string, DeployStrategy> Strategies = new Dictionary<string, DeployStrategy>
     {
         ["rolling"] = DeployStrategy.Rolling,

@@ -105,6 +105,8 @@ internal static class HostReader
             Criticality = criticality ?? Criticality.Medium,
             BuildOnTarget = reader.Bool("buildOnTarget") ?? false,
             BuildHost = reader.String("buildHost"),
+            Transport = reader.Choice("transport", Choices.Transports) ?? HostTransport.Auto,
+            Cache = Cache(reader),
             Keys = KeyReader.ReadAll(reader, "keys"),
             Storage = Storage(reader),
             SystemAttribute = system.Attribute ?? (system.File is null ? systemAttribute : null),
@@ -123,6 +125,19 @@ internal static class HostReader
 
         reader.ReportUnknown();
         return (host, services.ToImmutable());
+    }
+
+    /// <summary><c>cache: "file:///srv/cache"</c>: a Nix store URL (scheme://...), as <c>nix copy --from</c> takes it.</summary>
+    private static string? Cache(JsonObjectReader reader)
+    {
+        var cache = reader.String("cache");
+        if (cache is not null && !System.Text.RegularExpressions.Regex.IsMatch(cache, "^[a-z][a-z0-9+.-]*://[^\\s]+$"))
+        {
+            reader.Diagnostics.Error(reader.PathOf("cache"), $"\"{cache}\" is not a Nix store URL", "write the binary cache the host fetches from, e.g. \"file:///srv/cache\", \"ssh://cache.lan\" or \"https://cache.example.org\"");
+            return null;
+        }
+
+        return cache;
     }
 
     /// <summary><c>storage: { "/fun": { "warning": 80, "critical": 90 } }</c>: watched paths, percentages 1-100, warning below critical.</summary>
@@ -155,7 +170,7 @@ internal static class HostReader
     private static readonly string[] ModelFields =
     [
         "hostname", "target", "platform", "role", "tags", "rebootOrder", "rebootDelay", "dependsOn", "healthChecks",
-        "deployStrategy", "criticality", "buildOnTarget", "buildHost", "keys", "system", "services",
+        "deployStrategy", "criticality", "buildOnTarget", "buildHost", "transport", "cache", "keys", "system", "services",
     ];
 
     /// <summary>For metadata merged from lab.machine and flotilla.machine: each field's path below the config.</summary>

@@ -6,7 +6,7 @@ namespace Flotilla.Execution.Internal.Backups;
 /// One service's backup on its host, as a tool sees it: its backup part, the repository password
 /// file on the host, and the one way to run a constant script there (every value an argument).
 /// </summary>
-internal sealed class BackupSession(SshTransport ssh, Host host, Service service, string passwordFile, Action<string> output)
+internal sealed class BackupSession(IHostTransport ssh, Host host, Service service, string passwordFile, Action<string> output)
 {
     public Host Host => host;
 
@@ -19,5 +19,5 @@ internal sealed class BackupSession(SshTransport ssh, Host host, Service service
 
     /// <summary>Runs <paramref name="script"/> with <paramref name="arguments"/> as $1...; its lines shown when <paramref name="stream"/>.</summary>
     public Task<RemoteResult> RunAsync(string script, IEnumerable<string> arguments, bool stream, CancellationToken cancellationToken) =>
-        ssh.RunCommandAsync(host.Target, RemoteShell.Script(script, arguments), null, stream ? output : null, cancellationToken);
+        ssh.RunCommandAsync(host, RemoteShell.Script(script, arguments), null, stream ? output : null, cancellationToken);
 }
