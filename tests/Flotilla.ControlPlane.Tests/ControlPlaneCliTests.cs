@@ -251,8 +251,14 @@ public sealed class ControlPlaneCliTests(SqliteTargets targets) : IClassFixture<
         var command = Assert.Single((await plane.RunAsync("web1", "true")).Commands);
         await plane.WaitForStateAsync(command.Id, "succeeded");
 
+        // An agent is online from its registration; its first heartbeat may come a moment later.
         using var anonymous = new HttpClient();
         var text = await anonymous.GetStringAsync(plane.BaseUrl + "/metrics");
+        for (var i = 0; i < 100 && !System.Text.RegularExpressions.Regex.IsMatch(text, "flotilla_heartbeat_handling_seconds_count [1-9]"); i++)
+        {
+            await Task.Delay(100);
+            text = await anonymous.GetStringAsync(plane.BaseUrl + "/metrics");
+        }
 
         Assert.Contains("# TYPE flotilla_hosts_online gauge\nflotilla_hosts_online 1\n", text, StringComparison.Ordinal);
         Assert.Contains("flotilla_agent_connections 1\n", text, StringComparison.Ordinal);
