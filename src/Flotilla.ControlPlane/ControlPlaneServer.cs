@@ -115,6 +115,10 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         services.AddSingleton<ApiCommandGate>();
         services.AddSingleton<OutputStreaming>();
         services.AddHostedService<Sweeper>();
+        // The runs it hosts (the dashboard starts them); before the dashboard's services, whose default launcher refuses.
+        services.AddSingleton<Runs.ServerRuns>();
+        services.AddSingleton<IRunLauncher>(sp => sp.GetRequiredService<Runs.ServerRuns>());
+        services.AddHostedService(sp => sp.GetRequiredService<Runs.ServerRuns>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         var sessionScheme = options.Dashboard is null ? null : DashboardServiceCollectionExtensions.SessionScheme;
         services.AddAuthentication(ApiAuthentication.Scheme)

@@ -19,7 +19,7 @@ public sealed class ControlPlaneException(string message, HttpStatusCode? status
 /// commands on them and their event streams. Used by <c>flotilla remote</c> and by the engine's
 /// agent transport. Thread safe.
 /// </summary>
-public sealed class ControlPlaneClient : IDisposable
+public sealed class ControlPlaneClient : IAgentCommands, IDisposable
 {
     /// <summary>The environment variables that give the server and the token.</summary>
     public const string UrlVariable = "FLOTILLA_URL";
@@ -37,6 +37,8 @@ public sealed class ControlPlaneClient : IDisposable
     }
 
     public Uri Server => http.BaseAddress!;
+
+    string IAgentCommands.Where => Server.ToString();
 
     internal TimeProvider TimeProvider { get; }
 
@@ -74,6 +76,20 @@ public sealed class ControlPlaneClient : IDisposable
             () => new HttpRequestMessage(HttpMethod.Post, "api/commands") { Content = JsonContent.Create(request, ApiJsonContext.Default.CreateCommandsRequest) },
             cancellationToken).ConfigureAwait(false);
         return (await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.CreateCommandsResponse, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    async Task<CommandStateView?> IAgentCommands.ExecAsync(string agent, IReadOnlyList<string> argv, TimeSpan timeout, TimeSpan queueExpiry, Action<OutputLineView> onLine, CancellationToken cancellationToken)
+    {
+        var batch = await CreateCommandsAsync(new CreateCommandsRequest(agent, Ops.Exec, [.. argv], timeout.TotalSeconds, queueExpiry.TotalSeconds), cancellationToken).ConfigureAwait(false);
+        var states = await FollowAsync(
+            batch.BatchId,
+            line =>
+            {
+                onLine(line);
+                return Task.CompletedTask;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return states.Values.FirstOrDefault();
     }
 
     /// <summary>

@@ -20,7 +20,12 @@ internal sealed class CommandService(
     FleetTargetTracker? target = null)
 {
     /// <summary>The batch's commands, one per selected host, stored and dispatched; or why none was made.</summary>
-    public async Task<(ImmutableArray<CommandRecord> Commands, string? Error)> CreateAsync(CreateCommandsRequest request, string requestedBy, CancellationToken cancellationToken)
+    /// <param name="engineStep">
+    /// The server's own engine runs a step of a run it hosts (<see cref="ServerAgentCommands"/>): an
+    /// <see cref="Ops.Exec"/> of the engine's making, allowed without <c>--allow-commands</c> (which
+    /// is about commands people type).
+    /// </param>
+    public async Task<(ImmutableArray<CommandRecord> Commands, string? Error)> CreateAsync(CreateCommandsRequest request, string requestedBy, CancellationToken cancellationToken, bool engineStep = false)
     {
         if (!Ops.IsKnown(request.Op))
         {
@@ -30,7 +35,7 @@ internal sealed class CommandService(
         ImmutableArray<string> argv = request.Argv is null ? [] : [.. request.Argv];
         if (request.Op == Ops.Exec)
         {
-            if (!options.AllowArbitraryCommands)
+            if (!options.AllowArbitraryCommands && !engineStep)
             {
                 return ([], "this server runs only the fixed ops (pull, switch, test, rollback, reboot, restart-agent); start it with --allow-commands to allow arbitrary commands");
             }

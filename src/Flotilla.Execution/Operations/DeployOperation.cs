@@ -61,6 +61,7 @@ public sealed class DeployOperation(OperationEnvironment environment)
         {
             var metadata = new RunMetadata(Name, fleet.SourcePath)
             {
+                StartedBy = environment.StartedBy,
                 Id = runId,
                 Selection = OperationRuns.Describe(request.Selection),
                 Options = RecordedOptions(request),

@@ -111,6 +111,7 @@ public sealed class RebootOperation(OperationEnvironment environment)
         var settings = request.Settings;
         var metadata = new RunMetadata(Name, fleet.SourcePath)
         {
+            StartedBy = environment.StartedBy,
             Selection = OperationRuns.Describe(selection),
             Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
             {
