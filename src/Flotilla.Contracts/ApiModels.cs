@@ -93,6 +93,16 @@ public sealed record RunListingView(
 /// <summary>A run's journal pushed to the server (<c>PUT /api/runs/ID</c>): its files by name (plan.json, run.json, events.jsonl, result.json).</summary>
 public sealed record RunUploadRequest(IReadOnlyDictionary<string, string> Files);
 
+/// <summary>
+/// <c>POST /api/runs</c>: a run for the server to host, of the inventory it was given
+/// (<c>serve -f</c>): <c>{"operation": "deploy", "on": ["@web"], "services": [], "withDependents": false}</c>;
+/// operation is deploy, rollback or reboot; no hosts named: every host.
+/// </summary>
+public sealed record RunStartRequest(string Operation, IReadOnlyList<string>? On = null, IReadOnlyList<string>? Services = null, bool WithDependents = false);
+
+/// <summary>The run the server started: its id (<c>GET /api/runs</c>, the dashboard's <c>/runs/ID</c>).</summary>
+public sealed record RunStartedView(string RunId);
+
 /// <summary>Source-generated JSON for the HTTP API (camelCase, derived read-only properties left out); the CLI's <c>remote</c> client uses it too.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, IgnoreReadOnlyProperties = true)]
 [JsonSerializable(typeof(HostView))]
@@ -107,4 +117,6 @@ public sealed record RunUploadRequest(IReadOnlyDictionary<string, string> Files)
 [JsonSerializable(typeof(ErrorView))]
 [JsonSerializable(typeof(IReadOnlyList<RunListingView>))]
 [JsonSerializable(typeof(RunUploadRequest))]
+[JsonSerializable(typeof(RunStartRequest))]
+[JsonSerializable(typeof(RunStartedView))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -12,7 +12,24 @@ public enum RunOperation
 }
 
 /// <summary>A run to start: the operation, the hosts (one selector grammar: names, <c>@tag</c>, globs; <c>--service</c>), and who asks. Immutable.</summary>
-public sealed record RunLaunch(RunOperation Operation, Selection Selection, string RequestedBy);
+public sealed record RunLaunch(RunOperation Operation, Selection Selection, string RequestedBy)
+{
+    /// <summary>How it was asked for (<c>dashboard</c>, <c>api</c>): the journal records <c>alice (dashboard)</c> as who started it.</summary>
+    public string Via { get; init; } = "dashboard";
+
+    /// <summary>An operation by its name (<c>deploy</c>, <c>rollback</c>, <c>reboot</c>).</summary>
+    public static bool TryParse(string? name, out RunOperation operation)
+    {
+        operation = name switch
+        {
+            "deploy" => RunOperation.Deploy,
+            "rollback" => RunOperation.Rollback,
+            "reboot" => RunOperation.Reboot,
+            _ => (RunOperation)(-1),
+        };
+        return Enum.IsDefined(operation);
+    }
+}
 
 /// <summary>What a launch would run (its plan), or why it cannot (<see cref="Problems"/>, each naming what to change). Immutable.</summary>
 public sealed record RunPreview(Plan? Plan, ImmutableArray<string> Problems);

@@ -69,6 +69,21 @@ public sealed class ControlPlaneClient : IAgentCommands, IDisposable
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Asks the server to run a deploy, rollback or reboot of its inventory itself (<c>POST /api/runs</c>); returns the run's id.</summary>
+    public async Task<string> StartRunAsync(RunStartRequest request, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, "api/runs") { Content = JsonContent.Create(request, ApiJsonContext.Default.RunStartRequest) },
+            cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.RunStartedView, cancellationToken).ConfigureAwait(false))!.RunId;
+    }
+
+    /// <summary>Cancels a run the server hosts (<c>POST /api/runs/ID/cancel</c>).</summary>
+    public async Task CancelRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/runs/" + Uri.EscapeDataString(runId) + "/cancel"), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Sends a command (or an op) to the hosts the request selects.</summary>
     public async Task<CreateCommandsResponse> CreateCommandsAsync(CreateCommandsRequest request, CancellationToken cancellationToken = default)
     {

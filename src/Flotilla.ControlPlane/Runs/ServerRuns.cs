@@ -33,9 +33,6 @@ internal sealed partial class ServerRuns(
     ControlPlaneEvents events,
     ILogger<ServerRuns> logger) : IRunLauncher, IHostedService
 {
-    /// <summary>What a run started by this server says it was started by: <c>alice (dashboard)</c>.</summary>
-    internal const string DashboardSuffix = " (dashboard)";
-
     private readonly ConcurrentDictionary<string, Hosted> _running = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
@@ -74,7 +71,7 @@ internal sealed partial class ServerRuns(
             return new RunLaunchOutcome(null, string.Join("; ", problems));
         }
 
-        var startedBy = launch.RequestedBy + DashboardSuffix;
+        var startedBy = $"{launch.RequestedBy} ({launch.Via})";
         var agents = await AgentTransport.ConnectAsync(new ServerAgentCommands(commands, store, fleet, events, options) { RequestedBy = startedBy }, cancellationToken).ConfigureAwait(false);
         var view = new LaunchView();
         var environment = OperationEnvironment.ForStateDirectory(StateDirectory, view, options.TimeProvider) with { StartedBy = startedBy };
@@ -164,9 +161,9 @@ internal sealed partial class ServerRuns(
             try
             {
                 await using var journal = await RunJournal.OpenAsync(StateDirectory, run.Id, cancellationToken).ConfigureAwait(false);
-                if (journal.Info.StartedBy?.EndsWith(DashboardSuffix, StringComparison.Ordinal) != true)
+                if (journal.Info.StartedBy is null)
                 {
-                    // A CLI's run: it may still be running in its own process; deploy --resume is its owner's.
+                    // A CLI's run (pushed, or in a shared state directory): it may still be running in its own process; deploy --resume is its owner's.
                     continue;
                 }
 
