@@ -43,6 +43,7 @@ public sealed class AgentTransportLabTests
         var (secretKey, publicKey) = await CacheKeyAsync(dir);
         var data = Path.Combine(dir.Path, "server");
         var apiToken = dir.Write("api-token", (await CliAsync(dir.Path, "tokens", "create-api", "deployer", "--scope", "exec", "--data-dir", data)).Output.Trim().Split('\n')[^1]);
+        var opsToken = dir.Write("ops-token", (await CliAsync(dir.Path, "tokens", "create-api", "operator", "--scope", "ops", "--data-dir", data)).Output.Trim().Split('\n')[^1]);
         var port = FreePort(machines.Gateway);
         await using var server = await ControlPlaneServer.StartAsync(new ControlPlaneOptions
         {
@@ -51,6 +52,8 @@ public sealed class AgentTransportLabTests
             StateDirectory = Path.Combine(dir.Path, "server-runs"),
             AllowArbitraryCommands = true,
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+            Inventory = lab.Inventory,
+            Runs = new HostedRunSettings { Substituters = "", CacheKeyFile = secretKey, ConfirmTimeout = TimeSpan.FromSeconds(30) },
         });
         var url = $"http://{machines.Gateway}:{port}";
         var agents = new List<Process>();
@@ -128,6 +131,27 @@ public sealed class AgentTransportLabTests
             Assert.Contains(listed.Output.Split('\n'), l => l.Contains("rollback", StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal));
             Assert.Equal(3, listed.Output.Split('\n').Count(l => l.Contains(" deploy ", StringComparison.Ordinal)));
             Assert.Contains(listed.Output.Split('\n'), l => l.Contains(" deploy ", StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal));
+
+            // The server hosts a run itself (as the dashboard's Start does): its steps reach the
+            // agent-only hosts through its own command service, each a stored command.
+            CliLab.ConfigureAll(lab.Inventory, version: "5");
+            using var client = new Flotilla.Execution.ControlPlaneClient(new Uri(url + "/"), File.ReadAllText(opsToken).Trim());
+            var hosted = await client.StartRunAsync(new Flotilla.Contracts.RunStartRequest("deploy", ["db", "app"]));
+            var result = Path.Combine(dir.Path, "server-runs", "runs", hosted, "result.json");
+            for (var waited = 0; !File.Exists(result) && waited < 360; waited++)
+            {
+                await Task.Delay(500);
+            }
+
+            Assert.True(File.Exists(result), "the hosted run did not end in 3 minutes\n" + logs);
+            Assert.Contains("\"exitCode\":0", File.ReadAllText(result), StringComparison.Ordinal);
+            foreach (var host in AgentHosts)
+            {
+                Assert.Equal("5", await ReadAsync(machines, host, "cat", "/run/current-system/version"));
+            }
+
+            var steps = await client.RunsAsync();
+            Assert.Contains(steps, r => r.Id == hosted && r.Status == "succeeded");
         }
         finally
         {
