@@ -111,5 +111,28 @@ public sealed partial class RunLaunchBrowserTests(Chromium chromium)
         var audit = await session.Store.ListAsync(10);
         Assert.Contains(audit, e => e is { Action: "run-start", Actor: "admin", Result: "started" } && e.Target == runId && e.Detail == "deploy @web");
         Assert.Contains(audit, e => e is { Action: "step-up", Actor: "admin" } && e.Result != "ok");
+
+        // A host's switch, with the inventory, is a one-host deploy through the engine, as a run.
+        await session.AddHostAsync("gateway");
+        await session.Page.GotoAsync(session.Url("/hosts/gateway"));
+        await Expect(session.Page.Locator("#switch-deploys")).ToBeVisibleAsync();
+        await session.Page.Locator("#operation").SelectOptionAsync("switch");
+        await session.Page.Locator("input[name=SecondFactor]").FillAsync(session.FreshCode());
+        await session.Page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(session.Page).ToHaveURLAsync(new Regex("/runs/[0-9a-z-]+$"));
+        var switchRun = session.Page.Url.Split('/')[^1];
+        Assert.NotEqual(runId, switchRun);
+        try
+        {
+            await Expect(session.Page.Locator("#run-result")).ToContainTextAsync("exit code 0", new() { Timeout = 240_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            Assert.Fail(e.Message + "\n" + Journal(session.StateDirectory, switchRun));
+        }
+
+        await Expect(session.Page.Locator("g[data-step='verify:gateway']")).ToHaveClassAsync(new Regex("state-succeeded"));
+        await Expect(session.Page.Locator("svg.plan-graph g.step")).ToHaveCountAsync(4);
+        Assert.Equal("system-2-link", await CliLab.ProfileAsync(addresses["gateway"]));
     }
 }
