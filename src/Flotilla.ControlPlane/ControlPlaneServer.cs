@@ -116,6 +116,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         services.AddSingleton<OutputStreaming>();
         services.AddHostedService<Sweeper>();
         // The runs it hosts (the dashboard starts them); before the dashboard's services, whose default launcher refuses.
+        services.AddSingleton<Runs.RunArchive>();
         services.AddSingleton<Runs.ServerRuns>();
         services.AddSingleton<IRunLauncher>(sp => sp.GetRequiredService<Runs.ServerRuns>());
         services.AddHostedService(sp => sp.GetRequiredService<Runs.ServerRuns>());

@@ -27,7 +27,7 @@ internal static class RunsEndpoints
             return TypedResults.Ok(views);
         });
 
-        runs.MapPut("/{id}", async Task<IResult> (string id, RunUploadRequest upload, HttpContext context, ControlPlaneOptions options, IControlPlaneStore store, CancellationToken cancellationToken) =>
+        runs.MapPut("/{id}", async Task<IResult> (string id, RunUploadRequest upload, HttpContext context, ControlPlaneOptions options, IControlPlaneStore store, Runs.RunArchive archive, CancellationToken cancellationToken) =>
         {
             var client = Client(context);
             if (await RefuseAsync(context, AuditActions.RunPush, id, "pushes no runs", "runs are pushed", store, options, cancellationToken).ConfigureAwait(false) is { } refused)
@@ -46,6 +46,7 @@ internal static class RunsEndpoints
                 return TypedResults.BadRequest(new ErrorView(e.Message));
             }
 
+            await archive.SaveAsync(id, cancellationToken).ConfigureAwait(false);
             await store.AppendAsync(new AuditEntry(options.TimeProvider.GetUtcNow(), token.Actor, AuditActions.RunPush, id, null, "ok", client), cancellationToken).ConfigureAwait(false);
             return TypedResults.NoContent();
         });

@@ -31,6 +31,7 @@ internal sealed partial class ServerRuns(
     IControlPlaneStore store,
     FleetState fleet,
     ControlPlaneEvents events,
+    RunArchive archive,
     ILogger<ServerRuns> logger) : IRunLauncher, IHostedService
 {
     private readonly ConcurrentDictionary<string, Hosted> _running = new(StringComparer.Ordinal);
@@ -126,6 +127,7 @@ internal sealed partial class ServerRuns(
         var id = await view.Started.ConfigureAwait(false);
         _running[id] = new Hosted(cancel, run);
         LogRunStarted(logger, id, launch.Operation.ToString(), startedBy);
+        await archive.SaveAsync(id, cancellationToken).ConfigureAwait(false);
         _ = FinishAsync(id, run, cancel);
         return new RunLaunchOutcome(id, null);
     }
@@ -153,7 +155,7 @@ internal sealed partial class ServerRuns(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             LogStateUnreadable(logger, StateDirectory, e);
-            return;
+            listed = [];
         }
 
         foreach (var run in listed.Where(r => r.Status == RunStatus.Unfinished))
@@ -180,6 +182,8 @@ internal sealed partial class ServerRuns(
                 LogStateUnreadable(logger, StateDirectory, e);
             }
         }
+
+        await archive.SyncAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Cancels every run it hosts and waits for each to end (journaled).</summary>
@@ -209,6 +213,7 @@ internal sealed partial class ServerRuns(
         }
         finally
         {
+            await archive.SaveAsync(id, CancellationToken.None).ConfigureAwait(false);
             _running.TryRemove(id, out _);
             cancel.Dispose();
         }

@@ -102,5 +102,20 @@ internal static class Migrations
             """,
             "CREATE INDEX output_seq ON output (seq)",
         ]),
+        (5,
+        [
+            // Run journals (plan.json, run.json, events.jsonl, result.json as one JSON object):
+            // the runs the server hosts and those pushed to it, kept beside its state directory's files.
+            """
+            CREATE TABLE run_journals (
+                id TEXT PRIMARY KEY,
+                operation TEXT NOT NULL,
+                started_at BIGINT NOT NULL,
+                finished INTEGER NOT NULL,
+                files TEXT NOT NULL,
+                saved_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ];
 }
