@@ -1,6 +1,5 @@
 using Flotilla.ControlPlane.Store;
 using Flotilla.Execution;
-using Flotilla.Planning;
 using Flotilla.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,19 +16,7 @@ public abstract class RunArchiveContract(IStoreTargets targets)
         using var second = new TempDirectory();
         var stateDirectory = first.Path;
         await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync(), options => options.StateDirectory = stateDirectory);
-        var fleet = new Flotilla.Inventory.Fleet
-        {
-            SourcePath = "fleet.json",
-            Format = Flotilla.Inventory.InventoryFormat.Json,
-            Hosts = [new Flotilla.Inventory.Host { Name = "web", Hostname = "web", Target = new Flotilla.Inventory.Target("192.0.2.1") }],
-        };
-        var plan = Planner.Build(fleet, Operation.Rollback, Selection.Everything).Plan!;
-        string id;
-        await using (var journal = await RunJournal.CreateAsync(here.Path, plan, new RunMetadata("rollback", null)))
-        {
-            id = journal.Id;
-            await journal.EndInterruptedAsync("the test stopped it");
-        }
+        var id = await RunJournals.RollbackAsync(here.Path, endedBecause: "the test stopped it");
 
         using (var client = new ControlPlaneClient(new Uri(plane.BaseUrl + "/"), plane.ApiToken))
         {
