@@ -152,6 +152,12 @@ public sealed class AgentTransportLabTests
 
             var steps = await client.RunsAsync();
             Assert.Contains(steps, r => r.Id == hosted && r.Status == "succeeded");
+
+            // flotilla exec picks its transports as a run does: db through its agent, gateway over SSH.
+            var exec = await lab.RunAsync("exec", "-f", lab.Inventory, "--on", "db,gateway", "--server", url, "--token-file", apiToken, "--", "cat", "/run/current-system/version");
+            Assert.True(exec.ExitCode == 0, exec.Output + exec.Error);
+            Assert.Contains(exec.Output.Split('\n'), l => l.StartsWith("db", StringComparison.Ordinal) && l.EndsWith("| 5", StringComparison.Ordinal));
+            Assert.Contains(exec.Output.Split('\n'), l => l.StartsWith("gateway", StringComparison.Ordinal) && l.EndsWith("| 3", StringComparison.Ordinal));
         }
         finally
         {
