@@ -100,6 +100,19 @@ public sealed record RunUploadRequest(IReadOnlyDictionary<string, string> Files)
 /// </summary>
 public sealed record RunStartRequest(string Operation, IReadOnlyList<string>? On = null, IReadOnlyList<string>? Services = null, bool WithDependents = false);
 
+/// <summary>
+/// <c>/api/leases</c>: a run's lease on hosts, as the engine writes it in <c>fleet.lock</c>
+/// (<c>{holder, operation, runId, hosts, wholeFleet, acquired, expires, token, process}</c>); the
+/// engine owns its form, the API carries it.
+/// </summary>
+public sealed record LeaseMessage(System.Text.Json.JsonElement Lease);
+
+/// <summary>The answer to taking a lease: null when it was taken, else the lease in the way.</summary>
+public sealed record LeaseTakeAnswer(System.Text.Json.JsonElement? Holder);
+
+/// <summary>The answer to renewing a lease: false when it is no longer held (it expired and was dropped).</summary>
+public sealed record LeaseUpdateAnswer(bool Updated);
+
 /// <summary>The run the server started: its id (<c>GET /api/runs</c>, the dashboard's <c>/runs/ID</c>).</summary>
 public sealed record RunStartedView(string RunId);
 
@@ -119,4 +132,8 @@ public sealed record RunStartedView(string RunId);
 [JsonSerializable(typeof(RunUploadRequest))]
 [JsonSerializable(typeof(RunStartRequest))]
 [JsonSerializable(typeof(RunStartedView))]
+[JsonSerializable(typeof(LeaseMessage))]
+[JsonSerializable(typeof(LeaseTakeAnswer))]
+[JsonSerializable(typeof(LeaseUpdateAnswer))]
+[JsonSerializable(typeof(IReadOnlyList<System.Text.Json.JsonElement>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -81,6 +81,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
             app.MapHostsApi();
             app.MapCommandsApi();
             app.MapRunsApi();
+            app.MapLeasesApi();
             app.MapHealth();
             if (options.Dashboard is not null)
             {
@@ -117,6 +118,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         services.AddHostedService<Sweeper>();
         // The runs it hosts (the dashboard starts them); before the dashboard's services, whose default launcher refuses.
         services.AddSingleton<Runs.RunArchive>();
+        services.AddSingleton<Runs.StoreHostLeases>();
         services.AddSingleton<Runs.ServerRuns>();
         services.AddSingleton<IRunLauncher>(sp => sp.GetRequiredService<Runs.ServerRuns>());
         services.AddHostedService(sp => sp.GetRequiredService<Runs.ServerRuns>());

@@ -84,6 +84,44 @@ public sealed class ControlPlaneClient : IAgentCommands, IDisposable
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/runs/" + Uri.EscapeDataString(runId) + "/cancel"), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Takes the lease in the server's store unless another lease that counts overlaps it: null when taken, else the lease in the way.</summary>
+    public async Task<HostLeaseHolder?> TakeLeaseAsync(HostLeaseHolder lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/leases") { Content = LeaseContent(lease) }, cancellationToken).ConfigureAwait(false);
+        var answer = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.LeaseTakeAnswer, cancellationToken).ConfigureAwait(false);
+        return answer?.Holder is { } holder ? HostLeaseHolder.FromJson(holder.GetRawText()) : null;
+    }
+
+    /// <summary>Renews the lease with the same token; false when the server no longer holds it.</summary>
+    public async Task<bool> UpdateLeaseAsync(HostLeaseHolder lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, "api/leases/" + Uri.EscapeDataString(lease.Token)) { Content = LeaseContent(lease) }, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.LeaseUpdateAnswer, cancellationToken).ConfigureAwait(false))?.Updated == true;
+    }
+
+    /// <summary>Releases the lease with this token, if the server still holds it.</summary>
+    public async Task ReleaseLeaseAsync(HostLeaseHolder lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, "api/leases/" + Uri.EscapeDataString(lease.Token)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every lease the server holds.</summary>
+    public async Task<IReadOnlyList<HostLeaseHolder>> LeasesAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, "api/leases"), cancellationToken).ConfigureAwait(false);
+        var leases = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.IReadOnlyListJsonElement, cancellationToken).ConfigureAwait(false) ?? [];
+        return [.. leases.Select(l => HostLeaseHolder.FromJson(l.GetRawText()))];
+    }
+
+    private static JsonContent LeaseContent(HostLeaseHolder lease)
+    {
+        using var document = JsonDocument.Parse(lease.ToJson());
+        return JsonContent.Create(new LeaseMessage(document.RootElement.Clone()), ApiJsonContext.Default.LeaseMessage);
+    }
+
     /// <summary>Sends a command (or an op) to the hosts the request selects.</summary>
     public async Task<CreateCommandsResponse> CreateCommandsAsync(CreateCommandsRequest request, CancellationToken cancellationToken = default)
     {

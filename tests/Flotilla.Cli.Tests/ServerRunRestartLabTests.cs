@@ -54,6 +54,12 @@ public sealed class ServerRunRestartLabTests
 
             // Killed (SIGKILL, no chance to end anything) while front's health gate waits.
             await WaitForAsync(() => File.Exists(events) && File.ReadAllText(events).Contains("\"step\":\"verify:front\",\"kind\":\"verify\",\"state\":\"started\"", StringComparison.Ordinal), "verify:front to start", log);
+            // A deploy from another machine's state directory, through the same server, is refused naming the hosted run.
+            var tokenFile = dir.Write("ops-token", token);
+            var other = await CliRunner.RunAsync(dir.Path, "deploy", "-f", lab.Inventory, "--on", "front", "--state-dir", Path.Combine(dir.Path, "laptop"), "--substituters", "", "--server", url, "--token-file", tokenFile);
+            Assert.True(other.ExitCode == 4, other.Output + other.Error);
+            Assert.Contains(runId, other.Error, StringComparison.Ordinal);
+            Assert.Contains("the control plane " + url, other.Error, StringComparison.Ordinal);
             server.Kill(entireProcessTree: false);
             await server.WaitForExitAsync();
             var before = await File.ReadAllTextAsync(events);

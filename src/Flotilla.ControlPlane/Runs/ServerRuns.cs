@@ -19,8 +19,8 @@ namespace Flotilla.ControlPlane.Runs;
 /// The engine's operations hosted by <c>flotilla serve</c>: deploy, rollback and reboot runs of
 /// the inventory (<c>serve -f</c>) started from the dashboard, journaled in serve's state
 /// directory like the CLI's (the runs page, <c>GET /api/runs</c>, <c>flotilla runs --server</c>
-/// show them), under the same host leases, so a CLI run and a dashboard run on the same state
-/// directory exclude each other. Hosts are reached over SSH or, in process, through this
+/// show them), under leases on their hosts taken in the state directory's lease file and in the
+/// server's database, so they exclude the CLI's runs on that directory and every <c>--server</c> run. Hosts are reached over SSH or, in process, through this
 /// server's agents. Stopping the server cancels its runs (each ends, journaled); a run left
 /// unfinished by a killed server is ended when the server starts again, its journal kept and
 /// continued (<c>deploy --resume</c> takes it up). Thread safe.
@@ -32,6 +32,7 @@ internal sealed partial class ServerRuns(
     FleetState fleet,
     ControlPlaneEvents events,
     RunArchive archive,
+    StoreHostLeases leases,
     ILogger<ServerRuns> logger) : IRunLauncher, IHostedService
 {
     private readonly ConcurrentDictionary<string, Hosted> _running = new(StringComparer.Ordinal);
@@ -75,7 +76,9 @@ internal sealed partial class ServerRuns(
         var startedBy = $"{launch.RequestedBy} ({launch.Via})";
         var agents = await AgentTransport.ConnectAsync(new ServerAgentCommands(commands, store, fleet, events, options) { RequestedBy = startedBy }, cancellationToken).ConfigureAwait(false);
         var view = new LaunchView();
-        var environment = OperationEnvironment.ForStateDirectory(StateDirectory, view, options.TimeProvider) with { StartedBy = startedBy };
+        // Its leases in the state directory's file (the CLI's runs there) and the database (every --server run).
+        var local = OperationEnvironment.ForStateDirectory(StateDirectory, view, options.TimeProvider);
+        var environment = local with { StartedBy = startedBy, Leases = new BothHostLeaseStores(local.Leases, leases) };
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var settings = options.Runs;
         // The run goes on after this request: it belongs to the server, not to the page that asked.
@@ -246,6 +249,7 @@ internal sealed partial class ServerRuns(
         HostsBusy busy => busy.Reason + "; nothing was done",
         PreflightFailed preflight => "pre-flight checks failed: " + string.Join("; ", preflight.Failed.Select(f => $"{f.Host}: {f.Message}")) + "; nothing was done",
         OutsideWindow closed => $"outside the maintenance window {closed.Window}; nothing was done",
+        LeasesUnavailable unavailable => $"cannot take the lease on its hosts in {unavailable.Location}: {unavailable.Reason}; nothing was done",
         _ => $"{refusal.Operation} refused ({refusal.GetType().Name}); nothing was done",
     };
 

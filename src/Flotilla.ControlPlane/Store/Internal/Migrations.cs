@@ -117,5 +117,10 @@ internal static class Migrations
             )
             """,
         ]),
+        (6,
+        [
+            // Runs' leases on hosts (the engine's JSON of one lease), for runs that share the server.
+            "CREATE TABLE host_leases (token TEXT PRIMARY KEY, lease TEXT NOT NULL)",
+        ]),
     ];
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Flotilla.ControlPlane.Store.Internal;
 
-/// <summary>Run journals (migration 5), in the same SQL for both engines.</summary>
+/// <summary>Run journals (migration 5) and runs' leases on hosts (migration 6), in the same SQL for both engines.</summary>
 internal abstract partial class SqlStore
 {
     public async Task SaveRunJournalAsync(StoredRunJournal journal, CancellationToken cancellationToken = default)
@@ -48,5 +48,36 @@ internal abstract partial class SqlStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var files = await ScalarAsync(connection, null, "SELECT files FROM run_journals WHERE id = @id", [("id", id)], cancellationToken).ConfigureAwait(false);
         return files is string json ? JsonSerializer.Deserialize(json, StoreJsonContext.Default.DictionaryStringString) : null;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> ListHostLeasesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, "SELECT token, lease FROM host_leases", []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var leases = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            leases[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return leases;
+    }
+
+    public async Task SaveHostLeaseAsync(string token, string lease, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(
+            connection,
+            null,
+            "INSERT INTO host_leases (token, lease) VALUES (@token, @lease) ON CONFLICT (token) DO UPDATE SET lease = excluded.lease",
+            [("token", token), ("lease", lease)],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteHostLeaseAsync(string token, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(connection, null, "DELETE FROM host_leases WHERE token = @token", [("token", token)], cancellationToken).ConfigureAwait(false) > 0;
     }
 }
