@@ -158,6 +158,15 @@ public sealed class AgentTransportLabTests
             Assert.True(exec.ExitCode == 0, exec.Output + exec.Error);
             Assert.Contains(exec.Output.Split('\n'), l => l.StartsWith("db", StringComparison.Ordinal) && l.EndsWith("| 5", StringComparison.Ordinal));
             Assert.Contains(exec.Output.Split('\n'), l => l.StartsWith("gateway", StringComparison.Ordinal) && l.EndsWith("| 3", StringComparison.Ordinal));
+
+            // A reboot through the agent: db (sshd stopped, transport agent) is rebooted by its
+            // agent, which its boot starts again (as systemd would), and read back through it.
+            var unitLog = await machines.InstallBootUnitAsync("db", "flotilla-agent", AgentUnit(url, Path.Combine(dir.Path, "tokens", "db"), Path.Combine(dir.Path, "agent-db"), publicKey));
+            var bootBefore = await ReadAsync(machines, "db", "cat", "/proc/sys/kernel/random/boot_id");
+            var reboot = await lab.RunAsync("reboot", "-f", lab.Inventory, "--json", "--state-dir", state, "--on", "db", "--server", url, "--token-file", apiToken, "--boot-timeout", "120s");
+            Assert.True(reboot.ExitCode == 0, reboot.Output + reboot.Error + logs + (File.Exists(unitLog) ? File.ReadAllText(unitLog) : ""));
+            Assert.Contains(Events(reboot.Output), e => e.Step == "reboot:db" && e.State == "succeeded");
+            Assert.NotEqual(bootBefore, await ReadAsync(machines, "db", "cat", "/proc/sys/kernel/random/boot_id"));
         }
         finally
         {
@@ -172,6 +181,19 @@ public sealed class AgentTransportLabTests
                 agent.Dispose();
             }
         }
+    }
+
+    /// <summary>The agent as a boot unit of a lab host: the same command the test starts it with.</summary>
+    private static string AgentUnit(string url, string tokenFile, string stateDirectory, string publicKey)
+    {
+        static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        return $"""
+            #!/bin/sh
+            export PATH=/run/current-system/sw/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+            export NIX_CONFIG={Quote("trusted-public-keys = " + publicKey)}
+            exec dotnet {Quote(Path.Combine(AppContext.BaseDirectory, "flotilla.dll"))} agent --url {Quote(url)} --token-file {Quote(tokenFile)} --hostname db --state-dir {Quote(stateDirectory)} --interval 1
+
+            """;
     }
 
     private static async Task<CliRunner.Run> CliAsync(string directory, params string[] args)

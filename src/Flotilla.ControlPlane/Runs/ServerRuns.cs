@@ -105,7 +105,7 @@ internal sealed partial class ServerRuns(
                     cancel.Token),
                 _ => new RebootOperation(environment).RunAsync(
                     loaded,
-                    new RebootRequest(launch.Selection, new MaintenanceSettings(null, LeaseSettings.Default, new PreflightLimits(), TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(2)), OnlyIfNeeded: false),
+                    new RebootRequest(launch.Selection, new MaintenanceSettings(null, LeaseSettings.Default, new PreflightLimits(), TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(2)), OnlyIfNeeded: false) { Agents = agents },
                     cancel.Token),
             },
             CancellationToken.None);
