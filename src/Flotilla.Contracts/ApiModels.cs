@@ -39,7 +39,16 @@ public sealed record CreateCommandsRequest(
     IReadOnlyList<string>? Argv = null,
     double? TimeoutSeconds = null,
     double? ExpiresInSeconds = null,
-    string? SecondFactor = null);
+    string? SecondFactor = null)
+{
+    /// <summary>
+    /// For <see cref="Ops.Exec"/>: what the command reads on its standard input (the engine's key
+    /// uploads through agents). Kept in the server's memory only, never stored or logged: a command
+    /// with input that the server restarted before its agent took it fails instead of running without it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Input { get; init; }
+}
 
 public sealed record CommandView(
     string Id,

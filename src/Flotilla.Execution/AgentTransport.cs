@@ -11,9 +11,10 @@ namespace Flotilla.Execution;
 /// HTTP API (<see cref="ControlPlaneClient"/>) the server must allow commands
 /// (<c>serve --allow-commands</c>) and the token must have the <c>exec</c> scope; inside the
 /// server (runs the dashboard starts) the engine's steps go to its command service directly.
-/// Either way every step is a stored, audited command.
-/// Input (keys) is not sent through agents: such a step fails saying so. A command the agent does
-/// not finish (offline, lost) ends with exit 255, as ssh does for a host it cannot reach.
+/// Either way every step is a stored, audited command. Input (keys, container secrets) goes with
+/// the command to the agent, kept in the server's memory only, never stored.
+/// A command the agent does not finish (offline, lost) ends with exit 255, as ssh does for a
+/// host it cannot reach.
 /// Thread safe.
 /// </summary>
 public sealed class AgentTransport : IHostTransport
@@ -58,11 +59,6 @@ public sealed class AgentTransport : IHostTransport
     public async Task<RemoteResult> RunCommandAsync(Host host, string remoteCommand, string? standardInput = null, Action<string>? onLine = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
-        if (standardInput is not null)
-        {
-            return new RemoteResult(2, "", $"{host.Name} is reached through its agent, which does not take input: keys and secrets are uploaded over SSH only; give the host transport = \"ssh\" for this deploy, or deliver its keys with agenix or sops-nix");
-        }
-
         if (AgentName(host) is not { } name)
         {
             return new RemoteResult(255, "", $"{client.Where} knows no agent named {host.Name} or {host.Hostname}: start flotilla agent on the host with --name {host.Name} and this server's enrolment token");
@@ -75,6 +71,7 @@ public sealed class AgentTransport : IHostTransport
             var state = await client.ExecAsync(
                 name,
                 ["/bin/sh", "-c", remoteCommand],
+                standardInput,
                 CommandTimeout,
                 QueueExpiry,
                 line =>

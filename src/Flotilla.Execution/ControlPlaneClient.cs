@@ -131,9 +131,9 @@ public sealed class ControlPlaneClient : IAgentCommands, IDisposable
         return (await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.CreateCommandsResponse, cancellationToken).ConfigureAwait(false))!;
     }
 
-    async Task<CommandStateView?> IAgentCommands.ExecAsync(string agent, IReadOnlyList<string> argv, TimeSpan timeout, TimeSpan queueExpiry, Action<OutputLineView> onLine, CancellationToken cancellationToken)
+    async Task<CommandStateView?> IAgentCommands.ExecAsync(string agent, IReadOnlyList<string> argv, string? input, TimeSpan timeout, TimeSpan queueExpiry, Action<OutputLineView> onLine, CancellationToken cancellationToken)
     {
-        var batch = await CreateCommandsAsync(new CreateCommandsRequest(agent, Ops.Exec, [.. argv], timeout.TotalSeconds, queueExpiry.TotalSeconds), cancellationToken).ConfigureAwait(false);
+        var batch = await CreateCommandsAsync(new CreateCommandsRequest(agent, Ops.Exec, [.. argv], timeout.TotalSeconds, queueExpiry.TotalSeconds) { Input = input }, cancellationToken).ConfigureAwait(false);
         var states = await FollowAsync(
             batch.BatchId,
             line =>

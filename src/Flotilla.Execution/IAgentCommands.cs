@@ -17,9 +17,10 @@ public interface IAgentCommands
 
     /// <summary>
     /// Runs <paramref name="argv"/> on the agent named <paramref name="agent"/> as an
-    /// <see cref="Ops.Exec"/> command, handing each output line on as it comes, and returns the
+    /// <see cref="Ops.Exec"/> command, with <paramref name="input"/> on its standard input (kept
+    /// in the server's memory only), handing each output line on as it comes, and returns the
     /// command's final state; null when its end was not learnt (the stream ended without it).
     /// Throws <see cref="ControlPlaneException"/> when the server refused the command or could not be reached.
     /// </summary>
-    Task<CommandStateView?> ExecAsync(string agent, IReadOnlyList<string> argv, TimeSpan timeout, TimeSpan queueExpiry, Action<OutputLineView> onLine, CancellationToken cancellationToken = default);
+    Task<CommandStateView?> ExecAsync(string agent, IReadOnlyList<string> argv, string? input, TimeSpan timeout, TimeSpan queueExpiry, Action<OutputLineView> onLine, CancellationToken cancellationToken = default);
 }

@@ -20,12 +20,13 @@ namespace Flotilla.Tests;
 public sealed class AgentTransportLabTests
 {
     // gateway (ssh) <- db (agent) <- app (agent) <- web (ssh)
-    private static string Inventory(string cache) => $$"""
+    private static string Inventory(string cache, string appTokenFile) => $$"""
         {
           "hosts": {
             "gateway": { "target": "10.1.0.1", "transport": "ssh", "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health" } ] },
             "db":      { "target": "10.1.0.2", "transport": "agent", "cache": "{{cache}}", "dependsOn": ["gateway"], "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health", "interval": 1, "retries": 2 } ] },
-            "app":     { "target": "10.1.0.3", "cache": "{{cache}}", "dependsOn": ["db"], "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health", "interval": 1, "retries": 2 } ] },
+            "app":     { "target": "10.1.0.3", "cache": "{{cache}}", "dependsOn": ["db"], "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health", "interval": 1, "retries": 2 } ],
+                         "keys": { "app-token": { "keyFile": "{{appTokenFile}}", "destDir": "/run/keys", "permissions": "0400", "uploadAt": "pre-activation" } } },
             "web":     { "target": "10.1.0.4", "dependsOn": ["app"], "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health" } ] }
           }
         }
@@ -33,12 +34,15 @@ public sealed class AgentTransportLabTests
 
     private static readonly string[] AgentHosts = ["db", "app"];
 
+    /// <summary>A key of app's, uploaded through its agent: it must reach the host and nothing the server keeps.</summary>
+    private const string AppToken = "flotilla-lab-app-token-7f3c";
+
     [LabFact]
     public async Task Agent_reached_and_ssh_hosts_deploy_in_one_run_in_order_and_agent_reached_hosts_roll_back_by_themselves()
     {
         using var dir = new TempDirectory();
         var cacheDirectory = Path.Combine(dir.Path, "cache");
-        await using var lab = await CliLab.UpAsync(dir.Path, "at", dir.Write("flotilla.json", Inventory("file://" + cacheDirectory)));
+        await using var lab = await CliLab.UpAsync(dir.Path, "at", dir.Write("flotilla.json", Inventory("file://" + cacheDirectory, dir.Write("app-token", AppToken))));
         var machines = await LabFleet.OpenAsync(lab.Name, CliLab.StateRoot);
         var (secretKey, publicKey) = await CacheKeyAsync(dir);
         var data = Path.Combine(dir.Path, "server");
@@ -90,6 +94,14 @@ public sealed class AgentTransportLabTests
             }
 
             Assert.All(AgentHosts, h => Assert.Contains(events, e => e.Step == $"copy:{h}" && e.State == "succeeded" && e.Message!.Contains("through its agent", StringComparison.Ordinal)));
+
+            // app's key went up through its agent, as it would over ssh, and the server kept none of it.
+            Assert.Equal(AppToken, await ReadAsync(machines, "app", "cat", "/run/keys/app-token"));
+            Assert.Equal("400", await ReadAsync(machines, "app", "stat", "-c", "%a", "/run/keys/app-token"));
+            foreach (var file in Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories))
+            {
+                Assert.DoesNotContain(AppToken, Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file)), StringComparison.Ordinal);
+            }
             foreach (var host in addresses.Keys)
             {
                 Assert.Equal("system-2-link", await ReadAsync(machines, host, "readlink", "/nix/var/nix/profiles/system"));

@@ -50,6 +50,11 @@ internal sealed class CommandService(
             return ([], $"op \"{request.Op}\" takes no argv: the agent runs a fixed command for it");
         }
 
+        if (request.Input is not null && request.Op != Ops.Exec)
+        {
+            return ([], $"op \"{request.Op}\" takes no input: only exec commands read it");
+        }
+
         var outOfRange = (request.TimeoutSeconds is { } timeoutSeconds ? Limits.CommandTimeoutSeconds.Check(timeoutSeconds) : null)
             ?? (request.ExpiresInSeconds is { } expirySeconds ? Limits.QueueExpirySeconds.Check(expirySeconds) : null);
         if (outOfRange is not null)
@@ -68,12 +73,12 @@ internal sealed class CommandService(
         var expires = now + (request.ExpiresInSeconds is { } e ? TimeSpan.FromSeconds(e) : options.QueueExpiry);
         var batch = NewId(now);
         var records = hosts
-            .Select(host => new CommandRecord(NewId(now), batch, host, request.Op, argv, CommandState.Queued, null, now, null, null, expires, timeout, null, requestedBy))
+            .Select(host => new CommandRecord(NewId(now), batch, host, request.Op, argv, CommandState.Queued, null, now, null, null, expires, timeout, null, requestedBy) { HasInput = request.Input is not null })
             .ToList();
         await store.InsertCommandsAsync(records, cancellationToken).ConfigureAwait(false);
         foreach (var record in records)
         {
-            var active = new ActiveCommand(record);
+            var active = new ActiveCommand(record) { Input = request.Input };
             fleet.Commands[record.Id] = active;
             events.Publish(new CommandChanged(now, record.Id, batch, record.Host, CommandState.Queued, null, null));
             hub.Dispatch(active);

@@ -28,7 +28,7 @@ internal sealed class ServerAgentCommands(CommandService commands, IControlPlane
         return [.. (await store.ListHostsAsync(cancellationToken).ConfigureAwait(false)).Select(h => HostsEndpoints.View(h, fleet, now))];
     }
 
-    public async Task<CommandStateView?> ExecAsync(string agent, IReadOnlyList<string> argv, TimeSpan timeout, TimeSpan queueExpiry, Action<OutputLineView> onLine, CancellationToken cancellationToken = default)
+    public async Task<CommandStateView?> ExecAsync(string agent, IReadOnlyList<string> argv, string? input, TimeSpan timeout, TimeSpan queueExpiry, Action<OutputLineView> onLine, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onLine);
         // Subscribed before the command exists, so nothing it says is missed (the doorbell only: the store is read).
@@ -38,7 +38,7 @@ internal sealed class ServerAgentCommands(CommandService commands, IControlPlane
             Filter = e => e is CommandOutput o && o.Host == agent || e is CommandChanged c && c.Host == agent,
         });
         var (made, error) = await commands.CreateAsync(
-            new CreateCommandsRequest(agent, Ops.Exec, [.. argv], timeout.TotalSeconds, queueExpiry.TotalSeconds),
+            new CreateCommandsRequest(agent, Ops.Exec, [.. argv], timeout.TotalSeconds, queueExpiry.TotalSeconds) { Input = input },
             RequestedBy,
             cancellationToken,
             engineStep: true).ConfigureAwait(false);

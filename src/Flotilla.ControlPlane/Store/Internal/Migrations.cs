@@ -122,5 +122,10 @@ internal static class Migrations
             // Runs' leases on hosts (the engine's JSON of one lease), for runs that share the server.
             "CREATE TABLE host_leases (token TEXT PRIMARY KEY, lease TEXT NOT NULL)",
         ]),
+        (7,
+        [
+            // A command given input (held in memory only): after a restart it fails instead of running without it.
+            "ALTER TABLE commands ADD COLUMN has_input INTEGER NOT NULL DEFAULT 0",
+        ]),
     ];
 }
