@@ -175,10 +175,33 @@ public sealed class AgentTransportLabTests
             // agent, which its boot starts again (as systemd would), and read back through it.
             var unitLog = await machines.InstallBootUnitAsync("db", "flotilla-agent", AgentUnit(url, Path.Combine(dir.Path, "tokens", "db"), Path.Combine(dir.Path, "agent-db"), publicKey));
             var bootBefore = await ReadAsync(machines, "db", "cat", "/proc/sys/kernel/random/boot_id");
-            var reboot = await lab.RunAsync("reboot", "-f", lab.Inventory, "--json", "--state-dir", state, "--on", "db", "--server", url, "--token-file", apiToken, "--boot-timeout", "120s");
+            var reboot = await lab.RunAsync(["reboot", "-f", lab.Inventory, "--json", "--state-dir", state, "--on", "db", "--server", url, "--token-file", apiToken, .. RebootLab.QuickWith("120s")]);
             Assert.True(reboot.ExitCode == 0, reboot.Output + reboot.Error + logs + (File.Exists(unitLog) ? File.ReadAllText(unitLog) : ""));
             Assert.Contains(Events(reboot.Output), e => e.Step == "reboot:db" && e.State == "succeeded");
             Assert.NotEqual(bootBefore, await ReadAsync(machines, "db", "cat", "/proc/sys/kernel/random/boot_id"));
+
+            // Pull mode: app builds its own system from the fleet's flake, fetched at the run's
+            // revision (here a git checkout on the machine's disk), through its agent; nothing is copied.
+            var machinesFile = Path.Combine(lab.Inventory, "machines.json");
+            var metadata = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(machinesFile))!;
+            metadata["app"]!["pullFrom"] = "git+file://" + lab.Inventory;
+            File.WriteAllText(machinesFile, metadata.ToJsonString());
+            CliLab.ConfigureAll(lab.Inventory, version: "6");
+            var dirty = await lab.RunAsync(Deploy("--on", "app"));
+            Assert.True(dirty.ExitCode != 0, dirty.Output);
+            Assert.Contains(Events(dirty.Output), e => e.Step == "build:app" && e.State == "failed" && e.Message!.Contains("not a git checkout", StringComparison.Ordinal));
+            foreach (var git in new[] { new[] { "init", "-q" }, ["add", "-A"], ["-c", "user.name=lab", "-c", "user.email=lab@flotilla.invalid", "commit", "-q", "-m", "fleet"] })
+            {
+                var done = await ProcessRunner.RunAsync("git", ["-C", lab.Inventory, .. git]);
+                Assert.True(done.ExitCode == 0, done.StandardError);
+            }
+
+            var pulled = await lab.RunAsync(Deploy("--on", "app"));
+            Assert.True(pulled.ExitCode == 0, pulled.Output + pulled.Error + logs);
+            events = Events(pulled.Output);
+            Assert.Contains(events, e => e.Step == "build:app" && e.State == "succeeded" && e.Message!.Contains("from git+file://", StringComparison.Ordinal));
+            Assert.Contains(events, e => e.Step == "copy:app" && e.State == "succeeded" && e.Message!.Contains("nothing to copy", StringComparison.Ordinal));
+            Assert.Equal("6", await ReadAsync(machines, "app", "cat", "/run/current-system/version"));
         }
         finally
         {

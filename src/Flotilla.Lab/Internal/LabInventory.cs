@@ -147,6 +147,11 @@ internal static class LabInventory
             machine["cache"] = cache;
         }
 
+        if (source?.PullFrom is { } pullFrom)
+        {
+            machine["pullFrom"] = pullFrom;
+        }
+
         if (source is { Keys.IsEmpty: false })
         {
             machine["keys"] = Keys(source);
