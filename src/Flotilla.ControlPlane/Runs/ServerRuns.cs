@@ -112,7 +112,7 @@ internal sealed partial class ServerRuns(
         await Task.WhenAny(view.Started, run).ConfigureAwait(false);
         if (!view.Started.IsCompletedSuccessfully)
         {
-            cancel.Dispose();
+            // It ended before its journal existed: refused, or nothing to do.
             RunOutcome outcome;
             try
             {
@@ -122,6 +122,10 @@ internal sealed partial class ServerRuns(
             {
                 LogRunFailed(logger, launch.Operation.ToString(), e);
                 return new RunLaunchOutcome(null, "the run could not start: " + e.Message);
+            }
+            finally
+            {
+                cancel.Dispose();
             }
 
             return new RunLaunchOutcome(null, outcome.Refusal is { } refusal ? Describe(refusal) : "nothing to do: no host of the selection needs it");
