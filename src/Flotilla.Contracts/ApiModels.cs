@@ -97,7 +97,12 @@ public sealed record RunListingView(
     int Failed,
     int Skipped,
     int RolledBack,
-    int NeedsAttention);
+    int NeedsAttention)
+{
+    /// <summary>Who started it where not from a command line: <c>alice (dashboard)</c>, <c>token:ci (api)</c>; left out when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? StartedBy { get; init; }
+}
 
 /// <summary>A run's journal pushed to the server (<c>PUT /api/runs/ID</c>): its files by name (plan.json, run.json, events.jsonl, result.json).</summary>
 public sealed record RunUploadRequest(IReadOnlyDictionary<string, string> Files);

@@ -118,7 +118,10 @@ public sealed partial class RunJournal
                     journal.Info.Started,
                     result?.Finished,
                     StepCounts.Of(journal.Steps.Select(s => s.State)),
-                    result is null ? RunStatus.Unfinished : RunExitCodes.ToStatus(result.ExitCode)));
+                    result is null ? RunStatus.Unfinished : RunExitCodes.ToStatus(result.ExitCode))
+                {
+                    StartedBy = journal.Info.StartedBy,
+                });
             }
             catch (Exception e) when (e is RunJournalException or IOException or JsonException or UnauthorizedAccessException)
             {

@@ -82,4 +82,8 @@ public sealed record StepCounts(int Pending, int Running, int Succeeded, int Fai
 }
 
 /// <summary>One line of <c>flotilla runs</c>. Immutable.</summary>
-public sealed record RunListing(string Id, string Operation, DateTimeOffset Started, DateTimeOffset? Finished, StepCounts Counts, RunStatus Status);
+public sealed record RunListing(string Id, string Operation, DateTimeOffset Started, DateTimeOffset? Finished, StepCounts Counts, RunStatus Status)
+{
+    /// <summary>Who started it where not from a command line (<see cref="RunInfo.StartedBy"/>).</summary>
+    public string? StartedBy { get; init; }
+}

@@ -50,6 +50,15 @@ public sealed partial class RunLaunchBrowserTests(Chromium chromium)
         await using var lab = await CliLab.UpAsync(dir.Path, "rl", dir.Write("flotilla.json", Inventory));
         var addresses = await lab.AddressesAsync();
         CliLab.ConfigureAll(lab.Inventory, version: "2");
+        // web's new system takes a few seconds to start its service (activation waits for it, as
+        // systemd waits for a unit): the page sees app verified while web still activates.
+        lab.Configure("web", config =>
+        {
+            foreach (var service in config["services"]!.AsArray())
+            {
+                service!["startup"] = 4;
+            }
+        });
         await using var session = await ServerSession.StartAsync(chromium, options =>
         {
             options.Inventory = lab.Inventory;
@@ -111,6 +120,9 @@ public sealed partial class RunLaunchBrowserTests(Chromium chromium)
         var audit = await session.Store.ListAsync(10);
         Assert.Contains(audit, e => e is { Action: "run-start", Actor: "admin", Result: "started" } && e.Target == runId && e.Detail == "deploy @web");
         Assert.Contains(audit, e => e is { Action: "step-up", Actor: "admin" } && e.Result != "ok");
+
+        await session.Page.GotoAsync(session.Url("/runs"));
+        await Expect(session.Page.Locator("table.runs tbody tr").Filter(new() { HasText = runId })).ToContainTextAsync("admin (dashboard)");
 
         // A host's switch, with the inventory, is a one-host deploy through the engine, as a run.
         await session.AddHostAsync("gateway");

@@ -78,7 +78,7 @@ public sealed class ServerRunRestartLabTests
             Assert.Contains("flotilla serve stopped", interrupted.GetProperty("message").GetString(), StringComparison.Ordinal);
             Assert.NotNull(await ResultAsync(state, runId));
             var listed = Assert.Single(await client.RunsAsync(), r => r.Id == runId);
-            Assert.Equal("failed", listed.Status);
+            Assert.Equal(("failed", "token:ci (api)"), (listed.Status, listed.StartedBy));
             Assert.True(listed.Succeeded >= 4, $"{listed.Succeeded} steps succeeded");
 
             // base was confirmed and stays; nobody confirmed front, and its watchdog put it back.

@@ -221,6 +221,11 @@ internal static class ServeCommand
                 await server.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            // Said once everything stopped (runs ended, queued writes stored), on stdout at once:
+            // the framework's own "shutting down" line goes through the logger's queue, which a
+            // busy machine may not write out before the process ends.
+            await context.Output.WriteLineAsync("flotilla serve: stopped").ConfigureAwait(false);
+            await context.Output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

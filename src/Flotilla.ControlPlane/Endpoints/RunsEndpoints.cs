@@ -140,5 +140,8 @@ internal static class RunsEndpoints
         run.Counts.Failed,
         run.Counts.Skipped,
         run.Counts.RolledBack,
-        run.Counts.NeedsAttention);
+        run.Counts.NeedsAttention)
+    {
+        StartedBy = run.StartedBy,
+    };
 }
