@@ -25,13 +25,13 @@ public sealed class RollbackStepExecutor(DeployOptions? options = null) : IStepE
         void Output(string line) => context.Output.Line(step, line);
         switch (step.Kind)
         {
-            case StepKinds.Rollback:
+            case StepKind.Rollback:
                 return await rollback.RollbackAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false);
-            case StepKinds.Verify:
+            case StepKind.Verify:
                 var report = await health.CheckAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false);
                 return report.Healthy ? StepResult.Succeeded(report.Message) : StepResult.Failed($"verify:{host.Name}: {report.Message}");
             default:
-                return StepResult.Failed($"{step.Id}: a rollback plan has no {step.Kind} steps");
+                return StepResult.Failed($"{step.Id}: a rollback plan has no {step.Kind.ToName()} steps");
         }
     }
 }

@@ -190,7 +190,8 @@ public abstract class BoundsAcceptance(IStoreTargets targets)
         using (var first = await OpenStreamAsync(client, batch.BatchId, null))
         {
             await File.WriteAllTextAsync(go, "");
-            (lastId, ended, _) = await ReadEventsAsync(first, seen, stopAfter: 5);
+            // A loaded machine can drop the reader before it has read five lines: it says so then.
+            (lastId, ended, var droppedEarly) = await ReadEventsAsync(first, seen, stopAfter: 5);
             Assert.False(ended);
             // Not reading: the server's buffers fill, then this reader's queue, and it is dropped.
             await Eventually.WaitAsync(async () => await plane.MetricAsync("flotilla_event_subscribers_dropped_total") >= 1, () => "the slow reader was never dropped", seconds: 90);
@@ -199,7 +200,7 @@ public abstract class BoundsAcceptance(IStoreTargets targets)
             (more, ended, dropped) = await ReadEventsAsync(first, seen, stopAfter: int.MaxValue);
             lastId = more ?? lastId;
             Assert.False(ended, "the dropped stream said end");
-            Assert.True(dropped, "the dropped stream did not say so");
+            Assert.True(dropped || droppedEarly, "the dropped stream did not say so");
         }
 
         // lastId is null when the reader was dropped before its first line (a loaded machine can

@@ -31,6 +31,8 @@ public abstract class RunArchiveContract(IStoreTargets targets)
         await plane.RestartServerAsync();
         using (var client = new ControlPlaneClient(new Uri(plane.BaseUrl + "/"), plane.ApiToken))
         {
+            // The server writes them back once it has started.
+            await Eventually.WaitAsync(async () => (await client.RunsAsync()).Count > 0, () => "the run was not written back from the database");
             var listed = Assert.Single(await client.RunsAsync());
             Assert.Equal((id, "rollback", "failed", 2), (listed.Id, listed.Operation, listed.Status, listed.Skipped));
         }

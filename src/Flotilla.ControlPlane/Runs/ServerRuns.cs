@@ -37,6 +37,7 @@ internal sealed partial class ServerRuns(
 {
     private readonly ConcurrentDictionary<string, Hosted> _running = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private Task _syncing = Task.CompletedTask;
 
     private string StateDirectory => options.StateDirectory ?? RunJournal.DefaultStateDirectory();
 
@@ -190,7 +191,8 @@ internal sealed partial class ServerRuns(
             }
         }
 
-        await archive.SyncAsync(cancellationToken).ConfigureAwait(false);
+        // Bringing the database level may copy many journals: it goes on after the server started.
+        _syncing = Task.Run(() => archive.SyncAsync(_stopping.Token), CancellationToken.None);
     }
 
     /// <summary>Cancels every run it hosts and waits for each to end (journaled).</summary>
@@ -199,7 +201,7 @@ internal sealed partial class ServerRuns(
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_running.Values.Select(h => h.Run)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll([_syncing, .. _running.Values.Select(h => h.Run)]).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -8,9 +8,9 @@ namespace Flotilla.Planning;
 /// renderers quote them. <see cref="DependsOn"/> holds the ids of the steps that must finish
 /// first. <see cref="Kind"/> is one of <see cref="StepKinds"/>. Immutable.
 /// </summary>
-public sealed record PlanStep(string Id, string Kind, string Phase, string? Host, string? Service, ImmutableArray<string> DependsOn)
+public sealed record PlanStep(string Id, StepKind Kind, string Phase, string? Host, string? Service, ImmutableArray<string> DependsOn)
 {
-    /// <summary>For <see cref="StepKinds.Wait"/>: how long to wait.</summary>
+    /// <summary>For <see cref="StepKind.Wait"/>: how long to wait.</summary>
     public TimeSpan? Delay { get; init; }
 
     /// <summary>A line for people (what the step does); null when the id says it all.</summary>

@@ -20,7 +20,7 @@ internal static class PlanReader
                 var dependsOn = step.GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()!).ToImmutableArray();
                 steps.Add(new PlanStep(
                     Text(step, "id")!,
-                    Text(step, "kind")!,
+                    StepKinds.TryParse(Text(step, "kind"), out var kind) ? kind : throw new JsonException($"step {Text(step, "id")}: \"{Text(step, "kind")}\" is not a step kind"),
                     Text(step, "phase") ?? "",
                     Text(step, "host"),
                     Text(step, "service"),

@@ -77,6 +77,8 @@ public sealed class ControlPlaneHarness : IAsyncDisposable
             AllowArbitraryCommands = true,
             SweepInterval = TimeSpan.FromMilliseconds(100),
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+            // The server's runs (hosted, pushed) in the test's own directory, never the user's.
+            StateDirectory = Path.Combine(_directory.Path, "state"),
         };
         _configure?.Invoke(options);
         _server = await ControlPlaneServer.StartAsync(options, builder =>
