@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
 using Flotilla.Planning;
@@ -43,7 +44,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(plan);
-        var selected = plan.Steps.Where(s => s.Kind == StepKinds.Build && s.Host is not null)
+        var selected = plan.Steps.Where(s => s.Kind == StepKind.Build && s.Host is not null)
             .Select(s => fleet.FindHost(s.Host!)).OfType<Host>().Distinct().ToList();
         var evaluation = await builder.BuildEvaluableAsync(fleet, selected, onLine, cancellationToken).ConfigureAwait(false);
         foreach (var (name, closure) in evaluation.Closures)
@@ -66,12 +67,12 @@ public sealed partial class DeployStepExecutor : IStepExecutor
     {
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(context);
-        if (step.Kind == StepKinds.Gate)
+        if (step.Kind == StepKind.Gate)
         {
             return StepResult.Succeeded();
         }
 
-        if (step.Kind == StepKinds.Terraform)
+        if (step.Kind == StepKind.Terraform)
         {
             return await terraform.RunAsync(step, context.Fleet, line => context.Output.Line(step, line), cancellationToken).ConfigureAwait(false);
         }
@@ -87,15 +88,18 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         {
             return step.Kind switch
             {
-                StepKinds.Build => await BuildAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.Copy => await CopyAsync(host, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.Keys => await UploadKeysAsync(context.Fleet, host, KeyUploadAt.PreActivation, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.KeysPost => await UploadPostActivationKeysAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.Pull => await PullAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.Activate => await ActivateAsync(host, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.Container => await ContainerGateAsync(context.Fleet, host, step, Output, cancellationToken).ConfigureAwait(false),
-                StepKinds.Verify => await VerifyAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
-                _ => StepResult.Failed($"{step.Id}: the deploy executor does not run {step.Kind} steps"),
+                StepKind.Build => await BuildAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
+                StepKind.Copy => await CopyAsync(host, Output, cancellationToken).ConfigureAwait(false),
+                StepKind.Keys => await UploadKeysAsync(context.Fleet, host, KeyUploadAt.PreActivation, Output, cancellationToken).ConfigureAwait(false),
+                StepKind.KeysPost => await UploadPostActivationKeysAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
+                StepKind.Pull => await PullAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
+                StepKind.Activate => await ActivateAsync(host, Output, cancellationToken).ConfigureAwait(false),
+                StepKind.Container => await ContainerGateAsync(context.Fleet, host, step, Output, cancellationToken).ConfigureAwait(false),
+                StepKind.Verify => await VerifyAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
+                StepKind.Wait or StepKind.Reboot or StepKind.Rollback or StepKind.Migrate or StepKind.Unmigrate
+                    => StepResult.Failed($"{step.Id}: the deploy executor does not run {step.Kind.ToName()} steps"),
+                StepKind.Gate or StepKind.Terraform => throw new UnreachableException("gates and Terraform steps ran above"),
+                _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "not a step kind"),
             };
         }
         catch (Exception e) when (e is NixBuildException or KeyUploadException or InvalidOperationException or ArgumentException)

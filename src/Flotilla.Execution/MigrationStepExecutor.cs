@@ -20,8 +20,8 @@ public sealed class MigrationStepExecutor(DeployOptions? options = null, Migrati
     public static Plan Plan(IReadOnlyList<Service> services, bool rollback)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var kind = rollback ? StepKinds.Unmigrate : StepKinds.Migrate;
-        string Id(Service s) => $"{kind}:{s.Host}/{s.Name}";
+        var kind = rollback ? StepKind.Unmigrate : StepKind.Migrate;
+        string Id(Service s) => $"{kind.ToName()}:{s.Host}/{s.Name}";
         var steps = new List<PlanStep>();
         var ordered = rollback ? services.Reverse().ToList() : [.. services];
         foreach (var service in ordered)
@@ -51,9 +51,12 @@ public sealed class MigrationStepExecutor(DeployOptions? options = null, Migrati
         void Output(string line) => context.Output.Line(step, line);
         return step.Kind switch
         {
-            StepKinds.Migrate => await runner.MigrateAsync(context.Fleet, service, Output, cancellationToken).ConfigureAwait(false),
-            StepKinds.Unmigrate => await runner.RollbackAsync(context.Fleet, service, Output, cancellationToken).ConfigureAwait(false),
-            _ => StepResult.Failed($"{step.Id}: a migration plan has no {step.Kind} steps"),
+            StepKind.Migrate => await runner.MigrateAsync(context.Fleet, service, Output, cancellationToken).ConfigureAwait(false),
+            StepKind.Unmigrate => await runner.RollbackAsync(context.Fleet, service, Output, cancellationToken).ConfigureAwait(false),
+            StepKind.Build or StepKind.Copy or StepKind.Keys or StepKind.KeysPost or StepKind.Pull or StepKind.Activate or StepKind.Container
+                or StepKind.Verify or StepKind.Gate or StepKind.Terraform or StepKind.Wait or StepKind.Reboot or StepKind.Rollback
+                => StepResult.Failed($"{step.Id}: a migration plan has no {step.Kind.ToName()} steps"),
+            _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "not a step kind"),
         };
     }
 }

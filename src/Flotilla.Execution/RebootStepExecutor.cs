@@ -30,14 +30,14 @@ public sealed class RebootStepExecutor(RebootOptions? options = null) : IStepExe
         var time = options.Deploy.TimeProvider;
         switch (step.Kind)
         {
-            case StepKinds.Wait:
+            case StepKind.Wait:
                 if (step.Delay is { } delay && delay > TimeSpan.Zero)
                 {
                     await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
                 }
 
                 return StepResult.Succeeded($"waited {(step.Delay ?? TimeSpan.Zero).TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s");
-            case StepKinds.Reboot:
+            case StepKind.Reboot:
                 if (host.Platform != Inventory.Platform.NixOS)
                 {
                     return StepResult.Failed($"reboot:{host.Name}: {host.Name} is a {host.Platform} host; flotilla reboot reboots NixOS hosts (it reads the boot id from /proc and asks systemd to reboot); reboot it by hand");
@@ -55,7 +55,7 @@ public sealed class RebootStepExecutor(RebootOptions? options = null) : IStepExe
                 }
 
                 return result;
-            case StepKinds.Verify:
+            case StepKind.Verify:
                 var booted = HostReboot.CheckBooted(host, boots.TryGetValue(host.Name, out var known) ? known : await new HostReboot(options).ReadAsync(host, cancellationToken).ConfigureAwait(false));
                 if (booted.State != StepState.Succeeded)
                 {
@@ -67,8 +67,11 @@ public sealed class RebootStepExecutor(RebootOptions? options = null) : IStepExe
                 return report.Passed
                     ? StepResult.Succeeded($"{booted.Message}; {report.Message}")
                     : StepResult.Failed($"verify:{host.Name}: back after the reboot but unhealthy: {report.Message}; the hosts after it are not rebooted");
+            case StepKind.Build or StepKind.Copy or StepKind.Keys or StepKind.KeysPost or StepKind.Pull or StepKind.Activate or StepKind.Container
+                or StepKind.Gate or StepKind.Terraform or StepKind.Rollback or StepKind.Migrate or StepKind.Unmigrate:
+                return StepResult.Failed($"{step.Id}: a reboot plan has no {step.Kind.ToName()} steps");
             default:
-                return StepResult.Failed($"{step.Id}: a reboot plan has no {step.Kind} steps");
+                throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "not a step kind");
         }
     }
 }

@@ -25,13 +25,16 @@ public sealed class RollbackStepExecutor(DeployOptions? options = null) : IStepE
         void Output(string line) => context.Output.Line(step, line);
         switch (step.Kind)
         {
-            case StepKinds.Rollback:
+            case StepKind.Rollback:
                 return await rollback.RollbackAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false);
-            case StepKinds.Verify:
+            case StepKind.Verify:
                 var report = await health.CheckAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false);
                 return report.Healthy ? StepResult.Succeeded(report.Message) : StepResult.Failed($"verify:{host.Name}: {report.Message}");
+            case StepKind.Build or StepKind.Copy or StepKind.Keys or StepKind.KeysPost or StepKind.Pull or StepKind.Activate or StepKind.Container
+                or StepKind.Gate or StepKind.Terraform or StepKind.Wait or StepKind.Reboot or StepKind.Migrate or StepKind.Unmigrate:
+                return StepResult.Failed($"{step.Id}: a rollback plan has no {step.Kind.ToName()} steps");
             default:
-                return StepResult.Failed($"{step.Id}: a rollback plan has no {step.Kind} steps");
+                throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "not a step kind");
         }
     }
 }

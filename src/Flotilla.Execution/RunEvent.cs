@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Flotilla.Execution.Internal;
+using Flotilla.Planning;
 
 namespace Flotilla.Execution;
 
@@ -35,7 +36,7 @@ public sealed record RunEvent(
     [property: JsonConverter(typeof(UtcTimeJsonConverter))] DateTimeOffset Time,
     string? Host,
     string Step,
-    string Kind,
+    [property: JsonRequired] StepKind Kind,
     RunEventState State,
     string? Message,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Changed = null,
@@ -57,7 +58,7 @@ public sealed record RunEvent(
             return false;
         }
 
-        return runEvent is { Step: not null, Kind: not null };
+        return runEvent is { Step: not null };
     }
 
     /// <summary>The step state this event leaves behind (<see cref="StepState.Running"/> for <c>started</c>).</summary>

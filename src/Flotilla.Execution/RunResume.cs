@@ -29,8 +29,8 @@ public static class RunResume
         var unconfirmed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var host in plan.Steps.Where(s => s.Host is not null).GroupBy(s => s.Host!))
         {
-            var activationBegan = host.Any(s => s.Kind == StepKinds.Activate && StateOf(s.Id) != StepState.Pending);
-            var confirmed = host.Any(s => s.Kind == StepKinds.Verify) && host.Where(s => s.Kind == StepKinds.Verify).All(s => StateOf(s.Id) == StepState.Succeeded);
+            var activationBegan = host.Any(s => s.Kind == StepKind.Activate && StateOf(s.Id) != StepState.Pending);
+            var confirmed = host.Any(s => s.Kind == StepKind.Verify) && host.Where(s => s.Kind == StepKind.Verify).All(s => StateOf(s.Id) == StepState.Succeeded);
             if (activationBegan && !confirmed)
             {
                 unconfirmed.Add(host.Key);
@@ -62,7 +62,7 @@ public static class RunResume
             }
 
             // Plan order puts dependencies first, so one pass sees an activate before what waits for it.
-            if (step.Kind is StepKinds.Keys or StepKinds.Activate || step.DependsOn.Any(redone.Contains))
+            if (step.Kind is StepKind.Keys or StepKind.Activate || step.DependsOn.Any(redone.Contains))
             {
                 redone.Add(step.Id);
             }

@@ -276,7 +276,7 @@ public sealed class FleetBrowserTests(Chromium chromium)
         DateTimeOffset.FromUnixTimeSeconds(1_800_000_000),
         step.Split(':')[1],
         step,
-        step.Split(':')[0],
+        StepKinds.Parse(step.Split(':')[0]),
         state switch { "started" => RunEventState.Started, "succeeded" => RunEventState.Succeeded, _ => RunEventState.Failed },
         null);
 
@@ -286,10 +286,10 @@ public sealed class FleetBrowserTests(Chromium chromium)
         var steps = ImmutableArray.CreateBuilder<PlanStep>();
         void Host(string host, params string[] activateAfter)
         {
-            steps.Add(new PlanStep($"build:{host}", "build", "build", host, null, []));
-            steps.Add(new PlanStep($"copy:{host}", "copy", "copy", host, null, [$"build:{host}"]));
-            steps.Add(new PlanStep($"activate:{host}", "activate", "activate", host, null, [$"copy:{host}", .. activateAfter]));
-            steps.Add(new PlanStep($"verify:{host}", "verify", "verify", host, null, [$"activate:{host}"]));
+            steps.Add(new PlanStep($"build:{host}", StepKind.Build, "build", host, null, []));
+            steps.Add(new PlanStep($"copy:{host}", StepKind.Copy, "copy", host, null, [$"build:{host}"]));
+            steps.Add(new PlanStep($"activate:{host}", StepKind.Activate, "activate", host, null, [$"copy:{host}", .. activateAfter]));
+            steps.Add(new PlanStep($"verify:{host}", StepKind.Verify, "verify", host, null, [$"activate:{host}"]));
         }
 
         Host(database);

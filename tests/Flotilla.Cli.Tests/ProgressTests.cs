@@ -8,8 +8,8 @@ namespace Flotilla.Tests;
 
 public sealed class ProgressTests
 {
-    private static readonly PlanStep Activate = new("activate:web01", StepKinds.Activate, PlanPhases.Activate, "web01", null, []);
-    private static readonly PlanStep ActivateDb = new("activate:db01", StepKinds.Activate, PlanPhases.Activate, "db01", null, []);
+    private static readonly PlanStep Activate = new("activate:web01", StepKind.Activate, PlanPhases.Activate, "web01", null, []);
+    private static readonly PlanStep ActivateDb = new("activate:db01", StepKind.Activate, PlanPhases.Activate, "db01", null, []);
 
     [Fact]
     public void A_failure_shows_the_message_and_the_last_twenty_lines_of_the_step()

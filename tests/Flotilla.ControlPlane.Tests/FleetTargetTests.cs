@@ -229,8 +229,8 @@ public sealed class FleetTargetTests : IDisposable
         var time = TimeProvider.System;
         await using (var first = await RunJournal.CreateAsync(state, plan, new RunMetadata("deploy", inventory), time))
         {
-            await first.AppendAsync(new RunEvent(time.GetUtcNow(), "web1", "verify:web1", "verify", RunEventState.RolledBack, "http 500"));
-            await first.AppendAsync(new RunEvent(time.GetUtcNow(), "db1", "verify:db1", "verify", RunEventState.Succeeded, null));
+            await first.AppendAsync(new RunEvent(time.GetUtcNow(), "web1", "verify:web1", StepKind.Verify, RunEventState.RolledBack, "http 500"));
+            await first.AppendAsync(new RunEvent(time.GetUtcNow(), "db1", "verify:db1", StepKind.Verify, RunEventState.Succeeded, null));
         }
 
         var (tracker, _) = Tracker(null, state);
@@ -242,7 +242,7 @@ public sealed class FleetTargetTests : IDisposable
         await Task.Delay(20);
         await using (var second = await RunJournal.CreateAsync(state, plan, new RunMetadata("deploy", inventory), time))
         {
-            await second.AppendAsync(new RunEvent(time.GetUtcNow(), "web1", "verify:web1", "verify", RunEventState.Succeeded, null));
+            await second.AppendAsync(new RunEvent(time.GetUtcNow(), "web1", "verify:web1", StepKind.Verify, RunEventState.Succeeded, null));
         }
 
         Assert.True(await tracker.RefreshAsync(CancellationToken.None));

@@ -9,7 +9,7 @@ public sealed class PlanGraphSvgTests
 {
     private static Plan Deploy()
     {
-        PlanStep Step(string id, params string[] dependsOn) => new(id, id.Split(':')[0], id.Split(':')[0], id.Split(':')[1], null, [.. dependsOn]);
+        PlanStep Step(string id, params string[] dependsOn) => new(id, StepKinds.Parse(id.Split(':')[0]), id.Split(':')[0], id.Split(':')[1], null, [.. dependsOn]);
         return new Plan(Operation.Deploy,
         [
             Step("build:db"), Step("copy:db", "build:db"), Step("activate:db", "copy:db"), Step("verify:db", "activate:db"),
@@ -50,7 +50,7 @@ public sealed class PlanGraphSvgTests
     [Fact]
     public void Hostile_step_names_are_escaped()
     {
-        var plan = new Plan(Operation.Deploy, [new PlanStep("build:<script>alert(1)</script>\"&", "build", "build", "x", null, ImmutableArray<string>.Empty)]);
+        var plan = new Plan(Operation.Deploy, [new PlanStep("build:<script>alert(1)</script>\"&", StepKind.Build, "build", "x", null, ImmutableArray<string>.Empty)]);
 
         var svg = PlanGraphSvg.Render(plan);
 

@@ -1,4 +1,5 @@
 using Flotilla.Inventory;
+using Flotilla.Planning;
 using Flotilla.Processes;
 
 namespace Flotilla.Execution.Tests;
@@ -22,7 +23,7 @@ public sealed class ContainerDeployLabTests
         var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60))), lab.Plan("media"), output);
 
         Assert.All(results, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
-        Assert.Contains(results, r => r.Step.Kind == "keys" && r.Result.Message!.Contains("1 key(s)", StringComparison.Ordinal));
+        Assert.Contains(results, r => r.Step.Kind == StepKind.Keys && r.Result.Message!.Contains("1 key(s)", StringComparison.Ordinal));
         Assert.Contains(results, r => r.Step.Id == "pull:media" && r.Result.Message == "2 image(s) present on media");
         // Each container gated after activation, in its dependency order, before the host's verify.
         var order = results.Select(r => r.Step.Id).ToList();

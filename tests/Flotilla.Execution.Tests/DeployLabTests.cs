@@ -1,3 +1,5 @@
+using Flotilla.Planning;
+
 namespace Flotilla.Execution.Tests;
 
 public sealed class DeployLabTests
@@ -14,7 +16,7 @@ public sealed class DeployLabTests
         var results = await lab.RunAsync(executor, lab.Plan("host-1"), output);
 
         Assert.All(results, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
-        Assert.Contains(results, r => r.Step.Kind == "verify" && r.Result.Message!.Contains("confirmed", StringComparison.Ordinal));
+        Assert.Contains(results, r => r.Step.Kind == StepKind.Verify && r.Result.Message!.Contains("confirmed", StringComparison.Ordinal));
         Assert.Equal("system-1-link", before);
         Assert.Equal("system-2-link", await lab.GenerationAsync("host-1"));
         Assert.Equal(executor.ClosureOf("host-1")!.SystemPath, await lab.CurrentSystemAsync("host-1"));
@@ -58,14 +60,14 @@ public sealed class DeployLabTests
         var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options()), lab.Plan("host-1"), output);
 
         Assert.All(results, r => Assert.Equal(StepState.Succeeded, r.Result.State));
-        Assert.Contains(results, r => r.Step.Kind == "copy" && r.Result.Message!.Contains("skipped", StringComparison.Ordinal));
+        Assert.Contains(results, r => r.Step.Kind == StepKind.Copy && r.Result.Message!.Contains("skipped", StringComparison.Ordinal));
         Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
 
         var forced = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options() with { Force = true }), lab.Plan("host-1"), output);
 
         Assert.All(forced, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
-        Assert.Contains(forced, r => r.Step.Kind == "copy" && r.Result.Message!.StartsWith("copied", StringComparison.Ordinal));
-        Assert.Contains(forced, r => r.Step.Kind == "verify" && r.Result.Message!.Contains("confirmed", StringComparison.Ordinal));
+        Assert.Contains(forced, r => r.Step.Kind == StepKind.Copy && r.Result.Message!.StartsWith("copied", StringComparison.Ordinal));
+        Assert.Contains(forced, r => r.Step.Kind == StepKind.Verify && r.Result.Message!.Contains("confirmed", StringComparison.Ordinal));
     }
 
     [LabFact]
@@ -114,7 +116,7 @@ public sealed class DeployLabTests
         var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(60))), lab.Plan("host-1"), output);
 
         var last = results[^1];
-        Assert.True(last.Step.Kind == "verify" && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.True(last.Step.Kind == StepKind.Verify && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
         Assert.Contains("500", last.Result.Message, StringComparison.Ordinal);
         Assert.Equal(previous, await lab.CurrentSystemAsync("host-1"));
         Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
@@ -134,7 +136,7 @@ public sealed class DeployLabTests
         var results = await lab.RunAsync(executor, lab.Plan("host-1"), output);
 
         var last = results[^1];
-        Assert.True(last.Step.Kind == "verify" && last.Result.State == StepState.Failed, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.True(last.Step.Kind == StepKind.Verify && last.Result.State == StepState.Failed, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
         Assert.Contains("not rolled back", last.Result.Message, StringComparison.Ordinal);
         // Confirmed, so the watchdog leaves it too: still on the new system after the confirm timeout.
         await Task.Delay(TimeSpan.FromSeconds(25));

@@ -1,3 +1,5 @@
+using Flotilla.Planning;
+
 namespace Flotilla.Execution.Tests;
 
 public sealed class EventTests
@@ -7,7 +9,7 @@ public sealed class EventTests
     [Fact]
     public void An_event_is_one_json_line_in_the_issue_shape_with_the_time_in_utc()
     {
-        var runEvent = new RunEvent(At, "web01", "activate:web01", "activate", RunEventState.RolledBack, "health check failed");
+        var runEvent = new RunEvent(At, "web01", "activate:web01", StepKind.Activate, RunEventState.RolledBack, "health check failed");
 
         Assert.Equal(
             """{"time":"2026-11-22T14:30:05.123Z","host":"web01","step":"activate:web01","kind":"activate","state":"rolled-back","message":"health check failed"}""",
@@ -23,7 +25,7 @@ public sealed class EventTests
     [InlineData(RunEventState.NeedsAttention, "needs-attention")]
     public void States_are_written_as_the_issue_names_them(RunEventState state, string name)
     {
-        var line = new RunEvent(At, null, "gate:core", "gate", state, null).ToJsonLine();
+        var line = new RunEvent(At, null, "gate:core", StepKind.Gate, state, null).ToJsonLine();
 
         Assert.Contains($"\"state\":\"{name}\"", line, StringComparison.Ordinal);
         Assert.Contains("\"host\":null", line, StringComparison.Ordinal);
@@ -32,7 +34,7 @@ public sealed class EventTests
     [Fact]
     public void A_line_reads_back_into_the_same_event()
     {
-        var runEvent = new RunEvent(At.ToUniversalTime(), "web01", "verify:web01", "verify", RunEventState.Failed, "tcp 443: refused \"quoted\"\nsecond line");
+        var runEvent = new RunEvent(At.ToUniversalTime(), "web01", "verify:web01", StepKind.Verify, RunEventState.Failed, "tcp 443: refused \"quoted\"\nsecond line");
 
         Assert.True(RunEvent.TryParse(runEvent.ToJsonLine(), out var read));
         Assert.Equal(runEvent, read);
@@ -54,8 +56,8 @@ public sealed class EventTests
         using var writer = new StringWriter();
         var observer = new JsonLinesObserver(writer);
 
-        observer.OnEvent(new RunEvent(At, "a", "build:a", "build", RunEventState.Started, null));
-        observer.OnEvent(new RunEvent(At, "a", "build:a", "build", RunEventState.Succeeded, null));
+        observer.OnEvent(new RunEvent(At, "a", "build:a", StepKind.Build, RunEventState.Started, null));
+        observer.OnEvent(new RunEvent(At, "a", "build:a", StepKind.Build, RunEventState.Succeeded, null));
 
         var lines = writer.ToString().Split('\n');
         Assert.Equal(3, lines.Length);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using System.Text;
 using Flotilla.Execution.Tests.Doubles;
+using Flotilla.Planning;
 
 namespace Flotilla.Execution.Tests;
 
@@ -65,7 +66,7 @@ public sealed class JournalTests : IDisposable
 
         time.Advance(TimeSpan.FromSeconds(1));
         await using var killed = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);
-        await killed.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", "build", RunEventState.Started, null));
+        await killed.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", StepKind.Build, RunEventState.Started, null));
 
         var runs = await RunJournal.ListAsync(_state.Path);
 
@@ -89,8 +90,8 @@ public sealed class JournalTests : IDisposable
         await using (var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time))
         {
             id = journal.Id;
-            await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", "build", RunEventState.Started, null));
-            await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", "build", RunEventState.Succeeded, null));
+            await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", StepKind.Build, RunEventState.Started, null));
+            await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", StepKind.Build, RunEventState.Succeeded, null));
         }
 
         var events = Path.Combine(_state.Path, "runs", id, RunJournal.EventsFile);
@@ -100,7 +101,7 @@ public sealed class JournalTests : IDisposable
         {
             Assert.Equal(StepState.Succeeded, reopened.Steps.Single(s => s.Id == "build:a").State);
             Assert.Equal(StepState.Pending, reopened.Steps.Single(s => s.Id == "copy:a").State);
-            await reopened.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "copy:a", "copy", RunEventState.Started, null));
+            await reopened.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "copy:a", StepKind.Copy, RunEventState.Started, null));
         }
 
         var lines = await File.ReadAllLinesAsync(events);
@@ -114,7 +115,7 @@ public sealed class JournalTests : IDisposable
         var plan = Fleets.Deploy(Fleets.Of(Fleets.Host("a")));
         var time = Clocks.New();
         await using var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);
-        await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", "build", RunEventState.Started, null));
+        await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", StepKind.Build, RunEventState.Started, null));
 
         await using var reopened = await RunJournal.OpenAsync(_state.Path, journal.Id);
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Flotilla.Inventory;
+using Flotilla.Planning;
 
 namespace Flotilla.Execution.Tests;
 
@@ -133,7 +134,7 @@ public sealed class KeysAndInjectionLabTests
         var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options(TimeSpan.FromSeconds(120))), lab.Plan("host-1"), output);
 
         var last = results[^1];
-        Assert.True(last.Step.Kind == "keys-post" && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.True(last.Step.Kind == StepKind.KeysPost && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
         Assert.Equal(previous, await lab.CurrentSystemAsync("host-1"));
         Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
     }

@@ -1,5 +1,6 @@
 using Flotilla.Inventory;
 using Flotilla.Lab;
+using Flotilla.Planning;
 using Flotilla.Tests.Support;
 
 namespace Flotilla.Execution.Tests;
@@ -42,7 +43,7 @@ public sealed class PlatformLabTests
         var results = await lab.RunAsync(executor, lab.Plan("gpc0", "macmini0", "imac0"), output);
 
         Assert.All(results, r => Assert.True(r.Result.State == StepState.Succeeded, $"{r.Step.Id}: {r.Result.Message}\n{output.All}"));
-        Assert.Equal(3, results.Count(r => r.Step.Kind == "verify" && r.Result.Message!.EndsWith("confirmed", StringComparison.Ordinal)));
+        Assert.Equal(3, results.Count(r => r.Step.Kind == StepKind.Verify && r.Result.Message!.EndsWith("confirmed", StringComparison.Ordinal)));
 
         // NixOS: switch-to-configuration, generation 2 of the system profile.
         Assert.Equal("system-2-link", await lab.GenerationAsync("gpc0"));
@@ -88,7 +89,7 @@ public sealed class PlatformLabTests
         foreach (var results in new[] { darwin, home })
         {
             var last = results[^1];
-            Assert.True(last.Step.Kind == "verify" && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+            Assert.True(last.Step.Kind == StepKind.Verify && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
         }
 
         var darwinNew = executor.ClosureOf("macmini0")!.SystemPath;
@@ -155,7 +156,7 @@ public sealed class PlatformLabTests
             {
                 var result = await executor.ExecuteAsync(step, new StepContext(lab.Fleet, lab.Host(host), output));
                 Assert.True(result.State == StepState.Succeeded, $"{step.Id}: {result.Message}\n{output.All}");
-                if (step.Kind == "activate")
+                if (step.Kind == StepKind.Activate)
                 {
                     await lab.Lab.FaultAsync(host, LabFault.Unreachable, TimeSpan.FromSeconds(12));
                     break;

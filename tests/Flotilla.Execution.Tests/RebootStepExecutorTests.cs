@@ -11,7 +11,7 @@ public sealed class RebootStepExecutorTests
     // Port 1 on loopback: nothing listens, so ssh fails at once.
     private static readonly Fleet Fleet = Fleets.Of(Fleets.Host("web") with { Target = new Target("127.0.0.1", "root", 1), RebootDelay = TimeSpan.Zero });
 
-    private static PlanStep Step(string kind) =>
+    private static PlanStep Step(StepKind kind) =>
         Planner.Build(Fleet, Operation.Reboot, Selection.Everything).Plan!.Steps.Single(s => s.Kind == kind);
 
     private static StepContext Context() => new(Fleet, Fleet.FindHost("web"), new RecordingOutput());
@@ -23,7 +23,7 @@ public sealed class RebootStepExecutorTests
         // Clocks.New() starts on Sunday 2026-11-22 14:30 UTC: the window closed at 04:00.
         var executor = new RebootStepExecutor(new RebootOptions { Window = window, Deploy = new DeployOptions { TimeProvider = Clocks.New() } });
 
-        var result = await executor.ExecuteAsync(Step(StepKinds.Reboot), Context());
+        var result = await executor.ExecuteAsync(Step(StepKind.Reboot), Context());
 
         Assert.Equal(StepState.Failed, result.State);
         Assert.Contains("the maintenance window sun 03:00-04:00 UTC has closed; the next opens 2026-11-29 03:00 UTC", result.Message, StringComparison.Ordinal);
@@ -34,7 +34,7 @@ public sealed class RebootStepExecutorTests
     {
         var executor = new RebootStepExecutor(new RebootOptions { Deploy = new DeployOptions { Ssh = new SshOptions { ConnectTimeout = TimeSpan.FromSeconds(2) } } });
 
-        var result = await executor.ExecuteAsync(Step(StepKinds.Reboot), Context());
+        var result = await executor.ExecuteAsync(Step(StepKind.Reboot), Context());
 
         Assert.Equal(StepState.Failed, result.State);
         Assert.Contains("reboot:web: cannot reach root@127.0.0.1:1 over ssh to reboot it; nothing was done", result.Message, StringComparison.Ordinal);

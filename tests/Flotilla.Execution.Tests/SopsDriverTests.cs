@@ -84,7 +84,7 @@ public sealed class SopsDriverTests : IDisposable
     private static async Task<StepResult> RunKeysStepAsync(Fleet fleet, string sops, string identity)
     {
         var executor = new DeployStepExecutor(new DeployOptions { Sops = sops, AgeIdentity = identity });
-        var step = Planner.Build(fleet, Operation.Deploy, Selection.Everything).Plan!.Steps.First(s => s.Kind == "keys");
+        var step = Planner.Build(fleet, Operation.Deploy, Selection.Everything).Plan!.Steps.First(s => s.Kind == StepKind.Keys);
         return await executor.ExecuteAsync(step, new StepContext(fleet, null, new RecordingOutput()));
     }
 

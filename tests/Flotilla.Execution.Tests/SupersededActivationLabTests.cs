@@ -20,7 +20,7 @@ public sealed class SupersededActivationLabTests
         var (executor, plan, output, activated) = await ActivateAsync(lab, "30.0", TimeSpan.FromSeconds(60));
         var replacement = await SwitchByHandAsync(lab, "31.0");
 
-        var verify = plan.Steps.Single(s => s.Kind == StepKinds.Verify);
+        var verify = plan.Steps.Single(s => s.Kind == StepKind.Verify);
         var result = await executor.ExecuteAsync(verify, new StepContext(lab.Fleet, lab.Host(Host), output));
 
         Assert.True(result.State == StepState.Failed, $"{result.State}: {result.Message}\n{output.All}");
@@ -67,7 +67,7 @@ public sealed class SupersededActivationLabTests
         var output = new RecordingOutput();
         var plan = lab.Plan(Host);
         await executor.PrebuildAsync(lab.Fleet, plan);
-        foreach (var step in plan.Steps.TakeWhile(s => s.Kind != StepKinds.Verify))
+        foreach (var step in plan.Steps.TakeWhile(s => s.Kind != StepKind.Verify))
         {
             var result = await executor.ExecuteAsync(step, new StepContext(lab.Fleet, lab.Host(Host), output));
             Assert.True(result.State == StepState.Succeeded, $"{step.Id}: {result.Message}\n{output.All}");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Flotilla.Planning;
 
 namespace Flotilla.Execution.Tests;
 
@@ -56,7 +57,7 @@ public sealed class SystemdRunLabTests
         var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options()), lab.Plan("host-1"), output, cancellationToken: bounded.Token);
 
         var activation = results[^1];
-        Assert.Equal("activate", activation.Step.Kind);
+        Assert.Equal(StepKind.Activate, activation.Step.Kind);
         Assert.Equal(StepState.Failed, activation.Result.State);
         Assert.Contains("ended died", activation.Result.Message, StringComparison.Ordinal);
         Assert.Equal(previous, await lab.CurrentSystemAsync("host-1"));

@@ -22,7 +22,7 @@ public sealed class TerraformDriverTests : IDisposable
         var output = new RecordingOutput();
         var plan = Planner.Build(fleet, Operation.Deploy, Selection.Everything).Plan!;
 
-        foreach (var step in plan.Steps.Where(s => s.Kind == StepKinds.Terraform))
+        foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Terraform))
         {
             var result = await executor.ExecuteAsync(step, new StepContext(fleet, null, output));
             Assert.True(result.State == StepState.Succeeded, $"{step.Id}: {result.Message}");

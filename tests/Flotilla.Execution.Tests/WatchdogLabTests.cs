@@ -1,4 +1,5 @@
 using Flotilla.Lab;
+using Flotilla.Planning;
 
 namespace Flotilla.Execution.Tests;
 
@@ -21,7 +22,7 @@ public sealed class WatchdogLabTests
         {
             var result = await executor.ExecuteAsync(step, new StepContext(lab.Fleet, lab.Host("host-1"), output));
             Assert.True(result.State == StepState.Succeeded, $"{step.Id}: {result.Message}\n{output.All}");
-            if (step.Kind == "activate")
+            if (step.Kind == StepKind.Activate)
             {
                 activation = result;
                 // The link goes down right after the activation, past the confirm timeout; the
@@ -52,7 +53,7 @@ public sealed class WatchdogLabTests
 
         var results = await lab.RunAsync(new DeployStepExecutor(options), lab.Plan("host-1"), output, beforeStep: step =>
         {
-            if (step.Kind == "verify")
+            if (step.Kind == StepKind.Verify)
             {
                 // Down for longer than the health checks and the rollback request can take (each
                 // "no route to host" waits for ARP; a shared connection first waits for its
@@ -63,7 +64,7 @@ public sealed class WatchdogLabTests
         });
 
         var last = results[^1];
-        Assert.True(last.Step.Kind == "verify" && last.Result.State == StepState.Failed, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.True(last.Step.Kind == StepKind.Verify && last.Result.State == StepState.Failed, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
         Assert.Contains("rolls back by itself", last.Result.Message, StringComparison.Ordinal);
         await lab.Lab.HealAsync("host-1");
         await lab.Lab.WaitUntilReachableAsync("host-1", TimeSpan.FromSeconds(30));
@@ -83,7 +84,7 @@ public sealed class WatchdogLabTests
         var results = await lab.RunAsync(new DeployStepExecutor(ExecutionLab.Options()), lab.Plan("host-1"), output);
 
         var last = results[^1];
-        Assert.True(last.Step.Kind == "activate" && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
+        Assert.True(last.Step.Kind == StepKind.Activate && last.Result.State == StepState.RolledBack, $"{last.Step.Id}: {last.Result.State} {last.Result.Message}\n{output.All}");
         Assert.Contains("activation-fails", output.All, StringComparison.Ordinal);
         Assert.Equal(previous, await lab.CurrentSystemAsync("host-1"));
         Assert.Equal("system-1-link", await lab.GenerationAsync("host-1"));
@@ -99,7 +100,7 @@ public sealed class WatchdogLabTests
         var output = new RecordingOutput();
         var plan = lab.Plan("host-1");
         await executor.PrebuildAsync(lab.Fleet, plan);
-        foreach (var step in plan.Steps.TakeWhile(s => s.Kind != "keys-post" && s.Kind != "verify"))
+        foreach (var step in plan.Steps.TakeWhile(s => s.Kind != StepKind.KeysPost && s.Kind != StepKind.Verify))
         {
             var result = await executor.ExecuteAsync(step, new StepContext(lab.Fleet, lab.Host("host-1"), output));
             Assert.True(result.State == StepState.Succeeded, $"{step.Id}: {result.Message}\n{output.All}");

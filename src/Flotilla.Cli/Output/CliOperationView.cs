@@ -166,8 +166,8 @@ internal sealed class CliOperationView(CliContext context, bool json) : IOperati
         Report.WriteLine("reboot report:");
         foreach (var steps in summary.Steps.Where(s => s.Host is not null).GroupBy(s => s.Host!))
         {
-            var reboot = steps.FirstOrDefault(s => s.Kind == StepKinds.Reboot);
-            var verify = steps.FirstOrDefault(s => s.Kind == StepKinds.Verify);
+            var reboot = steps.FirstOrDefault(s => s.Kind == StepKind.Reboot);
+            var verify = steps.FirstOrDefault(s => s.Kind == StepKind.Verify);
             var failed = steps.FirstOrDefault(s => s.State is StepState.Failed or StepState.NeedsAttention or StepState.RolledBack);
             var line = failed is not null
                 ? $"FAILED at {failed.Id}: {FirstLine(failed.Message)}"

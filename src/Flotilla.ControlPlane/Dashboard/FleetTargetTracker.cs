@@ -221,7 +221,7 @@ internal sealed partial class FleetTargetTracker(
     {
         var states = run.Steps.ToDictionary(s => s.Id, StringComparer.Ordinal);
         var result = ImmutableDictionary.CreateBuilder<string, HostVerification>(StringComparer.Ordinal);
-        foreach (var step in run.Plan.Steps.Where(s => s.Kind == StepKinds.Verify && s.Host is not null))
+        foreach (var step in run.Plan.Steps.Where(s => s.Kind == StepKind.Verify && s.Host is not null))
         {
             if (states.GetValueOrDefault(step.Id) is not { } journaled || journaled.State is not (StepState.Succeeded or StepState.Failed or StepState.RolledBack))
             {

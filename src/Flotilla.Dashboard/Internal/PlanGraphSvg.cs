@@ -80,7 +80,7 @@ internal static class PlanGraphSvg
             var (x, y) = Origin(layout.Positions[step.Id]);
             var state = states?.GetValueOrDefault(step.Id) ?? "pending";
             var label = step.Id.Length > MaxLabel ? step.Id[..(MaxLabel - 1)] + "…" : step.Id;
-            svg.Append(CultureInfo.InvariantCulture, $"<g class=\"step kind-{Escape(step.Kind)} state-{Escape(state)}\" data-step=\"{Escape(step.Id)}\">");
+            svg.Append(CultureInfo.InvariantCulture, $"<g class=\"step kind-{Escape(step.Kind.ToName())} state-{Escape(state)}\" data-step=\"{Escape(step.Id)}\">");
             svg.Append(CultureInfo.InvariantCulture, $"<title>{Escape(step.Id)}: {Escape(state)}</title>");
             svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x}\" y=\"{y}\" width=\"{NodeWidth}\" height=\"{NodeHeight}\" rx=\"6\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 10}\" y=\"{y + NodeHeight / 2 + 5}\">{Escape(label)}</text></g>");

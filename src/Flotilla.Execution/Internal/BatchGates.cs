@@ -43,8 +43,8 @@ internal sealed class BatchGates
         var entries = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (host, list) in hostSteps)
         {
-            var entry = list.FirstOrDefault(s => steps[s].Kind == StepKinds.Activate, -1);
-            entry = entry >= 0 ? entry : list.FirstOrDefault(s => steps[s].Kind == StepKinds.Reboot, -1);
+            var entry = list.FirstOrDefault(s => steps[s].Kind == StepKind.Activate, -1);
+            entry = entry >= 0 ? entry : list.FirstOrDefault(s => steps[s].Kind == StepKind.Reboot, -1);
             if (entry >= 0)
             {
                 entries[host] = entry;

@@ -139,7 +139,7 @@ internal sealed class SchedulerRun
         {
             _ready.Remove(i);
             Record(i, StepState.Running, null);
-            if (_steps[i].Kind == StepKinds.Gate)
+            if (_steps[i].Kind == StepKind.Gate)
             {
                 Complete(i, StepResult.Succeeded());
             }
@@ -160,7 +160,7 @@ internal sealed class SchedulerRun
     {
         foreach (var i in _ready)
         {
-            if (_steps[i].Kind == StepKinds.Gate)
+            if (_steps[i].Kind == StepKind.Gate)
             {
                 return i;
             }

@@ -179,9 +179,9 @@ public sealed class DeployOperation(OperationEnvironment environment)
         ArgumentNullException.ThrowIfNull(summary);
         return
         [
-            .. summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.Host is not null && s.State == StepState.Succeeded)
+            .. summary.Steps.Where(s => s.Kind == StepKind.Verify && s.Host is not null && s.State == StepState.Succeeded)
                 .Select(s => s.Host!)
-                .Where(h => summary.Steps.FirstOrDefault(s => s.Host == h && s.Kind == StepKinds.Activate) is { State: StepState.Succeeded } activate
+                .Where(h => summary.Steps.FirstOrDefault(s => s.Host == h && s.Kind == StepKind.Activate) is { State: StepState.Succeeded } activate
                     && activate.Changed != false)
                 .Distinct(),
         ];

@@ -53,7 +53,7 @@ public sealed record HostResult(string Host, HostOutcome Outcome, string? Closur
             return new(steps.Key, HostOutcome.NotRun, closure, notRun.Message);
         }
 
-        var activate = steps.FirstOrDefault(s => s.Kind == StepKinds.Activate);
+        var activate = steps.FirstOrDefault(s => s.Kind == StepKind.Activate);
         return activate is { Changed: false }
             ? new(steps.Key, HostOutcome.AlreadyCurrent, closure, activate.Message)
             : new(steps.Key, HostOutcome.Succeeded, closure, steps.Last().Message);

@@ -148,7 +148,7 @@ public sealed class UpgradeOperation(
             if (outcome.Summary is { } summary)
             {
                 runs.Add(summary);
-                var verified = summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.State == StepState.Succeeded).Select(s => s.Host!).ToHashSet();
+                var verified = summary.Steps.Where(s => s.Kind == StepKind.Verify && s.State == StepState.Succeeded).Select(s => s.Host!).ToHashSet();
                 deployed.AddRange(names.Where(verified.Contains));
                 changed.UnionWith(DeployOperation.DeployedHosts(summary));
                 failed.AddRange(names.Where(n => !verified.Contains(n)));
@@ -184,7 +184,7 @@ public sealed class UpgradeOperation(
             if (outcome.Summary is { } summary)
             {
                 runs.Add(summary);
-                rebooted = [.. summary.Steps.Where(s => s.Kind == StepKinds.Verify && s.State == StepState.Succeeded).Select(s => s.Host!)];
+                rebooted = [.. summary.Steps.Where(s => s.Kind == StepKind.Verify && s.State == StepState.Succeeded).Select(s => s.Host!)];
             }
         }
 

@@ -139,7 +139,7 @@ public sealed class HomeLabFlakeTests
         Assert.Equal("nixosConfigurations.reverse-proxy.config.lab.machine.rebootOrder", warning.Path);
         Assert.Contains("depends on \"grey-area\" (at nixosConfigurations.reverse-proxy.config.lab.machine.dependencies[0]), whose rebootOrder is 2 (at nixosConfigurations.grey-area.config.lab.machine.rebootOrder)", warning.Message, StringComparison.Ordinal);
         Assert.Contains("dependencies win, so \"grey-area\" reboots before \"reverse-proxy\"", warning.Message, StringComparison.Ordinal);
-        var order = plan.Steps.Where(s => s.Kind == StepKinds.Reboot).Select(s => s.Host).ToList();
+        var order = plan.Steps.Where(s => s.Kind == StepKind.Reboot).Select(s => s.Host).ToList();
         Assert.True(order.IndexOf("grey-area") < order.IndexOf("reverse-proxy"), string.Join(", ", order));
     }
 

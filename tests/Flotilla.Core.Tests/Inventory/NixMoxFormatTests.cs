@@ -206,7 +206,7 @@ public sealed class NixMoxFormatTests
             """);
 
         Assert.Empty(FleetValidator.Validate(fleet));
-        Assert.Equal(2, PlanAssert.Built(Planner.Build(fleet, Operation.Deploy, Selection.Everything)).Steps.Count(s => s.Kind == StepKinds.Activate));
+        Assert.Equal(2, PlanAssert.Built(Planner.Build(fleet, Operation.Deploy, Selection.Everything)).Steps.Count(s => s.Kind == StepKind.Activate));
     }
 
     [Fact]

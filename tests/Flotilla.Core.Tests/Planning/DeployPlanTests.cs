@@ -55,7 +55,7 @@ public sealed class DeployPlanTests
         var plan = Deploy(new TestFleet().Host("h1").Host("h2").App("web", "h1", "db").App("db", "h2").Build());
 
         Assert.Contains("verify:h2", PlanAssert.Step(plan, "activate:h1").DependsOn);
-        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKinds.Gate);
+        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKind.Gate);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class DeployPlanTests
 
         var gate = PlanAssert.Step(plan, "gate:core");
         Assert.Equal(["verify:c1", "verify:c2"], gate.DependsOn.ToArray());
-        Assert.Equal(StepKinds.Gate, gate.Kind);
+        Assert.Equal(StepKind.Gate, gate.Kind);
         Assert.Contains("gate:core", PlanAssert.Step(plan, "activate:a1").DependsOn);
         Assert.DoesNotContain("gate:core", PlanAssert.Step(plan, "activate:c1").DependsOn);
         PlanAssert.Ordered(plan);
@@ -119,7 +119,7 @@ public sealed class DeployPlanTests
 
         PlanAssert.Ordered(plan);
         Assert.Equal("tf:infra", plan.Steps[0].Id);
-        Assert.Equal(StepKinds.Terraform, plan.Steps[0].Kind);
+        Assert.Equal(StepKind.Terraform, plan.Steps[0].Kind);
         Assert.Null(plan.Steps[0].Host);
         foreach (var core in new[] { "postgresql", "dns", "caddy", "authentik" })
         {
@@ -164,7 +164,7 @@ public sealed class DeployPlanTests
     {
         var plan = Deploy(new TestFleet().Host("a").Host("b").Core("x", "a").App("y", "b").Build());
 
-        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKinds.Terraform);
+        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKind.Terraform);
         Assert.Equal("gate", PlanAssert.Step(plan, "gate:core").Phase);
     }
 

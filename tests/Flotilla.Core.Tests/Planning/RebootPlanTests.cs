@@ -17,7 +17,7 @@ public sealed class RebootPlanTests
 
         var plan = PlanAssert.Built(Planner.Build(fleet, Operation.Reboot, Selection.Everything));
 
-        var hosts = plan.Steps.Where(s => s.Kind == StepKinds.Reboot).Select(s => s.Host);
+        var hosts = plan.Steps.Where(s => s.Kind == StepKind.Reboot).Select(s => s.Host);
         Assert.Equal(["alpha", "zeta", "late", "first", "none"], hosts);
     }
 
@@ -32,7 +32,7 @@ public sealed class RebootPlanTests
 
         var plan = PlanAssert.Built(Planner.Build(fleet, Operation.Reboot, Selection.Everything));
 
-        Assert.Equal(["server", "mac"], plan.Steps.Where(s => s.Kind == StepKinds.Reboot).Select(s => s.Host));
+        Assert.Equal(["server", "mac"], plan.Steps.Where(s => s.Kind == StepKind.Reboot).Select(s => s.Host));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class RollbackPlanTests
         Assert.Equal(["rollback:web"], PlanAssert.Step(plan, "verify:web").DependsOn.ToArray());
         Assert.Equal(
             ["web", "app", "db", "gateway"],
-            plan.Steps.Where(s => s.Kind == StepKinds.Rollback).Select(s => s.Host));
+            plan.Steps.Where(s => s.Kind == StepKind.Rollback).Select(s => s.Host));
     }
 
     [Fact]

@@ -59,7 +59,7 @@ internal static class DeployPlanner
 
         var graph = new StepGraph(fleet.SourcePath);
         var infra = nixMox
-            ? graph.AddWithId("tf:infra", StepKinds.Terraform, PlanPhases.TerraformInfra, null, null, "provision the fleet's infrastructure (machines, networks, storage)")
+            ? graph.AddWithId("tf:infra", StepKind.Terraform, PlanPhases.TerraformInfra, null, null, "provision the fleet's infrastructure (machines, networks, storage)")
             : -1;
 
         var build = new int[hosts.Length];
@@ -71,13 +71,13 @@ internal static class DeployPlanner
         for (var i = 0; i < hosts.Length; i++)
         {
             var name = fleet.Hosts[hosts[i]].Name;
-            build[i] = graph.Add(StepKinds.Build, name, Phase(roles[i], nixMox, PlanPhases.Build), name, null);
+            build[i] = graph.Add(StepKind.Build, name, Phase(roles[i], nixMox, PlanPhases.Build), name, null);
         }
 
         for (var i = 0; i < hosts.Length; i++)
         {
             var name = fleet.Hosts[hosts[i]].Name;
-            copy[i] = graph.Add(StepKinds.Copy, name, Phase(roles[i], nixMox, PlanPhases.Copy), name, null);
+            copy[i] = graph.Add(StepKind.Copy, name, Phase(roles[i], nixMox, PlanPhases.Copy), name, null);
             graph.Depend(copy[i], build[i]);
         }
 
@@ -91,7 +91,7 @@ internal static class DeployPlanner
                 before += fleet.Services[s].Container?.Secrets.Length ?? 0;
             }
 
-            keys[i] = before == 0 ? -1 : graph.Add(StepKinds.Keys, host.Name, Phase(roles[i], nixMox, PlanPhases.Keys), host.Name, null, $"upload {before} key(s) before activation");
+            keys[i] = before == 0 ? -1 : graph.Add(StepKind.Keys, host.Name, Phase(roles[i], nixMox, PlanPhases.Keys), host.Name, null, $"upload {before} key(s) before activation");
             graph.Depend(keys[i], copy[i]);
             keysPost[i] = after;
         }
@@ -104,23 +104,23 @@ internal static class DeployPlanner
             if (containers.Count > 0)
             {
                 var images = containers.Select(c => c.Container!.Image).Distinct(StringComparer.Ordinal).Count();
-                pull = graph.Add(StepKinds.Pull, host.Name, Phase(roles[i], nixMox, PlanPhases.Copy), host.Name, null, $"make {images} container image(s) present on the host (pull, or load an image file)");
+                pull = graph.Add(StepKind.Pull, host.Name, Phase(roles[i], nixMox, PlanPhases.Copy), host.Name, null, $"make {images} container image(s) present on the host (pull, or load an image file)");
                 graph.Depend(pull, copy[i]);
             }
 
-            activate[i] = graph.Add(StepKinds.Activate, host.Name, Phase(roles[i], nixMox, PlanPhases.Activate), host.Name, null);
+            activate[i] = graph.Add(StepKind.Activate, host.Name, Phase(roles[i], nixMox, PlanPhases.Activate), host.Name, null);
             graph.Depend(activate[i], keys[i] >= 0 ? keys[i] : copy[i]);
             graph.Depend(activate[i], pull);
             var last = activate[i];
             if (keysPost[i] > 0)
             {
                 var count = keysPost[i];
-                keysPost[i] = graph.Add(StepKinds.KeysPost, host.Name, Phase(roles[i], nixMox, PlanPhases.Activate), host.Name, null, $"upload {count} key(s) after activation");
+                keysPost[i] = graph.Add(StepKind.KeysPost, host.Name, Phase(roles[i], nixMox, PlanPhases.Activate), host.Name, null, $"upload {count} key(s) after activation");
                 graph.Depend(keysPost[i], activate[i]);
                 last = keysPost[i];
             }
 
-            verify[i] = graph.Add(StepKinds.Verify, host.Name, Phase(roles[i], nixMox, PlanPhases.Verify), host.Name, null);
+            verify[i] = graph.Add(StepKind.Verify, host.Name, Phase(roles[i], nixMox, PlanPhases.Verify), host.Name, null);
             graph.Depend(verify[i], last);
 
             // Each container after activation, after the containers of the host it depends on;
@@ -129,7 +129,7 @@ internal static class DeployPlanner
             foreach (var service in containers)
             {
                 var name = service.Container!.Name ?? service.Name;
-                gates[service.Name] = graph.AddWithId($"{StepKinds.Container}:{host.Name}/{name}", StepKinds.Container, Phase(roles[i], nixMox, PlanPhases.Verify), host.Name, service.Name, $"container {name} running and healthy");
+                gates[service.Name] = graph.AddWithId($"{StepKind.Container.ToName()}:{host.Name}/{name}", StepKind.Container, Phase(roles[i], nixMox, PlanPhases.Verify), host.Name, service.Name, $"container {name} running and healthy");
                 graph.Depend(gates[service.Name], last);
                 graph.Depend(verify[i], gates[service.Name]);
             }
@@ -159,7 +159,7 @@ internal static class DeployPlanner
         var gate = -1;
         if (anyCore && anyApp)
         {
-            gate = graph.AddWithId("gate:core", StepKinds.Gate, nixMox ? PlanPhases.NixCore : PlanPhases.Gate, null, null, "every core host is deployed and verified");
+            gate = graph.AddWithId("gate:core", StepKind.Gate, nixMox ? PlanPhases.NixCore : PlanPhases.Gate, null, null, "every core host is deployed and verified");
             for (var i = 0; i < hosts.Length; i++)
             {
                 if (roles[i] == Role.Core)
@@ -191,7 +191,7 @@ internal static class DeployPlanner
             local[hosts[i]] = i;
         }
 
-        var authCore = graph.AddWithId("tf:auth-core", StepKinds.Terraform, PlanPhases.TerraformAuthCore, null, null, "create the authentication provider's core resources");
+        var authCore = graph.AddWithId("tf:auth-core", StepKind.Terraform, PlanPhases.TerraformAuthCore, null, null, "create the authentication provider's core resources");
         var anyCore = false;
         for (var i = 0; i < hosts.Length; i++)
         {
@@ -226,10 +226,10 @@ internal static class DeployPlanner
                     continue;
                 }
 
-                var serviceInfra = graph.AddWithId("tf:service-infra:" + service.Name, StepKinds.Terraform, PlanPhases.TerraformServiceInfra, host, service.Name, $"infrastructure of {service.Name}");
+                var serviceInfra = graph.AddWithId("tf:service-infra:" + service.Name, StepKind.Terraform, PlanPhases.TerraformServiceInfra, host, service.Name, $"infrastructure of {service.Name}");
                 graph.Depend(serviceInfra, authCore);
                 graph.Depend(activate[i], serviceInfra);
-                var serviceConfig = graph.AddWithId("tf:service-config:" + service.Name, StepKinds.Terraform, PlanPhases.TerraformServiceConfig, host, service.Name, $"resources of {service.Name} (applications, providers, outposts)");
+                var serviceConfig = graph.AddWithId("tf:service-config:" + service.Name, StepKind.Terraform, PlanPhases.TerraformServiceConfig, host, service.Name, $"resources of {service.Name} (applications, providers, outposts)");
                 graph.Depend(serviceConfig, activate[i]);
                 graph.Depend(verify[i], serviceConfig);
 

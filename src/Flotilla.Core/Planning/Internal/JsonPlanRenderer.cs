@@ -21,7 +21,7 @@ internal static class JsonPlanRenderer
             {
                 json.WriteStartObject();
                 json.WriteString("id", step.Id);
-                json.WriteString("kind", step.Kind);
+                json.WriteString("kind", step.Kind.ToName());
                 json.WriteString("phase", step.Phase);
                 json.WriteString("host", step.Host);
                 json.WriteString("service", step.Service);
@@ -32,7 +32,7 @@ internal static class JsonPlanRenderer
                 }
 
                 json.WriteEndArray();
-                if (step.Kind == StepKinds.Wait)
+                if (step.Kind == StepKind.Wait)
                 {
                     json.WriteNumber("delaySeconds", (step.Delay ?? TimeSpan.Zero).TotalSeconds);
                 }

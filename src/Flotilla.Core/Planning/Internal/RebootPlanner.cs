@@ -44,11 +44,11 @@ internal static class RebootPlanner
                 continue;
             }
 
-            var wait = graph.Add(StepKinds.Wait, host.Name, PlanPhases.Reboot, host.Name, null, $"wait {host.RebootDelay.TotalSeconds}s before rebooting", host.RebootDelay);
+            var wait = graph.Add(StepKind.Wait, host.Name, PlanPhases.Reboot, host.Name, null, $"wait {host.RebootDelay.TotalSeconds}s before rebooting", host.RebootDelay);
             graph.Depend(wait, previous);
-            var reboot = graph.Add(StepKinds.Reboot, host.Name, PlanPhases.Reboot, host.Name, null);
+            var reboot = graph.Add(StepKind.Reboot, host.Name, PlanPhases.Reboot, host.Name, null);
             graph.Depend(reboot, wait);
-            previous = graph.Add(StepKinds.Verify, host.Name, PlanPhases.Reboot, host.Name, null);
+            previous = graph.Add(StepKind.Verify, host.Name, PlanPhases.Reboot, host.Name, null);
             graph.Depend(previous, reboot);
         }
 

@@ -27,8 +27,8 @@ internal static class RollbackPlanner
                 continue;
             }
 
-            rollback[i] = graph.Add(StepKinds.Rollback, host.Name, PlanPhases.Rollback, host.Name, null, "switch to the previous generation under the watchdog");
-            verify[i] = graph.Add(StepKinds.Verify, host.Name, PlanPhases.Verify, host.Name, null);
+            rollback[i] = graph.Add(StepKind.Rollback, host.Name, PlanPhases.Rollback, host.Name, null, "switch to the previous generation under the watchdog");
+            verify[i] = graph.Add(StepKind.Verify, host.Name, PlanPhases.Verify, host.Name, null);
             graph.Depend(verify[i], rollback[i]);
         }
 

@@ -16,10 +16,10 @@ internal sealed class StepGraph(string file)
 
     public int Count => _steps.Count;
 
-    public int Add(string kind, string name, string phase, string? host, string? service, string? description = null, TimeSpan? delay = null) =>
-        AddWithId(kind + ":" + name, kind, phase, host, service, description, delay);
+    public int Add(StepKind kind, string name, string phase, string? host, string? service, string? description = null, TimeSpan? delay = null) =>
+        AddWithId(kind.ToName() + ":" + name, kind, phase, host, service, description, delay);
 
-    public int AddWithId(string id, string kind, string phase, string? host, string? service, string? description = null, TimeSpan? delay = null)
+    public int AddWithId(string id, StepKind kind, string phase, string? host, string? service, string? description = null, TimeSpan? delay = null)
     {
         if (!_ids.TryAdd(id, _steps.Count))
         {
@@ -92,7 +92,7 @@ internal sealed class StepGraph(string file)
     public PlanResult Failed(string message, string hint) =>
         new(null, [new Diagnostic(Severity.Error, file, "", message, hint)]);
 
-    private sealed record Draft(string Id, string Kind, string Phase, string? Host, string? Service, string? Description, TimeSpan? Delay)
+    private sealed record Draft(string Id, StepKind Kind, string Phase, string? Host, string? Service, string? Description, TimeSpan? Delay)
     {
         public List<int> Prerequisites { get; } = [];
     }

@@ -37,7 +37,7 @@ internal static class TextPlanRenderer
             {
                 var step = steps[i];
                 var line = new StringBuilder("  ").Append(Printable(step.Id).PadRight(width));
-                if (step.Delay is { } delay && step.Kind == StepKinds.Wait)
+                if (step.Delay is { } delay && step.Kind == StepKind.Wait)
                 {
                     line.Append("  for ").Append(Duration(delay));
                 }
@@ -65,9 +65,9 @@ internal static class TextPlanRenderer
     /// </summary>
     private static string RebootTotal(Plan plan)
     {
-        var waits = plan.Steps.Where(s => s.Kind == StepKinds.Wait && s.Delay is { } d && d > TimeSpan.Zero).ToList();
+        var waits = plan.Steps.Where(s => s.Kind == StepKind.Wait && s.Delay is { } d && d > TimeSpan.Zero).ToList();
         var total = waits.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Delay!.Value);
-        var reboots = plan.Steps.Count(s => s.Kind == StepKinds.Reboot);
+        var reboots = plan.Steps.Count(s => s.Kind == StepKind.Reboot);
         var parts = waits.Count == 0 ? "no rebootDelay" : string.Join(" + ", waits.Select(s => Printable(s.Host ?? s.Id) + " " + Duration(s.Delay!.Value)));
         return $"total: {Human(total)} of waits ({parts}), plus the time {Count(reboots, "reboot")} and their verifications take";
     }
