@@ -106,6 +106,12 @@ case $platform in
     ln -sfn "$system" /run/booted-system
     "$system/bin/switch-to-configuration" test || echo "boot: activating $system failed" ;;
 esac
+# Programs the host starts at every boot, as systemd starts enabled units (Lab.InstallBootUnitAsync:
+# a test's agent): DIR/units/NAME, each detached, its output in DIR/units/NAME.log.
+for unit in "$dir"/units/*; do
+  case $unit in *.log) continue ;; esac
+  [ -x "$unit" ] && setsid "$unit" < /dev/null >> "$unit.log" 2>&1 &
+done
 [ "$sshd_delay" = 0 ] || sleep "$sshd_delay"
 if [ -e "$dir/boot-hangs" ]; then
   # The lab fault boot-hangs: the host never comes back (no sshd) until healed.

@@ -493,7 +493,8 @@ public sealed partial class FlotillaAgent(AgentOptions options, ILogger<Flotilla
                         run.TimeoutSeconds,
                         options.MaxLineLength,
                         (line, stream, text) => EmitOutputAsync(run.CommandId, line, stream, text),
-                        CancellationToken.None).ConfigureAwait(false);
+                        CancellationToken.None,
+                        run.Op == Ops.Exec ? run.Input : null).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

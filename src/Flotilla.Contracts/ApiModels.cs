@@ -39,7 +39,16 @@ public sealed record CreateCommandsRequest(
     IReadOnlyList<string>? Argv = null,
     double? TimeoutSeconds = null,
     double? ExpiresInSeconds = null,
-    string? SecondFactor = null);
+    string? SecondFactor = null)
+{
+    /// <summary>
+    /// For <see cref="Ops.Exec"/>: what the command reads on its standard input (the engine's key
+    /// uploads through agents). Kept in the server's memory only, never stored or logged: a command
+    /// with input that the server restarted before its agent took it fails instead of running without it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Input { get; init; }
+}
 
 public sealed record CommandView(
     string Id,
@@ -88,10 +97,38 @@ public sealed record RunListingView(
     int Failed,
     int Skipped,
     int RolledBack,
-    int NeedsAttention);
+    int NeedsAttention)
+{
+    /// <summary>Who started it where not from a command line: <c>alice (dashboard)</c>, <c>token:ci (api)</c>; left out when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? StartedBy { get; init; }
+}
 
 /// <summary>A run's journal pushed to the server (<c>PUT /api/runs/ID</c>): its files by name (plan.json, run.json, events.jsonl, result.json).</summary>
 public sealed record RunUploadRequest(IReadOnlyDictionary<string, string> Files);
+
+/// <summary>
+/// <c>POST /api/runs</c>: a run for the server to host, of the inventory it was given
+/// (<c>serve -f</c>): <c>{"operation": "deploy", "on": ["@web"], "services": [], "withDependents": false}</c>;
+/// operation is deploy, rollback or reboot; no hosts named: every host.
+/// </summary>
+public sealed record RunStartRequest(string Operation, IReadOnlyList<string>? On = null, IReadOnlyList<string>? Services = null, bool WithDependents = false);
+
+/// <summary>
+/// <c>/api/leases</c>: a run's lease on hosts, as the engine writes it in <c>fleet.lock</c>
+/// (<c>{holder, operation, runId, hosts, wholeFleet, acquired, expires, token, process}</c>); the
+/// engine owns its form, the API carries it.
+/// </summary>
+public sealed record LeaseMessage(System.Text.Json.JsonElement Lease);
+
+/// <summary>The answer to taking a lease: null when it was taken, else the lease in the way.</summary>
+public sealed record LeaseTakeAnswer(System.Text.Json.JsonElement? Holder);
+
+/// <summary>The answer to renewing a lease: false when it is no longer held (it expired and was dropped).</summary>
+public sealed record LeaseUpdateAnswer(bool Updated);
+
+/// <summary>The run the server started: its id (<c>GET /api/runs</c>, the dashboard's <c>/runs/ID</c>).</summary>
+public sealed record RunStartedView(string RunId);
 
 /// <summary>Source-generated JSON for the HTTP API (camelCase, derived read-only properties left out); the CLI's <c>remote</c> client uses it too.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, IgnoreReadOnlyProperties = true)]
@@ -107,4 +144,10 @@ public sealed record RunUploadRequest(IReadOnlyDictionary<string, string> Files)
 [JsonSerializable(typeof(ErrorView))]
 [JsonSerializable(typeof(IReadOnlyList<RunListingView>))]
 [JsonSerializable(typeof(RunUploadRequest))]
+[JsonSerializable(typeof(RunStartRequest))]
+[JsonSerializable(typeof(RunStartedView))]
+[JsonSerializable(typeof(LeaseMessage))]
+[JsonSerializable(typeof(LeaseTakeAnswer))]
+[JsonSerializable(typeof(LeaseUpdateAnswer))]
+[JsonSerializable(typeof(IReadOnlyList<System.Text.Json.JsonElement>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -78,6 +78,9 @@ public sealed record CommandRecord(
 {
     /// <summary>The command as people read it: the typed line for a shell command, the op otherwise.</summary>
     public string Description => Ops.Describe(Op, Argv);
+
+    /// <summary>It was given input (held in the server's memory, never stored): after a restart of the server it cannot be sent any more.</summary>
+    public bool HasInput { get; init; }
 }
 
 /// <summary>

@@ -23,7 +23,15 @@ public sealed record RegisteredMessage(int Protocol, string Host, string? Token 
 /// Run a command: an <paramref name="Op"/> the agent maps to a fixed argument list (see
 /// <see cref="Ops"/>), or <see cref="Ops.Exec"/> with <paramref name="Argv"/>.
 /// </summary>
-public sealed record RunCommandMessage(string CommandId, string Op, ImmutableArray<string> Argv, double TimeoutSeconds) : ServerMessage;
+public sealed record RunCommandMessage(string CommandId, string Op, ImmutableArray<string> Argv, double TimeoutSeconds) : ServerMessage
+{
+    /// <summary>
+    /// What the command reads on its standard input (an <see cref="Ops.Exec"/> of the engine's:
+    /// keys it uploads), then end of input; null: no input. The server never stores it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Input { get; init; }
+}
 
 /// <summary>Kill a running command's process group.</summary>
 public sealed record KillCommandMessage(string CommandId) : ServerMessage;

@@ -95,6 +95,13 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public string? Inventory { get; set; }
 
+    /// <summary>
+    /// How the runs this server hosts (started from the dashboard) deploy: substituters, the
+    /// confirm timeout, the key that signs closures pushed to hosts' caches. The CLI's deploy takes
+    /// the same settings as options.
+    /// </summary>
+    public HostedRunSettings Runs { get; set; } = new();
+
     /// <summary>How often the dashboard looks for a changed inventory and new run verifications.</summary>
     public TimeSpan TargetRefresh { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -81,6 +81,7 @@ public sealed class ControlPlaneServer : IAsyncDisposable
             app.MapHostsApi();
             app.MapCommandsApi();
             app.MapRunsApi();
+            app.MapLeasesApi();
             app.MapHealth();
             if (options.Dashboard is not null)
             {
@@ -115,6 +116,12 @@ public sealed class ControlPlaneServer : IAsyncDisposable
         services.AddSingleton<ApiCommandGate>();
         services.AddSingleton<OutputStreaming>();
         services.AddHostedService<Sweeper>();
+        // The runs it hosts (the dashboard starts them); before the dashboard's services, whose default launcher refuses.
+        services.AddSingleton<Runs.RunArchive>();
+        services.AddSingleton<Runs.StoreHostLeases>();
+        services.AddSingleton<Runs.ServerRuns>();
+        services.AddSingleton<IRunLauncher>(sp => sp.GetRequiredService<Runs.ServerRuns>());
+        services.AddHostedService(sp => sp.GetRequiredService<Runs.ServerRuns>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         var sessionScheme = options.Dashboard is null ? null : DashboardServiceCollectionExtensions.SessionScheme;
         services.AddAuthentication(ApiAuthentication.Scheme)

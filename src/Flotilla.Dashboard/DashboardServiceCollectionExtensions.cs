@@ -35,6 +35,7 @@ public static class DashboardServiceCollectionExtensions
         services.TryAddSingleton<NoControlPlane>();
         services.TryAddSingleton<IFleetSource>(provider => provider.GetRequiredService<NoControlPlane>());
         services.TryAddSingleton<ICommandService>(provider => provider.GetRequiredService<NoControlPlane>());
+        services.TryAddSingleton<IRunLauncher>(provider => provider.GetRequiredService<NoControlPlane>());
         services.TryAddSingleton<IRunSource>(provider =>
             new JournalRunSource(provider.GetRequiredService<IOptions<DashboardOptions>>().Value.StateDirectory ?? RunJournal.DefaultStateDirectory()));
         services.AddSingleton(provider => new SessionTokens(provider.GetRequiredService<CredentialSettings>().SessionSecret));
@@ -46,6 +47,7 @@ public static class DashboardServiceCollectionExtensions
         services.AddSingleton<LoginService>();
         services.AddSingleton<CommandSender>();
         services.AddSingleton<ISessionCommandSender>(provider => provider.GetRequiredService<CommandSender>());
+        services.AddSingleton<RunStarter>();
         services.AddSingleton<SessionSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<SessionSweeper>());
 

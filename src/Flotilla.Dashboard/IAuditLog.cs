@@ -20,6 +20,10 @@ public static class AuditActions
     public const string StepUp = "step-up";
     /// <summary>A run's journal pushed to the server (<c>deploy --server</c>).</summary>
     public const string RunPush = "run-push";
+    /// <summary>A run started from the dashboard (deploy, rollback, reboot of a selection).</summary>
+    public const string RunStart = "run-start";
+    /// <summary>A run the server hosts cancelled from the dashboard.</summary>
+    public const string RunCancel = "run-cancel";
 }
 
 /// <summary>Append-only audit log. The control plane stores it in its database; must be thread safe.</summary>

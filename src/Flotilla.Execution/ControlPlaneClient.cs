@@ -19,7 +19,7 @@ public sealed class ControlPlaneException(string message, HttpStatusCode? status
 /// commands on them and their event streams. Used by <c>flotilla remote</c> and by the engine's
 /// agent transport. Thread safe.
 /// </summary>
-public sealed class ControlPlaneClient : IDisposable
+public sealed class ControlPlaneClient : IAgentCommands, IDisposable
 {
     /// <summary>The environment variables that give the server and the token.</summary>
     public const string UrlVariable = "FLOTILLA_URL";
@@ -37,6 +37,8 @@ public sealed class ControlPlaneClient : IDisposable
     }
 
     public Uri Server => http.BaseAddress!;
+
+    string IAgentCommands.Where => Server.ToString();
 
     internal TimeProvider TimeProvider { get; }
 
@@ -67,6 +69,59 @@ public sealed class ControlPlaneClient : IDisposable
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Asks the server to run a deploy, rollback or reboot of its inventory itself (<c>POST /api/runs</c>); returns the run's id.</summary>
+    public async Task<string> StartRunAsync(RunStartRequest request, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, "api/runs") { Content = JsonContent.Create(request, ApiJsonContext.Default.RunStartRequest) },
+            cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.RunStartedView, cancellationToken).ConfigureAwait(false))!.RunId;
+    }
+
+    /// <summary>Cancels a run the server hosts (<c>POST /api/runs/ID/cancel</c>).</summary>
+    public async Task CancelRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/runs/" + Uri.EscapeDataString(runId) + "/cancel"), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes the lease in the server's store unless another lease that counts overlaps it: null when taken, else the lease in the way.</summary>
+    public async Task<HostLeaseHolder?> TakeLeaseAsync(HostLeaseHolder lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "api/leases") { Content = LeaseContent(lease) }, cancellationToken).ConfigureAwait(false);
+        var answer = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.LeaseTakeAnswer, cancellationToken).ConfigureAwait(false);
+        return answer?.Holder is { } holder ? HostLeaseHolder.FromJson(holder.GetRawText()) : null;
+    }
+
+    /// <summary>Renews the lease with the same token; false when the server no longer holds it.</summary>
+    public async Task<bool> UpdateLeaseAsync(HostLeaseHolder lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, "api/leases/" + Uri.EscapeDataString(lease.Token)) { Content = LeaseContent(lease) }, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.LeaseUpdateAnswer, cancellationToken).ConfigureAwait(false))?.Updated == true;
+    }
+
+    /// <summary>Releases the lease with this token, if the server still holds it.</summary>
+    public async Task ReleaseLeaseAsync(HostLeaseHolder lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, "api/leases/" + Uri.EscapeDataString(lease.Token)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every lease the server holds.</summary>
+    public async Task<IReadOnlyList<HostLeaseHolder>> LeasesAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, "api/leases"), cancellationToken).ConfigureAwait(false);
+        var leases = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.IReadOnlyListJsonElement, cancellationToken).ConfigureAwait(false) ?? [];
+        return [.. leases.Select(l => HostLeaseHolder.FromJson(l.GetRawText()))];
+    }
+
+    private static JsonContent LeaseContent(HostLeaseHolder lease)
+    {
+        using var document = JsonDocument.Parse(lease.ToJson());
+        return JsonContent.Create(new LeaseMessage(document.RootElement.Clone()), ApiJsonContext.Default.LeaseMessage);
+    }
+
     /// <summary>Sends a command (or an op) to the hosts the request selects.</summary>
     public async Task<CreateCommandsResponse> CreateCommandsAsync(CreateCommandsRequest request, CancellationToken cancellationToken = default)
     {
@@ -74,6 +129,20 @@ public sealed class ControlPlaneClient : IDisposable
             () => new HttpRequestMessage(HttpMethod.Post, "api/commands") { Content = JsonContent.Create(request, ApiJsonContext.Default.CreateCommandsRequest) },
             cancellationToken).ConfigureAwait(false);
         return (await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.CreateCommandsResponse, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    async Task<CommandStateView?> IAgentCommands.ExecAsync(string agent, IReadOnlyList<string> argv, string? input, TimeSpan timeout, TimeSpan queueExpiry, Action<OutputLineView> onLine, CancellationToken cancellationToken)
+    {
+        var batch = await CreateCommandsAsync(new CreateCommandsRequest(agent, Ops.Exec, [.. argv], timeout.TotalSeconds, queueExpiry.TotalSeconds) { Input = input }, cancellationToken).ConfigureAwait(false);
+        var states = await FollowAsync(
+            batch.BatchId,
+            line =>
+            {
+                onLine(line);
+                return Task.CompletedTask;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return states.Values.FirstOrDefault();
     }
 
     /// <summary>

@@ -118,11 +118,16 @@ public sealed partial class DeployStepExecutor : IStepExecutor
 
         if (run.Closure is null)
         {
-            var closures = await builder.BuildAsync(fleet, [host], output, cancellationToken).ConfigureAwait(false);
+            // A host in pull mode is only evaluated here: it builds its system itself.
+            var closures = host.PullFrom is null
+                ? await builder.BuildAsync(fleet, [host], output, cancellationToken).ConfigureAwait(false)
+                : await builder.EvaluateAsync(fleet, [host], cancellationToken).ConfigureAwait(false);
             run.Closure = closures[host.Name];
         }
 
-        return StepResult.Succeeded(run.Closure.SystemPath);
+        return host.PullFrom is null
+            ? StepResult.Succeeded(run.Closure.SystemPath)
+            : await PullBuildAsync(fleet, host, run.Closure, output, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<StepResult> CopyAsync(Host host, Action<string> output, CancellationToken cancellationToken)
@@ -143,6 +148,11 @@ public sealed partial class DeployStepExecutor : IStepExecutor
         {
             run.UpToDate = true;
             return StepResult.Succeeded($"{host.Name} already runs {closure.SystemPath}; skipped (use --force to deploy anyway)");
+        }
+
+        if (host.PullFrom is not null)
+        {
+            return StepResult.Succeeded($"{host.Name} built {closure.SystemPath} itself (pullFrom): nothing to copy");
         }
 
         if (ssh.ThroughAgent(host))

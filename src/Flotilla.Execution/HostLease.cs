@@ -178,7 +178,7 @@ public sealed class HostLease : IAsyncDisposable
         return new HostsBusyException(
             $"{what} held by {other.Holder}: {other.Operation} since {HostLeaseHolder.Format(other.Acquired)}, {run}{whole}{wait}. " +
             $"The lease is in {store.Location} and expires at {HostLeaseHolder.Format(other.Expires)} unless renewed: " +
-            "wait for that run (--lock-wait 30m), or, if it is gone, let its lease expire (--lock-ttl) or remove the file",
+            "wait for that run (--lock-wait 30m), or, if it is gone, let its lease expire (--lock-ttl)" + (store is FileHostLeaseStore ? " or remove the file" : ""),
             other,
             inCommon);
     }
@@ -215,7 +215,7 @@ public sealed class HostLease : IAsyncDisposable
                 {
                     await UpdateAsync(h => h with { Expires = time.GetUtcNow() + ttl }, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException or ControlPlaneException)
                 {
                     // The next tick tries again; until the TTL passes the lease still counts.
                 }

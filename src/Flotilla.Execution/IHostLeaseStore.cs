@@ -52,6 +52,15 @@ public sealed record HostLeaseHolder(
             : [.. Hosts.Intersect(other.Hosts, StringComparer.Ordinal)];
     }
 
+    /// <summary>The lease as <c>fleet.lock</c> holds it, one object (the server's lease API carries it so).</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, RunJsonContext.Default.HostLeaseHolder);
+
+    /// <summary>A lease from <see cref="ToJson"/>; throws <see cref="System.Text.Json.JsonException"/> when it is not one.</summary>
+    public static HostLeaseHolder FromJson(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize(json, RunJsonContext.Default.HostLeaseHolder) is { Token.Length: > 0, Holder: not null, Operation: not null } lease && !lease.Hosts.IsDefault
+            ? lease
+            : throw new System.Text.Json.JsonException("not a lease: it needs holder, operation, hosts and token");
+
     internal static string Format(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 }
 

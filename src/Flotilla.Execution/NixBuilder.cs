@@ -68,7 +68,8 @@ public sealed class NixBuilder(DeployOptions? options = null)
 
     private async Task BuildEvaluatedAsync(Fleet fleet, IReadOnlyList<Host> hosts, IReadOnlyDictionary<string, HostClosure> closures, Action<string>? onLine, CancellationToken cancellationToken)
     {
-        var local = hosts.Where(h => !h.BuildOnTarget && h.BuildHost is null).ToList();
+        // Hosts in pull mode build their own systems (DeployStepExecutor): nothing is built here for them.
+        var local = hosts.Where(h => !h.BuildOnTarget && h.BuildHost is null && h.PullFrom is null).ToList();
         if (local.Count > 0)
         {
             // Flake hosts by attribute, hosts built from a Nix file by the derivation the evaluation wrote: one build for all.
@@ -82,7 +83,7 @@ public sealed class NixBuilder(DeployOptions? options = null)
             CheckBuilt(result.StandardOutput, local.Select(h => closures[h.Name]));
         }
 
-        foreach (var host in hosts.Where(h => h.BuildOnTarget || h.BuildHost is not null))
+        foreach (var host in hosts.Where(h => h.PullFrom is null && (h.BuildOnTarget || h.BuildHost is not null)))
         {
             await BuildRemotelyAsync(host, closures[host.Name], onLine, cancellationToken).ConfigureAwait(false);
         }
@@ -229,9 +230,10 @@ public sealed class NixBuilder(DeployOptions? options = null)
         return at < 0 ? new Target(destination) : new Target(destination[(at + 1)..], destination[..at]);
     }
 
-    private static void CheckBuilt(string json, IEnumerable<HostClosure> expected)
+    /// <summary>The output paths a <c>nix build --json</c> reports.</summary>
+    internal static HashSet<string> BuiltPaths(string json)
     {
-        var built = new HashSet<string>();
+        var built = new HashSet<string>(StringComparer.Ordinal);
         using var document = JsonDocument.Parse(json);
         foreach (var entry in document.RootElement.EnumerateArray())
         {
@@ -241,6 +243,12 @@ public sealed class NixBuilder(DeployOptions? options = null)
             }
         }
 
+        return built;
+    }
+
+    private static void CheckBuilt(string json, IEnumerable<HostClosure> expected)
+    {
+        var built = BuiltPaths(json);
         foreach (var closure in expected.Where(c => !built.Contains(c.SystemPath)))
         {
             throw new NixBuildException($"nix build did not report {closure.SystemPath}, the system of {closure.Host}");

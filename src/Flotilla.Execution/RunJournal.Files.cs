@@ -48,7 +48,7 @@ public sealed partial class RunJournal
         }
 
         Directory.CreateDirectory(Path.Combine(directory, LogsDirectory));
-        var info = new RunInfo(id, metadata.Operation, metadata.InventoryPath, metadata.Selection, metadata.Options, started);
+        var info = new RunInfo(id, metadata.Operation, metadata.InventoryPath, metadata.Selection, metadata.Options, started) { StartedBy = metadata.StartedBy };
         await DurableFile.WriteAllTextAsync(Path.Combine(directory, PlanFile), PlanRenderer.Render(plan, PlanFormat.Json), cancellationToken).ConfigureAwait(false);
         await DurableFile.WriteAllTextAsync(Path.Combine(directory, RunFile), JsonSerializer.Serialize(info, RunJsonContext.Default.RunInfo) + "\n", cancellationToken).ConfigureAwait(false);
         await File.WriteAllBytesAsync(Path.Combine(directory, EventsFile), [], cancellationToken).ConfigureAwait(false);
@@ -119,7 +119,10 @@ public sealed partial class RunJournal
                     journal.Info.Started,
                     result?.Finished,
                     StepCounts.Of(journal.Steps.Select(s => s.State)),
-                    result is null ? RunStatus.Unfinished : RunExitCodes.ToStatus(result.ExitCode)));
+                    result is null ? RunStatus.Unfinished : RunExitCodes.ToStatus(result.ExitCode))
+                {
+                    StartedBy = journal.Info.StartedBy,
+                });
             }
             catch (Exception e) when (e is RunJournalException or IOException or JsonException or UnauthorizedAccessException)
             {

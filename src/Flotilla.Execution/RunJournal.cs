@@ -128,6 +128,38 @@ public sealed partial class RunJournal : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Ends a run whose orchestrator stopped while it ran (killed, or the server that hosted it
+    /// stopped): each step that was running fails saying <paramref name="reason"/>, each step never
+    /// started is skipped, and the run gets its result (failed). Events are appended; nothing the
+    /// journal holds is rewritten, and <c>deploy --resume</c> still continues it. A finished run
+    /// is left as it is (false).
+    /// </summary>
+    public async Task<bool> EndInterruptedAsync(string reason, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        if (Result is not null)
+        {
+            return false;
+        }
+
+        var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
+        var steps = Steps;
+        var events = new List<RunEvent>();
+        foreach (var step in Plan.Steps)
+        {
+            var state = steps[_index[step.Id]].State;
+            if (state is StepState.Running or StepState.Pending)
+            {
+                events.Add(new RunEvent(now, step.Host, step.Id, step.Kind, state == StepState.Running ? RunEventState.Failed : RunEventState.Skipped, state == StepState.Running ? "interrupted: " + reason : "not run: " + reason));
+            }
+        }
+
+        await AppendAsync(events, cancellationToken).ConfigureAwait(false);
+        await FinishAsync(new RunResult(now, RunExitCodes.Failed), cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     internal async Task FinishAsync(RunResult result, CancellationToken cancellationToken)
     {
         _logs.Sync();

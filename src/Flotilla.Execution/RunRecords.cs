@@ -15,6 +15,9 @@ public sealed record RunMetadata(string Operation, string? InventoryPath)
 
     /// <summary>The options that shape the run (<c>parallel</c>, <c>batch</c>, <c>max-fail</c>, <c>fail-fast</c>).</summary>
     public ImmutableSortedDictionary<string, string> Options { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    /// <summary>Who started the run where not from a command line: <c>alice (dashboard)</c>; null from the CLI.</summary>
+    public string? StartedBy { get; init; }
 }
 
 /// <summary><c>run.json</c>: the run's id, what it does and when it started. Immutable.</summary>
@@ -24,7 +27,12 @@ public sealed record RunInfo(
     string? InventoryPath,
     ImmutableArray<string> Selection,
     ImmutableSortedDictionary<string, string> Options,
-    [property: JsonConverter(typeof(UtcTimeJsonConverter))] DateTimeOffset Started);
+    [property: JsonConverter(typeof(UtcTimeJsonConverter))] DateTimeOffset Started)
+{
+    /// <summary>Who started the run where not from a command line (<see cref="RunMetadata.StartedBy"/>); left out of <c>run.json</c> when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? StartedBy { get; init; }
+}
 
 /// <summary><c>result.json</c>, written when a run ends (and removed when it is resumed). Immutable.</summary>
 public sealed record RunResult(
@@ -74,4 +82,8 @@ public sealed record StepCounts(int Pending, int Running, int Succeeded, int Fai
 }
 
 /// <summary>One line of <c>flotilla runs</c>. Immutable.</summary>
-public sealed record RunListing(string Id, string Operation, DateTimeOffset Started, DateTimeOffset? Finished, StepCounts Counts, RunStatus Status);
+public sealed record RunListing(string Id, string Operation, DateTimeOffset Started, DateTimeOffset? Finished, StepCounts Counts, RunStatus Status)
+{
+    /// <summary>Who started it where not from a command line (<see cref="RunInfo.StartedBy"/>).</summary>
+    public string? StartedBy { get; init; }
+}

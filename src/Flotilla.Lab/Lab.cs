@@ -73,6 +73,31 @@ public sealed partial class Lab
         return ["nsenter", "-t", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "-u", "-n"];
     }
 
+    /// <summary>
+    /// A program the host starts at every boot from now on, as systemd starts an enabled unit (a
+    /// test's agent, which must come back after a reboot): <paramref name="script"/> is written to
+    /// <c>HOSTDIR/units/NAME</c> (outside the host, so it outlives reboots) and boot.sh starts it
+    /// detached, its output in <c>NAME.log</c> beside it. It is not started now.
+    /// </summary>
+    public async Task<string> InstallBootUnitAsync(string host, string name, string script, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(script);
+        if (string.IsNullOrEmpty(name) || name.Contains('/', StringComparison.Ordinal) || name.StartsWith('.') || name.EndsWith(".log", StringComparison.Ordinal))
+        {
+            throw new LabException($"a boot unit's name is a file name (not ending in .log), not \"{name}\"");
+        }
+
+        var units = System.IO.Path.Combine(GetHost(host).Directory, "units");
+        System.IO.Directory.CreateDirectory(units);
+        var path = System.IO.Path.Combine(units, name);
+        await File.WriteAllTextAsync(path, script, cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        return path + ".log";
+    }
+
     /// <summary>The lab configuration a host's system is built from (<c>hosts/&lt;host&gt;.json</c> in the inventory).</summary>
     public string HostConfigurationPath(string host) => LabInventory.HostConfiguration(InventoryDirectory, GetHost(host).Name);
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using System.Collections.Immutable;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Dashboard;
+using Flotilla.ControlPlane.Auth;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Security;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,6 +65,7 @@ internal sealed class ServerSession : IAsyncDisposable
                 AllowArbitraryCommands = true,
                 SweepInterval = TimeSpan.FromMilliseconds(200),
                 MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+                StateDirectory = session.StateDirectory,
                 Dashboard = new DashboardSettings(
                     new CredentialSettings(account, SessionSecret.Generate(), ImmutableArray<string>.Empty),
                     dashboard => dashboard.StateDirectory = session.StateDirectory),
@@ -98,6 +100,14 @@ internal sealed class ServerSession : IAsyncDisposable
         var agent = AgentProcess.Start($"ws://{Address.Authority}/ws", tokenFile, 0.5, repo, [.. tags.SelectMany(t => new[] { "--tag", t })]);
         _agents.Add(agent);
         return agent;
+    }
+
+    /// <summary>An API token of <paramref name="scope"/> in a file, for the CLI's <c>--token-file</c>.</summary>
+    public async Task<string> AddApiTokenAsync(string name, ApiTokenScope scope = ApiTokenScope.Ops)
+    {
+        var token = Tokens.NewApiToken();
+        Assert.True(await Store.AddApiTokenAsync(name, Tokens.Hash(token), DateTimeOffset.FromUnixTimeSeconds(1_800_000_000), scope));
+        return _directory.Write($"api-tokens/{name}", token + "\n");
     }
 
     /// <summary>A code the server has not seen used: the TOTP clock moves on one step first.</summary>

@@ -20,12 +20,13 @@ namespace Flotilla.Tests;
 public sealed class AgentTransportLabTests
 {
     // gateway (ssh) <- db (agent) <- app (agent) <- web (ssh)
-    private static string Inventory(string cache) => $$"""
+    private static string Inventory(string cache, string appTokenFile) => $$"""
         {
           "hosts": {
             "gateway": { "target": "10.1.0.1", "transport": "ssh", "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health" } ] },
             "db":      { "target": "10.1.0.2", "transport": "agent", "cache": "{{cache}}", "dependsOn": ["gateway"], "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health", "interval": 1, "retries": 2 } ] },
-            "app":     { "target": "10.1.0.3", "cache": "{{cache}}", "dependsOn": ["db"], "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health", "interval": 1, "retries": 2 } ] },
+            "app":     { "target": "10.1.0.3", "cache": "{{cache}}", "dependsOn": ["db"], "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health", "interval": 1, "retries": 2 } ],
+                         "keys": { "app-token": { "keyFile": "{{appTokenFile}}", "destDir": "/run/keys", "permissions": "0400", "uploadAt": "pre-activation" } } },
             "web":     { "target": "10.1.0.4", "dependsOn": ["app"], "healthChecks": [ { "type": "http", "url": "http://localhost:8080/health" } ] }
           }
         }
@@ -33,16 +34,20 @@ public sealed class AgentTransportLabTests
 
     private static readonly string[] AgentHosts = ["db", "app"];
 
+    /// <summary>A key of app's, uploaded through its agent: it must reach the host and nothing the server keeps.</summary>
+    private const string AppToken = "flotilla-lab-app-token-7f3c";
+
     [LabFact]
     public async Task Agent_reached_and_ssh_hosts_deploy_in_one_run_in_order_and_agent_reached_hosts_roll_back_by_themselves()
     {
         using var dir = new TempDirectory();
         var cacheDirectory = Path.Combine(dir.Path, "cache");
-        await using var lab = await CliLab.UpAsync(dir.Path, "at", dir.Write("flotilla.json", Inventory("file://" + cacheDirectory)));
+        await using var lab = await CliLab.UpAsync(dir.Path, "at", dir.Write("flotilla.json", Inventory("file://" + cacheDirectory, dir.Write("app-token", AppToken))));
         var machines = await LabFleet.OpenAsync(lab.Name, CliLab.StateRoot);
         var (secretKey, publicKey) = await CacheKeyAsync(dir);
         var data = Path.Combine(dir.Path, "server");
         var apiToken = dir.Write("api-token", (await CliAsync(dir.Path, "tokens", "create-api", "deployer", "--scope", "exec", "--data-dir", data)).Output.Trim().Split('\n')[^1]);
+        var opsToken = dir.Write("ops-token", (await CliAsync(dir.Path, "tokens", "create-api", "operator", "--scope", "ops", "--data-dir", data)).Output.Trim().Split('\n')[^1]);
         var port = FreePort(machines.Gateway);
         await using var server = await ControlPlaneServer.StartAsync(new ControlPlaneOptions
         {
@@ -51,6 +56,8 @@ public sealed class AgentTransportLabTests
             StateDirectory = Path.Combine(dir.Path, "server-runs"),
             AllowArbitraryCommands = true,
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+            Inventory = lab.Inventory,
+            Runs = new HostedRunSettings { Substituters = "", CacheKeyFile = secretKey, ConfirmTimeout = TimeSpan.FromSeconds(30) },
         });
         var url = $"http://{machines.Gateway}:{port}";
         var agents = new List<Process>();
@@ -87,6 +94,14 @@ public sealed class AgentTransportLabTests
             }
 
             Assert.All(AgentHosts, h => Assert.Contains(events, e => e.Step == $"copy:{h}" && e.State == "succeeded" && e.Message!.Contains("through its agent", StringComparison.Ordinal)));
+
+            // app's key went up through its agent, as it would over ssh, and the server kept none of it.
+            Assert.Equal(AppToken, await ReadAsync(machines, "app", "cat", "/run/keys/app-token"));
+            Assert.Equal("400", await ReadAsync(machines, "app", "stat", "-c", "%a", "/run/keys/app-token"));
+            foreach (var file in Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories))
+            {
+                Assert.DoesNotContain(AppToken, Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file)), StringComparison.Ordinal);
+            }
             foreach (var host in addresses.Keys)
             {
                 Assert.Equal("system-2-link", await ReadAsync(machines, host, "readlink", "/nix/var/nix/profiles/system"));
@@ -128,6 +143,65 @@ public sealed class AgentTransportLabTests
             Assert.Contains(listed.Output.Split('\n'), l => l.Contains("rollback", StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal));
             Assert.Equal(3, listed.Output.Split('\n').Count(l => l.Contains(" deploy ", StringComparison.Ordinal)));
             Assert.Contains(listed.Output.Split('\n'), l => l.Contains(" deploy ", StringComparison.Ordinal) && l.Contains("succeeded", StringComparison.Ordinal));
+
+            // The server hosts a run itself (as the dashboard's Start does): its steps reach the
+            // agent-only hosts through its own command service, each a stored command.
+            CliLab.ConfigureAll(lab.Inventory, version: "5");
+            using var client = new Flotilla.Execution.ControlPlaneClient(new Uri(url + "/"), File.ReadAllText(opsToken).Trim());
+            var hosted = await client.StartRunAsync(new Flotilla.Contracts.RunStartRequest("deploy", ["db", "app"]));
+            var result = Path.Combine(dir.Path, "server-runs", "runs", hosted, "result.json");
+            for (var waited = 0; !File.Exists(result) && waited < 360; waited++)
+            {
+                await Task.Delay(500);
+            }
+
+            Assert.True(File.Exists(result), "the hosted run did not end in 3 minutes\n" + logs);
+            Assert.Contains("\"exitCode\":0", File.ReadAllText(result), StringComparison.Ordinal);
+            foreach (var host in AgentHosts)
+            {
+                Assert.Equal("5", await ReadAsync(machines, host, "cat", "/run/current-system/version"));
+            }
+
+            var steps = await client.RunsAsync();
+            Assert.Contains(steps, r => r.Id == hosted && r.Status == "succeeded");
+
+            // flotilla exec picks its transports as a run does: db through its agent, gateway over SSH.
+            var exec = await lab.RunAsync("exec", "-f", lab.Inventory, "--on", "db,gateway", "--server", url, "--token-file", apiToken, "--", "cat", "/run/current-system/version");
+            Assert.True(exec.ExitCode == 0, exec.Output + exec.Error);
+            Assert.Contains(exec.Output.Split('\n'), l => l.StartsWith("db", StringComparison.Ordinal) && l.EndsWith("| 5", StringComparison.Ordinal));
+            Assert.Contains(exec.Output.Split('\n'), l => l.StartsWith("gateway", StringComparison.Ordinal) && l.EndsWith("| 3", StringComparison.Ordinal));
+
+            // A reboot through the agent: db (sshd stopped, transport agent) is rebooted by its
+            // agent, which its boot starts again (as systemd would), and read back through it.
+            var unitLog = await machines.InstallBootUnitAsync("db", "flotilla-agent", AgentUnit(url, Path.Combine(dir.Path, "tokens", "db"), Path.Combine(dir.Path, "agent-db"), publicKey));
+            var bootBefore = await ReadAsync(machines, "db", "cat", "/proc/sys/kernel/random/boot_id");
+            var reboot = await lab.RunAsync(["reboot", "-f", lab.Inventory, "--json", "--state-dir", state, "--on", "db", "--server", url, "--token-file", apiToken, .. RebootLab.QuickWith("120s")]);
+            Assert.True(reboot.ExitCode == 0, reboot.Output + reboot.Error + logs + (File.Exists(unitLog) ? File.ReadAllText(unitLog) : ""));
+            Assert.Contains(Events(reboot.Output), e => e.Step == "reboot:db" && e.State == "succeeded");
+            Assert.NotEqual(bootBefore, await ReadAsync(machines, "db", "cat", "/proc/sys/kernel/random/boot_id"));
+
+            // Pull mode: app builds its own system from the fleet's flake, fetched at the run's
+            // revision (here a git checkout on the machine's disk), through its agent; nothing is copied.
+            var machinesFile = Path.Combine(lab.Inventory, "machines.json");
+            var metadata = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(machinesFile))!;
+            metadata["app"]!["pullFrom"] = "git+file://" + lab.Inventory;
+            File.WriteAllText(machinesFile, metadata.ToJsonString());
+            CliLab.ConfigureAll(lab.Inventory, version: "6");
+            var dirty = await lab.RunAsync(Deploy("--on", "app"));
+            Assert.True(dirty.ExitCode != 0, dirty.Output);
+            Assert.Contains(Events(dirty.Output), e => e.Step == "build:app" && e.State == "failed" && e.Message!.Contains("not a git checkout", StringComparison.Ordinal));
+            foreach (var git in new[] { new[] { "init", "-q" }, ["add", "-A"], ["-c", "user.name=lab", "-c", "user.email=lab@flotilla.invalid", "commit", "-q", "-m", "fleet"] })
+            {
+                var done = await ProcessRunner.RunAsync("git", ["-C", lab.Inventory, .. git]);
+                Assert.True(done.ExitCode == 0, done.StandardError);
+            }
+
+            var pulled = await lab.RunAsync(Deploy("--on", "app"));
+            Assert.True(pulled.ExitCode == 0, pulled.Output + pulled.Error + logs);
+            events = Events(pulled.Output);
+            Assert.Contains(events, e => e.Step == "build:app" && e.State == "succeeded" && e.Message!.Contains("from git+file://", StringComparison.Ordinal));
+            Assert.Contains(events, e => e.Step == "copy:app" && e.State == "succeeded" && e.Message!.Contains("nothing to copy", StringComparison.Ordinal));
+            Assert.Equal("6", await ReadAsync(machines, "app", "cat", "/run/current-system/version"));
         }
         finally
         {
@@ -142,6 +216,19 @@ public sealed class AgentTransportLabTests
                 agent.Dispose();
             }
         }
+    }
+
+    /// <summary>The agent as a boot unit of a lab host: the same command the test starts it with.</summary>
+    private static string AgentUnit(string url, string tokenFile, string stateDirectory, string publicKey)
+    {
+        static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        return $"""
+            #!/bin/sh
+            export PATH=/run/current-system/sw/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+            export NIX_CONFIG={Quote("trusted-public-keys = " + publicKey)}
+            exec dotnet {Quote(Path.Combine(AppContext.BaseDirectory, "flotilla.dll"))} agent --url {Quote(url)} --token-file {Quote(tokenFile)} --hostname db --state-dir {Quote(stateDirectory)} --interval 1
+
+            """;
     }
 
     private static async Task<CliRunner.Run> CliAsync(string directory, params string[] args)

@@ -7,7 +7,8 @@ namespace Flotilla.Tests;
 /// <summary>
 /// The engine's agent transport against a real server and a real agent process: a step's
 /// command line runs on the host by its shell, its lines come back as they are printed, its exit
-/// code is the step's; what it cannot do (input, a host the server does not know) is said.
+/// code is the step's; its input (keys) reaches the program and is never stored; what it cannot
+/// do (a host the server does not know) is said.
 /// </summary>
 public sealed class AgentTransportTests(SqliteTargets targets) : IClassFixture<SqliteTargets>
 {
@@ -39,18 +40,13 @@ public sealed class AgentTransportTests(SqliteTargets targets) : IClassFixture<S
     }
 
     [Fact]
-    public async Task Input_an_unknown_host_and_a_run_without_a_server_are_refused_with_what_to_do()
+    public async Task An_unknown_host_and_a_run_without_a_server_are_refused_with_what_to_do()
     {
         await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync());
         plane.StartAgent(await plane.AddHostAsync("nat1"));
         await plane.WaitForStatusAsync("nat1", "online");
         using var client = new ControlPlaneClient(new Uri(plane.BaseUrl + "/"), plane.ApiToken);
         var agents = await AgentTransport.ConnectAsync(client);
-
-        var input = await agents.RunCommandAsync(HostNamed("nat1"), "cat", "secret");
-        Assert.False(input.Succeeded);
-        Assert.Contains("keys and secrets are uploaded over SSH only", input.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain("secret\n", input.Output, StringComparison.Ordinal);
 
         var unknown = await agents.RunCommandAsync(HostNamed("ghost"), "true");
         Assert.Equal(255, unknown.ExitCode);
@@ -68,6 +64,42 @@ public sealed class AgentTransportTests(SqliteTargets targets) : IClassFixture<S
         Assert.Equal(255, refused.ExitCode);
         Assert.Contains("nat2 takes transport = \"agent\"", refused.Error, StringComparison.Ordinal);
         Assert.Contains("give --server URL", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Input_reaches_the_program_through_the_agent_and_is_never_stored_and_a_restart_fails_a_command_that_waited_with_it()
+    {
+        using var files = new TempDirectory();
+        var target = await targets.NewAsync();
+        await using var plane = await ControlPlaneHarness.StartAsync(target);
+        plane.StartAgent(await plane.AddHostAsync("nat1"));
+        await plane.AddHostAsync("nat2");
+        await plane.WaitForStatusAsync("nat1", "online");
+        using var client = new ControlPlaneClient(new Uri(plane.BaseUrl + "/"), plane.ApiToken);
+        var agents = await AgentTransport.ConnectAsync(client);
+        const string Secret = "AGE-SECRET-KEY-1QQQ-not-a-real-one";
+        var keyFile = Path.Combine(files.Path, "key");
+
+        var uploaded = await agents.RunAsync(HostNamed("nat1"), ["sh", "-c", "umask 077; cat > \"$1\"; wc -c < \"$1\"", "sh", keyFile], Secret + "\n");
+        Assert.True(uploaded.Succeeded, uploaded.Error);
+        Assert.Equal((Secret.Length + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), uploaded.Output.Trim());
+        Assert.Equal(Secret + "\n", await File.ReadAllTextAsync(keyFile));
+
+        // A command with input waits for nat2, which is offline; the server restarts and forgets
+        // the input: the command fails rather than run without it.
+        var waiting = await client.CreateCommandsAsync(new Flotilla.Contracts.CreateCommandsRequest("nat2", Argv: ["sh", "-c", "cat > /dev/null"]) { Input = Secret });
+        var queued = Assert.Single(waiting.Commands);
+        Assert.Equal("queued", queued.State);
+        await plane.RestartServerAsync();
+        var failed = await plane.CommandAsync(queued.Id);
+        Assert.Equal("failed", failed.State);
+        Assert.Contains("input was held in memory", failed.Message, StringComparison.Ordinal);
+
+        // Nowhere in the store: not in the database, its journal or the write-ahead log.
+        foreach (var file in Directory.EnumerateFiles(target.DataDirectory!, "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(Secret, System.Text.Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file)), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -4,7 +4,6 @@ using Flotilla.Contracts;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
 using Flotilla.Execution;
-using Flotilla.Planning;
 using Flotilla.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,18 +18,7 @@ public sealed class RunsApiTests(SqliteTargets targets) : IClassFixture<SqliteTa
         using var here = new TempDirectory();
         using var runs = new TempDirectory();
         await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync(), options => options.StateDirectory = runs.Path);
-        var fleet = new Flotilla.Inventory.Fleet
-        {
-            SourcePath = "fleet.json",
-            Format = Flotilla.Inventory.InventoryFormat.Json,
-            Hosts = [new Flotilla.Inventory.Host { Name = "web", Hostname = "web", Target = new Flotilla.Inventory.Target("192.0.2.1") }],
-        };
-        var plan = Planner.Build(fleet, Operation.Rollback, Selection.Everything).Plan!;
-        string id;
-        await using (var journal = await RunJournal.CreateAsync(here.Path, plan, new RunMetadata("rollback", null)))
-        {
-            id = journal.Id;
-        }
+        var id = await RunJournals.RollbackAsync(here.Path);
 
         var reader = (await plane.CliAsync("tokens", "create-api", "reader", "--scope", "read")).LastLine;
         using (var client = new ControlPlaneClient(new Uri(plane.BaseUrl + "/"), reader))

@@ -89,7 +89,7 @@ public sealed partial class ServerImageLabTests(ITestOutputHelper log)
         await run.PodmanAsync("stop", "--time", "60", run.Container);
         var exit = await run.PodmanAsync("inspect", "--format", "{{.State.ExitCode}}", run.Container);
         Assert.True(exit.Output.Trim() == "0", $"serve exited {exit.Output.Trim()} on SIGTERM:\n{await run.LogsAsync()}");
-        Assert.Contains("Application is shutting down", await run.LogsAsync(), StringComparison.Ordinal);
+        Assert.Contains("flotilla serve: stopped", await run.LogsAsync(), StringComparison.Ordinal);
 
         // A new container from the same image and volume (as an upgrade or a compose
         // recreate does): what it finds, it found in /data alone.

@@ -245,6 +245,27 @@ public abstract class StoreContract(IStoreTargets targets)
         var racers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => reopened.TryUseStepAsync("admin", 102).AsTask()));
         Assert.Single(racers, won => won);
     }
+
+    [Fact]
+    public async Task A_run_journal_is_kept_and_a_later_copy_of_the_same_run_replaces_it()
+    {
+        await using var store = await OpenAsync();
+        Assert.Empty(await store.ListRunJournalsAsync());
+        Assert.Null(await store.GetRunJournalAsync("20261122-050000-0001"));
+
+        var started = new StoredRunJournal("20261122-050000-0001", "deploy", Now, false, new Dictionary<string, string> { ["plan.json"] = "{}", ["events.jsonl"] = "" }, Now);
+        await store.SaveRunJournalAsync(started);
+        await store.SaveRunJournalAsync(new StoredRunJournal("20261122-040000-0002", "reboot", Now.AddHours(-1), true, new Dictionary<string, string> { ["run.json"] = "{\"id\": 2}" }, Now));
+        await store.SaveRunJournalAsync(started with { Finished = true, Files = new Dictionary<string, string> { ["plan.json"] = "{}", ["events.jsonl"] = "line 1\nline 2 \u00e9\n", ["result.json"] = "{\"exitCode\":0}" }, Saved = Now.AddMinutes(5) });
+
+        var listed = await store.ListRunJournalsAsync();
+        Assert.Equal(["20261122-040000-0002", "20261122-050000-0001"], listed.Select(r => r.Id));
+        Assert.Equal(("deploy", Now, true, Now.AddMinutes(5)), (listed[1].Operation, listed[1].Started, listed[1].Finished, listed[1].Saved));
+        var files = await store.GetRunJournalAsync("20261122-050000-0001");
+        Assert.NotNull(files);
+        Assert.Equal(3, files.Count);
+        Assert.Equal("line 1\nline 2 \u00e9\n", files["events.jsonl"]);
+    }
 }
 
 public sealed class SqliteStoreTests(SqliteTargets targets) : StoreContract(targets), IClassFixture<SqliteTargets>;

@@ -35,12 +35,14 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
     /// <see cref="Limits.CommandTimeoutSeconds"/> fails the command before anything starts: a
     /// process must never run without the timer that can kill it.
     /// </summary>
+    /// <param name="input">What the program reads on its standard input, then end of input (null: none).</param>
     public async Task<CommandCompletedMessage> RunAsync(
         IReadOnlyList<string> argv,
         double timeoutSeconds,
         int maxLineLength,
         Func<long, OutputStream, string, ValueTask> onLine,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? input = null)
     {
         var started = time.GetTimestamp();
         if (Limits.CommandTimeoutSeconds.Check(timeoutSeconds) is { } outOfRange)
@@ -77,7 +79,8 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
             return Completed(CommandOutcome.FailedToStart, null, started, $"could not start {argv[0]}: {e.Message}");
         }
 
-        process.StandardInput.Close();
+        // Written beside the readers: a program that prints before it has read all its input must not stall.
+        var feed = FeedAsync(process.StandardInput, input);
         var stdout = PumpAsync(process.StandardOutput, OutputStream.Stdout, maxLineLength, onLine);
         var stderr = PumpAsync(process.StandardError, OutputStream.Stderr, maxLineLength, onLine);
         try
@@ -91,7 +94,7 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
         }
 
         // The group is gone; its pipes close and the readers finish.
-        await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        await Task.WhenAll(stdout, stderr, feed).ConfigureAwait(false);
         if (_killRequested)
         {
             return Completed(CommandOutcome.Killed, process.ExitCode, started, "killed on request");
@@ -112,6 +115,32 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
 
     private CommandCompletedMessage Completed(CommandOutcome outcome, int? exitCode, long started, string? message) => new(
         CommandId, outcome, (long)time.GetElapsedTime(started).TotalMilliseconds, exitCode, message) { Seq = 0 };
+
+    private static async Task FeedAsync(StreamWriter writer, string? input)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                await writer.WriteAsync(input).ConfigureAwait(false);
+                await writer.FlushAsync().ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // The program ended (or closed its input) before reading all of it.
+        }
+        finally
+        {
+            try
+            {
+                writer.Close();
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
 
     private async Task PumpAsync(StreamReader reader, OutputStream stream, int maxLineLength, Func<long, OutputStream, string, ValueTask> onLine)
     {

@@ -150,7 +150,7 @@ internal static class DeployCommand
         }
 
         var view = new CliOperationView(context, json);
-        var outcome = await new DeployOperation(OperationEnvironment.ForStateDirectory(stateDirectory, view)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
+        var outcome = await new DeployOperation(ServerConnectionOptions.RunEnvironment(stateDirectory, view, server)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
         if (outcome.Refusal is { } refusal)
         {
             view.Refusal(refusal);
@@ -187,7 +187,7 @@ internal static class DeployCommand
             }
 
             var view = new CliOperationView(context, json);
-            var outcome = await new DeployOperation(OperationEnvironment.ForStateDirectory(stateDirectory, view)).ResumeAsync(fleet, journal, request, given, cancellationToken).ConfigureAwait(false);
+            var outcome = await new DeployOperation(ServerConnectionOptions.RunEnvironment(stateDirectory, view, server)).ResumeAsync(fleet, journal, request, given, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal is { } refusal)
             {
                 view.Refusal(refusal);

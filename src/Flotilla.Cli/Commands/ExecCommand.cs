@@ -8,7 +8,8 @@ namespace Flotilla.Cli.Commands;
 
 /// <summary>
 /// <c>flotilla exec -- COMMAND...</c>: runs a command on every selected host in parallel over the
-/// system's OpenSSH, each output line prefixed with its host (or grouped per host), and an exit
+/// system's OpenSSH (or, with <c>--server</c>, through the agents of hosts SSH does not reach, as a
+/// run picks its transports), each output line prefixed with its host (or grouped per host), and an exit
 /// status per host. Several words are quoted one by one (the remote program gets them as they
 /// are); a single word is a command line for the remote shell, as with ssh.
 /// </summary>
@@ -21,8 +22,10 @@ internal static class ExecCommand
         var group = new Option<bool>("--group") { Description = "Print each host's output together when it finishes, instead of line by line" };
         var parallel = CommonOptions.Parallel("How many hosts at once", 64);
         var words = new Argument<string[]>("COMMAND") { Description = "The command, after --", Arity = ArgumentArity.OneOrMore };
+        var server = ServerConnectionOptions.ForRuns("exec");
         var command = new Command("exec", "Run a command on the selected hosts (all by default) in parallel") { file, group, parallel, words };
         selection.AddTo(command);
+        server.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
@@ -36,16 +39,22 @@ internal static class ExecCommand
                 return ExitCodes.InvalidInput;
             }
 
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } code)
+            {
+                return code;
+            }
+
             var argv = parse.GetValue(words)!;
             var remote = argv.Length == 1 ? argv[0] : RemoteShell.Join(argv);
-            return await RunAsync(context, hosts, remote, parse.GetValue(group), Math.Max(1, parse.GetValue(parallel)), cancellationToken).ConfigureAwait(false);
+            return await RunAsync(context, new HostTransports(new SshTransport(), agents), hosts, remote, parse.GetValue(group), Math.Max(1, parse.GetValue(parallel)), cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, IReadOnlyList<Host> hosts, string remote, bool grouped, int parallel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, HostTransports transport, IReadOnlyList<Host> hosts, string remote, bool grouped, int parallel, CancellationToken cancellationToken)
     {
-        var transport = new SshTransport();
         var width = hosts.Max(h => h.Name.Length);
         var gate = new object();
         var results = new RemoteResult?[hosts.Count];
@@ -58,7 +67,7 @@ internal static class ExecCommand
                 var prefix = host.Name.PadRight(width) + " | ";
                 var lines = new List<string>();
                 results[index] = await transport.RunCommandAsync(
-                    host.Target,
+                    host,
                     remote,
                     null,
                     line =>
@@ -100,7 +109,7 @@ internal static class ExecCommand
             if (code != 0)
             {
                 failed++;
-                var why = code == 255 ? " (ssh could not connect)" : "";
+                var why = code == 255 ? $" ({transport.Describe(hosts[i])} could not be reached)" : "";
                 await context.Error.WriteLineAsync($"{hosts[i].Name}: exit {code.ToString(CultureInfo.InvariantCulture)}{why}").ConfigureAwait(false);
             }
         }

@@ -23,12 +23,14 @@ internal static class RebootCommand
         var onlyIfNeeded = new Option<bool>("--only-if-needed") { Description = "Reboot only hosts whose booted kernel, initrd or kernel modules differ from the current system's" };
         var maintenance = new MaintenanceOptions();
         var dryRun = CommonOptions.DryRun();
+        var server = ServerConnectionOptions.ForRuns("reboot");
         var command = new Command("reboot", "Reboot the selected hosts one at a time in order, each verified (new boot id, booted the default system, healthy) before the next")
         {
             file, json, state, onlyIfNeeded, dryRun,
         };
         selection.AddTo(command);
         maintenance.AddTo(command);
+        server.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(dryRun))
@@ -48,12 +50,25 @@ internal static class RebootCommand
                 return ExitCodes.InvalidInput;
             }
 
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } exit)
+            {
+                return exit;
+            }
+
             var view = new CliOperationView(context, parse.GetValue(json));
-            var request = new RebootRequest(selection.Read(parse), settings, parse.GetValue(onlyIfNeeded));
-            var outcome = await new RebootOperation(OperationEnvironment.ForStateDirectory(parse.GetValue(state)!, view)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
+            var request = new RebootRequest(selection.Read(parse), settings, parse.GetValue(onlyIfNeeded)) { Agents = agents };
+            var stateDirectory = parse.GetValue(state)!;
+            var outcome = await new RebootOperation(ServerConnectionOptions.RunEnvironment(stateDirectory, view, client)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal is { } refusal)
             {
                 view.Refusal(refusal);
+            }
+
+            if (outcome.RunId is { } runId)
+            {
+                await ServerConnectionOptions.PushRunAsync(context, client, stateDirectory, runId, cancellationToken).ConfigureAwait(false);
             }
 
             return outcome.ExitCode;

@@ -58,7 +58,7 @@ internal static class RollbackCommand
             var view = new CliOperationView(context, parse.GetValue(json));
             var request = new RollbackRequest(selection.Read(parse), confirmTimeout, parse.GetValue(parallel)) { Lease = leaseSettings, Agents = agents };
             var stateDirectory = parse.GetValue(state)!;
-            var outcome = await new RollbackOperation(OperationEnvironment.ForStateDirectory(stateDirectory, view)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
+            var outcome = await new RollbackOperation(ServerConnectionOptions.RunEnvironment(stateDirectory, view, client)).RunAsync(fleet, request, cancellationToken).ConfigureAwait(false);
             if (outcome.Refusal is { } refusal)
             {
                 view.Refusal(refusal);

@@ -45,16 +45,20 @@ internal static class ServeCommand
         var state = RunsCommand.StateDirectory();
         state.Description = "Where the run journals the dashboard's runs page shows are (deploy/reboot --state-dir)";
         var inventory = CommonOptions.File();
-        inventory.Description = "The fleet's inventory (as deploy -f takes it): the dashboard shows hosts' tags from it and compares each host's system, revision and flake.lock with what it builds now (opt-in)";
+        inventory.Description = "The fleet's inventory (as deploy -f takes it): the dashboard shows hosts' tags from it and compares each host's system, revision and flake.lock with what it builds now, and the dashboard can start deploy, rollback and reboot runs of it (opt-in)";
         var refresh = new Option<double>("--target-refresh")
         {
             Description = "Seconds between looks at the inventory for changes and at the run journals for new verifications",
             DefaultValueFactory = _ => 30,
             HelpName = "SECONDS",
         };
-        var command = new Command("serve", "Run the control plane: agents connect to /ws; the API under /api; the dashboard at /")
+        // How the runs started from the dashboard deploy (as deploy's options of the same names).
+        var substituters = CommonOptions.Substituters("the runs started from the dashboard");
+        var confirm = CommonOptions.ConfirmTimeout("How long a host of a run started from the dashboard waits for confirmation before it rolls back by itself");
+        var cacheKey = new Option<string?>("--cache-key-file") { Description = "The secret key that signs closures the dashboard's runs push to hosts' caches (hosts reached through agents); or FLOTILLA_CACHE_KEY", HelpName = "PATH" };
+        var command = new Command("serve", "Run the control plane: agents connect to /ws; the API under /api; the dashboard at / (with -f, it starts deploy, rollback and reboot runs)")
         {
-            urls, enrolment, allowCommands, queueExpiry, credentialsFile, passwordHashFile, totpSecretFile, sessionSecretFile, noDashboard, trustedProxies, state, inventory, refresh,
+            urls, enrolment, allowCommands, queueExpiry, credentialsFile, passwordHashFile, totpSecretFile, sessionSecretFile, noDashboard, trustedProxies, state, inventory, refresh, substituters, confirm, cacheKey,
         };
         store.AddTo(command);
         var bounds = new ServeBoundsOptions();
@@ -172,6 +176,12 @@ internal static class ServeCommand
                 Inventory = inventoryPath,
                 StateDirectory = Path.GetFullPath(parse.GetValue(state)!, context.WorkingDirectory),
                 TargetRefresh = TimeSpan.FromSeconds(parse.GetValue(refresh)),
+                Runs = new HostedRunSettings
+                {
+                    Substituters = parse.GetValue(substituters),
+                    ConfirmTimeout = confirm.Read(parse),
+                    CacheKeyFile = (parse.GetValue(cacheKey) ?? Environment.GetEnvironmentVariable("FLOTILLA_CACHE_KEY")) is { } key ? Path.GetFullPath(key, context.WorkingDirectory) : null,
+                },
             };
             if (bounds.Apply(parse, options) is { } wrong)
             {
@@ -211,6 +221,11 @@ internal static class ServeCommand
                 await server.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            // Said once everything stopped (runs ended, queued writes stored), on stdout at once:
+            // the framework's own "shutting down" line goes through the logger's queue, which a
+            // busy machine may not write out before the process ends.
+            await context.Output.WriteLineAsync("flotilla serve: stopped").ConfigureAwait(false);
+            await context.Output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

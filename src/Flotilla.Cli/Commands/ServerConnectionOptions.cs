@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Flotilla.Execution;
+using Flotilla.Execution.Operations;
 
 namespace Flotilla.Cli.Commands;
 
@@ -94,6 +95,17 @@ internal sealed class ServerConnectionOptions(string urlOption, string commandNa
         var options = new ServerConnectionOptions("--server", commandName, required: false);
         options.Url.Description = $"A control plane whose agents reach the hosts SSH does not (or {ControlPlaneClient.UrlVariable}); its API token needs the exec scope";
         return options;
+    }
+
+    /// <summary>
+    /// Where a run of the CLI runs: its state directory, and its leases in the directory's lease
+    /// file and, with a server, in the server's store too (so runs started on other machines
+    /// through the same server, and the runs it hosts, exclude this one).
+    /// </summary>
+    public static OperationEnvironment RunEnvironment(string stateDirectory, IOperationView view, ControlPlaneClient? server)
+    {
+        var local = OperationEnvironment.ForStateDirectory(stateDirectory, view);
+        return server is null ? local : local with { Leases = new BothHostLeaseStores(local.Leases, new ServerHostLeaseStore(server)) };
     }
 
     /// <summary>

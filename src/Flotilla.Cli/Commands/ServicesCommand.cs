@@ -74,6 +74,8 @@ internal static class ServicesCommand
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until interrupted" };
         var lines = new Option<int>("--lines", "-n") { Description = "How many of the last lines to print first", DefaultValueFactory = _ => 100 };
         var command = new Command("logs", "Print a service's log (its container's, or its unit's journal)") { file, target, follow, lines };
+        var server = ServerConnectionOptions.ForRuns("services");
+        server.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (await ResolveAsync(context, parse.GetValue(file), parse.GetValue(target)!, "logs", cancellationToken).ConfigureAwait(false) is not var (host, service, name))
@@ -85,7 +87,14 @@ internal static class ServicesCommand
             IReadOnlyList<string> argv = service?.Container is not null || service is null
                 ? ["podman", "logs", "--tail", count, .. parse.GetValue(follow) ? new[] { "--follow" } : [], name]
                 : ["journalctl", "--no-pager", "-n", count, "-u", name.EndsWith(".service", StringComparison.Ordinal) ? name : name + ".service", .. parse.GetValue(follow) ? new[] { "--follow" } : []];
-            var result = await new SshTransport().RunAsync(host.Target, argv, null, line => context.Output.WriteLine(line), cancellationToken).ConfigureAwait(false);
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } code)
+            {
+                return code;
+            }
+
+            var result = await new HostTransports(new SshTransport(), agents).RunAsync(host, argv, null, line => context.Output.WriteLine(line), cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 await context.Error.WriteLineAsync($"services logs: {string.Join(' ', argv.Take(2))} on {host.Name} exited with {result.ExitCode}: {result.Tail(3)}").ConfigureAwait(false);
@@ -102,6 +111,8 @@ internal static class ServicesCommand
         var file = CommonOptions.File();
         var target = new Argument<string>("HOST/SERVICE") { Description = "The service, as flotilla services names it: its host, a slash, its name" };
         var command = new Command("restart", "Restart a service (its container's unit, or its systemd unit), then run its health checks") { file, target };
+        var server = ServerConnectionOptions.ForRuns("services");
+        server.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (await ResolveAsync(context, parse.GetValue(file), parse.GetValue(target)!, "restart", cancellationToken).ConfigureAwait(false) is not var (host, service, name))
@@ -114,7 +125,14 @@ internal static class ServicesCommand
             var script = service?.Container is not null || service is null
                 ? RemoteShell.Script(ContainerUpdater.RestartScript, name)
                 : RemoteShell.Script("""exec systemctl restart "$1" """, name);
-            var result = await new SshTransport().RunCommandAsync(host.Target, script, null, null, cancellationToken).ConfigureAwait(false);
+            var (failed, client, agents) = await server.AgentsAsync(context, parse, cancellationToken).ConfigureAwait(false);
+            using var connection = client;
+            if (failed is { } code)
+            {
+                return code;
+            }
+
+            var result = await new HostTransports(new SshTransport(), agents).RunCommandAsync(host, script, null, null, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 await context.Error.WriteLineAsync($"services restart: restarting {name} on {host.Name} failed (exit {result.ExitCode}): {result.Tail(3)}").ConfigureAwait(false);

@@ -132,6 +132,9 @@ internal sealed class CliOperationView(CliContext context, bool json) : IOperati
             case NotResumable other:
                 context.Error.WriteLine($"{other.Operation}: run {other.RunId} is a {other.RecordedOperation}, not a {other.Operation}; only a deploy's run resumes with flotilla deploy --resume (flotilla runs show {other.RunId} shows it)");
                 break;
+            case LeasesUnavailable unavailable:
+                context.Error.WriteLine($"{unavailable.Operation}: cannot take the lease on its hosts in {unavailable.Location}: {unavailable.Reason}; nothing was done");
+                break;
             case PreflightFailed or InventoryUnusable:
                 // Said already: by the pre-flight note, by the inventory's loader.
                 break;

@@ -24,7 +24,8 @@ internal static class HostsEndpoints
         return app;
     }
 
-    private static HostView View(HostRecord host, FleetState fleet, DateTimeOffset now)
+    /// <summary>A host as the API shows it: its stored record, with what its connected agent said last.</summary>
+    internal static HostView View(HostRecord host, FleetState fleet, DateTimeOffset now)
     {
         if (!fleet.Hosts.TryGetValue(host.Name, out var presence))
         {

@@ -20,7 +20,12 @@ internal sealed class CommandService(
     FleetTargetTracker? target = null)
 {
     /// <summary>The batch's commands, one per selected host, stored and dispatched; or why none was made.</summary>
-    public async Task<(ImmutableArray<CommandRecord> Commands, string? Error)> CreateAsync(CreateCommandsRequest request, string requestedBy, CancellationToken cancellationToken)
+    /// <param name="engineStep">
+    /// The server's own engine runs a step of a run it hosts (<see cref="ServerAgentCommands"/>): an
+    /// <see cref="Ops.Exec"/> of the engine's making, allowed without <c>--allow-commands</c> (which
+    /// is about commands people type).
+    /// </param>
+    public async Task<(ImmutableArray<CommandRecord> Commands, string? Error)> CreateAsync(CreateCommandsRequest request, string requestedBy, CancellationToken cancellationToken, bool engineStep = false)
     {
         if (!Ops.IsKnown(request.Op))
         {
@@ -30,7 +35,7 @@ internal sealed class CommandService(
         ImmutableArray<string> argv = request.Argv is null ? [] : [.. request.Argv];
         if (request.Op == Ops.Exec)
         {
-            if (!options.AllowArbitraryCommands)
+            if (!options.AllowArbitraryCommands && !engineStep)
             {
                 return ([], "this server runs only the fixed ops (pull, switch, test, rollback, reboot, restart-agent); start it with --allow-commands to allow arbitrary commands");
             }
@@ -43,6 +48,11 @@ internal sealed class CommandService(
         else if (!argv.IsEmpty)
         {
             return ([], $"op \"{request.Op}\" takes no argv: the agent runs a fixed command for it");
+        }
+
+        if (request.Input is not null && request.Op != Ops.Exec)
+        {
+            return ([], $"op \"{request.Op}\" takes no input: only exec commands read it");
         }
 
         var outOfRange = (request.TimeoutSeconds is { } timeoutSeconds ? Limits.CommandTimeoutSeconds.Check(timeoutSeconds) : null)
@@ -63,12 +73,12 @@ internal sealed class CommandService(
         var expires = now + (request.ExpiresInSeconds is { } e ? TimeSpan.FromSeconds(e) : options.QueueExpiry);
         var batch = NewId(now);
         var records = hosts
-            .Select(host => new CommandRecord(NewId(now), batch, host, request.Op, argv, CommandState.Queued, null, now, null, null, expires, timeout, null, requestedBy))
+            .Select(host => new CommandRecord(NewId(now), batch, host, request.Op, argv, CommandState.Queued, null, now, null, null, expires, timeout, null, requestedBy) { HasInput = request.Input is not null })
             .ToList();
         await store.InsertCommandsAsync(records, cancellationToken).ConfigureAwait(false);
         foreach (var record in records)
         {
-            var active = new ActiveCommand(record);
+            var active = new ActiveCommand(record) { Input = request.Input };
             fleet.Commands[record.Id] = active;
             events.Publish(new CommandChanged(now, record.Id, batch, record.Host, CommandState.Queued, null, null));
             hub.Dispatch(active);

@@ -69,7 +69,10 @@ internal sealed class ActiveCommand(CommandRecord record)
         return message is null ? note : message + "; " + note;
     }
 
-    public RunCommandMessage ToMessage() => new(Id, Op, Argv, Timeout.TotalSeconds);
+    /// <summary>The command's input, in memory only (see <see cref="CreateCommandsRequest.Input"/>).</summary>
+    public string? Input { get; init; }
+
+    public RunCommandMessage ToMessage() => new(Id, Op, Argv, Timeout.TotalSeconds) { Input = Input };
 }
 
 /// <summary>Every host's presence and every active command. Thread safe.</summary>

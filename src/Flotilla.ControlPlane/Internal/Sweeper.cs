@@ -37,6 +37,13 @@ internal sealed partial class Sweeper(
         {
             foreach (var command in await store.ListCommandsAsync(new CommandQuery(State: state, Limit: int.MaxValue), cancellationToken).ConfigureAwait(false))
             {
+                if (command is { State: CommandState.Queued, HasInput: true })
+                {
+                    // Its input lived in the memory of the server that stopped: it must not run without it.
+                    await writer.TransitionAsync(new CommandTransition(command.Id, [CommandState.Queued], CommandState.Failed, now, Message: "its input was held in memory by a server that stopped before the host took the command; run it again")).ConfigureAwait(false);
+                    continue;
+                }
+
                 var active = new ActiveCommand(command);
                 if (state == CommandState.Running)
                 {

@@ -55,6 +55,24 @@ public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<OutputLine>> ReadOutputBetweenAsync(string commandId, long afterSeq, long throughSeq, long afterLine, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Keeps a run's journal in the database, in place of an earlier copy of the same run.</summary>
+    Task SaveRunJournalAsync(StoredRunJournal journal, CancellationToken cancellationToken = default);
+
+    /// <summary>Every kept run journal (without its files), oldest first.</summary>
+    Task<IReadOnlyList<StoredRunSummary>> ListRunJournalsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A kept run journal's files (name to content), or null.</summary>
+    Task<IReadOnlyDictionary<string, string>?> GetRunJournalAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Every run's lease on hosts the server keeps (each the engine's JSON of one lease), by token.</summary>
+    Task<IReadOnlyDictionary<string, string>> ListHostLeasesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Keeps a lease (its JSON), in place of the one with the same token.</summary>
+    Task SaveHostLeaseAsync(string token, string lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the lease with this token; false when there was none.</summary>
+    Task<bool> DeleteHostLeaseAsync(string token, CancellationToken cancellationToken = default);
+
     /// <summary>The highest <see cref="OutputLine.Seq"/> stored (0 when there is no output).</summary>
     Task<long> MaxOutputSeqAsync(CancellationToken cancellationToken = default);
 

@@ -47,3 +47,9 @@ public sealed record StoreBatch(
 /// transitions that took effect.
 /// </summary>
 public sealed record StoreApplied(IReadOnlyList<OutputLine> Output, IReadOnlyList<CommandTransition> Transitions);
+
+/// <summary>A run's journal as the database keeps it: its files (<c>plan.json</c>, <c>run.json</c>, <c>events.jsonl</c>, <c>result.json</c>) and what lists it. Immutable.</summary>
+public sealed record StoredRunJournal(string Id, string Operation, DateTimeOffset Started, bool Finished, IReadOnlyDictionary<string, string> Files, DateTimeOffset Saved);
+
+/// <summary>A kept run journal without its files. Immutable.</summary>
+public sealed record StoredRunSummary(string Id, string Operation, DateTimeOffset Started, bool Finished, DateTimeOffset Saved);

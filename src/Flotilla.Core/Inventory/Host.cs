@@ -40,6 +40,13 @@ public sealed record Host
     /// substitutes with its own settings.
     /// </summary>
     public string? Cache { get; init; }
+    /// <summary>
+    /// Pull mode: a flake URL the host fetches to build its own system (<c>git+https://git.lan/fleet</c>,
+    /// <c>git+file:///srv/fleet</c>), at the run's revision of the inventory's flake; nothing is built
+    /// or copied from the deployer. Null: the deployer builds (or the build host, or the target with
+    /// <see cref="BuildOnTarget"/>) and copies or pushes the closure.
+    /// </summary>
+    public string? PullFrom { get; init; }
     /// <summary>Another host (an SSH destination) that builds this host's closure, or null.</summary>
     public string? BuildHost { get; init; }
     public ImmutableArray<Key> Keys { get; init; } = [];

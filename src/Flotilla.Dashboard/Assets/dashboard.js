@@ -375,7 +375,15 @@ function followRun() {
       if (cell) { cell.className = `state-${step.state}`; text(cell, step.state); }
     }
   });
-  source.addEventListener("end", () => { source.close(); graph.dataset.finished = "true"; });
+  source.addEventListener("end", (event) => {
+    source.close();
+    graph.dataset.finished = "true";
+    const end = JSON.parse(event.data);
+    const result = document.getElementById("run-result");
+    if (result && end.text) text(result, end.text);
+    const cancel = document.getElementById("run-cancel");
+    if (cancel) cancel.remove();
+  });
 }
 
 refreshTimes();

@@ -13,10 +13,14 @@ namespace Flotilla.Dashboard.Internal;
 [JsonSerializable(typeof(CommandRecord))]
 [JsonSerializable(typeof(OutputLine))]
 [JsonSerializable(typeof(StepStateMessage[]))]
+[JsonSerializable(typeof(RunEndMessage))]
 internal sealed partial class DashboardJson : JsonSerializerContext;
 
 /// <summary>A step's state on the run page: <c>{"id": "activate:web01", "state": "running"}</c>.</summary>
 internal sealed record StepStateMessage(string Id, string State);
+
+/// <summary>How a run ended, the run page's <c>end</c> event: <c>{"exitCode": 0, "finished": "...", "text": "finished 14:31:02 with exit code 0"}</c>.</summary>
+internal sealed record RunEndMessage(int ExitCode, DateTimeOffset Finished, string Text);
 
 /// <summary>Writes <see cref="OutputStream"/> as its member name for the browser (the page sends nothing back).</summary>
 internal sealed class OutputStreamNameConverter : JsonConverter<OutputStream>

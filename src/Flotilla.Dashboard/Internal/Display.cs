@@ -7,6 +7,10 @@ internal static class Display
 {
     public static string Time(DateTimeOffset? time) => time is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "-";
 
+    /// <summary>How a run ended, as the run page says it (and its live stream's <c>end</c> event).</summary>
+    public static string RunResult(Execution.RunResult result) =>
+        $"finished {Time(result.Finished)} with exit code {result.ExitCode.ToString(CultureInfo.InvariantCulture)}";
+
     public static string Iso(DateTimeOffset? time) => time is { } t ? t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : "";
 
     /// <summary>A host's containers in one cell: empty without any, their count, or how many of them are down (dashboard.js's <c>containersText</c> says the same).</summary>

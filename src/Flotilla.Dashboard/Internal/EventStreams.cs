@@ -179,9 +179,9 @@ internal static class EventStreams
                 sent = time.GetTimestamp();
             }
 
-            if (run.Result is not null)
+            if (run.Result is { } result)
             {
-                yield return new SseItem<object?>("{}", "end");
+                yield return new SseItem<object?>(JsonSerializer.Serialize(new RunEndMessage(result.ExitCode, result.Finished, Display.RunResult(result)), DashboardJson.Default.RunEndMessage), "end");
                 yield break;
             }
 

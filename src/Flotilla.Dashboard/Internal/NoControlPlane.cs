@@ -3,9 +3,19 @@ using System.Runtime.CompilerServices;
 
 namespace Flotilla.Dashboard.Internal;
 
-/// <summary>What the dashboard sees when no control plane registered its fleet and commands: no hosts, and commands refused.</summary>
-internal sealed class NoControlPlane : IFleetSource, ICommandService
+/// <summary>What the dashboard sees when no control plane registered its fleet and commands: no hosts, and commands and runs refused.</summary>
+internal sealed class NoControlPlane : IFleetSource, ICommandService, IRunLauncher
 {
+    public string? Unavailable => "runs are started from the dashboard of flotilla serve given the fleet's inventory (serve -f FILE)";
+
+    public ValueTask<RunPreview> PreviewAsync(RunLaunch launch, CancellationToken cancellationToken = default) => ValueTask.FromResult(new RunPreview(null, [Unavailable!]));
+
+    public ValueTask<RunLaunchOutcome> StartAsync(RunLaunch launch, CancellationToken cancellationToken = default) => ValueTask.FromResult(new RunLaunchOutcome(null, Unavailable));
+
+    public bool IsRunning(string runId) => false;
+
+    public ValueTask<bool> CancelAsync(string runId, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
     public ValueTask<IReadOnlyList<HostSummary>> ListHostsAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult<IReadOnlyList<HostSummary>>([]);
 
     public ValueTask<HostDetail?> GetHostAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<HostDetail?>(null);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Flotilla.Dashboard.Pages;
 
-internal sealed class HostModel(IFleetSource fleet, ICommandService commands, CommandSender sender, LoginService login, IOptions<DashboardOptions> options, TimeProvider time) : PageModel
+internal sealed class HostModel(IFleetSource fleet, ICommandService commands, CommandSender sender, IRunLauncher launcher, RunStarter starter, LoginService login, IOptions<DashboardOptions> options, TimeProvider time) : PageModel
 {
     /// <summary>The time the page's ages are counted to (the script counts them on from there).</summary>
     public DateTimeOffset Now { get; } = time.GetUtcNow();
@@ -31,6 +31,9 @@ internal sealed class HostModel(IFleetSource fleet, ICommandService commands, Co
 
     public bool AllowArbitraryCommands => options.Value.AllowArbitraryCommands;
 
+    /// <summary>The server has the inventory: switch deploys a host it names through the engine.</summary>
+    public bool SwitchDeploys => launcher.Unavailable is null;
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) =>
         await LoadAsync(cancellationToken) ? Page() : NotFound();
 
@@ -39,6 +42,11 @@ internal sealed class HostModel(IFleetSource fleet, ICommandService commands, Co
         if (!AllowArbitraryCommands && operation == Ops.Exec)
         {
             return BadRequest();
+        }
+
+        if (operation == Ops.Switch && await DeployAsync(secondFactor, cancellationToken) is { } deployed)
+        {
+            return deployed;
         }
 
         var outcome = await sender.SendAsync(User.Identity!.Name!, [Name], operation, commandLine, secondFactor, Clients.Address(HttpContext), cancellationToken);
@@ -51,6 +59,37 @@ internal sealed class HostModel(IFleetSource fleet, ICommandService commands, Co
         Response.StatusCode = outcome.StepUpFailed ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
         Failed = true;
         Message = outcome.Message;
+        return await LoadAsync(cancellationToken) ? Page() : NotFound();
+    }
+
+    /// <summary>
+    /// Switch, when the server's inventory names the host: a one-host deploy through the engine
+    /// (build, copy, activation under the watchdog, health gates, confirmation), not the agent's
+    /// bare <c>nixos-rebuild switch</c>; as every run, with a fresh code. Null: the inventory does
+    /// not name the host (or there is none), and the agent's switch goes as before.
+    /// </summary>
+    private async Task<IActionResult?> DeployAsync(string? secondFactor, CancellationToken cancellationToken)
+    {
+        if (launcher.Unavailable is not null)
+        {
+            return null;
+        }
+
+        var launch = new RunLaunch(RunOperation.Deploy, new Planning.Selection { On = [Name] }, User.Identity!.Name!);
+        if ((await launcher.PreviewAsync(launch, cancellationToken)).Plan is null)
+        {
+            return null;
+        }
+
+        var outcome = await starter.StartAsync(launch, secondFactor, Clients.Address(HttpContext), cancellationToken);
+        if (outcome.RunId is { } id)
+        {
+            return Redirect("/runs/" + Uri.EscapeDataString(id));
+        }
+
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        Failed = true;
+        Message = outcome.Problem;
         return await LoadAsync(cancellationToken) ? Page() : NotFound();
     }
 

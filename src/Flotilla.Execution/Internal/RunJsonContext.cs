@@ -7,4 +7,5 @@ namespace Flotilla.Execution.Internal;
 [JsonSerializable(typeof(RunInfo))]
 [JsonSerializable(typeof(RunResult))]
 [JsonSerializable(typeof(HostLeaseFile))]
+[JsonSerializable(typeof(HostLeaseHolder))]
 internal sealed partial class RunJsonContext : JsonSerializerContext;

@@ -61,6 +61,7 @@ public sealed class DeployOperation(OperationEnvironment environment)
         {
             var metadata = new RunMetadata(Name, fleet.SourcePath)
             {
+                StartedBy = environment.StartedBy,
                 Id = runId,
                 Selection = OperationRuns.Describe(request.Selection),
                 Options = RecordedOptions(request),
@@ -144,7 +145,7 @@ public sealed class DeployOperation(OperationEnvironment environment)
                 return new(deployed.ExitCode, deployed, null);
             }
 
-            var rebooted = await reboots.RebootAsync(fleet, new RebootRequest(new Selection { On = toReboot }, settings, OnlyIfNeeded: false), held!, cancellationToken).ConfigureAwait(false);
+            var rebooted = await reboots.RebootAsync(fleet, new RebootRequest(new Selection { On = toReboot }, settings, OnlyIfNeeded: false) { Agents = request.Options.Agents }, held!, cancellationToken).ConfigureAwait(false);
             return new(Math.Max(deployed.ExitCode, rebooted.ExitCode), deployed, rebooted);
         }
     }

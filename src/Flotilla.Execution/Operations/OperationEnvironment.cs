@@ -8,6 +8,9 @@ public sealed record OperationEnvironment(string StateDirectory, IHostLeaseStore
 {
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Who starts the runs where not from a command line (<c>alice (dashboard)</c>): recorded in each run's journal.</summary>
+    public string? StartedBy { get; init; }
+
     /// <summary>For tests: every run of the operations uses this executor instead of the real one (nix, ssh).</summary>
     internal IStepExecutor? Executor { get; init; }
 

@@ -71,3 +71,9 @@ public sealed record NotResumable(string Operation, string RunId, string Recorde
 {
     public override int ExitCode => RunExitCodes.InvalidInput;
 }
+
+/// <summary>The store of leases (a server's, with <c>--server</c>) could not be asked; nothing was done.</summary>
+public sealed record LeasesUnavailable(string Operation, string Location, string Reason) : OperationRefusal(Operation)
+{
+    public override int ExitCode => RunExitCodes.Failed;
+}

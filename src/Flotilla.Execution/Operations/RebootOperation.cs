@@ -12,6 +12,9 @@ public sealed record RebootRequest(Selection Selection, MaintenanceSettings Sett
 {
     /// <summary>With <see cref="OnlyIfNeeded"/>: hosts that need the reboot anyway (a new system that only becomes active at the next boot).</summary>
     public ImmutableHashSet<string> Always { get; init; } = ImmutableHashSet<string>.Empty;
+
+    /// <summary>The agents of the run's control plane (<c>--server</c>), or null: every host over SSH. A host reached through its agent is rebooted by it and read (its boot id) through it once its agent is back.</summary>
+    public AgentTransport? Agents { get; init; }
 }
 
 /// <summary>
@@ -53,14 +56,14 @@ public sealed class RebootOperation(OperationEnvironment environment)
     }
 
     /// <summary>Runs the pre-flight checks and notes every result; a refusal when a host failed them (the run must not start).</summary>
-    internal async Task<OperationRefusal?> PreflightAsync(Fleet fleet, IReadOnlyList<Host> hosts, PreflightLimits? limits, string operation, CancellationToken cancellationToken)
+    internal async Task<OperationRefusal?> PreflightAsync(Fleet fleet, IReadOnlyList<Host> hosts, PreflightLimits? limits, string operation, CancellationToken cancellationToken, DeployOptions? reach = null)
     {
         if (limits is null || hosts.Count == 0)
         {
             return null;
         }
 
-        var results = (await new Preflight().CheckAsync(fleet, hosts, limits, cancellationToken).ConfigureAwait(false)).ToImmutableArray();
+        var results = (await new Preflight(reach).CheckAsync(fleet, hosts, limits, cancellationToken).ConfigureAwait(false)).ToImmutableArray();
         var checkedHosts = new PreflightChecked(operation, results);
         environment.View.Note(checkedHosts);
         return checkedHosts.Passed ? null : new PreflightFailed(operation, [.. results.Where(r => !r.Passed)]);
@@ -70,6 +73,8 @@ public sealed class RebootOperation(OperationEnvironment environment)
     internal async Task<RunOutcome> RebootAsync(Fleet fleet, RebootRequest request, HostLease lease, CancellationToken cancellationToken)
     {
         var selection = request.Selection;
+        // How hosts are reached (SSH, or their agents): the reads, the pre-flight, the reboots.
+        var reach = new DeployOptions { Agents = request.Agents };
         if (request.OnlyIfNeeded)
         {
             var candidates = FleetSelector.Select(fleet, selection);
@@ -79,7 +84,7 @@ public sealed class RebootOperation(OperationEnvironment environment)
             }
 
             var hostsToRead = candidates.Hosts.Select(name => fleet.FindHost(name)!).ToList();
-            var statuses = await new HostStatusReader().ReadAsync(fleet, hostsToRead, compareWithInventory: false, cancellationToken).ConfigureAwait(false);
+            var statuses = await new HostStatusReader(reach).ReadAsync(fleet, hostsToRead, compareWithInventory: false, cancellationToken).ConfigureAwait(false);
             if (statuses.Where(s => s.Error is not null).ToImmutableArray() is { Length: > 0 } unreadable)
             {
                 return RunOutcome.Refused(new RebootNeedUnreadable(Name, unreadable));
@@ -103,7 +108,7 @@ public sealed class RebootOperation(OperationEnvironment environment)
         }
 
         var hosts = planned.Plan.Steps.Select(s => s.Host).OfType<string>().Distinct().Select(n => fleet.FindHost(n)!).ToList();
-        if (await PreflightAsync(fleet, hosts, request.Settings.Preflight, Name, cancellationToken).ConfigureAwait(false) is { } failed)
+        if (await PreflightAsync(fleet, hosts, request.Settings.Preflight, Name, cancellationToken, reach).ConfigureAwait(false) is { } failed)
         {
             return RunOutcome.Refused(failed);
         }
@@ -111,6 +116,7 @@ public sealed class RebootOperation(OperationEnvironment environment)
         var settings = request.Settings;
         var metadata = new RunMetadata(Name, fleet.SourcePath)
         {
+            StartedBy = environment.StartedBy,
             Selection = OperationRuns.Describe(selection),
             Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
             {
@@ -121,7 +127,7 @@ public sealed class RebootOperation(OperationEnvironment environment)
         };
         await using var journal = await RunJournal.CreateAsync(environment.StateDirectory, planned.Plan, metadata, environment.TimeProvider, cancellationToken).ConfigureAwait(false);
         await lease.AttachRunAsync(journal.Id, cancellationToken).ConfigureAwait(false);
-        var executor = environment.Executor ?? new RebootStepExecutor(new RebootOptions { BootTimeout = settings.BootTimeout, PollInterval = settings.PollInterval, Window = settings.Window });
+        var executor = environment.Executor ?? new RebootStepExecutor(new RebootOptions { BootTimeout = settings.BootTimeout, PollInterval = settings.PollInterval, Window = settings.Window, Deploy = reach });
         // One host at a time: the plan is a chain, and a failure must stop it.
         var summary = await OperationRuns.RunAsync(environment, Name, fleet, journal, executor, new SchedulerOptions { Parallel = 1, FailFast = true }, "rebooting", null, [], cancellationToken).ConfigureAwait(false);
         environment.View.Note(new RebootSequenceEnded(Name, summary));

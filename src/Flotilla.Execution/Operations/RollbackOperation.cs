@@ -47,6 +47,7 @@ public sealed class RollbackOperation(OperationEnvironment environment)
         {
             var metadata = new RunMetadata(Name, fleet.SourcePath)
             {
+                StartedBy = environment.StartedBy,
                 Id = runId,
                 Selection = OperationRuns.Describe(request.Selection),
                 Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>

@@ -147,12 +147,59 @@ internal static class LabInventory
             machine["cache"] = cache;
         }
 
+        if (source?.PullFrom is { } pullFrom)
+        {
+            machine["pullFrom"] = pullFrom;
+        }
+
+        if (source is { Keys.IsEmpty: false })
+        {
+            machine["keys"] = Keys(source);
+        }
+
         if (source is not null && fleet is not null)
         {
             machine["services"] = Services(state, fleet, needs, source);
         }
 
         return machine;
+    }
+
+    /// <summary>
+    /// The host's keys as the source inventory gives them: a local file or command is named, not
+    /// read (a key given as text is written into the lab's flake, which nix copies to its store:
+    /// tests give keys as files).
+    /// </summary>
+    private static JsonObject Keys(Host host)
+    {
+        var keys = new JsonObject();
+        foreach (var key in host.Keys)
+        {
+            var json = new JsonObject
+            {
+                ["destDir"] = key.DestDir,
+                ["user"] = key.User,
+                ["group"] = key.Group,
+                ["permissions"] = key.Permissions,
+                ["uploadAt"] = key.UploadAt == KeyUploadAt.PostActivation ? "post-activation" : "pre-activation",
+            };
+            switch (key.Source)
+            {
+                case KeySourceKind.File:
+                    json["keyFile"] = key.Value;
+                    break;
+                case KeySourceKind.Command:
+                    json["keyCommand"] = new JsonArray([.. key.CommandLine.Select(a => (JsonNode)JsonValue.Create(a))]);
+                    break;
+                default:
+                    json["text"] = key.Value;
+                    break;
+            }
+
+            keys[key.Name] = json;
+        }
+
+        return keys;
     }
 
     /// <summary>

@@ -102,5 +102,30 @@ internal static class Migrations
             """,
             "CREATE INDEX output_seq ON output (seq)",
         ]),
+        (5,
+        [
+            // Run journals (plan.json, run.json, events.jsonl, result.json as one JSON object):
+            // the runs the server hosts and those pushed to it, kept beside its state directory's files.
+            """
+            CREATE TABLE run_journals (
+                id TEXT PRIMARY KEY,
+                operation TEXT NOT NULL,
+                started_at BIGINT NOT NULL,
+                finished INTEGER NOT NULL,
+                files TEXT NOT NULL,
+                saved_at BIGINT NOT NULL
+            )
+            """,
+        ]),
+        (6,
+        [
+            // Runs' leases on hosts (the engine's JSON of one lease), for runs that share the server.
+            "CREATE TABLE host_leases (token TEXT PRIMARY KEY, lease TEXT NOT NULL)",
+        ]),
+        (7,
+        [
+            // A command given input (held in memory only): after a restart it fails instead of running without it.
+            "ALTER TABLE commands ADD COLUMN has_input INTEGER NOT NULL DEFAULT 0",
+        ]),
     ];
 }

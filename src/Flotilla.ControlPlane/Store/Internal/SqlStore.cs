@@ -181,8 +181,8 @@ internal abstract partial class SqlStore : IControlPlaneStore
             connection,
             transaction,
             commands,
-            count => "INSERT INTO commands (id, batch_id, host, op, argv, state, created_at, expires_at, timeout_ms, requested_by) VALUES "
-                + string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@i{i}, @b{i}, @h{i}, @o{i}, @a{i}, @s{i}, @c{i}, @e{i}, @t{i}, @r{i})")),
+            count => "INSERT INTO commands (id, batch_id, host, op, argv, state, created_at, expires_at, timeout_ms, requested_by, has_input) VALUES "
+                + string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@i{i}, @b{i}, @h{i}, @o{i}, @a{i}, @s{i}, @c{i}, @e{i}, @t{i}, @r{i}, @n{i})")),
             (c, i) =>
             [
                 ($"i{i}", c.Id),
@@ -195,6 +195,7 @@ internal abstract partial class SqlStore : IControlPlaneStore
                 ($"e{i}", c.ExpiresAt.ToUnixTimeMilliseconds()),
                 ($"t{i}", (long)c.Timeout.TotalMilliseconds),
                 ($"r{i}", c.RequestedBy),
+                ($"n{i}", c.HasInput ? 1 : 0),
             ],
             null,
             cancellationToken).ConfigureAwait(false);
@@ -202,7 +203,7 @@ internal abstract partial class SqlStore : IControlPlaneStore
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private const string CommandColumns = "id, batch_id, host, op, argv, state, exit_code, created_at, started_at, finished_at, expires_at, timeout_ms, message, requested_by";
+    private const string CommandColumns = "id, batch_id, host, op, argv, state, exit_code, created_at, started_at, finished_at, expires_at, timeout_ms, message, requested_by, has_input";
 
     public async Task<CommandRecord?> GetCommandAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -259,7 +260,10 @@ internal abstract partial class SqlStore : IControlPlaneStore
                 Time(reader, 10)!.Value,
                 TimeSpan.FromMilliseconds(reader.GetInt64(11)),
                 reader.IsDBNull(12) ? null : reader.GetString(12),
-                reader.GetString(13)));
+                reader.GetString(13))
+            {
+                HasInput = Convert.ToInt64(reader.GetValue(14), System.Globalization.CultureInfo.InvariantCulture) != 0,
+            });
         }
 
         return commands;

@@ -9,4 +9,5 @@ namespace Flotilla.ControlPlane.Store.Internal;
 [JsonSerializable(typeof(HostFacts))]
 [JsonSerializable(typeof(HostMetrics))]
 [JsonSerializable(typeof(ImmutableArray<string>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class StoreJsonContext : JsonSerializerContext;

@@ -107,6 +107,7 @@ internal static class HostReader
             BuildHost = reader.String("buildHost"),
             Transport = reader.Choice("transport", Choices.Transports) ?? HostTransport.Auto,
             Cache = Cache(reader),
+            PullFrom = PullFrom(reader),
             Keys = KeyReader.ReadAll(reader, "keys"),
             Storage = Storage(reader),
             SystemAttribute = system.Attribute ?? (system.File is null ? systemAttribute : null),
@@ -140,6 +141,24 @@ internal static class HostReader
         return cache;
     }
 
+    /// <summary><c>pullFrom: "git+https://git.lan/fleet"</c>: a flake URL (scheme:..., no revision: the run adds its own).</summary>
+    private static string? PullFrom(JsonObjectReader reader)
+    {
+        var url = reader.String("pullFrom");
+        if (url is null)
+        {
+            return null;
+        }
+
+        if (!System.Text.RegularExpressions.Regex.IsMatch(url, "^[a-z][a-z0-9+.-]*:[^\\s#]+$") || url.Contains("rev=", StringComparison.Ordinal) || url.Contains("ref=", StringComparison.Ordinal))
+        {
+            reader.Diagnostics.Error(reader.PathOf("pullFrom"), $"\"{url}\" is not a flake URL without a revision", "write where the host fetches the fleet's flake, e.g. \"git+https://git.lan/fleet\" or \"git+file:///srv/fleet\" (no #attribute, rev or ref: each run builds its own revision)");
+            return null;
+        }
+
+        return url;
+    }
+
     /// <summary><c>storage: { "/fun": { "warning": 80, "critical": 90 } }</c>: watched paths, percentages 1-100, warning below critical.</summary>
     private static ImmutableArray<Contracts.StorageThreshold> Storage(JsonObjectReader reader)
     {
@@ -170,7 +189,7 @@ internal static class HostReader
     private static readonly string[] ModelFields =
     [
         "hostname", "target", "platform", "role", "tags", "rebootOrder", "rebootDelay", "dependsOn", "healthChecks",
-        "deployStrategy", "criticality", "buildOnTarget", "buildHost", "transport", "cache", "keys", "system", "services",
+        "deployStrategy", "criticality", "buildOnTarget", "buildHost", "transport", "cache", "pullFrom", "keys", "system", "services",
     ];
 
     /// <summary>For metadata merged from lab.machine and flotilla.machine: each field's path below the config.</summary>

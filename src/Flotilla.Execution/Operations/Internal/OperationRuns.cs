@@ -38,6 +38,10 @@ internal static class OperationRuns
         {
             return (new HostsBusy(request.Operation, e.Holder, e.InCommon, e.Message), null);
         }
+        catch (ControlPlaneException e)
+        {
+            return (new LeasesUnavailable(request.Operation, environment.Leases.Location, e.Message), null);
+        }
     }
 
     /// <summary>Says the run is starting, prepares it (the batch build), then runs its plan watched by the view.</summary>
