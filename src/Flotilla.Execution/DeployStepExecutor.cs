@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
 using Flotilla.Planning;
@@ -95,7 +96,10 @@ public sealed partial class DeployStepExecutor : IStepExecutor
                 StepKind.Activate => await ActivateAsync(host, Output, cancellationToken).ConfigureAwait(false),
                 StepKind.Container => await ContainerGateAsync(context.Fleet, host, step, Output, cancellationToken).ConfigureAwait(false),
                 StepKind.Verify => await VerifyAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false),
-                _ => StepResult.Failed($"{step.Id}: the deploy executor does not run {step.Kind.ToName()} steps"),
+                StepKind.Wait or StepKind.Reboot or StepKind.Rollback or StepKind.Migrate or StepKind.Unmigrate
+                    => StepResult.Failed($"{step.Id}: the deploy executor does not run {step.Kind.ToName()} steps"),
+                StepKind.Gate or StepKind.Terraform => throw new UnreachableException("gates and Terraform steps ran above"),
+                _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "not a step kind"),
             };
         }
         catch (Exception e) when (e is NixBuildException or KeyUploadException or InvalidOperationException or ArgumentException)

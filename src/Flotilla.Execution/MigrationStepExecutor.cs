@@ -53,7 +53,10 @@ public sealed class MigrationStepExecutor(DeployOptions? options = null, Migrati
         {
             StepKind.Migrate => await runner.MigrateAsync(context.Fleet, service, Output, cancellationToken).ConfigureAwait(false),
             StepKind.Unmigrate => await runner.RollbackAsync(context.Fleet, service, Output, cancellationToken).ConfigureAwait(false),
-            _ => StepResult.Failed($"{step.Id}: a migration plan has no {step.Kind.ToName()} steps"),
+            StepKind.Build or StepKind.Copy or StepKind.Keys or StepKind.KeysPost or StepKind.Pull or StepKind.Activate or StepKind.Container
+                or StepKind.Verify or StepKind.Gate or StepKind.Terraform or StepKind.Wait or StepKind.Reboot or StepKind.Rollback
+                => StepResult.Failed($"{step.Id}: a migration plan has no {step.Kind.ToName()} steps"),
+            _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "not a step kind"),
         };
     }
 }

@@ -67,8 +67,11 @@ public sealed class RebootStepExecutor(RebootOptions? options = null) : IStepExe
                 return report.Passed
                     ? StepResult.Succeeded($"{booted.Message}; {report.Message}")
                     : StepResult.Failed($"verify:{host.Name}: back after the reboot but unhealthy: {report.Message}; the hosts after it are not rebooted");
-            default:
+            case StepKind.Build or StepKind.Copy or StepKind.Keys or StepKind.KeysPost or StepKind.Pull or StepKind.Activate or StepKind.Container
+                or StepKind.Gate or StepKind.Terraform or StepKind.Rollback or StepKind.Migrate or StepKind.Unmigrate:
                 return StepResult.Failed($"{step.Id}: a reboot plan has no {step.Kind.ToName()} steps");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "not a step kind");
         }
     }
 }

@@ -30,8 +30,11 @@ public sealed class RollbackStepExecutor(DeployOptions? options = null) : IStepE
             case StepKind.Verify:
                 var report = await health.CheckAsync(context.Fleet, host, Output, cancellationToken).ConfigureAwait(false);
                 return report.Healthy ? StepResult.Succeeded(report.Message) : StepResult.Failed($"verify:{host.Name}: {report.Message}");
-            default:
+            case StepKind.Build or StepKind.Copy or StepKind.Keys or StepKind.KeysPost or StepKind.Pull or StepKind.Activate or StepKind.Container
+                or StepKind.Gate or StepKind.Terraform or StepKind.Wait or StepKind.Reboot or StepKind.Migrate or StepKind.Unmigrate:
                 return StepResult.Failed($"{step.Id}: a rollback plan has no {step.Kind.ToName()} steps");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(step), step.Kind, "not a step kind");
         }
     }
 }

@@ -36,7 +36,7 @@ public sealed record RunEvent(
     [property: JsonConverter(typeof(UtcTimeJsonConverter))] DateTimeOffset Time,
     string? Host,
     string Step,
-    StepKind Kind,
+    [property: JsonRequired] StepKind Kind,
     RunEventState State,
     string? Message,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Changed = null,

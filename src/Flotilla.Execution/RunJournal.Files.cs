@@ -87,7 +87,8 @@ public sealed partial class RunJournal
         var resultFile = Path.Combine(directory, ResultFile);
         var result = File.Exists(resultFile) ? await ReadJsonAsync(resultFile, RunJsonContext.Default.RunResult, cancellationToken).ConfigureAwait(false) : null;
         var journal = new RunJournal(directory, info, plan, result);
-        foreach (var runEvent in await EventLog.ReadAsync(Path.Combine(directory, EventsFile), cancellationToken).ConfigureAwait(false))
+        var eventsFile = Path.Combine(directory, EventsFile);
+        foreach (var runEvent in await EventLog.ReadAsync(eventsFile, eventsFile, cancellationToken).ConfigureAwait(false))
         {
             journal.Apply(runEvent);
         }
@@ -193,7 +194,7 @@ public sealed partial class RunJournal
             }
 
             PlanReader.Read(files[PlanFile], PlanFile);
-            await EventLog.ReadAsync(Path.Combine(scratch, EventsFile), cancellationToken).ConfigureAwait(false);
+            await EventLog.ReadAsync(Path.Combine(scratch, EventsFile), EventsFile, cancellationToken).ConfigureAwait(false);
             if (files.ContainsKey(ResultFile))
             {
                 await ReadJsonAsync(Path.Combine(scratch, ResultFile), RunJsonContext.Default.RunResult, cancellationToken).ConfigureAwait(false);

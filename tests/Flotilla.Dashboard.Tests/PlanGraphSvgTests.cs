@@ -9,7 +9,7 @@ public sealed class PlanGraphSvgTests
 {
     private static Plan Deploy()
     {
-        PlanStep Step(string id, params string[] dependsOn) => new(id, StepKinds.TryParse(id.Split(':')[0], out var kind) ? kind : throw new ArgumentException("not a step kind: " + id), id.Split(':')[0], id.Split(':')[1], null, [.. dependsOn]);
+        PlanStep Step(string id, params string[] dependsOn) => new(id, StepKinds.Parse(id.Split(':')[0]), id.Split(':')[0], id.Split(':')[1], null, [.. dependsOn]);
         return new Plan(Operation.Deploy,
         [
             Step("build:db"), Step("copy:db", "build:db"), Step("activate:db", "copy:db"), Step("verify:db", "activate:db"),

@@ -4,26 +4,10 @@ using Flotilla.Tests.Support;
 
 namespace Flotilla.Execution.Tests;
 
-/// <summary>Step kinds are an enum in code and their names in every file and line Flotilla writes, as before they were an enum.</summary>
+/// <summary>Step kinds go into event lines and journals by their names and come back typed (the names themselves: Core's StepKindTests).</summary>
 public sealed class StepKindTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 22, 14, 30, 5, TimeSpan.Zero);
-
-    [Fact]
-    public void Every_kind_has_a_name_that_reads_back_and_no_two_share_one()
-    {
-        var names = Enum.GetValues<StepKind>().Select(k => k.ToName()).ToList();
-        Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
-        foreach (var kind in Enum.GetValues<StepKind>())
-        {
-            Assert.True(StepKinds.TryParse(kind.ToName(), out var read));
-            Assert.Equal(kind, read);
-        }
-
-        Assert.Equal("keys-post", StepKind.KeysPost.ToName());
-        Assert.False(StepKinds.TryParse("KeysPost", out _));
-        Assert.False(StepKinds.TryParse(null, out _));
-    }
 
     [Fact]
     public void Event_lines_carry_the_kind_s_name_and_a_line_with_an_unknown_kind_is_not_an_event()

@@ -18,9 +18,17 @@ internal static class PlanReader
             foreach (var step in root.GetProperty("steps").EnumerateArray())
             {
                 var dependsOn = step.GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()!).ToImmutableArray();
+                var id = Text(step, "id")!;
+                if (!StepKinds.TryParse(Text(step, "kind"), out var kind))
+                {
+                    throw new RunJournalException(
+                        $"{file}: step \"{id}\" has the kind {(Text(step, "kind") is { } name ? $"\"{name}\"" : "(none)")}, which this version of Flotilla does not know ({StepKinds.KnownNames}); "
+                        + "the run was written by another version of Flotilla: show or resume it with that one");
+                }
+
                 steps.Add(new PlanStep(
-                    Text(step, "id")!,
-                    StepKinds.TryParse(Text(step, "kind"), out var kind) ? kind : throw new JsonException($"step {Text(step, "id")}: \"{Text(step, "kind")}\" is not a step kind"),
+                    id,
+                    kind,
                     Text(step, "phase") ?? "",
                     Text(step, "host"),
                     Text(step, "service"),
