@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Flotilla.Contracts;
+using Flotilla.Processes;
 
 namespace Flotilla.Agent.Internal;
 
@@ -166,7 +167,7 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
             if (ownGroup && OperatingSystem.IsLinux())
             {
                 // setsid exec'd in place: the process is its group's leader, so -pid is the group.
-                _ = SysKill(-process.Id, 9);
+                _ = ProcessGroups.Signal(process.Id, 9);
             }
 
             process.Kill(entireProcessTree: true);
@@ -176,7 +177,4 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
             // Already gone.
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SysKill(int pid, int signal);
 }

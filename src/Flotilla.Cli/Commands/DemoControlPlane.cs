@@ -9,6 +9,7 @@ using System.Text.Json;
 using Flotilla.ControlPlane;
 using Flotilla.ControlPlane.Auth;
 using Flotilla.ControlPlane.Store;
+using Flotilla.Processes;
 using Flotilla.Security;
 
 namespace Flotilla.Cli.Commands;
@@ -28,7 +29,6 @@ internal static class DemoControlPlane
     private const string AgentPidSuffix = ".agent.pid";
 
     /// <summary>Runs a program with its output appended to a log file, detached from the caller's terminal and stdin (the script is constant; values are its arguments).</summary>
-    private const string Detach = "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
 
     public sealed record Started(string Url, string LoginFile, string ApiTokenFile, string Directory);
 
@@ -84,11 +84,10 @@ internal static class DemoControlPlane
         await WritePrivateAsync(apiTokenFile, apiToken + "\n", cancellationToken).ConfigureAwait(false);
 
         var flotilla = FlotillaCommand();
-        var serve = Start(
-            directory,
-            "serve.log",
+        var serve = DetachedProcess.Start(
             [.. flotilla, "serve", "--urls", $"{url};http://{lab.Gateway}:{port}", "--data-dir", data, "--state-dir", lab.Directory, "--credentials-file", credentials, "--allow-commands",
-             "--file", lab.InventoryDirectory, "--target-refresh", "5"]);
+             "--file", lab.InventoryDirectory, "--target-refresh", "5"],
+            Path.Combine(directory, "serve.log"));
         await File.WriteAllTextAsync(Path.Combine(directory, ServerPidFile), serve.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
         await WaitAsync(
@@ -107,12 +106,11 @@ internal static class DemoControlPlane
         {
             var tokenFile = Path.Combine(directory, host.Name + ".token");
             await WritePrivateAsync(tokenFile, hostTokens[host.Name] + "\n", cancellationToken).ConfigureAwait(false);
-            var agent = Start(
-                directory,
-                host.Name + ".agent.log",
+            var agent = DetachedProcess.Start(
                 [.. lab.EnterCommand(host.Name), "env", "PATH=" + path, .. flotilla, "agent", "--url", $"ws://{lab.Gateway}:{port}/ws", "--token-file", tokenFile, "--interval", "5",
                  // A home-manager host's current system is its user's home-manager generation.
-                 .. host.Platform == "home-manager" ? ["--system-profile", Path.Combine(host.Directory, "users", host.User, ".local", "state", "nix", "profiles", "home-manager")] : Array.Empty<string>()]);
+                 .. host.Platform == "home-manager" ? ["--system-profile", Path.Combine(host.Directory, "users", host.User, ".local", "state", "nix", "profiles", "home-manager")] : Array.Empty<string>()],
+                Path.Combine(directory, host.Name + ".agent.log"));
             await File.WriteAllTextAsync(Path.Combine(directory, host.Name + AgentPidSuffix), agent.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         }
 
@@ -148,30 +146,24 @@ internal static class DemoControlPlane
             {
                 pids.Add(pid);
                 // Its own session and process group (setsid): the group takes the commands it runs with it.
-                Signal("-TERM", pid);
+                ProcessGroups.Signal(pid, 15);
             }
 
             File.Delete(file);
         }
 
-        for (var attempt = 0; attempt < 100 && pids.Any(IsAlive); attempt++)
+        for (var attempt = 0; attempt < 100 && pids.Any(ProcessGroups.IsAlive); attempt++)
         {
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var pid in pids.Where(IsAlive))
+        foreach (var pid in pids.Where(ProcessGroups.IsAlive))
         {
-            Signal("-KILL", pid);
+            ProcessGroups.Signal(pid, 9);
         }
     }
 
-    private static void Signal(string signal, int pid)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { signal, "--", "-" + pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false });
-        kill?.WaitForExit(5000);
-    }
 
-    private static bool IsAlive(int pid) => File.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline");
 
     private static bool IsFlotilla(int pid)
     {
@@ -186,17 +178,6 @@ internal static class DemoControlPlane
         }
     }
 
-    private static int Start(string directory, string log, IReadOnlyList<string> command)
-    {
-        var startInfo = new ProcessStartInfo("setsid") { UseShellExecute = false };
-        foreach (var argument in (string[])["/bin/sh", "-c", Detach, "sh", Path.Combine(directory, log), .. command])
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("cannot start " + command[0]);
-        return process.Id;
-    }
 
     /// <summary>How to run this same flotilla: the published executable, or <c>dotnet flotilla.dll</c>.</summary>
     private static string[] FlotillaCommand()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Flotilla.Inventory;
+using Flotilla.Processes;
 
 namespace Flotilla.Lab.Internal;
 
@@ -99,16 +100,17 @@ internal static class LabContainers
               addr: {RegistryAddress(state)}
 
             """, cancellationToken).ConfigureAwait(false);
-        var start = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardInput = true };
-        foreach (var argument in new[] { "sh", "-c", "echo $$ > \"$1\"; exec docker-registry serve \"$2\" >> \"$3\" 2>&1", "lab-registry", Path.Combine(directory, "pid"), config, Path.Combine(directory, "registry.log") })
+        int pid;
+        try
         {
-            start.ArgumentList.Add(argument);
+            pid = DetachedProcess.Start(["docker-registry", "serve", config], Path.Combine(directory, "registry.log"));
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new LabException("cannot start docker-registry; install Debian's docker-registry: " + e.Message, e);
         }
 
-        using (var process = Process.Start(start) ?? throw new LabException("cannot start docker-registry; install Debian's docker-registry"))
-        {
-            process.StandardInput.Close();
-        }
+        await File.WriteAllTextAsync(Path.Combine(directory, "pid"), pid.ToString(CultureInfo.InvariantCulture) + "\n", cancellationToken).ConfigureAwait(false);
 
         for (var attempt = 0; attempt < 100; attempt++)
         {
