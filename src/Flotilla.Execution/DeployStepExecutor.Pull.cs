@@ -1,4 +1,5 @@
 using Flotilla.Inventory;
+using Flotilla.Nix;
 using Flotilla.Processes;
 
 namespace Flotilla.Execution;
@@ -24,7 +25,7 @@ public sealed partial class DeployStepExecutor
         var flake = host.PullFrom + (host.PullFrom!.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "rev=" + rev;
         var installable = flake + "#" + NixBuilder.SystemAttribute(host);
         output($"{host.Name} builds {installable}");
-        var built = await ssh.RunAsync(host, ["nix", .. NixBuilder.NixFlakes, "build", "--json", "--no-link", installable], null, output, cancellationToken).ConfigureAwait(false);
+        var built = await ssh.RunAsync(host, ["nix", .. NixFlags.Flakes, "build", "--json", "--no-link", installable], null, output, cancellationToken).ConfigureAwait(false);
         if (built.ExitCode == 255)
         {
             return StepResult.Failed($"build:{host.Name}: cannot reach {ssh.Describe(host)}: {built.Tail(3)}");

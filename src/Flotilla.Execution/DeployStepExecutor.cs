@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
+using Flotilla.Nix;
 using Flotilla.Planning;
 
 namespace Flotilla.Execution;
@@ -190,7 +191,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
                 await builder.NixCopyAsync(["--to", push, closure.SystemPath], 22, output, cancellationToken).ConfigureAwait(false);
             }
 
-            fetched = await ssh.RunAsync(host, ["nix", "--extra-experimental-features", "nix-command", "copy", "--from", cache, closure.SystemPath], null, output, cancellationToken).ConfigureAwait(false);
+            fetched = await ssh.RunAsync(host, ["nix", .. NixFlags.Command, "copy", "--from", cache, closure.SystemPath], null, output, cancellationToken).ConfigureAwait(false);
         }
         else
         {

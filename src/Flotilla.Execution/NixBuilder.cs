@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Flotilla.Execution.Internal;
 using Flotilla.Inventory;
+using Flotilla.Nix;
 using Flotilla.Processes;
 
 namespace Flotilla.Execution;
@@ -17,7 +18,6 @@ public sealed record HostClosure(string Host, string SystemPath, string Derivati
 /// </summary>
 public sealed class NixBuilder(DeployOptions? options = null)
 {
-    internal static readonly string[] NixFlakes = ["--extra-experimental-features", "nix-command flakes"];
 
     private readonly DeployOptions options = options ?? new DeployOptions();
     private readonly SshTransport ssh = new((options ?? new DeployOptions()).Ssh);
@@ -74,7 +74,7 @@ public sealed class NixBuilder(DeployOptions? options = null)
         {
             // Flake hosts by attribute, hosts built from a Nix file by the derivation the evaluation wrote: one build for all.
             var installables = local.Select(h => h.SystemFile is null ? $"path:{fleet.FlakeDirectory}#{SystemAttribute(h)}" : closures[h.Name].DerivationPath);
-            var result = await ProcessRunner.RunAsync("nix", [.. NixFlakes, "build", "--json", "--no-link", .. SubstituterOptions(), .. installables], null, null, onLine, cancellationToken).ConfigureAwait(false);
+            var result = await ProcessRunner.RunAsync("nix", [.. NixFlags.Flakes, "build", "--json", "--no-link", .. SubstituterOptions(), .. installables], null, null, onLine, cancellationToken).ConfigureAwait(false);
             if (result.ExitCode != 0)
             {
                 throw new NixBuildException($"nix build of {string.Join(", ", local.Select(h => h.Name))} failed (exit {result.ExitCode}):\n{Tail(result.StandardError)}");
@@ -210,7 +210,7 @@ public sealed class NixBuilder(DeployOptions? options = null)
     internal async Task NixCopyAsync(IReadOnlyList<string> arguments, int port, Action<string>? onLine, CancellationToken cancellationToken)
     {
         var environment = new Dictionary<string, string> { ["NIX_SSHOPTS"] = string.Join(' ', ssh.ConnectionOptions(port)) };
-        var result = await ProcessRunner.RunAsync("nix", [.. NixFlakes, "copy", .. SubstituterOptions(), .. arguments], environment, null, onLine, cancellationToken).ConfigureAwait(false);
+        var result = await ProcessRunner.RunAsync("nix", [.. NixFlags.Flakes, "copy", .. SubstituterOptions(), .. arguments], environment, null, onLine, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw new NixBuildException($"nix copy {string.Join(' ', arguments)} failed (exit {result.ExitCode}):\n{Tail(result.StandardError)}");

@@ -1,10 +1,11 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Text;
 using Flotilla.Execution;
 using Flotilla.Inventory;
 using Flotilla.Lab.Internal;
+using Flotilla.Nix;
 
 namespace Flotilla.Lab;
 
@@ -17,7 +18,6 @@ namespace Flotilla.Lab;
 /// </summary>
 public sealed partial class Lab
 {
-    private static readonly string[] NixFlakes = ["--extra-experimental-features", "nix-command flakes"];
 
     /// <summary>Home-manager hosts' users get ids from here on (one per host, in the host's own /etc/passwd only).</summary>
     private const int FirstUserId = 64000;
@@ -376,7 +376,7 @@ public sealed partial class Lab
         var flake = "path:" + InventoryDirectory;
         var evaluation = await LabProcess.RunCheckedAsync(
             "nix",
-            [.. NixFlakes, "eval", "--json", flake + "#labSystems",
+            [.. NixFlags.Flakes, "eval", "--json", flake + "#labSystems",
              "--apply", "systems: builtins.mapAttrs (n: s: s.outPath) systems"],
             null,
             cancellationToken).ConfigureAwait(false);
@@ -386,7 +386,7 @@ public sealed partial class Lab
             : throw new LabException($"{InventoryDirectory}/flake.nix has no labSystems.{h}")).ToList();
         await LabProcess.RunCheckedAsync(
             "nix",
-            [.. NixFlakes, "build", "--no-link", "--option", "substituters", "",
+            [.. NixFlags.Flakes, "build", "--no-link", "--option", "substituters", "",
              .. hosts.Select(h => $"{flake}#{LabInventory.SystemAttribute(h)}")],
             null,
             cancellationToken).ConfigureAwait(false);

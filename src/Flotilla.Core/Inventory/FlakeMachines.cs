@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Flotilla.Diagnostics;
+using Flotilla.Nix;
 using Flotilla.Processes;
 
 namespace Flotilla.Inventory;
@@ -94,7 +95,7 @@ public static class FlakeMachines
         var nix = ProcessRunner.Find("nix") ?? throw new InventoryException(new Diagnostic(
             Severity.Error, flakeFile, "", "nix is not installed, and reading a flake needs it", "run scripts/setup.sh (or apt-get install nix-bin)"));
         var environment = new Dictionary<string, string> { ["FLOTILLA_FLAKE"] = InventoryLoader.FlakeReference(full, flakeFile) };
-        var result = await ProcessRunner.RunAsync(nix, ["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--impure", "--expr", Expression], environment, cancellationToken).ConfigureAwait(false);
+        var result = await ProcessRunner.RunAsync(nix, [.. NixFlags.Flakes, "eval", "--json", "--impure", "--expr", Expression], environment, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             var message = NixErrors.Clean(result.StandardError);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Flotilla.Diagnostics;
 using Flotilla.Inventory.Internal;
+using Flotilla.Nix;
 using Flotilla.Processes;
 
 namespace Flotilla.Inventory;
@@ -119,7 +120,7 @@ public static class InventoryLoader
         var directory = Path.GetDirectoryName(flakeFile)!;
         var nix = RequireProgram("nix", flakeFile);
         var environment = new Dictionary<string, string> { [FlakeExpression.FlakeVariable] = FlakeReference(directory, flakeFile) };
-        string[] arguments = ["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--impure", "--expr", FlakeExpression.Text];
+        string[] arguments = [.. NixFlags.Flakes, "eval", "--json", "--impure", "--expr", FlakeExpression.Text];
         var result = await ProcessRunner.RunAsync(nix, arguments, environment, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {

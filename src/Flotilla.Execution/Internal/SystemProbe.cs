@@ -1,6 +1,7 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Flotilla.Inventory;
+using Flotilla.Nix;
 using Flotilla.Processes;
 
 namespace Flotilla.Execution.Internal;
@@ -59,7 +60,7 @@ internal static class SystemProbe
         }
 
         apply.Append('}');
-        var result = await ProcessRunner.RunAsync("nix", [.. NixBuilder.NixFlakes, "eval", "--json", .. source.Arguments, "--apply", apply.ToString()], null, cancellationToken).ConfigureAwait(false);
+        var result = await ProcessRunner.RunAsync("nix", [.. NixFlags.Flakes, "eval", "--json", .. source.Arguments, "--apply", apply.ToString()], null, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             return null;
@@ -83,7 +84,7 @@ internal static class SystemProbe
     /// <summary>Nix's message (cleaned) when the source's value itself does not evaluate (a syntax error in flake.nix), else null.</summary>
     public static async Task<string?> SourceErrorAsync(SystemSource source, CancellationToken cancellationToken)
     {
-        var result = await ProcessRunner.RunAsync("nix", [.. NixBuilder.NixFlakes, "eval", "--json", .. source.Arguments, "--apply", "root: builtins.seq root true"], null, cancellationToken).ConfigureAwait(false);
+        var result = await ProcessRunner.RunAsync("nix", [.. NixFlags.Flakes, "eval", "--json", .. source.Arguments, "--apply", "root: builtins.seq root true"], null, cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0 ? null : NixErrors.Clean(result.StandardError) is { Length: > 0 } message ? message : $"nix exited with {result.ExitCode}";
     }
 
@@ -91,7 +92,7 @@ internal static class SystemProbe
     public static async Task<string> MessageAsync(SystemSource source, Host host, CancellationToken cancellationToken)
     {
         var value = NixExpression.Select("root", source.PathOf(host));
-        var result = await ProcessRunner.RunAsync("nix", [.. NixBuilder.NixFlakes, "eval", "--json", .. source.Arguments, "--apply", $"root: builtins.seq ({value}).drvPath null"], null, cancellationToken).ConfigureAwait(false);
+        var result = await ProcessRunner.RunAsync("nix", [.. NixFlags.Flakes, "eval", "--json", .. source.Arguments, "--apply", $"root: builtins.seq ({value}).drvPath null"], null, cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0
             ? "it evaluates when asked alone; run the command again"
             : NixErrors.OneLine(result.StandardError) is { Length: > 0 } message ? message : $"nix exited with {result.ExitCode}";

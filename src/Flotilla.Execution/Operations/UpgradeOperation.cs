@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Flotilla.Inventory;
+using Flotilla.Nix;
 using Flotilla.Planning;
 using Flotilla.Processes;
 
@@ -112,7 +113,7 @@ public sealed class UpgradeOperation(
     {
         var lockFile = System.IO.Path.Combine(flake, "flake.lock");
         var before = File.Exists(lockFile) ? await File.ReadAllTextAsync(lockFile, cancellationToken).ConfigureAwait(false) : null;
-        IReadOnlyList<string> arguments = ["--extra-experimental-features", "nix-command flakes", "flake", "update", .. commit ? ["--commit-lock-file"] : Array.Empty<string>(), flake];
+        IReadOnlyList<string> arguments = [.. NixFlags.Flakes, "flake", "update", .. commit ? ["--commit-lock-file"] : Array.Empty<string>(), flake];
         environment.View.Note(new FlakeUpdating(Name, flake, commit));
         var result = await ProcessRunner.RunAsync("nix", arguments, null, null, line => environment.View.Note(new FlakeUpdateOutput(Name, line)), cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)

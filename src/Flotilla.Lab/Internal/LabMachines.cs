@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Flotilla.Nix;
 
 namespace Flotilla.Lab.Internal;
 
@@ -33,7 +34,7 @@ internal static partial class LabMachines
         await File.WriteAllTextAsync(LabPaths.SshdConfig(host.Directory), sshd, cancellationToken).ConfigureAwait(false);
         await LabProcess.RunCheckedAsync(
             "nix",
-            ["--extra-experimental-features", "nix-command", "copy", "--no-check-sigs", "--to", "local?root=" + Path.Combine(host.Directory, "root"), systemPath],
+            [.. NixFlags.Command, "copy", "--no-check-sigs", "--to", "local?root=" + Path.Combine(host.Directory, "root"), systemPath],
             null,
             cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(host.Directory, "initial-system"), systemPath + "\n", cancellationToken).ConfigureAwait(false);

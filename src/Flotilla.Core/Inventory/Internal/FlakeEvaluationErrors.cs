@@ -1,5 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using Flotilla.Nix;
 using Flotilla.Processes;
 
 namespace Flotilla.Inventory.Internal;
@@ -73,7 +74,7 @@ internal static class FlakeEvaluationErrors
     private static async Task<string?> ExplainOneAsync(string nix, string path, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var variables = new Dictionary<string, string>(environment, StringComparer.Ordinal) { [FlakeExpression.PathVariable] = path };
-        string[] arguments = ["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--impure", "--expr", FlakeExpression.ValueText];
+        string[] arguments = [.. NixFlags.Flakes, "eval", "--json", "--impure", "--expr", FlakeExpression.ValueText];
         var result = await ProcessRunner.RunAsync(nix, arguments, variables, cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0 ? null : NixErrors.OneLine(result.StandardError) is { Length: > 0 } message ? message : null;
     }
