@@ -15,6 +15,9 @@ public static class Limits
     /// <summary>How long a command waits for an offline host: 1 ms to 30 days.</summary>
     public static NumberRange QueueExpirySeconds { get; } = new("expiresInSeconds", 0.001, 30 * 86_400);
 
+    /// <summary>The most characters an exec command's input may hold (keys and secrets are small; the server and the agent hold it in memory).</summary>
+    public const int MaxCommandInputCharacters = 1024 * 1024;
+
     /// <summary>How often an agent sends heartbeats: 50 ms to 1 hour.</summary>
     public static NumberRange HeartbeatIntervalSeconds { get; } = new("heartbeatIntervalSeconds", 0.05, 3_600);
 }

@@ -95,6 +95,10 @@ public sealed class AgentTransportTests(SqliteTargets targets) : IClassFixture<S
         Assert.Equal("failed", failed.State);
         Assert.Contains("input was held in memory", failed.Message, StringComparison.Ordinal);
 
+        // Input is for keys and secrets, held in memory: a megabyte at most.
+        var tooLarge = await Assert.ThrowsAsync<ControlPlaneException>(() => client.CreateCommandsAsync(new Flotilla.Contracts.CreateCommandsRequest("nat1", Argv: ["true"]) { Input = new string('x', Flotilla.Contracts.Limits.MaxCommandInputCharacters + 1) }));
+        Assert.Contains("input must be at most", tooLarge.Message, StringComparison.Ordinal);
+
         // Nowhere in the store: not in the database, its journal or the write-ahead log.
         foreach (var file in Directory.EnumerateFiles(target.DataDirectory!, "*", SearchOption.AllDirectories))
         {

@@ -55,6 +55,11 @@ internal sealed class CommandService(
             return ([], $"op \"{request.Op}\" takes no input: only exec commands read it");
         }
 
+        if (request.Input is { Length: > Limits.MaxCommandInputCharacters } input)
+        {
+            return ([], $"input must be at most {Limits.MaxCommandInputCharacters} characters, not {input.Length}: it is held in memory (keys and secrets); copy larger files another way");
+        }
+
         var outOfRange = (request.TimeoutSeconds is { } timeoutSeconds ? Limits.CommandTimeoutSeconds.Check(timeoutSeconds) : null)
             ?? (request.ExpiresInSeconds is { } expirySeconds ? Limits.QueueExpirySeconds.Check(expirySeconds) : null);
         if (outOfRange is not null)
