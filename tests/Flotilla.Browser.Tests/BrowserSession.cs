@@ -74,7 +74,15 @@ internal sealed class BrowserSession : IAsyncDisposable
     public async Task LogInAsync(IPage? page = null, string? code = null)
     {
         page ??= Page;
-        await page.GotoAsync(Url("/login"));
+        try
+        {
+            await page.GotoAsync(Url("/login"));
+        }
+        catch (PlaywrightException e) when (Host.StoppedEarly is { } why)
+        {
+            throw new InvalidOperationException(why, e);
+        }
+
         await page.GetByLabel("Password").FillAsync(DashboardHost.Password);
         await page.GetByLabel("Code from your authenticator app").FillAsync(code ?? FreshCode());
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();

@@ -58,7 +58,13 @@ public sealed partial class ServerImageLabTests(ITestOutputHelper log)
         await WaitHealthyAsync(run, http);
 
         var healthcheck = await run.PodmanAsync(["healthcheck", "run", run.Container], check: false);
-        Assert.True(healthcheck.Code == 0, "the image's HEALTHCHECK failed: " + healthcheck.Output + healthcheck.Error);
+        if (healthcheck.Code != 0)
+        {
+            // How it ended (its exit code, killed for memory, by a signal) and what it printed.
+            var state = await run.PodmanAsync(["inspect", "--format", "exit {{.State.ExitCode}} oom-killed {{.State.OOMKilled}} error '{{.State.Error}}' finished {{.State.FinishedAt}}", run.Container], check: false);
+            Assert.Fail($"the image's HEALTHCHECK failed: {healthcheck.Output}{healthcheck.Error}\ncontainer: {state.Output}{state.Error}\ncontainer log:\n{await run.LogsAsync()}");
+        }
+
         Assert.Equal(ContainerUser, (await run.PodmanAsync("exec", run.Container, "id", "-u")).Output.Trim());
         var created = await run.PodmanAsync("exec", run.Container, "/opt/flotilla/flotilla", "tokens", "create-api", "image-test", "--data-dir", "/data");
         using var api = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Flotilla.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,13 +22,33 @@ public sealed class DashboardHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
+    /// <summary>The stop signals this process got, noted (not handled: the default or a console lifetime still acts on them).</summary>
+    private static readonly PosixSignalRegistration[] SignalsWatched =
+        [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT }.Select(s => PosixSignalRegistration.Create(s, c => LastSignal = $"{c.Signal} at {TimeProvider.System.GetUtcNow():O}"))];
+
+    private static string? LastSignal { get; set; }
+
+    private volatile bool _disposing;
+
     private DashboardHost(WebApplication app, Uri address, TotpSecret totp, TestFleet fleet)
     {
         _app = app;
         Address = address;
         Totp = totp;
         Fleet = fleet;
+        // A web application stops itself on SIGTERM, SIGINT or SIGQUIT to the process (its console
+        // lifetime): a test whose server went away says so, with where the stop came from.
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            if (!_disposing)
+            {
+                StoppedEarly = $"the dashboard at {address} stopped before the test ended, at {TimeProvider.System.GetUtcNow():O}; the last stop signal to this process: {LastSignal ?? "none"} ({SignalsWatched.Length} watched); stopped from:\n{Environment.StackTrace}";
+            }
+        });
     }
+
+    /// <summary>Why the dashboard stopped before the test disposed it, or null while it runs.</summary>
+    public string? StoppedEarly { get; private set; }
 
     public Uri Address { get; }
 
@@ -75,6 +96,7 @@ public sealed class DashboardHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _disposing = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
