@@ -1,5 +1,6 @@
 using System.Globalization;
 using Flotilla.Lab.Internal;
+using Flotilla.Processes;
 
 namespace Flotilla.Lab;
 
@@ -129,8 +130,11 @@ public sealed partial class Lab
             return;
         }
 
-        var sshd = (await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false)).Trim();
-        await LabProcess.RunAsync("kill", ["-TERM", sshd], null, cancellationToken).ConfigureAwait(false);
+        if (int.TryParse(await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false), NumberStyles.None | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var sshd))
+        {
+            ProcessGroups.SignalProcess(sshd, ProcessSignal.Terminate);
+        }
+
         File.Delete(pidFile);
         // The fault is in effect once nothing listens any more: sshd handles TERM a moment later,
         // and a connection made meanwhile would still be accepted. Bounded (5 s).

@@ -4,14 +4,74 @@ using System.Text;
 namespace Flotilla.Processes;
 
 /// <summary>The outcome of a finished program.</summary>
-public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
+/// <param name="ExitCode">Its exit code (128 + the signal's number when a signal ended it).</param>
+/// <param name="StandardOutput">What it printed on stdout (empty when the command did not collect it).</param>
+/// <param name="StandardError">What it printed on stderr (empty when the command did not collect it).</param>
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
+{
+    /// <summary>Its <see cref="ProcessCommand.Timeout"/> ran out and its process group was killed.</summary>
+    public bool TimedOut { get; init; }
+
+    /// <summary>Its <see cref="ProcessCommand.Kill"/> token asked for its end and its process group was killed.</summary>
+    public bool Killed { get; init; }
+}
+
+/// <summary>Which of a program's output streams a line came from.</summary>
+public enum ProcessStream
+{
+    Output,
+    Error,
+}
+
+/// <summary>A program to run: its argument list (never a shell string) and how to run it (see <see cref="ProcessRunner"/>).</summary>
+public sealed record ProcessCommand(string Program, IReadOnlyList<string> Arguments)
+{
+    /// <summary>Variables set (or replaced) in the program's environment, which is otherwise this process's.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>What the program reads on stdin, then end of input; null: end of input at once. The only way a secret should reach a program.</summary>
+    public string? StandardInput { get; init; }
+
+    /// <summary>
+    /// Gets every line of both streams as it arrives, one call at a time, in the order the lines
+    /// were read; the stream it came from is not read further until the call returns (a slow
+    /// receiver slows the program, it does not fill memory).
+    /// </summary>
+    public Func<ProcessStream, string, ValueTask>? OnLine { get; init; }
+
+    /// <summary>Whether the result carries the output (false for long-running output that <see cref="OnLine"/> passes on).</summary>
+    public bool Collect { get; init; } = true;
+
+    /// <summary>How long the program may run before its process group is killed and the result says <see cref="ProcessResult.TimedOut"/>; null: no limit.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>
+    /// Kills the program's process group when cancelled, and the run returns with
+    /// <see cref="ProcessResult.Killed"/> (a cancelled run throws instead): for a program that
+    /// someone may stop and whose end is reported either way (an agent's command).
+    /// </summary>
+    public CancellationToken Kill { get; init; }
+
+    /// <summary>The clock of the timeout and of the wait for a finished program's pipes.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
 
 /// <summary>
-/// Runs a program with an argument list (never a shell string) and collects its output; a
-/// cancelled run kills the program and its children. Thread safe.
+/// The one way Flotilla runs a program and waits for it. Argument lists only (the program and its
+/// arguments reach it unchanged). The program runs in a process group of its own (started through
+/// setsid, which execs in place, so its pid is its group's id): a timeout or a cancellation kills
+/// the group, which takes every process it started, also those its parent no longer waits for.
+/// The run is over when the program exits: processes it left behind get a moment to close the
+/// output pipes they inherited and are then no longer listened to (nor killed: what means to
+/// outlive its starter starts a session of its own, as daemons and the watchdog do). Thread safe.
 /// </summary>
 public static class ProcessRunner
 {
+    /// <summary>How long a finished program's pipes may stay open (held by what it left behind) before the run stops reading them.</summary>
+    private static readonly TimeSpan PipeGrace = TimeSpan.FromSeconds(1);
+
+    private static readonly Lazy<string?> SetsidPath = new(() => OperatingSystem.IsLinux() ? Find("setsid") : null);
+
     public static Task<ProcessResult> RunAsync(
         string program,
         IEnumerable<string> arguments,
@@ -20,19 +80,41 @@ public static class ProcessRunner
         RunAsync(program, arguments, environment, standardInput: null, onLine: null, cancellationToken);
 
     /// <summary>
-    /// Runs a program, writes <paramref name="standardInput"/> to its stdin (then closes it; the
-    /// only way a secret should reach a program) and reports every line it prints, stdout and
-    /// stderr alike, to <paramref name="onLine"/> as it arrives.
+    /// Runs a program, writes <paramref name="standardInput"/> to its stdin (then closes it) and
+    /// reports every line it prints, stdout and stderr alike, to <paramref name="onLine"/> as it arrives.
     /// </summary>
-    public static async Task<ProcessResult> RunAsync(
+    public static Task<ProcessResult> RunAsync(
         string program,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string>? environment,
         string? standardInput,
         Action<string>? onLine,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        RunAsync(
+            new ProcessCommand(program, [.. arguments])
+            {
+                Environment = environment,
+                StandardInput = standardInput,
+                OnLine = onLine is null ? null : (_, line) =>
+                {
+                    onLine(line);
+                    return ValueTask.CompletedTask;
+                },
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="command"/> to its end. A cancelled run kills the program's process
+    /// group and throws <see cref="OperationCanceledException"/>; a run past its timeout, or whose
+    /// <see cref="ProcessCommand.Kill"/> token is cancelled, kills the group and returns saying so. A program that cannot be started
+    /// throws <see cref="System.ComponentModel.Win32Exception"/>.
+    /// </summary>
+    public static async Task<ProcessResult> RunAsync(ProcessCommand command, CancellationToken cancellationToken = default)
     {
-        var startInfo = new ProcessStartInfo(program)
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentException.ThrowIfNullOrEmpty(command.Program);
+        var setsid = SetsidPath.Value;
+        var startInfo = new ProcessStartInfo(setsid ?? command.Program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -41,65 +123,161 @@ public static class ProcessRunner
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (var argument in arguments)
+        if (setsid is not null)
+        {
+            // Found here, as Process.Start would (setsid would search the program's own PATH and
+            // could only say so in its exit code): a missing program is an error to start.
+            startInfo.ArgumentList.Add(Resolve(command.Program));
+        }
+
+        foreach (var argument in command.Arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
 
-        if (environment is not null)
+        foreach (var (name, value) in command.Environment ?? new Dictionary<string, string>())
         {
-            foreach (var (name, value) in environment)
-            {
-                startInfo.Environment[name] = value;
-            }
+            startInfo.Environment[name] = value;
         }
 
+        // The timer first: it can kill whatever starts.
+        using var timer = command.Timeout is { } timeout ? new CancellationTokenSource(timeout, command.Time) : new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, command.Kill, cancellationToken);
+        using var stopReading = new CancellationTokenSource();
         using var process = new Process { StartInfo = startInfo };
         process.Start();
-        var stdout = ReadLinesAsync(process.StandardOutput, onLine, cancellationToken);
-        var stderr = ReadLinesAsync(process.StandardError, onLine, cancellationToken);
+
+        var handOver = new SemaphoreSlim(1, 1);
+        var stdout = ReadAsync(process.StandardOutput, ProcessStream.Output, command, handOver, stopReading.Token);
+        var stderr = ReadAsync(process.StandardError, ProcessStream.Error, command, handOver, stopReading.Token);
+        // Written beside the readers: a program that prints before it has read all its input must not stall.
+        var feed = FeedAsync(process.StandardInput, command.StandardInput);
+        var stopped = false;
         try
         {
-            try
-            {
-                if (standardInput is not null)
-                {
-                    await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
-                    await process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // The program exited without reading all of its input; its exit code tells why.
-            }
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            await process.WaitForExitAsync(stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            throw;
+            stopped = true;
+            KillGroup(process, ownGroup: setsid is not null);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        return new ProcessResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+        var readers = Task.WhenAll(stdout, stderr, feed);
+        if (await Task.WhenAny(readers, Task.Delay(PipeGrace, command.Time)).ConfigureAwait(false) != readers)
+        {
+            await stopReading.CancelAsync().ConfigureAwait(false);
+        }
+
+        var (output, error) = (await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+        await feed.ConfigureAwait(false);
+        if (stopped && cancellationToken.IsCancellationRequested && !timer.IsCancellationRequested && !command.Kill.IsCancellationRequested)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return new ProcessResult(process.ExitCode, output, error)
+        {
+            Killed = stopped && command.Kill.IsCancellationRequested,
+            TimedOut = stopped && !command.Kill.IsCancellationRequested && timer.IsCancellationRequested,
+        };
     }
 
-    private static async Task<string> ReadLinesAsync(StreamReader reader, Action<string>? onLine, CancellationToken cancellationToken)
+    private static async Task<string> ReadAsync(StreamReader reader, ProcessStream stream, ProcessCommand command, SemaphoreSlim handOver, CancellationToken stopReading)
     {
-        if (onLine is null)
+        var text = command.Collect ? new StringBuilder() : null;
+        try
         {
-            return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            if (command.OnLine is null)
+            {
+                // Collected as printed, to the byte (a last line without its newline stays so).
+                var buffer = new char[4096];
+                int read;
+                while ((read = await reader.ReadAsync(buffer, stopReading).ConfigureAwait(false)) > 0)
+                {
+                    text?.Append(buffer, 0, read);
+                }
+
+                return text?.ToString() ?? "";
+            }
+
+            while (await reader.ReadLineAsync(stopReading).ConfigureAwait(false) is { } line)
+            {
+                text?.Append(line).Append('\n');
+                if (command.OnLine is { } onLine)
+                {
+                    await handOver.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                    try
+                    {
+                        await onLine(stream, line).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        handOver.Release();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopReading.IsCancellationRequested)
+        {
+            // The program ended and what it left behind still holds the pipe: its output is not the program's.
         }
 
-        var text = new StringBuilder();
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-        {
-            text.Append(line).Append('\n');
-            onLine(line);
-        }
+        return text?.ToString() ?? "";
+    }
 
-        return text.ToString();
+    private static async Task FeedAsync(StreamWriter writer, string? input)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                await writer.WriteAsync(input).ConfigureAwait(false);
+                await writer.FlushAsync().ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // The program ended (or closed its input) before reading all of it; its exit code tells why.
+        }
+        finally
+        {
+            try
+            {
+                writer.Close();
+            }
+            catch (IOException)
+            {
+                // Closing flushes nothing more to a program that is gone.
+            }
+        }
+    }
+
+    private static void KillGroup(Process process, bool ownGroup)
+    {
+        try
+        {
+            if (ownGroup)
+            {
+                // setsid exec'd in place: the program leads its group, so its pid is the group's id.
+                _ = ProcessGroups.Signal(process.Id, ProcessSignal.Kill);
+            }
+
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It ended already.
+        }
+    }
+
+    private static string Resolve(string program)
+    {
+        var path = program.Contains('/', StringComparison.Ordinal) ? program : Find(program);
+        return path is not null && File.Exists(path)
+            ? path
+            : throw new System.ComponentModel.Win32Exception(2, $"An error occurred trying to start process '{program}' with working directory '{Environment.CurrentDirectory}'. No such file or directory");
     }
 
     /// <summary>The full path of a program on PATH, or null.</summary>

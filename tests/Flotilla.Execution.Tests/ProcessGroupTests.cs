@@ -25,7 +25,7 @@ public sealed class ProcessGroupTests
             Assert.True(ProcessGroups.IsAlive(pid) && ProcessGroups.IsAlive(child));
             Assert.Contains("started", await File.ReadAllTextAsync(log), StringComparison.Ordinal);
 
-            Assert.True(ProcessGroups.Signal(pid, 9));
+            Assert.True(ProcessGroups.Signal(pid, ProcessSignal.Kill));
             for (var attempt = 0; attempt < 100 && (Running(pid) || Running(child)); attempt++)
             {
                 await Task.Delay(50);
@@ -37,7 +37,7 @@ public sealed class ProcessGroupTests
         finally
         {
             // Whatever the assertions said, nothing is left running.
-            ProcessGroups.Signal(pid, 9);
+            ProcessGroups.Signal(pid, ProcessSignal.Kill);
         }
     }
 

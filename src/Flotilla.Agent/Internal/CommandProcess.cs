@@ -1,24 +1,17 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text;
 using Flotilla.Contracts;
 using Flotilla.Processes;
 
 namespace Flotilla.Agent.Internal;
 
 /// <summary>
-/// Runs one command as a child process in its own process group (through <c>setsid</c>, which
-/// execs in place), reports both streams line by line, and kills the whole group on request or
-/// at its timeout.
+/// Runs one command through the <see cref="ProcessRunner"/> (its own process group), reports both
+/// streams line by line, numbered across the two, and kills the whole group on request, at its
+/// timeout or when the agent stops.
 /// </summary>
-internal sealed partial class CommandProcess(string commandId, TimeProvider time)
+internal sealed class CommandProcess(string commandId, TimeProvider time)
 {
-    private const string Setsid = "/usr/bin/setsid";
     private readonly CancellationTokenSource _kill = new();
 
-    // Numbering a line and handing it on are one step: the two streams' readers take turns, so
-    // lines reach onLine (and the server) in the order of their numbers.
-    private readonly SemaphoreSlim _handOver = new(1, 1);
     private long _line;
     private bool _killRequested;
 
@@ -52,129 +45,49 @@ internal sealed partial class CommandProcess(string commandId, TimeProvider time
         }
 
         var timeout = TimeSpan.FromSeconds(timeoutSeconds);
-        var useSetsid = OperatingSystem.IsLinux() && File.Exists(Setsid);
-        var startInfo = new ProcessStartInfo(useSetsid ? Setsid : argv[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var argument in useSetsid ? argv : argv.Skip(1))
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        // The timer first: it can kill whatever starts.
-        using var timer = new CancellationTokenSource(timeout, time);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_kill.Token, timer.Token, cancellationToken);
-        using var process = new Process { StartInfo = startInfo };
+        using var kill = CancellationTokenSource.CreateLinkedTokenSource(_kill.Token, cancellationToken);
+        ProcessResult result;
         try
         {
-            process.Start();
+            // Numbered over both streams: the runner hands lines over one at a time, in the order read.
+            result = await ProcessRunner.RunAsync(
+                new ProcessCommand(argv[0], [.. argv.Skip(1)])
+                {
+                    StandardInput = input,
+                    Collect = false,
+                    Timeout = timeout,
+                    Time = time,
+                    Kill = kill.Token,
+                    OnLine = (stream, line) => onLine(
+                        ++_line,
+                        stream == ProcessStream.Output ? OutputStream.Stdout : OutputStream.Stderr,
+                        line.Length > maxLineLength ? line[..maxLineLength] + " [line cut]" : line),
+                },
+                CancellationToken.None).ConfigureAwait(false);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             return Completed(CommandOutcome.FailedToStart, null, started, $"could not start {argv[0]}: {e.Message}");
         }
 
-        // Written beside the readers: a program that prints before it has read all its input must not stall.
-        var feed = FeedAsync(process.StandardInput, input);
-        var stdout = PumpAsync(process.StandardOutput, OutputStream.Stdout, maxLineLength, onLine);
-        var stderr = PumpAsync(process.StandardError, OutputStream.Stderr, maxLineLength, onLine);
-        try
-        {
-            await process.WaitForExitAsync(stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            KillGroup(process, useSetsid);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
-        // The group is gone; its pipes close and the readers finish.
-        await Task.WhenAll(stdout, stderr, feed).ConfigureAwait(false);
         if (_killRequested)
         {
-            return Completed(CommandOutcome.Killed, process.ExitCode, started, "killed on request");
+            return Completed(CommandOutcome.Killed, result.ExitCode, started, "killed on request");
         }
 
-        if (timer.IsCancellationRequested)
+        if (result.TimedOut)
         {
-            return Completed(CommandOutcome.TimedOut, process.ExitCode, started, $"killed after its timeout of {timeout.TotalSeconds:0.###} s");
+            return Completed(CommandOutcome.TimedOut, result.ExitCode, started, $"killed after its timeout of {timeout.TotalSeconds:0.###} s");
         }
 
-        if (cancellationToken.IsCancellationRequested)
+        if (result.Killed)
         {
-            return Completed(CommandOutcome.Killed, process.ExitCode, started, "the agent is stopping");
+            return Completed(CommandOutcome.Killed, result.ExitCode, started, "the agent is stopping");
         }
 
-        return Completed(CommandOutcome.Exited, process.ExitCode, started, null);
+        return Completed(CommandOutcome.Exited, result.ExitCode, started, null);
     }
 
     private CommandCompletedMessage Completed(CommandOutcome outcome, int? exitCode, long started, string? message) => new(
         CommandId, outcome, (long)time.GetElapsedTime(started).TotalMilliseconds, exitCode, message) { Seq = 0 };
-
-    private static async Task FeedAsync(StreamWriter writer, string? input)
-    {
-        try
-        {
-            if (input is not null)
-            {
-                await writer.WriteAsync(input).ConfigureAwait(false);
-                await writer.FlushAsync().ConfigureAwait(false);
-            }
-        }
-        catch (IOException)
-        {
-            // The program ended (or closed its input) before reading all of it.
-        }
-        finally
-        {
-            try
-            {
-                writer.Close();
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
-    private async Task PumpAsync(StreamReader reader, OutputStream stream, int maxLineLength, Func<long, OutputStream, string, ValueTask> onLine)
-    {
-        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
-        {
-            var text = line.Length > maxLineLength ? line[..maxLineLength] + " [line cut]" : line;
-            await _handOver.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                await onLine(++_line, stream, text).ConfigureAwait(false);
-            }
-            finally
-            {
-                _handOver.Release();
-            }
-        }
-    }
-
-    private static void KillGroup(Process process, bool ownGroup)
-    {
-        try
-        {
-            if (ownGroup && OperatingSystem.IsLinux())
-            {
-                // setsid exec'd in place: the process is its group's leader, so -pid is the group.
-                _ = ProcessGroups.Signal(process.Id, 9);
-            }
-
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
 }

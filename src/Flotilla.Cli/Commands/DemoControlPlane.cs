@@ -146,7 +146,7 @@ internal static class DemoControlPlane
             {
                 pids.Add(pid);
                 // Its own session and process group (setsid): the group takes the commands it runs with it.
-                ProcessGroups.Signal(pid, 15);
+                ProcessGroups.Signal(pid, ProcessSignal.Terminate);
             }
 
             File.Delete(file);
@@ -159,7 +159,7 @@ internal static class DemoControlPlane
 
         foreach (var pid in pids.Where(ProcessGroups.IsAlive))
         {
-            ProcessGroups.Signal(pid, 9);
+            ProcessGroups.Signal(pid, ProcessSignal.Kill);
         }
     }
 

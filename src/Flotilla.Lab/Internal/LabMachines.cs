@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Flotilla.Nix;
+using Flotilla.Processes;
 
 namespace Flotilla.Lab.Internal;
 
@@ -147,14 +148,14 @@ internal static partial class LabMachines
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var pids = new List<string>();
+            var pids = new List<int>();
             foreach (var entry in Directory.EnumerateDirectories("/proc"))
             {
                 var name = Path.GetFileName(entry);
                 if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != Environment.ProcessId
                     && RootOf(pid) is { } root && (root == directory || root.StartsWith(directory + "/", StringComparison.Ordinal)) && IsRunning(name))
                 {
-                    pids.Add(name);
+                    pids.Add(pid);
                 }
             }
 
@@ -163,7 +164,11 @@ internal static partial class LabMachines
                 return;
             }
 
-            await LabProcess.RunAsync("kill", ["-KILL", .. pids], null, cancellationToken).ConfigureAwait(false);
+            foreach (var pid in pids)
+            {
+                ProcessGroups.SignalProcess(pid, ProcessSignal.Kill);
+            }
+
             await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
         }
 
@@ -220,7 +225,11 @@ internal static partial class LabMachines
                 return;
             }
 
-            await LabProcess.RunAsync("kill", ["-KILL", .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))], null, cancellationToken).ConfigureAwait(false);
+            foreach (var pid in pids)
+            {
+                ProcessGroups.SignalProcess(pid, ProcessSignal.Kill);
+            }
+
             await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
         }
 
