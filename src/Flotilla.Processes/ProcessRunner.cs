@@ -67,7 +67,7 @@ public sealed record ProcessCommand(string Program, IReadOnlyList<string> Argume
 /// </summary>
 public static class ProcessRunner
 {
-    /// <summary>How long a finished program's pipes may stay open (held by what it left behind) before the run stops reading them.</summary>
+    /// <summary>How long a finished program's pipes may stay open and quiet (held by what it left behind) before the run stops reading them.</summary>
     private static readonly TimeSpan PipeGrace = TimeSpan.FromSeconds(1);
 
     private static readonly Lazy<string?> SetsidPath = new(() => OperatingSystem.IsLinux() ? Find("setsid") : null);
@@ -147,9 +147,9 @@ public static class ProcessRunner
         using var process = new Process { StartInfo = startInfo };
         process.Start();
 
-        var handOver = new SemaphoreSlim(1, 1);
-        var stdout = ReadAsync(process.StandardOutput, ProcessStream.Output, command, handOver, stopReading.Token);
-        var stderr = ReadAsync(process.StandardError, ProcessStream.Error, command, handOver, stopReading.Token);
+        var progress = new ReadProgress(command.Time);
+        var stdout = ReadAsync(process.StandardOutput, ProcessStream.Output, command, progress, stopReading.Token);
+        var stderr = ReadAsync(process.StandardError, ProcessStream.Error, command, progress, stopReading.Token);
         // Written beside the readers: a program that prints before it has read all its input must not stall.
         var feed = FeedAsync(process.StandardInput, command.StandardInput);
         var stopped = false;
@@ -165,9 +165,15 @@ public static class ProcessRunner
         }
 
         var readers = Task.WhenAll(stdout, stderr, feed);
-        if (await Task.WhenAny(readers, Task.Delay(PipeGrace, command.Time)).ConfigureAwait(false) != readers)
+        // Output still buffered, or a receiver still busy with a line, is read to its end; pipes
+        // that stay open and quiet for the grace are held by what the program left behind.
+        while (await Task.WhenAny(readers, Task.Delay(PipeGrace, command.Time)).ConfigureAwait(false) != readers)
         {
-            await stopReading.CancelAsync().ConfigureAwait(false);
+            if (progress.QuietFor(PipeGrace))
+            {
+                await stopReading.CancelAsync().ConfigureAwait(false);
+                break;
+            }
         }
 
         var (output, error) = (await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
@@ -184,7 +190,27 @@ public static class ProcessRunner
         };
     }
 
-    private static async Task<string> ReadAsync(StreamReader reader, ProcessStream stream, ProcessCommand command, SemaphoreSlim handOver, CancellationToken stopReading)
+    /// <summary>When the readers last got something, and whether a line is with its receiver now. Thread safe.</summary>
+    private sealed class ReadProgress(TimeProvider time)
+    {
+        private long _last = time.GetTimestamp();
+        private int _receiving;
+
+        /// <summary>One line is handed on at a time, in the order read.</summary>
+        public SemaphoreSlim HandOver { get; } = new(1, 1);
+
+        public void Read() => Interlocked.Exchange(ref _last, time.GetTimestamp());
+
+        public void Receiving(bool receiving)
+        {
+            Interlocked.Add(ref _receiving, receiving ? 1 : -1);
+            Read();
+        }
+
+        public bool QuietFor(TimeSpan grace) => Volatile.Read(ref _receiving) == 0 && time.GetElapsedTime(Interlocked.Read(ref _last)) >= grace;
+    }
+
+    private static async Task<string> ReadAsync(StreamReader reader, ProcessStream stream, ProcessCommand command, ReadProgress progress, CancellationToken stopReading)
     {
         var text = command.Collect ? new StringBuilder() : null;
         try
@@ -196,6 +222,7 @@ public static class ProcessRunner
                 int read;
                 while ((read = await reader.ReadAsync(buffer, stopReading).ConfigureAwait(false)) > 0)
                 {
+                    progress.Read();
                     text?.Append(buffer, 0, read);
                 }
 
@@ -204,17 +231,20 @@ public static class ProcessRunner
 
             while (await reader.ReadLineAsync(stopReading).ConfigureAwait(false) is { } line)
             {
+                progress.Read();
                 text?.Append(line).Append('\n');
                 if (command.OnLine is { } onLine)
                 {
-                    await handOver.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                    progress.Receiving(true);
+                    await progress.HandOver.WaitAsync(CancellationToken.None).ConfigureAwait(false);
                     try
                     {
                         await onLine(stream, line).ConfigureAwait(false);
                     }
                     finally
                     {
-                        handOver.Release();
+                        progress.HandOver.Release();
+                        progress.Receiving(false);
                     }
                 }
             }

@@ -138,6 +138,27 @@ public sealed class ProcessRunnerTests
     }
 
     [Fact]
+    public async Task A_slow_receiver_gets_every_line_also_those_read_long_after_the_program_exited()
+    {
+        var received = new List<string>();
+
+        // 200 lines at 20 ms each: the program is long gone (its output waiting in the pipe)
+        // while the receiver still works through it, for longer than the quiet-pipe grace.
+        var result = await ProcessRunner.RunAsync(
+            new ProcessCommand("sh", ["-c", "i=1; while [ $i -le 200 ]; do echo line$i; i=$((i+1)); done"])
+            {
+                OnLine = async (_, line) =>
+                {
+                    await Task.Delay(20);
+                    received.Add(line);
+                },
+            });
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => "line" + i), received);
+    }
+
+    [Fact]
     public async Task A_program_that_does_not_exist_cannot_be_started()
     {
         var error = await Assert.ThrowsAsync<System.ComponentModel.Win32Exception>(() => ProcessRunner.RunAsync("flotilla-no-such-program", []));
