@@ -398,7 +398,7 @@ public sealed partial class DeployStepExecutor : IStepExecutor
     internal static StepResult Superseded(Host host, ActivationOutcome outcome) => StepResult.Failed(
         $"verify:{host.Name}: superseded: another activation (another run, or someone on the host) replaced this run's system before it was confirmed: " +
         $"{outcome.SupersededBy ?? "the host runs another system now"}. {host.Name} was left as it is (this run's system not confirmed, not made the boot default, not rolled back): " +
-        "flotilla status shows what it runs, flotilla runs which run deployed it");
+        "flotilla status shows what it runs, flotilla runs which run deployed it") with { Superseded = true };
 
     private HostRun Run(string host) => hosts.GetOrAdd(host, _ => new HostRun());
 

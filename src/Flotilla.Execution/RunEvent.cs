@@ -30,7 +30,8 @@ public enum RunEventState
 /// "kind": "activate", "state": "started", "message": null}</c>; <c>host</c> is null for fleet-wide
 /// steps (gates, Terraform). A step that ended may say, typed, whether it changed its host
 /// (<c>"changed": false</c>: it already ran the closure) and the closure it left it on
-/// (<c>"closure"</c>); both are left out when it does not. Immutable.
+/// (<c>"closure"</c>), and that another activation replaced its own before it was confirmed
+/// (<c>"superseded": true</c>); each is left out when it does not. Immutable.
 /// </summary>
 public sealed record RunEvent(
     [property: JsonConverter(typeof(UtcTimeJsonConverter))] DateTimeOffset Time,
@@ -40,7 +41,8 @@ public sealed record RunEvent(
     RunEventState State,
     string? Message,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Changed = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Closure = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Closure = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Superseded = null)
 {
     /// <summary>The event as one line of JSON, without the line break.</summary>
     public string ToJsonLine() => JsonSerializer.Serialize(this, RunJsonContext.Default.RunEvent);

@@ -190,8 +190,8 @@ public sealed partial class RunJournal : IAsyncDisposable
             var step = _steps[i];
             var state = runEvent.StepState;
             _steps[i] = state == StepState.Running
-                ? step with { State = state, Message = runEvent.Message, Started = runEvent.Time, Finished = null, Changed = null, Closure = null }
-                : step with { State = state, Message = runEvent.Message, Finished = runEvent.Time, Changed = runEvent.Changed, Closure = runEvent.Closure };
+                ? step with { State = state, Message = runEvent.Message, Started = runEvent.Time, Finished = null, Changed = null, Closure = null, Superseded = null }
+                : step with { State = state, Message = runEvent.Message, Finished = runEvent.Time, Changed = runEvent.Changed, Closure = runEvent.Closure, Superseded = runEvent.Superseded };
         }
     }
 }

@@ -1,11 +1,12 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using Flotilla.Execution.Internal;
+using Flotilla.Planning;
 
 namespace Flotilla.Execution;
 
 /// <summary>What a run is asked to do, as the CLI saw it: written to <c>run.json</c>. Immutable.</summary>
-public sealed record RunMetadata(string Operation, string? InventoryPath)
+public sealed record RunMetadata(Operation Operation, string? InventoryPath)
 {
     /// <summary>The run's id when it was chosen before the journal (<see cref="RunJournal.NewId"/>, to name the run in its lease); null: the journal picks one.</summary>
     public string? Id { get; init; }
@@ -23,7 +24,7 @@ public sealed record RunMetadata(string Operation, string? InventoryPath)
 /// <summary><c>run.json</c>: the run's id, what it does and when it started. Immutable.</summary>
 public sealed record RunInfo(
     string Id,
-    string Operation,
+    Operation Operation,
     string? InventoryPath,
     ImmutableArray<string> Selection,
     ImmutableSortedDictionary<string, string> Options,
@@ -44,7 +45,7 @@ public sealed record RunResult(
 /// journal read back means the orchestrator stopped while the step ran (<see cref="Interrupted"/>).
 /// <see cref="StepState.Pending"/> means no event was written for it. Immutable.
 /// </summary>
-public sealed record JournaledStep(string Id, StepState State, string? Message, DateTimeOffset? Started, DateTimeOffset? Finished, bool? Changed = null, string? Closure = null)
+public sealed record JournaledStep(string Id, StepState State, string? Message, DateTimeOffset? Started, DateTimeOffset? Finished, bool? Changed = null, string? Closure = null, bool? Superseded = null)
 {
     public bool Interrupted => State == StepState.Running;
 }
@@ -82,7 +83,7 @@ public sealed record StepCounts(int Pending, int Running, int Succeeded, int Fai
 }
 
 /// <summary>One line of <c>flotilla runs</c>. Immutable.</summary>
-public sealed record RunListing(string Id, string Operation, DateTimeOffset Started, DateTimeOffset? Finished, StepCounts Counts, RunStatus Status)
+public sealed record RunListing(string Id, Operation Operation, DateTimeOffset Started, DateTimeOffset? Finished, StepCounts Counts, RunStatus Status)
 {
     /// <summary>Who started it where not from a command line (<see cref="RunInfo.StartedBy"/>).</summary>
     public string? StartedBy { get; init; }

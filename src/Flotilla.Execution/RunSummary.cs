@@ -4,7 +4,7 @@ using Flotilla.Planning;
 namespace Flotilla.Execution;
 
 /// <summary>How one step of a run ended. Immutable.</summary>
-public sealed record StepOutcome(string Id, string? Host, StepKind Kind, StepState State, string? Message, DateTimeOffset? Started, DateTimeOffset? Finished, bool? Changed = null, string? Closure = null);
+public sealed record StepOutcome(string Id, string? Host, StepKind Kind, StepState State, string? Message, DateTimeOffset? Started, DateTimeOffset? Finished, bool? Changed = null, string? Closure = null, bool? Superseded = null);
 
 /// <summary>How a run ended: every step in plan order, and the exit code that follows. Immutable.</summary>
 public sealed record RunSummary(string RunId, ImmutableArray<StepOutcome> Steps, bool Cancelled)

@@ -35,6 +35,9 @@ public sealed record StepResult(StepState State, string? Message = null)
     /// <summary>The system closure the step left the host on (activation), or null.</summary>
     public string? Closure { get; init; }
 
+    /// <summary>True when another activation (another run, or someone on the host) replaced this run's before it was confirmed, and the host was left as it is; null when the step does not say.</summary>
+    public bool? Superseded { get; init; }
+
     public static StepResult Succeeded(string? message = null) => new(StepState.Succeeded, message);
     public static StepResult Failed(string message) => new(StepState.Failed, message);
     public static StepResult RolledBack(string message) => new(StepState.RolledBack, message);

@@ -247,7 +247,7 @@ public sealed class FleetBrowserTests(Chromium chromium)
         using var state = new TempDirectory();
         await using var session = await BrowserSession.StartAsync(chromium, o => o.StateDirectory = state.Path);
         var plan = DeployPlan("db", "web01", "web02");
-        var journal = await RunJournal.CreateAsync(state.Path, plan, new RunMetadata("deploy", "/srv/fleet/flotilla.nix"));
+        var journal = await RunJournal.CreateAsync(state.Path, plan, new RunMetadata(Operation.Deploy, "/srv/fleet/flotilla.nix"));
         await using (journal)
         {
             await journal.AppendAsync([Event("build:db", "started"), Event("build:db", "succeeded"), Event("copy:db", "started")]);

@@ -17,7 +17,7 @@ public sealed class ResumeOtherRunTests
         var fleet = await InventoryLoader.LoadAsync(inventory, dir.Path, CancellationToken.None);
         var plan = Planner.Build(fleet, Operation.Rollback, Selection.Everything).Plan!;
         string id;
-        await using (var journal = await RunJournal.CreateAsync(state, plan, new RunMetadata("rollback", inventory)))
+        await using (var journal = await RunJournal.CreateAsync(state, plan, new RunMetadata(Operation.Rollback, inventory)))
         {
             id = journal.Id;
         }

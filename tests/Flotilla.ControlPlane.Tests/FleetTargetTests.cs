@@ -227,7 +227,7 @@ public sealed class FleetTargetTests : IDisposable
         var plan = Planner.Build(fleet, Operation.Deploy, Selection.Everything).Plan!;
         var state = Path.Combine(_directory.Path, "state");
         var time = TimeProvider.System;
-        await using (var first = await RunJournal.CreateAsync(state, plan, new RunMetadata("deploy", inventory), time))
+        await using (var first = await RunJournal.CreateAsync(state, plan, new RunMetadata(Operation.Deploy, inventory), time))
         {
             await first.AppendAsync(new RunEvent(time.GetUtcNow(), "web1", "verify:web1", StepKind.Verify, RunEventState.RolledBack, "http 500"));
             await first.AppendAsync(new RunEvent(time.GetUtcNow(), "db1", "verify:db1", StepKind.Verify, RunEventState.Succeeded, null));
@@ -240,7 +240,7 @@ public sealed class FleetTargetTests : IDisposable
         Assert.True(tracker.Current.Verifications["db1"].Passed);
 
         await Task.Delay(20);
-        await using (var second = await RunJournal.CreateAsync(state, plan, new RunMetadata("deploy", inventory), time))
+        await using (var second = await RunJournal.CreateAsync(state, plan, new RunMetadata(Operation.Deploy, inventory), time))
         {
             await second.AppendAsync(new RunEvent(time.GetUtcNow(), "web1", "verify:web1", StepKind.Verify, RunEventState.Succeeded, null));
         }

@@ -16,7 +16,7 @@ var fleet = new Fleet
     ],
 };
 var plan = Planner.Build(fleet, Operation.Deploy, Selection.Everything).Plan!;
-var journal = await RunJournal.CreateAsync(args[0], plan, new RunMetadata("deploy", "fleet.json"));
+var journal = await RunJournal.CreateAsync(args[0], plan, new RunMetadata(Operation.Deploy, "fleet.json"));
 Console.Out.Write(journal.Id + "\n");
 Console.Out.Flush();
 await new RunScheduler().RunAsync(plan, fleet, new HangingExecutor("activate:b"), new SchedulerOptions(), journal);

@@ -37,7 +37,7 @@ internal static class Fleets
     {
         var plan = Deploy(fleet);
         var time = Clocks.New();
-        var journal = await RunJournal.CreateAsync(state.Path, plan, new RunMetadata("deploy", "fleet.json"), time);
+        var journal = await RunJournal.CreateAsync(state.Path, plan, new RunMetadata(Operation.Deploy, "fleet.json"), time);
         var summary = await new RunScheduler(time).RunAsync(plan, fleet, executor, options ?? new SchedulerOptions(), journal, observer, cancellationToken);
         return (summary, journal);
     }

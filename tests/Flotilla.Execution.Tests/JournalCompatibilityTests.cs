@@ -52,7 +52,7 @@ public sealed class JournalCompatibilityTests : IDisposable
 
         using var now = new TempDirectory();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
-        await using (var written = await RunJournal.CreateAsync(now.Path, old.Plan, new RunMetadata("deploy", "fleet.json") { Id = RunId }, time))
+        await using (var written = await RunJournal.CreateAsync(now.Path, old.Plan, new RunMetadata(Operation.Deploy, "fleet.json") { Id = RunId }, time))
         {
             await written.AppendAsync(events);
         }
@@ -78,6 +78,21 @@ public sealed class JournalCompatibilityTests : IDisposable
 
         Assert.StartsWith($"{plan}: step \"pull:web\" has the kind \"fetch\", which this version of Flotilla does not know (build, copy, ", error.Message, StringComparison.Ordinal);
         Assert.Empty(await RunJournal.ListAsync(_state.Path));
+    }
+
+    [Fact]
+    public async Task A_plan_with_an_operation_this_version_does_not_know_is_an_error_that_names_the_file_and_the_operation()
+    {
+        CopyFixture();
+        var plan = Path.Combine(RunDirectory, RunJournal.PlanFile);
+        var text = File.ReadAllText(plan);
+        Assert.Contains("\"operation\": \"deploy\"", text, StringComparison.Ordinal);
+        File.WriteAllText(plan, text.Replace("\"operation\": \"deploy\"", "\"operation\": \"restore\"", StringComparison.Ordinal));
+
+        // Read as a deploy it would be resumed as one.
+        var error = await Assert.ThrowsAsync<RunJournalException>(() => RunJournal.OpenAsync(_state.Path, RunId));
+
+        Assert.StartsWith($"{plan}: the run's operation is \"restore\", which this version of Flotilla does not know (deploy, reboot, rollback, migrate)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class JournalTests : IDisposable
 
         await using var journal = await RunJournal.OpenAsync(_state.Path, summary.RunId);
 
-        Assert.Equal("deploy", journal.Info.Operation);
+        Assert.Equal(Operation.Deploy, journal.Info.Operation);
         Assert.Equal("fleet.json", journal.Info.InventoryPath);
         Assert.Equal(Clocks.Start, journal.Info.Started);
         Assert.Equal(written.Plan.Steps.Select(s => (s.Id, s.Kind, s.Host, string.Join(",", s.DependsOn))), journal.Plan.Steps.Select(s => (s.Id, s.Kind, s.Host, string.Join(",", s.DependsOn))));
@@ -59,13 +59,13 @@ public sealed class JournalTests : IDisposable
         var fleet = Fleets.Of(Fleets.Host("a"));
         var plan = Fleets.Deploy(fleet);
         var time = Clocks.New();
-        await using (var finished = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time))
+        await using (var finished = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata(Operation.Deploy, null), time))
         {
             await new RunScheduler(time).RunAsync(plan, fleet, new ScriptedExecutor(), new SchedulerOptions(), finished);
         }
 
         time.Advance(TimeSpan.FromSeconds(1));
-        await using var killed = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);
+        await using var killed = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata(Operation.Deploy, null), time);
         await killed.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", StepKind.Build, RunEventState.Started, null));
 
         var runs = await RunJournal.ListAsync(_state.Path);
@@ -87,7 +87,7 @@ public sealed class JournalTests : IDisposable
         var plan = Fleets.Deploy(Fleets.Of(Fleets.Host("a")));
         var time = Clocks.New();
         string id;
-        await using (var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time))
+        await using (var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata(Operation.Deploy, null), time))
         {
             id = journal.Id;
             await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", StepKind.Build, RunEventState.Started, null));
@@ -114,7 +114,7 @@ public sealed class JournalTests : IDisposable
     {
         var plan = Fleets.Deploy(Fleets.Of(Fleets.Host("a")));
         var time = Clocks.New();
-        await using var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);
+        await using var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata(Operation.Deploy, null), time);
         await journal.AppendAsync(new RunEvent(time.GetUtcNow(), "a", "build:a", StepKind.Build, RunEventState.Started, null));
 
         await using var reopened = await RunJournal.OpenAsync(_state.Path, journal.Id);
@@ -167,9 +167,9 @@ public sealed class JournalTests : IDisposable
     {
         var plan = Fleets.Deploy(Fleets.Of(Fleets.Host("a")));
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 23, 59, 59, TimeSpan.Zero));
-        await using var first = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);
+        await using var first = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata(Operation.Deploy, null), time);
         time.Advance(TimeSpan.FromSeconds(2));
-        await using var second = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time);
+        await using var second = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata(Operation.Deploy, null), time);
 
         Assert.Matches("^20261122-235959-[0-9a-f]{4}$", first.Id);
         Assert.True(string.CompareOrdinal(first.Id, second.Id) < 0);

@@ -33,9 +33,11 @@ public sealed class OperationTests : IDisposable
     [Fact]
     public async Task A_deploy_says_per_host_how_it_came_out_from_the_steps_typed_results()
     {
-        var fleet = Fleets.Of(Fleets.Host("db"), Fleets.Host("web", null, "db"), Fleets.Host("current"), Fleets.Host("broken"), Fleets.Host("app", null, "broken"));
+        var fleet = Fleets.Of(Fleets.Host("db"), Fleets.Host("web", null, "db"), Fleets.Host("current"), Fleets.Host("broken"), Fleets.Host("app", null, "broken"), Fleets.Host("raced"));
         var executor = new ScriptedExecutor()
             .Ends("activate:current", StepResult.Succeeded("a message that says nothing of the kind") with { Changed = false, Closure = "/nix/store/current-system" })
+            .Ends("activate:raced", StepResult.Succeeded() with { Changed = true, Closure = "/nix/store/raced-system" })
+            .Ends("verify:raced", StepResult.Failed("a message that says nothing of the kind") with { Superseded = true })
             .Ends("activate:db", StepResult.Succeeded() with { Changed = true, Closure = "/nix/store/db-system" })
             .Ends("verify:broken", StepResult.RolledBack("health check failed"));
 
@@ -49,6 +51,8 @@ public sealed class OperationTests : IDisposable
         Assert.Equal(HostOutcome.AlreadyCurrent, hosts["current"]);
         Assert.Equal(HostOutcome.RolledBack, hosts["broken"]);
         Assert.Equal(HostOutcome.NotRun, hosts["app"]);
+        Assert.Equal(HostOutcome.Superseded, hosts["raced"]);
+        Assert.Null(outcome.Hosts.Single(h => h.Host == "raced").Closure);
         Assert.Equal("/nix/store/db-system", outcome.Hosts.Single(h => h.Host == "db").Closure);
         Assert.Equal(["db", "web"], DeployOperation.DeployedHosts(outcome.Summary!).Order(StringComparer.Ordinal));
     }
@@ -63,7 +67,7 @@ public sealed class OperationTests : IDisposable
         var starting = Assert.IsType<RunStarting>(_view.Notes[0]);
         Assert.Equal((outcome.RunId, "deploy", "deploying", 1), (starting.RunId, starting.Operation, starting.Verb, starting.Hosts));
         await using var journal = await RunJournal.OpenAsync(_state.Path, outcome.RunId!);
-        Assert.Equal("deploy", journal.Info.Operation);
+        Assert.Equal(Operation.Deploy, journal.Info.Operation);
         Assert.Equal(("3", ""), (journal.Info.Options["parallel"], journal.Info.Options["substituters"]));
         Assert.Equal(RunExitCodes.Success, journal.Result?.ExitCode);
     }
@@ -163,7 +167,7 @@ public sealed class OperationTests : IDisposable
         Assert.Equal(RunExitCodes.Success, outcome.ExitCode);
         Assert.All(outcome.Hosts, h => Assert.Equal(HostOutcome.Succeeded, h.Outcome));
         await using var journal = await RunJournal.OpenAsync(_state.Path, outcome.RunId!);
-        Assert.Equal(("rollback", "45s", "2"), (journal.Info.Operation, journal.Info.Options["confirm-timeout"], journal.Info.Options["parallel"]));
+        Assert.Equal((Operation.Rollback, "45s", "2"), (journal.Info.Operation, journal.Info.Options["confirm-timeout"], journal.Info.Options["parallel"]));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Flotilla.Execution.Tests.Doubles;
+using Flotilla.Planning;
 
 namespace Flotilla.Execution.Tests;
 
@@ -16,7 +17,7 @@ public sealed class ResumeTests : IDisposable
         var plan = Fleets.Deploy(fleet);
         var time = Clocks.New();
         string id;
-        await using (var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata("deploy", null), time))
+        await using (var journal = await RunJournal.CreateAsync(_state.Path, plan, new RunMetadata(Operation.Deploy, null), time))
         {
             id = journal.Id;
             foreach (var step in plan.Steps)

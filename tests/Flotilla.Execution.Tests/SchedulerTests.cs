@@ -1,4 +1,5 @@
 using Flotilla.Execution.Tests.Doubles;
+using Flotilla.Planning;
 
 namespace Flotilla.Execution.Tests;
 
@@ -231,7 +232,7 @@ public sealed class SchedulerTests : IDisposable
     {
         var fleet = Fleets.Of(Fleets.Host("a"));
         var other = Fleets.Deploy(Fleets.Of(Fleets.Host("b")));
-        await using var journal = await RunJournal.CreateAsync(_state.Path, Fleets.Deploy(fleet), new RunMetadata("deploy", null));
+        await using var journal = await RunJournal.CreateAsync(_state.Path, Fleets.Deploy(fleet), new RunMetadata(Operation.Deploy, null));
 
         await Assert.ThrowsAsync<ArgumentException>(() => new RunScheduler().RunAsync(other, fleet, new ScriptedExecutor(), new SchedulerOptions(), journal));
     }

@@ -21,12 +21,24 @@ public sealed class StepKindTests
     }
 
     [Fact]
+    public void A_superseded_verify_is_typed_in_its_event_line_and_an_event_that_does_not_say_leaves_it_out()
+    {
+        var line = new RunEvent(At, "web01", "verify:web01", StepKind.Verify, RunEventState.Failed, "superseded", Superseded: true).ToJsonLine();
+        Assert.Contains("\"superseded\":true", line, StringComparison.Ordinal);
+        Assert.True(RunEvent.TryParse(line, out var read));
+        Assert.True(read.Superseded);
+
+        var plain = new RunEvent(At, "web01", "verify:web01", StepKind.Verify, RunEventState.Succeeded, null).ToJsonLine();
+        Assert.DoesNotContain("superseded", plain, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_journal_written_with_kind_names_reads_back_and_a_plan_with_an_unknown_kind_is_refused_naming_its_file()
     {
         using var state = new TempDirectory();
         var plan = new Plan(Operation.Deploy, [new PlanStep("keys-post:web01", StepKind.KeysPost, "activate", "web01", null, ImmutableArray<string>.Empty)]);
         string id;
-        await using (var journal = await RunJournal.CreateAsync(state.Path, plan, new RunMetadata("deploy", null)))
+        await using (var journal = await RunJournal.CreateAsync(state.Path, plan, new RunMetadata(Operation.Deploy, null)))
         {
             id = journal.Id;
             await journal.AppendAsync(new RunEvent(At, "web01", "keys-post:web01", StepKind.KeysPost, RunEventState.Succeeded, null));

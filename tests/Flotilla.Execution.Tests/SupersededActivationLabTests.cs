@@ -24,6 +24,7 @@ public sealed class SupersededActivationLabTests
         var result = await executor.ExecuteAsync(verify, new StepContext(lab.Fleet, lab.Host(Host), output));
 
         Assert.True(result.State == StepState.Failed, $"{result.State}: {result.Message}\n{output.All}");
+        Assert.True(result.Superseded, "a superseded verify says so in its typed result, not only in its message");
         Assert.Contains("superseded", result.Message, StringComparison.Ordinal);
         Assert.Contains(replacement, result.Message, StringComparison.Ordinal);
         await AssertLeftOnAsync(lab, replacement, activated);

@@ -6,6 +6,7 @@ using Flotilla.Contracts;
 using Flotilla.Execution;
 using Flotilla.Execution.Operations;
 using Flotilla.Inventory;
+using Flotilla.Planning;
 
 namespace Flotilla.Cli.Commands;
 
@@ -79,7 +80,7 @@ internal static class MigrateCommand
             }
 
             await using var held = lease!.ConfigureAwait(false);
-            var metadata = new RunMetadata("migrate", fleet.SourcePath)
+            var metadata = new RunMetadata(Operation.Migrate, fleet.SourcePath)
             {
                 Id = runId,
                 Selection = [.. services.Select(s => $"{s.Host}/{s.Name}")],
@@ -202,9 +203,9 @@ internal static class MigrateCommand
 
         await using (journal.ConfigureAwait(false))
         {
-            if (journal.Info.Operation != "migrate")
+            if (journal.Info.Operation != Operation.Migrate)
             {
-                await context.Error.WriteLineAsync($"migrate: run {runId} is a {journal.Info.Operation}, not a migration; resume it with flotilla {journal.Info.Operation} --resume").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"migrate: run {runId} is a {journal.Info.Operation.ToName()}, not a migration; resume it with flotilla {journal.Info.Operation.ToName()} --resume").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 

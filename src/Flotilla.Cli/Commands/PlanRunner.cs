@@ -3,6 +3,7 @@ using Flotilla.Cli.Output;
 using Flotilla.Execution;
 using Flotilla.Execution.Operations;
 using Flotilla.Inventory;
+using Flotilla.Planning;
 
 namespace Flotilla.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class PlanRunner
     {
         var view = new CliOperationView(context, json);
         var hosts = journal.Plan.Steps.Select(s => s.Host).OfType<string>().Distinct().Count();
-        var starting = new RunStarting(journal.Info.Operation, journal.Id, verb, hosts, journal.RunDirectory, journal.LogPath);
+        var starting = new RunStarting(journal.Info.Operation.ToName(), journal.Id, verb, hosts, journal.RunDirectory, journal.LogPath);
         view.Note(starting);
         var summary = await view.WatchAsync(
             starting,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Flotilla.Cli.Output;
 using Flotilla.Execution;
+using Flotilla.Planning;
 
 namespace Flotilla.Cli.Commands;
 
@@ -53,7 +54,7 @@ internal static class RunsCommand
             {
                 table.Add(
                     run.Id,
-                    run.Operation,
+                    run.Operation.ToName(),
                     Time(run.Started),
                     run.Finished is { } finished ? Time(finished) : "-",
                     Status(run.Status),
@@ -69,7 +70,9 @@ internal static class RunsCommand
 
     private static RunListing Listing(Flotilla.Contracts.RunListingView run) => new(
         run.Id,
-        run.Operation,
+        OperationNames.TryParse(run.Operation, out var operation)
+            ? operation.Value
+            : throw new ControlPlaneException($"the server lists run {run.Id} as a \"{run.Operation}\", an operation this version of Flotilla does not know ({OperationNames.KnownNames}): use the server's version"),
         run.Started,
         run.Finished,
         new StepCounts(run.Pending, run.Running, run.Succeeded, run.Failed, run.Skipped, run.RolledBack, run.NeedsAttention),

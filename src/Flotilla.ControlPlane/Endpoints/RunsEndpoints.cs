@@ -3,6 +3,7 @@ using Flotilla.ControlPlane.Auth;
 using Flotilla.ControlPlane.Store;
 using Flotilla.Dashboard;
 using Flotilla.Execution;
+using Flotilla.Planning;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -124,7 +125,7 @@ internal static class RunsEndpoints
 
     private static RunListingView View(RunListing run) => new(
         run.Id,
-        run.Operation,
+        run.Operation.ToName(),
         run.Started,
         run.Finished,
         run.Status switch

@@ -1,5 +1,6 @@
 using Flotilla.ControlPlane.Store;
 using Flotilla.Execution;
+using Flotilla.Planning;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.ControlPlane.Runs;
@@ -22,7 +23,7 @@ internal sealed partial class RunArchive(IControlPlaneStore store, ControlPlaneO
     {
         try
         {
-            string operation;
+            Operation operation;
             DateTimeOffset started;
             bool finished;
             await using (var journal = await RunJournal.OpenAsync(StateDirectory, runId, cancellationToken).ConfigureAwait(false))
@@ -66,10 +67,10 @@ internal sealed partial class RunArchive(IControlPlaneStore store, ControlPlaneO
         }
     }
 
-    private async Task SaveAsync(string runId, string operation, DateTimeOffset started, bool finished, CancellationToken cancellationToken)
+    private async Task SaveAsync(string runId, Operation operation, DateTimeOffset started, bool finished, CancellationToken cancellationToken)
     {
         var files = await RunJournal.ExportAsync(StateDirectory, runId, cancellationToken).ConfigureAwait(false);
-        await store.SaveRunJournalAsync(new StoredRunJournal(runId, operation, started, finished, files, options.TimeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        await store.SaveRunJournalAsync(new StoredRunJournal(runId, operation.ToName(), started, finished, files, options.TimeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 710, Level = LogLevel.Warning, Message = "Run {RunId}: its journal could not be saved in the database (its files keep it)")]

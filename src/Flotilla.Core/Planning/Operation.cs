@@ -1,6 +1,12 @@
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace Flotilla.Planning;
 
-/// <summary>What a plan does to the selected hosts.</summary>
+/// <summary>What a plan (and the run of it) does to the selected hosts. Written by its name (<see cref="OperationNames.ToName"/>).</summary>
+[JsonConverter(typeof(OperationJsonConverter))]
 public enum Operation
 {
     Deploy,
@@ -9,4 +15,48 @@ public enum Operation
     Rollback,
     /// <summary>Services move from the NixOS units they replace to their containers (or back), one journaled step each, in dependency order.</summary>
     Migrate,
+}
+
+/// <summary>The names of <see cref="Operation"/>s, as plans, run journals and people write them (<c>deploy</c>).</summary>
+public static class OperationNames
+{
+    public static ImmutableArray<Operation> All { get; } = [.. Enum.GetValues<Operation>()];
+
+    /// <summary>Its name: <c>deploy</c>, <c>reboot</c>, <c>rollback</c>, <c>migrate</c>.</summary>
+    public static string ToName(this Operation operation) => operation switch
+    {
+        Operation.Deploy => "deploy",
+        Operation.Reboot => "reboot",
+        Operation.Rollback => "rollback",
+        Operation.Migrate => "migrate",
+        _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, null),
+    };
+
+    /// <summary>The operation with this name (exactly, lower case); false for any other text, numbers included.</summary>
+    public static bool TryParse(string? name, [NotNullWhen(true)] out Operation? operation)
+    {
+        operation = All.Cast<Operation?>().FirstOrDefault(o => o!.Value.ToName() == name);
+        return operation is not null;
+    }
+
+    /// <summary>The names this version knows, for messages: <c>deploy, reboot, rollback, migrate</c>.</summary>
+    public static string KnownNames { get; } = string.Join(", ", All.Select(ToName));
+}
+
+/// <summary>An <see cref="Operation"/> as JSON: its name, read back exactly; anything else is a <see cref="JsonException"/> that names it.</summary>
+public sealed class OperationJsonConverter : JsonConverter<Operation>
+{
+    public override Operation Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        return OperationNames.TryParse(name, out var operation)
+            ? operation.Value
+            : throw new JsonException($"unknown operation {(name is null ? reader.TokenType.ToString() : $"\"{name}\"")} (this version of Flotilla knows {OperationNames.KnownNames})");
+    }
+
+    public override void Write(Utf8JsonWriter writer, Operation value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(value.ToName());
+    }
 }

@@ -13,7 +13,14 @@ internal static class PlanReader
         {
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
-            var operation = Enum.TryParse<Operation>(root.GetProperty("operation").GetString(), ignoreCase: true, out var named) ? named : Operation.Deploy;
+            var operationName = root.GetProperty("operation").GetString();
+            if (!OperationNames.TryParse(operationName, out var operation))
+            {
+                throw new RunJournalException(
+                    $"{file}: the run's operation is {(operationName is null ? "(none)" : $"\"{operationName}\"")}, which this version of Flotilla does not know "
+                    + $"({OperationNames.KnownNames}); the run was written by another version of Flotilla: show or resume it with that one");
+            }
+
             var steps = ImmutableArray.CreateBuilder<PlanStep>();
             foreach (var step in root.GetProperty("steps").EnumerateArray())
             {
@@ -38,7 +45,7 @@ internal static class PlanReader
                 });
             }
 
-            return new Plan(operation, steps.ToImmutable());
+            return new Plan(operation.Value, steps.ToImmutable());
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or NullReferenceException)
         {

@@ -17,6 +17,7 @@ internal sealed class SchedulerRun
     private readonly string?[] _messages;
     private readonly bool?[] _changed;
     private readonly string?[] _closures;
+    private readonly bool?[] _superseded;
     private readonly DateTimeOffset?[] _started;
     private readonly DateTimeOffset?[] _finished;
     private readonly List<int>[] _dependents;
@@ -48,6 +49,7 @@ internal sealed class SchedulerRun
         _messages = new string?[n];
         _changed = new bool?[n];
         _closures = new string?[n];
+        _superseded = new bool?[n];
         _started = new DateTimeOffset?[n];
         _finished = new DateTimeOffset?[n];
         _dependents = new List<int>[n];
@@ -124,7 +126,7 @@ internal sealed class SchedulerRun
         await CommitAsync().ConfigureAwait(false);
         var summary = new RunSummary(
             _journal.Id,
-            [.. _steps.Select((s, i) => new StepOutcome(s.Id, s.Host, s.Kind, _states[i], _messages[i], _started[i], _finished[i], _changed[i], _closures[i]))],
+            [.. _steps.Select((s, i) => new StepOutcome(s.Id, s.Host, s.Kind, _states[i], _messages[i], _started[i], _finished[i], _changed[i], _closures[i], _superseded[i]))],
             cancellationToken.IsCancellationRequested);
         await _journal.FinishAsync(new RunResult(_time.GetUtcNow(), summary.ExitCode), CancellationToken.None).ConfigureAwait(false);
         _output.Finished(summary);
@@ -204,7 +206,7 @@ internal sealed class SchedulerRun
             (state, message) = (StepState.Failed, $"the step executor ended the step as {result.State}: {result.Message}");
         }
 
-        Record(i, state, message, result.Changed, result.Closure);
+        Record(i, state, message, result.Changed, result.Closure, result.Superseded);
         if (state == StepState.Succeeded)
         {
             foreach (var d in _dependents[i])
@@ -273,13 +275,14 @@ internal sealed class SchedulerRun
         }
     }
 
-    private void Record(int i, StepState state, string? message, bool? changed = null, string? closure = null)
+    private void Record(int i, StepState state, string? message, bool? changed = null, string? closure = null, bool? superseded = null)
     {
         var now = _time.GetUtcNow();
         _states[i] = state;
         _messages[i] = message;
         _changed[i] = changed;
         _closures[i] = closure;
+        _superseded[i] = superseded;
         if (state == StepState.Running)
         {
             _started[i] = now;
@@ -290,7 +293,7 @@ internal sealed class SchedulerRun
         }
 
         var step = _steps[i];
-        _uncommitted.Add(new RunEvent(now, step.Host, step.Id, step.Kind, RunEvent.ToEventState(state), message, changed, closure));
+        _uncommitted.Add(new RunEvent(now, step.Host, step.Id, step.Kind, RunEvent.ToEventState(state), message, changed, closure, superseded));
     }
 
     /// <summary>Writes the recorded events to the journal with one fsync (a group commit), then shows them to the observer.</summary>

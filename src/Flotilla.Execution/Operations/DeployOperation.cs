@@ -59,7 +59,7 @@ public sealed class DeployOperation(OperationEnvironment environment)
 
         try
         {
-            var metadata = new RunMetadata(Name, fleet.SourcePath)
+            var metadata = new RunMetadata(Operation.Deploy, fleet.SourcePath)
             {
                 StartedBy = environment.StartedBy,
                 Id = runId,
@@ -93,9 +93,9 @@ public sealed class DeployOperation(OperationEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(journal);
-        if (journal.Info.Operation != Name)
+        if (journal.Info.Operation != Operation.Deploy)
         {
-            return RunOutcome.Refused(new NotResumable(Name, journal.Id, journal.Info.Operation));
+            return RunOutcome.Refused(new NotResumable(Name, journal.Id, journal.Info.Operation.ToName()));
         }
 
         request = WithRunOptions(request, journal.Info.Options, given);

@@ -15,6 +15,8 @@ public enum HostOutcome
     RolledBack,
     /// <summary>A rollback failed: a person must look at the host.</summary>
     NeedsAttention,
+    /// <summary>Another activation (another run, or someone on the host) replaced this run's before it was confirmed: the host was left on that one.</summary>
+    Superseded,
     /// <summary>Some step of the host did not run (what it waits for failed, or the run stopped first).</summary>
     NotRun,
 }
@@ -36,6 +38,11 @@ public sealed record HostResult(string Host, HostOutcome Outcome, string? Closur
         if (First(StepState.NeedsAttention) is { } attention)
         {
             return new(steps.Key, HostOutcome.NeedsAttention, closure, attention.Message);
+        }
+
+        if (steps.FirstOrDefault(s => s.Superseded == true) is { } superseded)
+        {
+            return new(steps.Key, HostOutcome.Superseded, null, superseded.Message);
         }
 
         if (First(StepState.RolledBack) is { } rolledBack)

@@ -114,7 +114,7 @@ public sealed class RebootOperation(OperationEnvironment environment)
         }
 
         var settings = request.Settings;
-        var metadata = new RunMetadata(Name, fleet.SourcePath)
+        var metadata = new RunMetadata(Operation.Reboot, fleet.SourcePath)
         {
             StartedBy = environment.StartedBy,
             Selection = OperationRuns.Describe(selection),

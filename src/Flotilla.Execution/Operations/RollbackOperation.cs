@@ -45,7 +45,7 @@ public sealed class RollbackOperation(OperationEnvironment environment)
 
         await using (lease!.ConfigureAwait(false))
         {
-            var metadata = new RunMetadata(Name, fleet.SourcePath)
+            var metadata = new RunMetadata(Operation.Rollback, fleet.SourcePath)
             {
                 StartedBy = environment.StartedBy,
                 Id = runId,

@@ -16,7 +16,7 @@ internal static class RunJournals
             Hosts = [new Flotilla.Inventory.Host { Name = "web", Hostname = "web", Target = new Flotilla.Inventory.Target("192.0.2.1") }],
         };
         var plan = Planner.Build(fleet, Operation.Rollback, Selection.Everything).Plan!;
-        await using var journal = await RunJournal.CreateAsync(stateDirectory, plan, new RunMetadata("rollback", null));
+        await using var journal = await RunJournal.CreateAsync(stateDirectory, plan, new RunMetadata(Operation.Rollback, null));
         if (endedBecause is not null)
         {
             await journal.EndInterruptedAsync(endedBecause);

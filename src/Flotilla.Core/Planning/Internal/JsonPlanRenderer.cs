@@ -15,7 +15,7 @@ internal static class JsonPlanRenderer
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteString("operation", plan.Operation.ToString().ToLowerInvariant());
+            json.WriteString("operation", plan.Operation.ToName());
             json.WriteStartArray("steps");
             foreach (var step in plan.Steps)
             {
