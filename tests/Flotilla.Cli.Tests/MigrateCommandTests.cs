@@ -134,7 +134,7 @@ public sealed class MigrateCommandTests
         var resumed = await lab.RunAsync("migrate", "--resume", run, "--state-dir", state);
 
         Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
-        Assert.Contains("0 of 1 services are done", resumed.Error, StringComparison.Ordinal);
+        Assert.Contains("0 of 1 steps are done", resumed.Error, StringComparison.Ordinal);
         Assert.Equal("marker-1 568:568", await media("cat /run/sonarr-data/marker; stat -c %u:%g /run/sonarr-data/marker"));
         Assert.Equal("running", await media("podman inspect sonarr --format '{{.State.Status}}'"));
 

@@ -122,6 +122,47 @@ public sealed class OperationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_migration_is_an_operation_whose_stopped_run_resumes_with_its_own_direction_and_host_state()
+    {
+        var web = new Service { Name = "web", Host = "a", DependsOn = ["db"] };
+        var db = new Service { Name = "db", Host = "a" };
+        var fleet = Fleets.Of(Fleets.Host("a")) with { Services = [db, web] };
+        var failing = new ScriptedExecutor().Ends("unmigrate:a/db", StepResult.Failed("the unit did not start"));
+
+        var first = await new MigrateOperation(Environment(failing)).RunAsync(fleet, new MigrateRequest([db, web], Rollback: true, "/var/lib/flotilla-test-migrations"));
+
+        Assert.Equal(RunExitCodes.Failed, first.ExitCode);
+        // Rolling back: a service before what it depends on.
+        Assert.Equal(["unmigrate:a/web", "unmigrate:a/db"], failing.Started);
+        await using var journal = await RunJournal.OpenAsync(_state.Path, first.RunId!);
+        Assert.Equal(Operation.Migrate, journal.Info.Operation);
+        Assert.Equal(("rollback", "/var/lib/flotilla-test-migrations"), (journal.Info.Options["direction"], journal.Info.Options["host-state"]));
+        Assert.Equal(["a/db", "a/web"], journal.Info.Selection.ToArray());
+
+        var executor = new ScriptedExecutor();
+        var resumed = await new MigrateOperation(Environment(executor)).ResumeAsync(fleet, journal, hostStateDirectory: null, LeaseSettings.Default);
+
+        Assert.Equal(RunExitCodes.Success, resumed.ExitCode);
+        Assert.Equal(["unmigrate:a/db"], executor.Started);
+        Assert.Equal((1, 2), (Assert.Single(_view.Notes.OfType<RunResuming>()).Done, journal.Plan.Steps.Length));
+    }
+
+    [Fact]
+    public async Task A_deploy_run_given_to_migrate_resume_is_refused_naming_what_it_is()
+    {
+        var fleet = Fleets.Of(Fleets.Host("a"));
+        var deployed = await new DeployOperation(Environment(new ScriptedExecutor())).RunAsync(fleet, Deploy());
+        await using var journal = await RunJournal.OpenAsync(_state.Path, deployed.RunId!);
+        var executor = new ScriptedExecutor();
+
+        var outcome = await new MigrateOperation(Environment(executor)).ResumeAsync(fleet, journal, null, LeaseSettings.Default);
+
+        var refusal = Assert.IsType<NotResumable>(outcome.Refusal);
+        Assert.Equal(("migrate", "deploy"), (refusal.Operation, refusal.RecordedOperation));
+        Assert.Empty(executor.Started);
+    }
+
+    [Fact]
     public async Task A_resumed_deploy_runs_with_the_parallelism_its_journal_recorded_not_the_requests()
     {
         var fleet = Fleets.Of(Fleets.Host("a"), Fleets.Host("b"), Fleets.Host("c"), Fleets.Host("d"));

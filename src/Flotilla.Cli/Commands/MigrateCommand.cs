@@ -48,50 +48,52 @@ internal static class MigrateCommand
             }
 
             var leaseSettings = leases.Read(parse);
-
             var stateDirectory = parse.GetValue(state)!;
-            var scheduler = new SchedulerOptions { Parallel = 1 };
+            var view = new CliOperationView(context, parse.GetValue(json));
+            var operation = new MigrateOperation(OperationEnvironment.ForStateDirectory(stateDirectory, view));
+            RunOutcome outcome;
             if (resumed is not null)
             {
                 // The run's own settings, unless the command line names others.
                 var given = parse.GetResult(hostState) is { Implicit: false } ? parse.GetValue(hostState) : null;
-                return await ResumeAsync(context, stateDirectory, resumed, parse.GetValue(file), given, scheduler, leaseSettings, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
-            }
-
-            var executor = new MigrationStepExecutor(null, new MigrationOptions { HostStateDirectory = parse.GetValue(hostState)! });
-
-            var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
-            if (fleet is null)
-            {
-                return ExitCodes.InvalidInput;
-            }
-
-            if (await ResolveAsync(context, fleet, parse.GetValue(targets)!, HostSelector.Split(parse.GetValue(on)), cancellationToken).ConfigureAwait(false) is not { } services)
-            {
-                return ExitCodes.InvalidInput;
-            }
-
-            var plan = MigrationStepExecutor.Plan(services, back);
-            var runId = RunJournal.NewId(stateDirectory);
-            var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("migrate", services.Select(s => s.Host).Distinct(StringComparer.Ordinal), leaseSettings) with { RunId = runId }, cancellationToken).ConfigureAwait(false);
-            if (refused is { } code)
-            {
-                return code;
-            }
-
-            await using var held = lease!.ConfigureAwait(false);
-            var metadata = new RunMetadata(Operation.Migrate, fleet.SourcePath)
-            {
-                Id = runId,
-                Selection = [.. services.Select(s => $"{s.Host}/{s.Name}")],
-                Options = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+                if (await OpenAsync(context, stateDirectory, resumed, cancellationToken).ConfigureAwait(false) is not { } journal)
                 {
-                    ["direction"] = back ? "rollback" : "container",
-                    ["host-state"] = parse.GetValue(hostState)!,
-                }),
-            };
-            await using var journal = await RunJournal.CreateAsync(stateDirectory, plan, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, parse.GetValue(json), back ? "rolling back migrations on" : "migrating services on", [], cancellationToken).ConfigureAwait(false);
+                    return ExitCodes.InvalidInput;
+                }
+
+                await using (journal.ConfigureAwait(false))
+                {
+                    var resumedFleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file) ?? journal.Info.InventoryPath, cancellationToken).ConfigureAwait(false);
+                    if (resumedFleet is null)
+                    {
+                        return ExitCodes.InvalidInput;
+                    }
+
+                    outcome = await operation.ResumeAsync(resumedFleet, journal, given, leaseSettings, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                var fleet = await InventoryCommands.LoadValidAsync(context, parse.GetValue(file), cancellationToken).ConfigureAwait(false);
+                if (fleet is null)
+                {
+                    return ExitCodes.InvalidInput;
+                }
+
+                if (await ResolveAsync(context, fleet, parse.GetValue(targets)!, HostSelector.Split(parse.GetValue(on)), cancellationToken).ConfigureAwait(false) is not { } services)
+                {
+                    return ExitCodes.InvalidInput;
+                }
+
+                outcome = await operation.RunAsync(fleet, new MigrateRequest(services, back, parse.GetValue(hostState)!) { Lease = leaseSettings }, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (outcome.Refusal is { } refusal)
+            {
+                view.Refusal(refusal);
+            }
+
+            return outcome.ExitCode;
         });
         return command;
     }
@@ -188,48 +190,16 @@ internal static class MigrateCommand
         return [.. candidates.Where(chosen.Contains)];
     }
 
-    private static async Task<int> ResumeAsync(CliContext context, string stateDirectory, string runId, string? file, string? hostState, SchedulerOptions scheduler, LeaseSettings leaseSettings, bool json, CancellationToken cancellationToken)
+    private static async Task<RunJournal?> OpenAsync(CliContext context, string stateDirectory, string runId, CancellationToken cancellationToken)
     {
-        RunJournal journal;
         try
         {
-            journal = await RunJournal.OpenAsync(stateDirectory, runId, cancellationToken).ConfigureAwait(false);
+            return await RunJournal.OpenAsync(stateDirectory, runId, cancellationToken).ConfigureAwait(false);
         }
         catch (RunJournalException e)
         {
             await context.Error.WriteLineAsync("migrate: " + e.Message).ConfigureAwait(false);
-            return ExitCodes.InvalidInput;
-        }
-
-        await using (journal.ConfigureAwait(false))
-        {
-            if (journal.Info.Operation != Operation.Migrate)
-            {
-                await context.Error.WriteLineAsync($"migrate: run {runId} is a {journal.Info.Operation.ToName()}, not a migration; resume it with flotilla {journal.Info.Operation.ToName()} --resume").ConfigureAwait(false);
-                return ExitCodes.InvalidInput;
-            }
-
-            var fleet = await InventoryCommands.LoadValidAsync(context, file ?? journal.Info.InventoryPath, cancellationToken).ConfigureAwait(false);
-            if (fleet is null)
-            {
-                return ExitCodes.InvalidInput;
-            }
-
-            hostState ??= journal.Info.Options.GetValueOrDefault("host-state") ?? new MigrationOptions().HostStateDirectory;
-            var executor = new MigrationStepExecutor(null, new MigrationOptions { HostStateDirectory = hostState });
-            var done = RunResume.CompletedSteps(journal);
-            var remaining = journal.Plan.Steps.Where(s => s.Host is not null && !done.Contains(s.Id)).Select(s => s.Host!).Distinct(StringComparer.Ordinal);
-            var (refused, lease) = await RunLeases.TakeAsync(context, stateDirectory, RunLeases.For("migrate", remaining, leaseSettings) with { RunId = journal.Id }, cancellationToken).ConfigureAwait(false);
-            if (refused is { } code)
-            {
-                return code;
-            }
-
-            await using (lease!.ConfigureAwait(false))
-            {
-                await context.Error.WriteLineAsync($"resuming run {journal.Id}: {done.Count.ToString(CultureInfo.InvariantCulture)} of {journal.Plan.Steps.Length.ToString(CultureInfo.InvariantCulture)} services are done").ConfigureAwait(false);
-                return await PlanRunner.RunAsync(context, fleet, journal, executor, scheduler, json, "migrating services on", done, cancellationToken).ConfigureAwait(false);
-            }
+            return null;
         }
     }
 }

@@ -130,7 +130,7 @@ internal sealed class CliOperationView(CliContext context, bool json) : IOperati
                 context.Error.WriteLine($"{unknown.Operation}: --local-host: the inventory has no host \"{unknown.Name}\"");
                 break;
             case NotResumable other:
-                context.Error.WriteLine($"{other.Operation}: run {other.RunId} is a {other.RecordedOperation}, not a {other.Operation}; only a deploy's run resumes with flotilla deploy --resume (flotilla runs show {other.RunId} shows it)");
+                context.Error.WriteLine($"{other.Operation}: run {other.RunId} is a {other.RecordedOperation}, not a {other.Operation}; a run resumes with its own operation's --resume (deploy and migrate runs do; flotilla runs show {other.RunId} shows it)");
                 break;
             case LeasesUnavailable unavailable:
                 context.Error.WriteLine($"{unavailable.Operation}: cannot take the lease on its hosts in {unavailable.Location}: {unavailable.Reason}; nothing was done");
