@@ -31,6 +31,10 @@ public sealed class ServeDatabaseFileTests(PostgresFixture fixture)
 
             Assert.NotEmpty(await TablesAsync(url));
             Assert.False(File.Exists(Path.Combine(sqlite, "flotilla.db")), "no SQLite database beside");
+            // Which state directory's journals go into the database is said at start.
+            await Eventually.WaitAsync(
+                () => Task.FromResult(Text(synchronized, output).Contains($"flotilla serve: run journals in {data.Path}, kept in the database too", StringComparison.Ordinal)),
+                () => Text(synchronized, output) + error);
         }
         finally
         {

@@ -42,6 +42,24 @@ public abstract class ServerLeasesContract(IStoreTargets targets)
     }
 
     [Fact]
+    public async Task A_renewal_replaces_a_kept_lease_and_a_lease_that_is_gone_is_not_brought_back()
+    {
+        await using var plane = await ControlPlaneHarness.StartAsync(await targets.NewAsync());
+        var leases = plane.Server.Services.GetRequiredService<StoreHostLeases>();
+        await using var held = await HostLease.AcquireAsync(leases, new HostLeaseRequest("deploy", ["web"]));
+        var kept = Assert.Single(await leases.ListAsync());
+        var renewed = kept with { Expires = kept.Expires.AddMinutes(5) };
+
+        Assert.True(await leases.UpdateAsync(renewed));
+        Assert.Equal(renewed.Expires, Assert.Single(await leases.ListAsync()).Expires);
+
+        // Gone (released, or dropped as expired by another run's take): renewing it fails and keeps nothing.
+        await leases.ReleaseAsync(renewed);
+        Assert.False(await leases.UpdateAsync(renewed with { Expires = renewed.Expires.AddMinutes(5) }));
+        Assert.Empty(await leases.ListAsync());
+    }
+
+    [Fact]
     public async Task A_lease_refused_by_the_server_is_not_left_in_the_local_file_and_a_read_token_takes_none()
     {
         using var state = new TempDirectory();

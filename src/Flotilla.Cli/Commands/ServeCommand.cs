@@ -212,6 +212,8 @@ internal static class ServeCommand
                         : $"flotilla serve: X-Forwarded-For and X-Forwarded-Proto are believed from loopback and {string.Join(", ", proxies)}").ConfigureAwait(false);
                 }
 
+                // The journals of this state directory go into the database (and back): say which one it is.
+                await context.Output.WriteLineAsync($"flotilla serve: run journals in {options.StateDirectory}{(parse.GetResult(state) is { Implicit: false } ? "" : " (the default --state-dir)")}, kept in the database too (the two are brought level in the background)").ConfigureAwait(false);
                 if (inventoryPath is not null && dashboard is not null)
                 {
                     await context.Output.WriteLineAsync($"flotilla serve: the dashboard compares hosts with {inventoryPath} (looked at every {options.TargetRefresh.TotalSeconds:0.#} s)").ConfigureAwait(false);

@@ -261,10 +261,11 @@ internal sealed partial class ServerRuns(
 
     private sealed record Hosted(CancellationTokenSource Cancel, Task<RunOutcome> Run);
 
-    /// <summary>Learns the run's id when its journal exists; keeps the notes for the log.</summary>
+    /// <summary>Learns the run's id when its journal exists; otherwise an <see cref="ObserverView"/> (it keeps the notes).</summary>
     private sealed class LaunchView : IOperationView
     {
         private readonly TaskCompletionSource<string> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ObserverView _view = new();
 
         public Task<string> Started => _started.Task;
 
@@ -274,23 +275,15 @@ internal sealed partial class ServerRuns(
             {
                 _started.TrySetResult(starting.RunId);
             }
+
+            _view.Note(note);
         }
 
         public Task<RunSummary> WatchAsync(RunStarting run, Func<IRunObserver, Task<RunSummary>> execute)
         {
             ArgumentNullException.ThrowIfNull(run);
-            ArgumentNullException.ThrowIfNull(execute);
             _started.TrySetResult(run.RunId);
-            return execute(NoObserver.Instance);
-        }
-    }
-
-    private sealed class NoObserver : IRunObserver
-    {
-        public static readonly NoObserver Instance = new();
-
-        public void OnEvent(RunEvent runEvent)
-        {
+            return _view.WatchAsync(run, execute);
         }
     }
 

@@ -52,13 +52,7 @@ internal sealed class StoreHostLeases(IControlPlaneStore store, ControlPlaneOpti
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!(await store.ListHostLeasesAsync(cancellationToken).ConfigureAwait(false)).ContainsKey(lease.Token))
-            {
-                return false;
-            }
-
-            await store.SaveHostLeaseAsync(lease.Token, lease.ToJson(), cancellationToken).ConfigureAwait(false);
-            return true;
+            return await store.UpdateHostLeaseAsync(lease.Token, lease.ToJson(), cancellationToken).ConfigureAwait(false);
         }
         finally
         {

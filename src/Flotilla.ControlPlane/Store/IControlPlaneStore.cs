@@ -70,6 +70,9 @@ public interface IControlPlaneStore : IDashboardStore, IAsyncDisposable
     /// <summary>Keeps a lease (its JSON), in place of the one with the same token.</summary>
     Task SaveHostLeaseAsync(string token, string lease, CancellationToken cancellationToken = default);
 
+    /// <summary>Replaces the kept lease with this token (a renewal); false, and nothing kept, when there is none (it expired and was dropped).</summary>
+    Task<bool> UpdateHostLeaseAsync(string token, string lease, CancellationToken cancellationToken = default);
+
     /// <summary>Removes the lease with this token; false when there was none.</summary>
     Task<bool> DeleteHostLeaseAsync(string token, CancellationToken cancellationToken = default);
 

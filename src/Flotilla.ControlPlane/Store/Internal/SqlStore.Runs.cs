@@ -75,6 +75,12 @@ internal abstract partial class SqlStore
             cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<bool> UpdateHostLeaseAsync(string token, string lease, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(connection, null, "UPDATE host_leases SET lease = @lease WHERE token = @token", [("token", token), ("lease", lease)], cancellationToken).ConfigureAwait(false) > 0;
+    }
+
     public async Task<bool> DeleteHostLeaseAsync(string token, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
