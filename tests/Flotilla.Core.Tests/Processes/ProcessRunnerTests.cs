@@ -1,5 +1,6 @@
 using Flotilla.Processes;
 using Flotilla.Tests.Support;
+using static Flotilla.Core.Tests.Processes.Pids;
 
 namespace Flotilla.Core.Tests.Processes;
 
@@ -164,19 +165,5 @@ public sealed class ProcessRunnerTests
         var error = await Assert.ThrowsAsync<System.ComponentModel.Win32Exception>(() => ProcessRunner.RunAsync("flotilla-no-such-program", []));
 
         Assert.Contains("flotilla-no-such-program", error.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>Alive and not a zombie (a killed process's parent may not have reaped it yet).</summary>
-    private static bool Running(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using Flotilla.Processes;
+using Flotilla.Tests.Support;
+using static Flotilla.Core.Tests.Processes.Pids;
 
-namespace Flotilla.Execution.Tests;
+namespace Flotilla.Core.Tests.Processes;
 
 /// <summary>The one seam for daemons: a program started detached runs in its own group, writes to its log, and signalling the group stops it with every process it started.</summary>
 public sealed class ProcessGroupTests
@@ -41,17 +43,13 @@ public sealed class ProcessGroupTests
         }
     }
 
-    /// <summary>Alive and not a zombie (a killed daemon's parent may not have reaped it yet).</summary>
-    private static bool Running(int pid)
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void Pid_0_1_and_negative_ones_are_refused_they_would_signal_this_group_init_or_everything(int pid)
     {
-        try
-        {
-            var status = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-            return status[(status.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => ProcessGroups.Signal(pid, ProcessSignal.Terminate));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ProcessGroups.SignalProcess(pid, ProcessSignal.Terminate));
     }
 }
