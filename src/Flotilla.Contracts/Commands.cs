@@ -40,20 +40,9 @@ public static class CommandStates
     public static CommandState Parse(string name) =>
         TryParse(name, out var state) ? state : throw new FormatException($"unknown command state \"{name}\"");
 
-    public static bool TryParse(string name, out CommandState state)
-    {
-        (var known, state) = name switch
-        {
-            "queued" => (true, CommandState.Queued),
-            "running" => (true, CommandState.Running),
-            "succeeded" => (true, CommandState.Succeeded),
-            "failed" => (true, CommandState.Failed),
-            "timed-out" => (true, CommandState.TimedOut),
-            "lost" => (true, CommandState.Lost),
-            _ => (false, default),
-        };
-        return known;
-    }
+    public static bool TryParse(string name, out CommandState state) => Names.TryParse(name, out state);
+
+    private static readonly EnumNames<CommandState> Names = new(ToName);
 }
 
 /// <summary>One command on one host: what the server stores, the dashboard shows and the API returns (as <see cref="CommandView"/>).</summary>

@@ -71,7 +71,7 @@ internal static class RunsCommand
     private static RunListing Listing(Flotilla.Contracts.RunListingView run) => new(
         run.Id,
         OperationNames.TryParse(run.Operation, out var operation)
-            ? operation.Value
+            ? operation
             : throw new ControlPlaneException($"the server lists run {run.Id} as a \"{run.Operation}\", an operation this version of Flotilla does not know ({OperationNames.KnownNames}): use the server's version"),
         run.Started,
         run.Finished,

@@ -1,7 +1,6 @@
-using System.Collections.Immutable;
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Flotilla.Contracts;
 
 namespace Flotilla.Planning;
 
@@ -20,7 +19,7 @@ public enum Operation
 /// <summary>The names of <see cref="Operation"/>s, as plans, run journals and people write them (<c>deploy</c>).</summary>
 public static class OperationNames
 {
-    public static ImmutableArray<Operation> All { get; } = [.. Enum.GetValues<Operation>()];
+    private static readonly EnumNames<Operation> Names = new(ToName);
 
     /// <summary>Its name: <c>deploy</c>, <c>reboot</c>, <c>rollback</c>, <c>migrate</c>.</summary>
     public static string ToName(this Operation operation) => operation switch
@@ -33,30 +32,14 @@ public static class OperationNames
     };
 
     /// <summary>The operation with this name (exactly, lower case); false for any other text, numbers included.</summary>
-    public static bool TryParse(string? name, [NotNullWhen(true)] out Operation? operation)
-    {
-        operation = All.Cast<Operation?>().FirstOrDefault(o => o!.Value.ToName() == name);
-        return operation is not null;
-    }
+    public static bool TryParse(string? name, out Operation operation) => Names.TryParse(name, out operation);
 
     /// <summary>The names this version knows, for messages: <c>deploy, reboot, rollback, migrate</c>.</summary>
-    public static string KnownNames { get; } = string.Join(", ", All.Select(ToName));
+    public static string KnownNames => Names.KnownNames;
+
+    /// <summary>For <see cref="OperationJsonConverter"/>.</summary>
+    internal static EnumNames<Operation> Table => Names;
 }
 
 /// <summary>An <see cref="Operation"/> as JSON: its name, read back exactly; anything else is a <see cref="JsonException"/> that names it.</summary>
-public sealed class OperationJsonConverter : JsonConverter<Operation>
-{
-    public override Operation Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-        return OperationNames.TryParse(name, out var operation)
-            ? operation.Value
-            : throw new JsonException($"unknown operation {(name is null ? reader.TokenType.ToString() : $"\"{name}\"")} (this version of Flotilla knows {OperationNames.KnownNames})");
-    }
-
-    public override void Write(Utf8JsonWriter writer, Operation value, JsonSerializerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.WriteStringValue(value.ToName());
-    }
-}
+public sealed class OperationJsonConverter() : EnumNameJsonConverter<Operation>(OperationNames.Table, OperationNames.ToName, "operation");

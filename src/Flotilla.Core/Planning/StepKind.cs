@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
+using Flotilla.Contracts;
 
 namespace Flotilla.Planning;
 
@@ -39,8 +40,10 @@ public enum StepKind
 
 public static class StepKinds
 {
+    private static readonly EnumNames<StepKind> Names = new(ToName);
+
     /// <summary>Every kind, in declaration order.</summary>
-    public static ImmutableArray<StepKind> All { get; } = [.. Enum.GetValues<StepKind>()];
+    public static ImmutableArray<StepKind> All => Names.All;
 
     /// <summary>The name in plans, journals, events and step ids: build, copy, keys, keys-post, pull, activate, container, verify, gate, terraform, wait, reboot, rollback, migrate, unmigrate.</summary>
     public static string ToName(this StepKind kind) => kind switch
@@ -67,30 +70,11 @@ public static class StepKinds
         TryParse(name, out var kind) ? kind : throw new FormatException($"unknown step kind \"{name}\" (known: {KnownNames})");
 
     /// <summary>Reads a name written by <see cref="ToName"/> (exactly: no other case, no numbers).</summary>
-    public static bool TryParse(string? name, out StepKind kind)
-    {
-        (var known, kind) = name switch
-        {
-            "build" => (true, StepKind.Build),
-            "copy" => (true, StepKind.Copy),
-            "keys" => (true, StepKind.Keys),
-            "keys-post" => (true, StepKind.KeysPost),
-            "pull" => (true, StepKind.Pull),
-            "activate" => (true, StepKind.Activate),
-            "container" => (true, StepKind.Container),
-            "verify" => (true, StepKind.Verify),
-            "gate" => (true, StepKind.Gate),
-            "terraform" => (true, StepKind.Terraform),
-            "wait" => (true, StepKind.Wait),
-            "reboot" => (true, StepKind.Reboot),
-            "rollback" => (true, StepKind.Rollback),
-            "migrate" => (true, StepKind.Migrate),
-            "unmigrate" => (true, StepKind.Unmigrate),
-            _ => (false, default),
-        };
-        return known;
-    }
+    public static bool TryParse(string? name, out StepKind kind) => Names.TryParse(name, out kind);
 
     /// <summary>The names this version knows, for messages: <c>build, copy, ...</c>.</summary>
-    public static string KnownNames { get; } = string.Join(", ", All.Select(ToName));
+    public static string KnownNames => Names.KnownNames;
+
+    /// <summary>For <see cref="StepKindJsonConverter"/>.</summary>
+    internal static EnumNames<StepKind> Table => Names;
 }

@@ -45,7 +45,7 @@ internal static class PlanReader
                 });
             }
 
-            return new Plan(operation.Value, steps.ToImmutable());
+            return new Plan(operation, steps.ToImmutable());
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or NullReferenceException)
         {
