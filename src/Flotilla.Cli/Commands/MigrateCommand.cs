@@ -69,7 +69,7 @@ internal static class MigrateCommand
                         return ExitCodes.InvalidInput;
                     }
 
-                    outcome = await operation.ResumeAsync(resumedFleet, journal, given, leaseSettings, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    outcome = await operation.ResumeAsync(resumedFleet, journal, given, leaseSettings, cancellationToken).ConfigureAwait(false);
                 }
             }
             else

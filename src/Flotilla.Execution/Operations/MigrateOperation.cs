@@ -10,15 +10,12 @@ namespace Flotilla.Execution.Operations;
 public sealed record MigrateRequest(IReadOnlyList<Service> Services, bool Rollback, string HostStateDirectory)
 {
     public LeaseSettings Lease { get; init; } = LeaseSettings.Default;
-
-    /// <summary>The agents of the run's control plane (<c>--server</c>), or null: every host over SSH.</summary>
-    public AgentTransport? Agents { get; init; }
 }
 
 /// <summary>
 /// The migration of services between the NixOS units they replace and their containers
 /// (<see cref="MigrationRunner"/>): one journaled step per service, one at a time in dependency
-/// order, under a lease on their hosts; a stopped run resumes with its own settings. Thread safe.
+/// order, over SSH, under a lease on their hosts; a stopped run resumes with its own settings. Thread safe.
 /// </summary>
 public sealed class MigrateOperation(OperationEnvironment environment)
 {
@@ -59,7 +56,7 @@ public sealed class MigrateOperation(OperationEnvironment environment)
                 }),
             };
             await using var journal = await RunJournal.CreateAsync(environment.StateDirectory, plan, metadata, environment.TimeProvider, cancellationToken).ConfigureAwait(false);
-            return RunOutcome.Ran(await RunJournaledAsync(fleet, journal, request.Rollback, request.HostStateDirectory, request.Agents, [], cancellationToken).ConfigureAwait(false));
+            return RunOutcome.Ran(await RunJournaledAsync(fleet, journal, request.Rollback, request.HostStateDirectory, [], cancellationToken).ConfigureAwait(false));
         }
     }
 
@@ -68,7 +65,7 @@ public sealed class MigrateOperation(OperationEnvironment environment)
     /// it still has services on; its finished services are not redone. The host state directory is
     /// the run's own unless <paramref name="hostStateDirectory"/> names another.
     /// </summary>
-    public async Task<RunOutcome> ResumeAsync(Fleet fleet, RunJournal journal, string? hostStateDirectory, LeaseSettings leaseSettings, AgentTransport? agents = null, CancellationToken cancellationToken = default)
+    public async Task<RunOutcome> ResumeAsync(Fleet fleet, RunJournal journal, string? hostStateDirectory, LeaseSettings leaseSettings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentNullException.ThrowIfNull(journal);
@@ -90,13 +87,13 @@ public sealed class MigrateOperation(OperationEnvironment environment)
         await using (lease!.ConfigureAwait(false))
         {
             environment.View.Note(new RunResuming(Name, journal.Id, done.Count, journal.Plan.Steps.Length));
-            return RunOutcome.Ran(await RunJournaledAsync(fleet, journal, rollback, hostStateDirectory, agents, done, cancellationToken).ConfigureAwait(false));
+            return RunOutcome.Ran(await RunJournaledAsync(fleet, journal, rollback, hostStateDirectory, done, cancellationToken).ConfigureAwait(false));
         }
     }
 
-    private Task<RunSummary> RunJournaledAsync(Fleet fleet, RunJournal journal, bool rollback, string hostStateDirectory, AgentTransport? agents, ImmutableHashSet<string> done, CancellationToken cancellationToken)
+    private Task<RunSummary> RunJournaledAsync(Fleet fleet, RunJournal journal, bool rollback, string hostStateDirectory, ImmutableHashSet<string> done, CancellationToken cancellationToken)
     {
-        var executor = environment.Executor ?? new MigrationStepExecutor(agents is null ? null : new DeployOptions { Agents = agents }, new MigrationOptions { HostStateDirectory = hostStateDirectory });
+        var executor = environment.Executor ?? new MigrationStepExecutor(null, new MigrationOptions { HostStateDirectory = hostStateDirectory });
         // One service at a time: each stops a unit and starts a container on shared ports and data.
         var scheduler = new SchedulerOptions { Parallel = 1 };
         return OperationRuns.RunAsync(environment, Name, fleet, journal, executor, scheduler, rollback ? "rolling back migrations on" : "migrating services on", null, done, cancellationToken);
