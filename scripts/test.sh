@@ -34,14 +34,25 @@ for trx in "$results"/*.trx; do
   grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\)"[^>]*' "$trx" \
     | sed -n 's/.* testName="\([^"]*\)".*/failed: \1/p' || true
 done
-# And why: the first lines of each failure's message, since a CI log keeps only its tail.
+# And why: each failure's message, its first 8 and last 12 lines when longer, since a CI log keeps
+# only its tail (an assertion's own words often come after the output it quotes), and where it
+# failed: the first source line of its stack trace.
 for trx in "$results"/*.trx; do
   [[ -f "$trx" ]] || continue
   awk '
+    function show(   i) {
+      print "why " name ":"
+      for (i = 1; i <= count; i++) {
+        if (count > 20 && i == 9) { print "  [" (count - 20) " lines left out]"; i = count - 12; continue }
+        print "  " lines[i]
+      }
+    }
     /<UnitTestResult / { failing = ($0 ~ /outcome="(Failed|Error|Timeout)"/); if (failing) { name = $0; sub(/.* testName="/, "", name); sub(/".*/, "", name) } }
-    failing && /<Message>/ { inside = 1; shown = 0; print "why " name ":" }
-    inside && shown < 8 { line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line); print "  " line; shown++ }
-    inside && /<\/Message>/ { inside = 0; failing = 0 }
+    failing && /<Message>/ { inside = 1; count = 0 }
+    inside { line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line); lines[++count] = line }
+    inside && /<\/Message>/ { inside = 0; show(); where = 1 }
+    where && / in .*:line [0-9]+/ { line = $0; sub(/.* in /, "", line); sub(/<\/StackTrace>.*/, "", line); print "  at " line; where = 0; failing = 0 }
+    where && /<\/StackTrace>/ { where = 0; failing = 0 }
   ' "$trx" || true
 done
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -71,13 +71,15 @@ public sealed partial class Lab
     }
 
     /// <summary>One image per name the fleet's containers use, serving the ports their services are checked on.</summary>
-    private static IEnumerable<LabImage> StandInImages(Fleet? fleet)
+    internal static IEnumerable<LabImage> StandInImages(Fleet? fleet)
     {
         // By the image the registry stores: "ghcr.io/homebridge/homebridge" and "...:latest" are one image.
         foreach (var group in LabContainers.ContainerServices(fleet).GroupBy(s => ImageReference.Parse(s.Container!.Image)))
         {
             var ports = new SortedSet<int>();
-            var kind = "http";
+            // HTTP unless its only checks are tcp ones: an HTTP server also takes a tcp check's
+            // connection (a startup tcp check before an http liveness check, on one port).
+            bool tcp = false, http = false;
             foreach (var service in group)
             {
                 foreach (var check in service.HealthChecks)
@@ -85,11 +87,12 @@ public sealed partial class Lab
                     if (check.Kind == HealthCheckKind.Tcp && check.Port is { } port)
                     {
                         ports.Add(port);
-                        kind = "tcp";
+                        tcp = true;
                     }
                     else if (check.Kind == HealthCheckKind.Http && Uri.TryCreate(check.Url, UriKind.Absolute, out var url))
                     {
                         ports.Add(url.Port);
+                        http = true;
                     }
                 }
 
@@ -112,7 +115,7 @@ public sealed partial class Lab
                 Name = group.First().Container!.Image,
                 ServiceName = group.First().Name,
                 Ports = [.. ports.Take(8)],
-                Kind = kind,
+                Kind = tcp && !http ? "tcp" : "http",
                 Version = "1",
             };
         }

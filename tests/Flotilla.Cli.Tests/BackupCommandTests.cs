@@ -8,15 +8,17 @@ namespace Flotilla.Tests;
 /// <summary><c>flotilla backup</c> on a lab host with real containers and the real restic (issue 13).</summary>
 public sealed class BackupCommandTests
 {
+    // Each container gets a minute to listen (a startup check) before its liveness check counts: on a
+    // loaded machine a container's start took longer than the liveness check's three attempts (CI).
     private const string Inventory = """
         {
           "version": 1,
           "hosts": { "media": { "target": "10.1.0.2" } },
           "services": {
-            "app": { "host": "media", "healthChecks": [ { "type": "http", "url": "http://localhost:8080/" } ],
+            "app": { "host": "media", "healthChecks": [ { "type": "tcp", "port": 8080, "phase": "startup", "interval": "1s", "retries": 60 }, { "type": "http", "url": "http://localhost:8080/" } ],
                      "container": { "image": "registry.lan/app:1", "ports": [ "8080:8080" ], "volumes": [ "/run/app-data:/data" ] },
                      "backup": { "paths": [ "/run/app-data" ], "repository": "/run/restic-repo", "passwordFile": "/run/restic-password", "stop": true, "keep": { "daily": 1 } } },
-            "web": { "host": "media", "dependsOn": [ "app" ], "healthChecks": [ { "type": "http", "url": "http://localhost:8081/" } ],
+            "web": { "host": "media", "dependsOn": [ "app" ], "healthChecks": [ { "type": "tcp", "port": 8081, "phase": "startup", "interval": "1s", "retries": 60 }, { "type": "http", "url": "http://localhost:8081/" } ],
                      "container": { "image": "registry.lan/web:1", "ports": [ "8081:8081" ] } }
           }
         }

@@ -179,6 +179,27 @@ public sealed class LabContainerTests
     public void Image_names_are_split_as_registries_do(string image, string registry, string repository, string tag) =>
         Assert.Equal(new ImageReference(registry, repository, tag), ImageReference.Parse(image));
 
+    [Theory]
+    [InlineData("""[ { "type": "tcp", "port": 5432 } ]""", "tcp")]
+    [InlineData("""[ { "type": "http", "url": "http://localhost:8080/" } ]""", "http")]
+    // A startup tcp check, then an http liveness check, on one port: the stand-in must answer HTTP
+    // (it answered with a bare line and every http check failed).
+    [InlineData("""[ { "type": "tcp", "port": 8080, "phase": "startup" }, { "type": "http", "url": "http://localhost:8080/" } ]""", "http")]
+    public async Task A_stand_in_image_speaks_tcp_only_when_its_checks_are_all_tcp(string checks, string kind)
+    {
+        var fleet = await Inventories.LoadAsync($$"""
+            {
+              "version": 1,
+              "hosts": { "media": { "target": "root@192.168.50.20" } },
+              "services": { "app": { "host": "media", "healthChecks": {{checks}}, "container": { "image": "registry.lan/app:1" } } }
+            }
+            """);
+
+        var image = Assert.Single(Lab.StandInImages(fleet));
+
+        Assert.Equal(kind, image.Kind);
+    }
+
     private static List<string> Processes()
     {
         var lines = new List<string>();
