@@ -196,9 +196,14 @@ public sealed class BackupRunner(DeployOptions? options = null)
         }
 
         var checker = new HealthChecker(options.Transports, options.TimeProvider);
-        foreach (var gated in starting.Where(s => !s.HealthChecks.IsEmpty))
+        foreach (var gated in starting)
         {
-            var report = await checker.CheckAsync(host, gated.Name, gated.HealthChecks, output, cancellationToken).ConfigureAwait(false);
+            if (ContainerRun.GateChecks(gated) is not { Count: > 0 } checks)
+            {
+                continue;
+            }
+
+            var report = await checker.CheckAsync(host, gated.Name, checks, output, cancellationToken).ConfigureAwait(false);
             if (!report.Passed)
             {
                 return $"{gated.Name} is unhealthy: {report.Message}";
@@ -291,9 +296,14 @@ public sealed class BackupRunner(DeployOptions? options = null)
 
         // Health-gated: what was stopped must answer again before the snapshot counts.
         var checker = new HealthChecker(ssh, options.TimeProvider);
-        foreach (var gated in quiesced.Reverse().Where(s => !s.HealthChecks.IsEmpty))
+        foreach (var gated in quiesced.Reverse())
         {
-            var report = await checker.CheckAsync(host, gated.Name, gated.HealthChecks, output, cancellationToken).ConfigureAwait(false);
+            if (ContainerRun.GateChecks(gated) is not { Count: > 0 } checks)
+            {
+                continue;
+            }
+
+            var report = await checker.CheckAsync(host, gated.Name, checks, output, cancellationToken).ConfigureAwait(false);
             if (!report.Passed)
             {
                 failure ??= $"{gated.Name} is unhealthy after the backup: {report.Message}";

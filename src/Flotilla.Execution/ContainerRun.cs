@@ -37,6 +37,18 @@ public static class ContainerRun
         Command = $"[ \"$(podman container inspect --format '{{{{.State.Status}}}}' {RemoteShell.Quote(name)} 2>/dev/null)\" = running ]",
     };
 
+    /// <summary>
+    /// The gate of a service just started or restarted: for a container, first that it runs
+    /// (<see cref="RunningCheck"/>), then its own checks; for any other service its own checks.
+    /// Every path that starts a container gates it so (deploy, update, backup, restore, migration):
+    /// its checks count only once podman has it running, however long podman takes to start it.
+    /// </summary>
+    public static IReadOnlyList<HealthCheck> GateChecks(Service service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return service.Container is null ? service.HealthChecks : [RunningCheck(NameOf(service)), .. service.HealthChecks];
+    }
+
     /// <summary>Arguments after <c>podman</c>: <c>run --rm --replace --name NAME ... IMAGE CMD...</c> (attached, as a unit runs it).</summary>
     public static IReadOnlyList<string> Arguments(string name, ContainerSpec container, string? logDriver = null)
     {

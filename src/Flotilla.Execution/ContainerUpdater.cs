@@ -139,7 +139,7 @@ public sealed class ContainerUpdater(DeployOptions? options = null)
             return new HealthReport(false, $"restarting {name} failed (exit {restarted.ExitCode}): {restarted.Tail(2)}");
         }
 
-        return await health.CheckAsync(host, "container " + name, [ContainerRun.RunningCheck(name), .. service.HealthChecks], line => output($"{host.Name}/{service.Name}: {line}"), cancellationToken).ConfigureAwait(false);
+        return await health.CheckAsync(host, "container " + name, ContainerRun.GateChecks(service), line => output($"{host.Name}/{service.Name}: {line}"), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Dependencies first (among the containers being updated); otherwise as given.</summary>

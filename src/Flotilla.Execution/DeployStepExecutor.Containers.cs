@@ -104,7 +104,7 @@ public sealed partial class DeployStepExecutor
         }
 
         var name = ContainerRun.NameOf(service);
-        var report = await health.CheckAsync(host, "container " + name, [ContainerRun.RunningCheck(name), .. service.HealthChecks], output, cancellationToken).ConfigureAwait(false);
+        var report = await health.CheckAsync(host, "container " + name, ContainerRun.GateChecks(service), output, cancellationToken).ConfigureAwait(false);
         if (report.Passed)
         {
             return StepResult.Succeeded(report.Message);

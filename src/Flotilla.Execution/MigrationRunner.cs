@@ -237,7 +237,7 @@ public sealed class MigrationRunner(DeployOptions? options = null, MigrationOpti
         else
         {
             output($"starting {ContainerUnit(service)}");
-            failure = await StartAndGateAsync(host, ContainerUnit(service), service.Name, service.HealthChecks, output, cancellationToken).ConfigureAwait(false);
+            failure = await StartAndGateAsync(host, ContainerUnit(service), service.Name, ContainerRun.GateChecks(service), output, cancellationToken).ConfigureAwait(false);
         }
 
         if (failure is null)

@@ -8,17 +8,15 @@ namespace Flotilla.Tests;
 /// <summary><c>flotilla backup</c> on a lab host with real containers and the real restic (issue 13).</summary>
 public sealed class BackupCommandTests
 {
-    // Each container gets a minute to listen (a startup check) before its liveness check counts: on a
-    // loaded machine a container's start took longer than the liveness check's three attempts (CI).
     private const string Inventory = """
         {
           "version": 1,
           "hosts": { "media": { "target": "10.1.0.2" } },
           "services": {
-            "app": { "host": "media", "healthChecks": [ { "type": "tcp", "port": 8080, "phase": "startup", "interval": "1s", "retries": 60 }, { "type": "http", "url": "http://localhost:8080/" } ],
+            "app": { "host": "media", "healthChecks": [ { "type": "http", "url": "http://localhost:8080/" } ],
                      "container": { "image": "registry.lan/app:1", "ports": [ "8080:8080" ], "volumes": [ "/run/app-data:/data" ] },
                      "backup": { "paths": [ "/run/app-data" ], "repository": "/run/restic-repo", "passwordFile": "/run/restic-password", "stop": true, "keep": { "daily": 1 } } },
-            "web": { "host": "media", "dependsOn": [ "app" ], "healthChecks": [ { "type": "tcp", "port": 8081, "phase": "startup", "interval": "1s", "retries": 60 }, { "type": "http", "url": "http://localhost:8081/" } ],
+            "web": { "host": "media", "dependsOn": [ "app" ], "healthChecks": [ { "type": "http", "url": "http://localhost:8081/" } ],
                      "container": { "image": "registry.lan/web:1", "ports": [ "8081:8081" ] } }
           }
         }
@@ -100,6 +98,38 @@ public sealed class BackupCommandTests
         Assert.Equal("marker-1", await SshAsync("cat /run/app-data/marker"));
         Assert.Equal("none", await SshAsync("ls -d /run/app-data.flotilla-pre-restore-* 2>/dev/null || echo none"));
         Assert.Equal(0, (await lab.RunAsync("services", "-f", lab.Inventory)).ExitCode);
+    }
+
+    [LabFact]
+    public async Task A_restore_gates_a_container_that_podman_is_slow_to_start_only_once_it_runs()
+    {
+        // Only a liveness check (three attempts, 5 s apart): it would have given up before podman
+        // started the container (CI saw this under load; here podman run waits 15 s first).
+        const string slow = """
+            {
+              "version": 1,
+              "hosts": { "media": { "target": "10.1.0.2" } },
+              "services": {
+                "app": { "host": "media", "healthChecks": [ { "type": "http", "url": "http://localhost:8080/" } ],
+                         "container": { "image": "registry.lan/app:1", "ports": [ "8080:8080" ], "volumes": [ "/run/app-data:/data" ] },
+                         "backup": { "paths": [ "/run/app-data" ], "repository": "/run/restic-repo", "passwordFile": "/run/restic-password", "stop": true } }
+              }
+            }
+            """;
+        using var dir = new TempDirectory();
+        await using var lab = await CliLab.UpAsync(dir.Path, "rw", dir.Write("flotilla.json", slow));
+        var media = await MediaAsync(lab);
+        var backup = await lab.RunAsync("backup", "-f", lab.Inventory);
+        Assert.True(backup.ExitCode == 0, backup.Output + backup.Error);
+        // A podman ahead of the real one on the PATH the host's units get: `podman run` waits 15 s.
+        Assert.Equal("/usr/local/bin/podman", await media.SshAsync("mkdir -p /run/slow-podman && printf '#!/bin/sh\n[ \"$1\" = run ] && sleep 15\nexec /usr/bin/podman \"$@\"\n' > /run/slow-podman/podman && chmod 755 /run/slow-podman/podman && mount --bind /run/slow-podman /usr/local/bin && command -v podman"));
+        await media.SshAsync("rm /run/app-data/marker");
+
+        var restored = await lab.RunAsync("restore", "-f", lab.Inventory, "media/app");
+
+        Assert.True(restored.ExitCode == 0, restored.Output + restored.Error);
+        Assert.Contains("passed: startup check command", restored.Output, StringComparison.Ordinal);
+        Assert.Equal("marker-1", await media.SshAsync("cat /run/app-data/marker"));
     }
 
     [Fact]

@@ -23,16 +23,15 @@ public sealed class KopiaBackupCommandTests
     // The invocations so far move to all.log (the password checks read both), the log starts empty.
     private const string NewLog = "cat /run/fake-kopia/log >> /run/fake-kopia/all.log; : > /run/fake-kopia/log";
 
-    // Each container gets a minute to listen before its liveness check counts (as in BackupCommandTests).
     private const string Inventory = """
         {
           "version": 1,
           "hosts": { "media": { "target": "10.1.0.2" } },
           "services": {
-            "app": { "host": "media", "healthChecks": [ { "type": "tcp", "port": 8080, "phase": "startup", "interval": "1s", "retries": 60 }, { "type": "http", "url": "http://localhost:8080/" } ],
+            "app": { "host": "media", "healthChecks": [ { "type": "http", "url": "http://localhost:8080/" } ],
                      "container": { "image": "registry.lan/app:1", "ports": [ "8080:8080" ], "volumes": [ "/run/app-data:/data" ] },
                      "backup": { "tool": "kopia", "paths": [ "/run/app-data" ], "repository": "/run/kopia-repo", "passwordFile": "/run/kopia-password", "stop": true, "keep": { "daily": 1 } } },
-            "web": { "host": "media", "dependsOn": [ "app" ], "healthChecks": [ { "type": "tcp", "port": 8081, "phase": "startup", "interval": "1s", "retries": 60 }, { "type": "http", "url": "http://localhost:8081/" } ],
+            "web": { "host": "media", "dependsOn": [ "app" ], "healthChecks": [ { "type": "http", "url": "http://localhost:8081/" } ],
                      "container": { "image": "registry.lan/web:1", "ports": [ "8081:8081" ] } }
           }
         }
