@@ -121,8 +121,15 @@ public sealed partial class Lab
 
         var planned = LabPlan.Make(options.Fleet, options.HostCount);
         var root = Path.GetFullPath(options.StateRoot);
-        await DownAsync(options.Name, root, cancellationToken).ConfigureAwait(false);
         var labDirectory = Path.Combine(root, options.Name);
+        // podman refuses a run root longer than 50 characters, deep into making the images.
+        var runRoot = LabContainers.RunRoot(labDirectory);
+        if (LabContainers.ContainerServices(options.Fleet).Any() && runRoot.Length > LabContainers.MaxRunRoot)
+        {
+            throw new LabException($"the lab's image store would run in {runRoot} ({runRoot.Length} characters), and podman takes at most {LabContainers.MaxRunRoot}: use a shorter --name or --state-dir");
+        }
+
+        await DownAsync(options.Name, root, cancellationToken).ConfigureAwait(false);
         var time = options.TimeProvider;
 
         var state = await LabSubnets.WithLockAsync(

@@ -200,6 +200,20 @@ public sealed class LabContainerTests
         Assert.Equal(kind, image.Kind);
     }
 
+    [LabFact]
+    public async Task A_lab_with_containers_whose_image_store_path_podman_would_refuse_says_so_before_making_anything()
+    {
+        var fleet = await Inventories.LoadAsync(Media);
+        var root = Path.Combine(Path.GetTempPath(), "flotilla-a-state-directory-with-a-long-name");
+        var name = TestLab.NewName();
+
+        var error = await Assert.ThrowsAsync<LabException>(() => Lab.UpAsync(new LabOptions { Name = name, Fleet = fleet, StateRoot = root }));
+
+        Assert.Contains($"{root}/{name}/images/run", error.Message, StringComparison.Ordinal);
+        Assert.Contains("podman takes at most 50: use a shorter --name or --state-dir", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(root));
+    }
+
     private static List<string> Processes()
     {
         var lines = new List<string>();

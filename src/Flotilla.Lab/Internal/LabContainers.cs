@@ -25,6 +25,12 @@ internal static class LabContainers
 
     public static string ImagesDirectory(string labDirectory) => Path.Combine(labDirectory, "images");
 
+    /// <summary>The longest run root podman accepts ("the specified runroot is longer than 50 characters").</summary>
+    public const int MaxRunRoot = 50;
+
+    /// <summary>The run root of the podman that builds the lab's stand-in images.</summary>
+    public static string RunRoot(string labDirectory) => Path.Combine(ImagesDirectory(labDirectory), "run");
+
     public static string RegistryAddress(LabState state) => $"{state.Gateway}:{RegistryPort.ToString(CultureInfo.InvariantCulture)}";
 
     public static bool Runs(LabHost host) => Directory.Exists(HostDirectory(host));
@@ -190,7 +196,7 @@ internal static class LabContainers
         var reference = ImageReference.Parse(image.Name);
         var directory = ImagesDirectory(state.Directory);
         var rootfs = await RootFilesystemAsync(directory, Path.Combine(LabPaths.Inventory(state.Directory), "lab", "bin", "busybox"), cancellationToken).ConfigureAwait(false);
-        string[] podman = ["--root", Path.Combine(directory, "storage"), "--runroot", Path.Combine(directory, "run"), "--storage-driver", "vfs"];
+        string[] podman = ["--root", Path.Combine(directory, "storage"), "--runroot", RunRoot(state.Directory), "--storage-driver", "vfs"];
         var local = $"localhost/lab-image/{reference.Repository}:{reference.Tag}";
         var changes = new List<string>
         {
