@@ -41,6 +41,28 @@ public sealed class ContainerReportTests(SqliteTargets targets) : IClassFixture<
         Assert.StartsWith("Exited", reported.Status, StringComparison.Ordinal);
     }
 
+    [LabFact]
+    public async Task The_tests_own_podman_leaves_the_machines_podman_state_alone()
+    {
+        // The machine's podman has its per-boot state (made by its first command since boot).
+        var info = await ProcessRunner.RunAsync("podman", ["ps", "--all", "--quiet"]);
+        Assert.True(info.ExitCode == 0, info.StandardError);
+        var alive = new FileInfo("/run/libpod/alive");
+        Assert.True(alive.Exists, "the machine's podman made no /run/libpod/alive");
+        var made = alive.LastWriteTimeUtc;
+
+        using (var podman = await PodmanStorage.CreateAsync())
+        {
+            await podman.RunCheckedAsync("run", "-d", "--name", "flotilla-own-" + Guid.NewGuid().ToString("N")[..8], PodmanStorage.Image, "sleep", "3600");
+        }
+
+        // Gone, the machine's podman would take its running containers for created ones (it did,
+        // while another test's server container ran).
+        alive.Refresh();
+        Assert.True(alive.Exists, "/run/libpod/alive is gone: the test's podman removed the machine's per-boot state");
+        Assert.Equal(made, alive.LastWriteTimeUtc);
+    }
+
     /// <summary>A podman of its own (temporary storage, runc, cgroupfs), so the machine's is untouched; removed with everything in it.</summary>
     private sealed class PodmanStorage : IDisposable
     {
@@ -56,7 +78,12 @@ public sealed class ContainerReportTests(SqliteTargets targets) : IClassFixture<
             storage.Environment = new Dictionary<string, string>
             {
                 ["CONTAINERS_STORAGE_CONF"] = storage._directory.Write("storage.conf", $"[storage]\ndriver = \"vfs\"\ngraphroot = \"{root}/graph\"\nrunroot = \"{root}/run\"\n"),
-                ["CONTAINERS_CONF"] = storage._directory.Write("containers.conf", "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\n[engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\nruntime = \"runc\"\n\n[engine.runtimes]\nrunc = [\"/usr/sbin/runc\"]\n"),
+                // Its own per-boot directory, file locks and network directory too: the machine's
+                // podman keeps its state in /run/libpod, its locks in /dev/shm and its networks in
+                // /etc/containers/networks, and a podman sharing them changes the machine's
+                // containers (a `podman system reset` here once removed /run/libpod, and the
+                // machine's podman then took its running containers for created ones).
+                ["CONTAINERS_CONF"] = storage._directory.Write("containers.conf", $"[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\n[engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\nruntime = \"runc\"\ntmp_dir = \"{root}/tmp\"\nlock_type = \"file\"\n\n[engine.runtimes]\nrunc = [\"/usr/sbin/runc\"]\n\n[network]\nnetwork_config_dir = \"{root}/networks\"\n"),
             };
             var rootfs = Directory.CreateDirectory(Path.Combine(root, "rootfs", "bin")).Parent!.FullName;
             File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
@@ -79,8 +106,9 @@ public sealed class ContainerReportTests(SqliteTargets targets) : IClassFixture<
 
         public void Dispose()
         {
+            // Its containers go; its storage goes with the directory (vfs: plain directories).
+            // Never `podman system reset`: it removes the engine's tmp_dir whatever the storage.
             ProcessRunner.RunAsync("podman", ["rm", "--all", "--force", "--time", "0"], Environment).GetAwaiter().GetResult();
-            ProcessRunner.RunAsync("podman", ["system", "reset", "--force"], Environment).GetAwaiter().GetResult();
             _directory.Dispose();
         }
     }

@@ -69,6 +69,9 @@ public sealed class LabContainerTests
         var inspect = await lab.SshCheckedAsync("media", "podman inspect sonarr --format '{{.Config.User}} {{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.State.Status}}'");
         Assert.Equal("568:568 268435456 100 running", inspect);
         Assert.Contains("TZ=Etc/UTC", await lab.SshCheckedAsync("media", "podman inspect sonarr --format '{{.Config.Env}}'"), StringComparison.Ordinal);
+        // Its container locks are files in the host's own /run, not podman's /dev/shm/libpod_lock,
+        // which every host shares with the machine (each host's refresh at boot freed them all).
+        Assert.NotEqual("", await lab.SshCheckedAsync("media", "ls /run/libpod/locks"));
 
         // The lab's container faults, for real.
         await lab.Lab.ContainerFaultAsync("media", "sonarr", LabContainerFault.Unhealthy);

@@ -60,7 +60,10 @@ internal static class LabContainers
 
         await File.WriteAllTextAsync(Path.Combine(etc, "registries.conf"), registriesConf.ToString(), cancellationToken).ConfigureAwait(false);
         // runc (crun fails on this kernel's hybrid cgroups), cgroupfs (no systemd in a lab host),
-        // and explicit ulimits (podman's defaults exceed what a namespace may raise here).
+        // explicit ulimits (podman's defaults exceed what a namespace may raise here), and file
+        // locks, kept in the host's own /run: podman's default locks live in /dev/shm, which every
+        // lab host shares with the machine, and each host's first podman command after its boot
+        // frees them all (a refresh), so other hosts' and the machine's containers shared locks.
         await File.WriteAllTextAsync(Path.Combine(etc, "containers.conf"), """
             [containers]
             default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
@@ -69,6 +72,7 @@ internal static class LabContainers
             [engine]
             cgroup_manager = "cgroupfs"
             events_logger = "file"
+            lock_type = "file"
             runtime = "runc"
 
             [engine.runtimes]
