@@ -109,7 +109,36 @@ public sealed class ContainerReportTests(SqliteTargets targets) : IClassFixture<
             // Its containers go; its storage goes with the directory (vfs: plain directories).
             // Never `podman system reset`: it removes the engine's tmp_dir whatever the storage.
             ProcessRunner.RunAsync("podman", ["rm", "--all", "--force", "--time", "0"], Environment).GetAwaiter().GetResult();
+            // A container's conmon, and the `podman container cleanup` it runs when the container
+            // ends, may still write into the storage after rm returns: wait (at most 30 s) until
+            // no process names the directory.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (waited.Elapsed < TimeSpan.FromSeconds(30) && ProcessesNaming(_directory.Path))
+            {
+                Thread.Sleep(100);
+            }
+
             _directory.Dispose();
+        }
+
+        private static bool ProcessesNaming(string path)
+        {
+            foreach (var process in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(process, "cmdline")).Contains(path, StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // It ended meanwhile.
+                }
+            }
+
+            return false;
         }
     }
 }
