@@ -72,6 +72,8 @@ public sealed class LabContainerTests
         // Its container locks are files in the host's own /run, not podman's /dev/shm/libpod_lock,
         // which every host shares with the machine (each host's refresh at boot freed them all).
         Assert.NotEqual("", await lab.SshCheckedAsync("media", "ls /run/libpod/locks"));
+        // The podman that built the stand-in images kept its per-boot state and locks in the lab too.
+        Assert.True(File.Exists(Path.Combine(lab.Lab.Directory, "images", "tmp", "alive")), "the image builder's podman has no per-boot state of its own");
 
         // The lab's container faults, for real.
         await lab.Lab.ContainerFaultAsync("media", "sonarr", LabContainerFault.Unhealthy);

@@ -201,6 +201,7 @@ internal static class LabContainers
         var directory = ImagesDirectory(state.Directory);
         var rootfs = await RootFilesystemAsync(directory, Path.Combine(LabPaths.Inventory(state.Directory), "lab", "bin", "busybox"), cancellationToken).ConfigureAwait(false);
         string[] podman = ["--root", Path.Combine(directory, "storage"), "--runroot", RunRoot(state.Directory), "--storage-driver", "vfs"];
+        var engine = await BuilderEngineAsync(directory, cancellationToken).ConfigureAwait(false);
         var local = $"localhost/lab-image/{reference.Repository}:{reference.Tag}";
         var changes = new List<string>
         {
@@ -212,14 +213,14 @@ internal static class LabContainers
             "LABEL org.opencontainers.image.version=" + image.Version,
             "ENTRYPOINT [\"/bin/sh\", \"/lab/serve.sh\"]",
         };
-        await LabProcess.RunCheckedAsync("podman", [.. podman, "import", .. changes.SelectMany(c => new[] { "--change", c }), rootfs, local], null, cancellationToken).ConfigureAwait(false);
+        await LabProcess.RunCheckedAsync("podman", [.. podman, "import", .. changes.SelectMany(c => new[] { "--change", c }), rootfs, local], engine, cancellationToken).ConfigureAwait(false);
         var digestFile = Path.Combine(directory, "digest-" + Guid.NewGuid().ToString("N"));
         try
         {
             await LabProcess.RunCheckedAsync(
                 "podman",
                 [.. podman, "push", "--tls-verify=false", "--digestfile", digestFile, local, $"{RegistryAddress(state)}/{reference.Registry}/{reference.Repository}:{reference.Tag}"],
-                null,
+                engine,
                 cancellationToken).ConfigureAwait(false);
             return (await File.ReadAllTextAsync(digestFile, cancellationToken).ConfigureAwait(false)).Trim();
         }
@@ -227,6 +228,28 @@ internal static class LabContainers
         {
             File.Delete(digestFile);
         }
+    }
+
+    /// <summary>
+    /// The engine configuration of the podman that builds stand-in images: its own per-boot
+    /// directory and file locks under <paramref name="directory"/>. With the machine's (its
+    /// /run/libpod and the locks in /dev/shm), its first command after a boot would "refresh" them
+    /// for its own database, freeing the locks of the machine's running containers.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> BuilderEngineAsync(string directory, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(directory, "containers.conf");
+        var written = file + "." + Guid.NewGuid().ToString("N");
+        await File.WriteAllTextAsync(written, $"""
+            [engine]
+            tmp_dir = "{Path.Combine(directory, "tmp")}"
+            lock_type = "file"
+            events_logger = "file"
+
+            """, cancellationToken).ConfigureAwait(false);
+        // Renamed into place: a push running meanwhile never reads a half-written file.
+        File.Move(written, file, overwrite: true);
+        return new Dictionary<string, string>(StringComparer.Ordinal) { ["CONTAINERS_CONF"] = file };
     }
 
     /// <summary>A tar of a root file system with the machine's static busybox (and its applets) and the serve script.</summary>
