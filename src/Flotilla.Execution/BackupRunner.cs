@@ -198,12 +198,7 @@ public sealed class BackupRunner(DeployOptions? options = null)
         var checker = new HealthChecker(options.Transports, options.TimeProvider);
         foreach (var gated in starting)
         {
-            if (ContainerRun.GateChecks(gated) is not { Count: > 0 } checks)
-            {
-                continue;
-            }
-
-            var report = await checker.CheckAsync(host, gated.Name, checks, output, cancellationToken).ConfigureAwait(false);
+            var report = await checker.CheckAsync(host, gated.Name, ContainerRun.GateChecks(gated), output, cancellationToken).ConfigureAwait(false);
             if (!report.Passed)
             {
                 return $"{gated.Name} is unhealthy: {report.Message}";
@@ -298,12 +293,7 @@ public sealed class BackupRunner(DeployOptions? options = null)
         var checker = new HealthChecker(ssh, options.TimeProvider);
         foreach (var gated in quiesced.Reverse())
         {
-            if (ContainerRun.GateChecks(gated) is not { Count: > 0 } checks)
-            {
-                continue;
-            }
-
-            var report = await checker.CheckAsync(host, gated.Name, checks, output, cancellationToken).ConfigureAwait(false);
+            var report = await checker.CheckAsync(host, gated.Name, ContainerRun.GateChecks(gated), output, cancellationToken).ConfigureAwait(false);
             if (!report.Passed)
             {
                 failure ??= $"{gated.Name} is unhealthy after the backup: {report.Message}";

@@ -113,32 +113,12 @@ public sealed class ContainerReportTests(SqliteTargets targets) : IClassFixture<
             // ends, may still write into the storage after rm returns: wait (at most 30 s) until
             // no process names the directory.
             var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (waited.Elapsed < TimeSpan.FromSeconds(30) && ProcessesNaming(_directory.Path))
+            while (waited.Elapsed < TimeSpan.FromSeconds(30) && ProcessTable.CommandLines().Any(p => p.Contains(_directory.Path, StringComparison.Ordinal)))
             {
                 Thread.Sleep(100);
             }
 
             _directory.Dispose();
-        }
-
-        private static bool ProcessesNaming(string path)
-        {
-            foreach (var process in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
-            {
-                try
-                {
-                    if (File.ReadAllText(Path.Combine(process, "cmdline")).Contains(path, StringComparison.Ordinal))
-                    {
-                        return true;
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // It ended meanwhile.
-                }
-            }
-
-            return false;
         }
     }
 }

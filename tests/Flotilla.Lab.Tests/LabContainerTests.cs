@@ -170,7 +170,7 @@ public sealed class LabContainerTests
         }
 
         Assert.All(pids, pid => Assert.False(Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("serve.sh", StringComparison.Ordinal), $"container process {pid} survived down"));
-        Assert.DoesNotContain(Processes(), p => p.Contains("docker-registry", StringComparison.Ordinal) && p.Contains(lab.Lab.Directory, StringComparison.Ordinal));
+        Assert.DoesNotContain(ProcessTable.CommandLines(), p => p.Contains("docker-registry", StringComparison.Ordinal) && p.Contains(lab.Lab.Directory, StringComparison.Ordinal));
         Assert.False(Directory.Exists(lab.Lab.Directory));
         Assert.NotEmpty(registry);
     }
@@ -217,22 +217,5 @@ public sealed class LabContainerTests
         Assert.Contains($"{root}/{name}/images/run", error.Message, StringComparison.Ordinal);
         Assert.Contains("podman takes at most 50: use a shorter --name or --state-dir", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(root));
-    }
-
-    private static List<string> Processes()
-    {
-        var lines = new List<string>();
-        foreach (var process in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-        {
-            try
-            {
-                lines.Add(File.ReadAllText(Path.Combine(process, "cmdline")).Replace('\0', ' '));
-            }
-            catch (IOException)
-            {
-            }
-        }
-
-        return lines;
     }
 }

@@ -234,20 +234,7 @@ public sealed class LabTests
         Assert.DoesNotContain(LabNetwork.Links(), l => l == prefix + "br" || l.StartsWith(prefix + "v", StringComparison.Ordinal));
         Assert.False(Directory.Exists(state.Directory));
         Assert.DoesNotContain(state.Directory, await File.ReadAllTextAsync("/proc/self/mountinfo"), StringComparison.Ordinal);
-        foreach (var process in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))
-        {
-            string commandLine;
-            try
-            {
-                commandLine = (await File.ReadAllTextAsync(Path.Combine(process, "cmdline"))).Replace('\0', ' ');
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-
-            Assert.DoesNotContain(state.Directory, commandLine, StringComparison.Ordinal);
-        }
+        Assert.DoesNotContain(ProcessTable.CommandLines(), commandLine => commandLine.Contains(state.Directory, StringComparison.Ordinal));
     }
 
     [LabFact]
